@@ -1,0 +1,91 @@
+"""Errors as RFC 9457 `application/problem+json`, naming the field at fault; Vietnamese first."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from libs.contracts.errors import HTTP_STATUS, TITLES, ErrorCode, FieldError, Problem
+
+from .rpc import RemoteError, RpcTimeout, RpcUnavailable
+
+log = logging.getLogger(__name__)
+MEDIA_TYPE = "application/problem+json"
+LOCATION_PREFIXES = {"body"}
+
+
+class ApiError(Exception):
+    """Raised by route handlers for a known error code."""
+
+    def __init__(self, code: ErrorCode, detail: str | None = None, errors: list[dict] | None = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(code, detail)
+        self.code, self.detail, self.errors, self.headers = code, detail, errors or [], headers
+
+
+def english(request: Request) -> bool:
+    """True when the client prefers English over Vietnamese."""
+    return request.headers.get("accept-language", "vi").lower().startswith("en")
+
+
+def problem(request: Request, code: ErrorCode, detail: str | None = None, errors: list[dict] | None = None,
+            status: int | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    """Build the response for one error code."""
+    vi, en = TITLES[code]
+    body = Problem(type=f"/problems/{code.value.lower().replace('_', '-')}", title=en if english(request) else vi,
+                   status=status or HTTP_STATUS[code], code=code, detail=detail,
+                   errors=[FieldError(**e) for e in errors or []])
+    return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=body.status,
+                        media_type=MEDIA_TYPE, headers=headers)
+
+
+def _field(loc: tuple) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in LOCATION_PREFIXES:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every failure into problem details."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        errors = [{"field": _field(e["loc"]), "message": e["msg"], "type": e["type"]} for e in exc.errors()]
+        return problem(request, ErrorCode.VALIDATION_FAILED, "the request has invalid fields", errors)
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError):
+        return problem(request, exc.code, exc.detail, exc.errors, headers=exc.headers)
+
+    @app.exception_handler(RemoteError)
+    async def remote(request: Request, exc: RemoteError):
+        if exc.exc_type == "ServiceError" and exc.exc_args:
+            try:
+                code = ErrorCode(exc.exc_args[0])
+            except ValueError:
+                code = None
+            if code is not None:
+                args = list(exc.exc_args) + [None, []]
+                return problem(request, code, args[1], args[2] or [])
+        log.error("unexpected remote error %s: %s", exc.exc_type, exc.value)
+        return problem(request, ErrorCode.INTERNAL_ERROR, "a service failed; the error was logged")
+
+    @app.exception_handler(RpcTimeout)
+    async def timeout(request: Request, exc: RpcTimeout):
+        return problem(request, ErrorCode.UPSTREAM_TIMEOUT, str(exc), headers={"Retry-After": "5"})
+
+    @app.exception_handler(RpcUnavailable)
+    async def unavailable(request: Request, exc: RpcUnavailable):
+        return problem(request, ErrorCode.UPSTREAM_UNAVAILABLE, str(exc), headers={"Retry-After": "10"})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        vi_en = ("Không tìm thấy", "Not found") if exc.status_code == 404 else ("Yêu cầu không hợp lệ", "Bad request")
+        body = {"type": "about:blank", "title": vi_en[1] if english(request) else vi_en[0],
+                "status": exc.status_code, "detail": str(exc.detail)}
+        return JSONResponse(body, status_code=exc.status_code, media_type=MEDIA_TYPE,
+                            headers=getattr(exc, "headers", None))

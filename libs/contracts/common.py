@@ -1,0 +1,54 @@
+"""Shared field types and base models."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+UnitCode = Annotated[str, Field(pattern=r"^\d{5}$", description="5-digit official commune/ward code")]
+AgencyCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
+CategoryCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(timezone.utc)
+
+
+class Contract(BaseModel):
+    """Base of every wire model: frozen, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Status(str, Enum):
+    """Case states (Vietnamese codes from workflow.json)."""
+
+    CHO_TIEP_NHAN = "CHO_TIEP_NHAN"
+    CHO_BO_SUNG = "CHO_BO_SUNG"
+    TU_CHOI = "TU_CHOI"
+    DA_TIEP_NHAN = "DA_TIEP_NHAN"
+    DA_CHUYEN_XU_LY = "DA_CHUYEN_XU_LY"
+    DANG_XU_LY = "DANG_XU_LY"
+    TRA_LAI = "TRA_LAI"
+    DA_XU_LY = "DA_XU_LY"
+    DA_CONG_KHAI = "DA_CONG_KHAI"
+    DA_DANH_GIA = "DA_DANH_GIA"
+    DONG = "DONG"
+
+
+class Priority(str, Enum):
+    """Handling priority."""
+
+    BINH_THUONG = "BINH_THUONG"
+    KHAN = "KHAN"
+    PHUC_TAP = "PHUC_TAP"
+
+
+class Location(Contract):
+    """A WGS84 point."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)

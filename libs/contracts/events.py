@@ -1,0 +1,136 @@
+"""Events: each class is one event type at one schema version; the routing key is `event_type`.
+
+Events never carry personal data of the reporter.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+from uuid import UUID, uuid4
+
+from pydantic import AwareDatetime, Field
+
+from .common import AgencyCode, CategoryCode, Contract, Location, Priority, Status, UnitCode, utcnow
+
+
+class Event(Contract):
+    """Envelope fields every event has."""
+
+    event_type: ClassVar[str]
+    producer: ClassVar[str]
+    event_id: UUID = Field(default_factory=uuid4)
+    occurred_at: AwareDatetime = Field(default_factory=utcnow)
+
+
+class ReportSubmittedV1(Event):
+    """A citizen's report was received (and, when triage is automatic, accepted at once)."""
+
+    event_type: ClassVar[str] = "report.submitted"
+    producer: ClassVar[str] = "intake"
+    schema_version: Literal[1] = 1
+    report_id: UUID
+    code: str
+    category: CategoryCode
+    priority: Priority
+    location: Location
+    status: Status
+    channel: str
+
+
+class ReportAcceptedV1(Event):
+    """The operator (or automatic triage) verified and classified a report: it can be routed."""
+
+    event_type: ClassVar[str] = "report.accepted"
+    producer: ClassVar[str] = "intake"
+    schema_version: Literal[1] = 1
+    report_id: UUID
+    code: str
+    category: CategoryCode
+    priority: Priority
+    location: Location
+    ward_code: UnitCode | None = None
+
+
+class ReportRoutedV1(Event):
+    """Routing chose the ward and the agency that must act, with its reason and deadlines."""
+
+    event_type: ClassVar[str] = "report.routed"
+    producer: ClassVar[str] = "routing"
+    schema_version: Literal[1] = 1
+    report_id: UUID
+    code: str
+    category: CategoryCode
+    priority: Priority
+    ward_code: UnitCode
+    ward_approximate: bool
+    agency_code: AgencyCode
+    co_handlers: list[AgencyCode] = []
+    reason: Literal["rule", "default", "override", "manual"]
+    directory_version: int
+    accept_due_at: datetime | None = None
+    due_at: datetime | None = None
+
+
+class ReportUnroutableV1(Event):
+    """Routing found no agency: the case goes to the IOC triage queue with a named reason."""
+
+    event_type: ClassVar[str] = "report.unroutable"
+    producer: ClassVar[str] = "routing"
+    schema_version: Literal[1] = 1
+    report_id: UUID
+    code: str
+    category: CategoryCode
+    reason: str
+    directory_version: int
+
+
+class ReportStatusChangedV1(Event):
+    """A case moved from one state to another (one per timeline entry)."""
+
+    event_type: ClassVar[str] = "report.status_changed"
+    producer: ClassVar[str] = "intake"
+    schema_version: Literal[1] = 1
+    report_id: UUID
+    code: str
+    category: CategoryCode
+    from_status: Status | None
+    to_status: Status
+    ward_code: UnitCode | None = None
+    agency_code: AgencyCode | None = None
+    actor_role: str
+    public_note: str | None = None
+
+
+class MediaStoredV1(Event):
+    """A file of a report passed the checks and is stored."""
+
+    event_type: ClassVar[str] = "media.stored"
+    producer: ClassVar[str] = "media"
+    schema_version: Literal[1] = 1
+    media_id: UUID
+    report_id: UUID
+    role: str
+    content_type: str
+    size: int
+
+
+class MediaRejectedV1(Event):
+    """A file of a report was refused, with the reason."""
+
+    event_type: ClassVar[str] = "media.rejected"
+    producer: ClassVar[str] = "media"
+    schema_version: Literal[1] = 1
+    media_id: UUID
+    report_id: UUID
+    reason: str
+
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    ReportSubmittedV1,
+    ReportAcceptedV1,
+    ReportRoutedV1,
+    ReportUnroutableV1,
+    ReportStatusChangedV1,
+    MediaStoredV1,
+    MediaRejectedV1,
+)

@@ -1,0 +1,93 @@
+"""Commands and views of the intake service."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import AwareDatetime, EmailStr, Field, StringConstraints
+
+from .common import AgencyCode, CategoryCode, Contract, Location, Priority, Status, UnitCode
+
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 .-]{8,20}$")]
+
+
+class ReporterContact(Contract):
+    """Personal data of the reporter: sealed in intake, never in events or public views."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    phone: Phone | None = None
+    email: EmailStr | None = None
+    device_id: Annotated[str, StringConstraints(max_length=200)] | None = None
+    language: Annotated[str, StringConstraints(pattern=r"^(vi|en)$")] = "vi"
+
+
+class SubmitReport(Contract):
+    """A citizen's new report, as the gateway receives it."""
+
+    category: CategoryCode
+    description: Description
+    location: Location
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    priority: Priority = Priority.BINH_THUONG
+    reporter: ReporterContact | None = None
+    channel: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{2,32}$")] = "web"
+
+
+class SubmitReportCommand(Contract):
+    """The RPC form of a submission: the report plus its idempotency key."""
+
+    report: SubmitReport
+    idempotency_key: Annotated[str, StringConstraints(min_length=8, max_length=200)] | None = None
+
+
+class ReportRef(Contract):
+    """What a reporter gets back from a submission."""
+
+    id: UUID
+    code: str = Field(description="Human-readable code, e.g. HT-2026-000123")
+    tracking_token: str = Field(description="Private token: keep it to follow the report and see your own data")
+    status: Status
+    created_at: AwareDatetime
+    replayed: bool = Field(False, description="True when this is the answer to a repeated Idempotency-Key")
+
+
+class TimelineEntry(Contract):
+    """One step of a case's life."""
+
+    at: AwareDatetime
+    actor_role: str
+    actor_agency: str | None = None
+    from_status: Status | None = None
+    to_status: Status
+    note: str | None = None
+
+
+class ReportView(Contract):
+    """A report as the public (or, with the tracking token, its reporter) sees it."""
+
+    id: UUID
+    code: str
+    category: CategoryCode
+    description: str
+    location: Location
+    address: str | None = None
+    priority: Priority
+    status: Status
+    channel: str
+    ward_code: UnitCode | None = None
+    ward_approximate: bool = True
+    agency_code: AgencyCode | None = None
+    due_at: datetime | None = None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    timeline: list[TimelineEntry]
+    reporter: ReporterContact | None = Field(None, description="Only with the report's tracking token")
+
+
+class GetReport(Contract):
+    """Read one report; the tracking token unlocks the reporter's own data."""
+
+    report_id: UUID
+    tracking_token: str | None = None

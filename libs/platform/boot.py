@@ -1,0 +1,29 @@
+"""Process boot checks and logging shared by every service."""
+from __future__ import annotations
+
+import logging
+import os
+
+
+class BootError(RuntimeError):
+    """The process cannot start safely; the message says what to fix."""
+
+
+def assert_green() -> None:
+    """Refuse to run a nameko service whose psycopg2 would block the eventlet hub."""
+    from eventlet import patcher
+    import psycopg2.extensions
+
+    if not patcher.is_monkey_patched("socket"):
+        raise BootError("eventlet is not monkey-patched: start services with `nameko run`")
+    if psycopg2.extensions.get_wait_callback() is None:
+        raise BootError("psycopg2 is not green under eventlet (no wait callback): "
+                        "call eventlet.monkey_patch() before importing psycopg2")
+
+
+def configure_logging(service: str) -> None:
+    """One-line log records with the service name; level from LOG_LEVEL."""
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"),
+        format=f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s",
+    )

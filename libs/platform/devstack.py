@@ -1,0 +1,149 @@
+"""Local infrastructure for `make run` and the tests: checks, vhosts, an S3 server, secrets, process commands.
+
+Only the engines this machine already runs (RabbitMQ, PostgreSQL) are used; the S3-compatible server for
+development is moto's, started on a free loopback port when no MinIO endpoint is configured.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote, urlparse
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("intake", "routing", "media", "notify", "feedback")
+S3_ACCESS_KEY, S3_SECRET_KEY = "hientruong", "hientruong-secret"
+
+
+class StackError(RuntimeError):
+    """Something the user must start or fix; the message is one line saying what."""
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def check_broker(amqp_uri: str, timeout: float = 3.0) -> None:
+    """Raise StackError with a clear line when RabbitMQ does not answer."""
+    from kombu import Connection
+
+    try:
+        with Connection(amqp_uri, connect_timeout=timeout) as conn:
+            conn.ensure_connection(max_retries=1)
+    except Exception as exc:
+        url = urlparse(amqp_uri)
+        raise StackError(f"RabbitMQ is not reachable at {url.hostname}:{url.port or 5672} ({exc}); "
+                         f"start it (e.g. `rabbitmq-server -detached`) or set AMQP_URI") from None
+
+
+def check_database(url: str) -> None:
+    """Raise StackError when PostgreSQL does not answer (database creation is done by migrate)."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    engine = sa.create_engine(make_url(url).set(database="postgres"))
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:
+        raise StackError(f"PostgreSQL is not reachable ({str(exc).splitlines()[0]}); start it "
+                         f"(e.g. `pg_ctlcluster 15 main start`) or set DATABASE_URL") from None
+    finally:
+        engine.dispose()
+
+
+def ensure_vhost(vhost: str, fresh: bool = False) -> None:
+    """Create a RabbitMQ vhost for guest (with rabbitmqctl, or the management API when that is enabled)."""
+    if vhost == "/":
+        return
+    ctl = shutil.which("rabbitmqctl")
+    if ctl:
+        run = lambda *a: subprocess.run([ctl, *a], capture_output=True, text=True, timeout=60)  # noqa: E731
+        if fresh:
+            run("delete_vhost", vhost)
+        run("add_vhost", vhost)
+        done = run("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        if done.returncode != 0:
+            raise StackError(f"cannot set permissions on vhost {vhost}: {done.stderr.strip()}")
+        return
+    base = os.environ.get("RABBIT_MGMT_URL", "http://guest:guest@127.0.0.1:15672")
+    url = urlparse(base)
+    api = f"{url.scheme}://{url.hostname}:{url.port}/api"
+    auth = "Basic " + __import__("base64").b64encode(f"{url.username}:{url.password}".encode()).decode()
+
+    def call(method: str, path: str, body: dict | None = None) -> None:
+        req = urllib.request.Request(f"{api}{path}", method=method, data=json.dumps(body or {}).encode(),
+                                     headers={"Authorization": auth, "Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(req, timeout=10)
+        except urllib.error.HTTPError as exc:
+            if not (method == "DELETE" and exc.code == 404):
+                raise
+
+    try:
+        if fresh:
+            call("DELETE", f"/vhosts/{quote(vhost, safe='')}")
+        call("PUT", f"/vhosts/{quote(vhost, safe='')}")
+        call("PUT", f"/permissions/{quote(vhost, safe='')}/guest", {"configure": ".*", "write": ".*", "read": ".*"})
+    except OSError as exc:
+        raise StackError(f"cannot create RabbitMQ vhost {vhost}: no rabbitmqctl and no management API ({exc})")
+
+
+def amqp_uri_for(base: str, vhost: str) -> str:
+    """The same broker, another vhost."""
+    url = urlparse(base)
+    return url._replace(path="/" + quote(vhost, safe="")).geturl()
+
+
+def start_s3(log_path: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """Start moto's S3-compatible server on a free loopback port; returns (process, endpoint)."""
+    port = free_port()
+    out = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=out, stderr=subprocess.STDOUT)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise StackError("the local S3 server (moto) exited at start-up; see its log")
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
+            return proc, endpoint
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise StackError("the local S3 server (moto) did not start within 30 s")
+
+
+def dev_secrets(path: Path) -> dict[str, str]:
+    """Keys for local runs, generated once and kept (so sealed data stays readable across restarts)."""
+    from cryptography.fernet import Fernet
+
+    if path.exists():
+        return json.loads(path.read_text())
+    secrets = {"HT_SEAL_KEY": Fernet.generate_key().decode(),
+               "HT_TOKEN_KEY": __import__("secrets").token_urlsafe(48)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(secrets))
+    path.chmod(0o600)
+    return secrets
+
+
+def service_command(service: str) -> list[str]:
+    """How each service is started: `nameko run` with its own config file."""
+    return [str(Path(sys.executable).parent / "nameko"), "run", "--config",
+            str(ROOT / "services" / service / "config.yml"), f"services.{service}.service"]
+
+
+def gateway_command() -> list[str]:
+    """How the gateway is started."""
+    return [sys.executable, "-m", "gateway.app"]

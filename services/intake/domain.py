@@ -1,0 +1,83 @@
+"""Pure rules of intake: report codes, tracking tokens, request fingerprints, sealing of personal data."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from base64 import urlsafe_b64encode
+from dataclasses import dataclass
+from uuid import UUID
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from libs.contracts.common import Priority, Status
+from libs.contracts.reports import ReporterContact, SubmitReport
+
+CODE_PREFIX = "HT"
+
+
+def report_code(year: int, seq: int) -> str:
+    """Human-readable code, e.g. HT-2026-000123 (unique: the sequence never repeats)."""
+    return f"{CODE_PREFIX}-{year}-{seq:06d}"
+
+
+def tracking_token(key: str, report_id: UUID) -> str:
+    """The reporter's private token: an HMAC of the report id, so it need not be stored."""
+    digest = hmac.new(key.encode(), str(report_id).encode(), hashlib.sha256).digest()
+    return urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+
+
+def token_matches(key: str, report_id: UUID, token: str | None) -> bool:
+    """Constant-time check of a tracking token."""
+    return bool(token) and hmac.compare_digest(tracking_token(key, report_id), token)
+
+
+def fingerprint(report: SubmitReport) -> str:
+    """A stable hash of a submission, to tell a replay from a different request under the same key."""
+    canonical = json.dumps(report.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class AutoAccept:
+    """Which submissions skip manual triage: `*` for all, or listed categories/channels; KHAN always."""
+
+    categories: frozenset[str]
+    channels: frozenset[str]
+
+    @classmethod
+    def parse(cls, categories: str, channels: str) -> "AutoAccept":
+        split = lambda s: frozenset(x.strip() for x in (s or "").split(",") if x.strip())  # noqa: E731
+        return cls(split(categories), split(channels))
+
+    def applies(self, report: SubmitReport) -> bool:
+        if report.priority is Priority.KHAN:
+            return True
+        return bool({"*", report.category} & self.categories or {"*", report.channel} & self.channels)
+
+
+def initial_status(accepted: bool) -> Status:
+    """Where a new report starts."""
+    return Status.DA_TIEP_NHAN if accepted else Status.CHO_TIEP_NHAN
+
+
+class Sealer:
+    """Encrypts personal data at rest (Fernet: AES-128-CBC + HMAC-SHA256); the key comes from config."""
+
+    def __init__(self, key: str):
+        self._fernet = Fernet(key.encode())
+
+    def seal(self, contact: ReporterContact | None) -> bytes | None:
+        if contact is None:
+            return None
+        return self._fernet.encrypt(contact.model_dump_json(exclude_none=True).encode())
+
+    def open(self, sealed: bytes | None) -> ReporterContact | None:
+        """May raise InvalidToken when the key is wrong or the data was altered."""
+        if sealed is None:
+            return None
+        return ReporterContact.model_validate_json(self._fernet.decrypt(bytes(sealed)))
+
+
+__all__ = ["AutoAccept", "InvalidToken", "Sealer", "fingerprint", "initial_status", "report_code",
+           "token_matches", "tracking_token"]

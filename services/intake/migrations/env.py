@@ -1,0 +1,4 @@
+from libs.platform.migrate import run_env
+from services.intake.models import metadata
+
+run_env(metadata)

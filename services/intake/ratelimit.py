@@ -1,0 +1,143 @@
+"""Sliding-window rate limiting over an abstract counter store (PostgreSQL or Redis in the service).
+
+Algorithm: the sliding-window counter (two fixed buckets, the previous one weighted by how much of it
+still overlaps the window). It needs one atomic "add and return" per request, which both an
+`INSERT .. ON CONFLICT DO UPDATE .. RETURNING` and Redis `INCRBY` + `EXPIRE` provide. A denied request
+is undone, so hammering while blocked does not extend the block.
+Keys never contain a phone number, device id or IP: they are HMAC-ed with a server-side pepper.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Mapping, Protocol, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Scope = Literal["device", "phone", "ip", "account"]
+
+
+class CounterStore(Protocol):
+    """The port a backend implements; `add` must be atomic."""
+
+    def add(self, key: str, bucket: int, delta: int, ttl_s: int) -> int:
+        """Add delta to the counter (key, bucket), keep it ttl_s seconds, return the new value."""
+
+    def get(self, key: str, bucket: int) -> int:
+        """Return the counter (key, bucket), 0 when absent or expired."""
+
+
+class MemoryStore:
+    """An in-process store for tests and single-process dev (not shared between workers)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, int], int] = {}
+
+    def add(self, key: str, bucket: int, delta: int, ttl_s: int) -> int:
+        self.counts[(key, bucket)] = self.counts.get((key, bucket), 0) + delta
+        return self.counts[(key, bucket)]
+
+    def get(self, key: str, bucket: int) -> int:
+        return self.counts.get((key, bucket), 0)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Outcome of one check; `retry_after_s` feeds the HTTP Retry-After header."""
+
+    allowed: bool
+    retry_after_s: int
+    remaining: int
+    limit: int
+    key: str = ""
+    bucket: int = field(default=0, repr=False)
+
+
+class RateLimiter:
+    """Sliding-window counter limiter over a CounterStore."""
+
+    def __init__(self, store: CounterStore):
+        self.store = store
+
+    def check(self, key: str, limit: int, window_s: int, now: datetime) -> Decision:
+        """Count one hit for key and decide; a denied hit is not counted."""
+        if limit < 1 or window_s < 1:
+            raise ValueError("limit and window_s must be >= 1")
+        t = now.timestamp()
+        bucket = math.floor(t / window_s)
+        elapsed = t - bucket * window_s
+        previous = self.store.get(key, bucket - 1)
+        current = self.store.add(key, bucket, 1, 2 * window_s + 1)
+        estimate = previous * (1 - elapsed / window_s) + current
+        if estimate <= limit + 1e-9:
+            return Decision(True, 0, max(0, math.floor(limit - estimate)), limit, key, bucket)
+        self.store.add(key, bucket, -1, 2 * window_s + 1)
+        wait = _retry_after(previous, current - 1, elapsed, window_s, limit)
+        return Decision(False, wait, 0, limit, key, bucket)
+
+    def undo(self, decision: Decision) -> None:
+        """Give back an allowed hit (used when another limit denied the same request)."""
+        if decision.allowed and decision.key:
+            self.store.add(decision.key, decision.bucket, -1, 1)
+
+
+def _retry_after(previous: int, current: int, elapsed: float, window_s: int, limit: int) -> int:
+    """Whole seconds until one more hit fits, assuming no other hits meanwhile."""
+    if current + 1 <= limit:  # the previous bucket's weight must decay enough within this bucket
+        wait = window_s * (1 - (limit - 1 - current) / previous) - elapsed
+    else:  # the current bucket alone is full: wait into the next bucket
+        wait = (window_s - elapsed) + window_s * (1 - (limit - 1) / current)
+    return max(1, math.ceil(wait))
+
+
+class LimitRule(BaseModel):
+    """At most `limit` hits per `window_s` seconds for one scope."""
+
+    model_config = ConfigDict(frozen=True)
+
+    scope: Scope
+    limit: int = Field(ge=1)
+    window_s: int = Field(ge=1)
+
+
+# Proposed defaults for public submission; IPs are shared behind carrier NAT, so their limit is higher.
+SUBMISSION_LIMITS: tuple[LimitRule, ...] = (
+    LimitRule(scope="device", limit=3, window_s=60),
+    LimitRule(scope="device", limit=10, window_s=3600),
+    LimitRule(scope="phone", limit=10, window_s=3600),
+    LimitRule(scope="account", limit=10, window_s=3600),
+    LimitRule(scope="ip", limit=60, window_s=3600),
+)
+
+
+def normalize(scope: Scope, value: str) -> str:
+    """Canonical form so '+84 912 345 678' and '0912345678' share one counter."""
+    value = value.strip().lower()
+    if scope == "phone":
+        digits = re.sub(r"\D", "", value)
+        return "0" + digits[2:] if digits.startswith("84") and len(digits) > 10 else digits
+    return value
+
+
+def limit_key(rule: LimitRule, value: str, pepper: bytes) -> str:
+    """Store key for a rule and identity value; the value itself never reaches the store."""
+    digest = hmac.new(pepper, f"{rule.scope}:{normalize(rule.scope, value)}".encode(), hashlib.sha256).hexdigest()
+    return f"rl:{rule.scope}:{rule.window_s}:{digest[:32]}"
+
+
+def check_all(
+    limiter: RateLimiter, identity: Mapping[str, str | None], rules: Sequence[LimitRule], now: datetime, pepper: bytes
+) -> Decision:
+    """Check every rule whose scope the identity has; deny if any denies, undoing the others' hits."""
+    decisions = [limiter.check(limit_key(r, v, pepper), r.limit, r.window_s, now)
+                 for r in rules if (v := identity.get(r.scope))]
+    denied = [d for d in decisions if not d.allowed]
+    if not denied:
+        return min(decisions, key=lambda d: d.remaining, default=Decision(True, 0, 0, 0))
+    for d in decisions:
+        limiter.undo(d)
+    return max(denied, key=lambda d: d.retry_after_s)

@@ -1,0 +1,135 @@
+"""Unit tests of the sliding-window limiter with a fake clock and the in-memory store."""
+import os
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from services.intake.ratelimit import (
+    SUBMISSION_LIMITS, LimitRule, MemoryStore, RateLimiter, check_all, limit_key, normalize,
+)
+
+T0 = datetime(2026, 5, 12, 8, 0, 0, tzinfo=timezone.utc)  # on a bucket boundary for 60 s and 3600 s
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def tick(self, seconds: float) -> datetime:
+        self.now += timedelta(seconds=seconds)
+        return self.now
+
+
+def key() -> str:
+    return f"k-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def limiter() -> RateLimiter:
+    return RateLimiter(MemoryStore())
+
+
+def test_allows_up_to_limit_then_denies(limiter):
+    k = key()
+    results = [limiter.check(k, 3, 60, T0) for _ in range(4)]
+    assert [d.allowed for d in results] == [True, True, True, False]
+    assert [d.remaining for d in results[:3]] == [2, 1, 0]
+    # the bucket alone is full: it must roll off and then decay to 2/3 of its weight (60 s + 20 s)
+    assert results[3].retry_after_s == 80
+
+
+def test_keys_are_independent(limiter):
+    a, b = key(), key()
+    assert limiter.check(a, 1, 60, T0).allowed and not limiter.check(a, 1, 60, T0).allowed
+    assert limiter.check(b, 1, 60, T0).allowed
+
+
+def test_previous_window_decays_linearly(limiter):
+    k, clock = key(), FakeClock(T0)
+    for _ in range(4):
+        assert limiter.check(k, 4, 60, clock.now).allowed
+    clock.tick(60 + 15)  # 75 % of the previous bucket still overlaps: estimate 3 + 1 = 4
+    assert limiter.check(k, 4, 60, clock.now).allowed
+    d = limiter.check(k, 4, 60, clock.now)  # estimate 3 + 2 > 4
+    assert not d.allowed and d.retry_after_s == 15  # until the previous weight falls to 2/4
+
+
+@pytest.mark.parametrize("limit,window,burst_at", [(3, 60, 0), (5, 3600, 1234.5), (10, 60, 59.9), (1, 10, 3)])
+def test_retry_after_is_honest(limiter, limit, window, burst_at):
+    """After waiting retry_after_s a hit is allowed, and one second earlier it is not."""
+    k, clock = key(), FakeClock(T0)
+    clock.tick(burst_at)
+    while limiter.check(k, limit, window, clock.now).allowed:
+        pass
+    denied = limiter.check(k, limit, window, clock.now)
+    wait = denied.retry_after_s
+    assert not denied.allowed and wait >= 1
+    if wait > 1:
+        assert not limiter.check(k, limit, window, clock.now + timedelta(seconds=wait - 1)).allowed
+    assert limiter.check(k, limit, window, clock.now + timedelta(seconds=wait)).allowed
+
+
+def test_denied_hits_are_not_counted(limiter):
+    k, clock = key(), FakeClock(T0)
+    for _ in range(2):
+        limiter.check(k, 2, 60, clock.now)
+    for _ in range(50):  # hammering while blocked does not extend the block
+        assert not limiter.check(k, 2, 60, clock.tick(0.5)).allowed
+    assert limiter.check(k, 2, 60, T0 + timedelta(seconds=120)).allowed
+
+
+def test_sustained_rate_below_the_limit_is_always_allowed(limiter):
+    k, clock = key(), FakeClock(T0)
+    assert all(limiter.check(k, 6, 60, clock.tick(12)).allowed for _ in range(100))  # 5 per minute
+
+
+def test_flood_is_held_near_the_limit_over_time(limiter):
+    k, clock = key(), FakeClock(T0)
+    allowed = sum(limiter.check(k, 6, 60, clock.tick(1)).allowed for _ in range(600))  # 60 per minute
+    assert 48 <= allowed <= 66  # at least 80 % of 6/min, never more than one extra window
+
+
+@pytest.mark.parametrize("limit,window", [(0, 60), (3, 0)])
+def test_bad_configuration_is_refused(limiter, limit, window):
+    with pytest.raises(ValueError):
+        limiter.check(key(), limit, window, T0)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("+84 912 345 678", "0912345678"), ("0912-345-678", "0912345678"), ("84912345678", "0912345678"),
+    ("0843123456", "0843123456"),  # a local number that merely starts with 84
+])
+def test_phone_normalisation(raw, expected):
+    assert normalize("phone", raw) == expected
+
+
+def test_keys_hide_the_identity_and_depend_on_pepper():
+    rule, phone = LimitRule(scope="phone", limit=5, window_s=3600), "0912345678"
+    k1, k2 = limit_key(rule, phone, b"pepper-1"), limit_key(rule, phone, b"pepper-2")
+    assert phone not in k1 and "912345678" not in k1 and k1 != k2
+    assert k1 == limit_key(rule, "+84 912 345 678", b"pepper-1")
+    assert k1 != limit_key(LimitRule(scope="phone", limit=5, window_s=60), phone, b"pepper-1")
+
+
+def test_check_all_denies_on_any_rule_and_undoes_the_others():
+    store, pepper = MemoryStore(), os.urandom(16)
+    limiter = RateLimiter(store)
+    rules = (LimitRule(scope="device", limit=2, window_s=60), LimitRule(scope="ip", limit=100, window_s=3600))
+    device, ip = uuid.uuid4().hex, f"203.0.113.{uuid.uuid4().int % 250}"
+    ip_key = limit_key(rules[1], ip, pepper)
+    for _ in range(2):
+        assert check_all(limiter, {"device": device, "ip": ip}, rules, T0, pepper).allowed
+    denied = check_all(limiter, {"device": device, "ip": ip}, rules, T0, pepper)
+    assert not denied.allowed and denied.retry_after_s == 90
+    assert store.get(ip_key, int(T0.timestamp()) // 3600) == 2  # the denied request's IP hit was undone
+    assert check_all(limiter, {"device": uuid.uuid4().hex, "ip": ip}, rules, T0, pepper).allowed
+
+
+def test_check_all_skips_missing_scopes_and_reports_tightest_remaining():
+    limiter, pepper = RateLimiter(MemoryStore()), os.urandom(16)
+    d = check_all(limiter, {"device": uuid.uuid4().hex, "phone": None}, SUBMISSION_LIMITS, T0, pepper)
+    assert d.allowed and d.remaining == 2 and d.limit == 3  # device 3/min is the tightest
+    assert check_all(limiter, {}, SUBMISSION_LIMITS, T0, pepper).allowed

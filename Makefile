@@ -36,6 +36,10 @@ bench: install  ## submit N reports through a running gateway (make run first): 
 bench-lookup: install
 	$(PY) bench/lookup.py
 
+token: install  ## a local staff token: make token ROLE=operator | ROLE=agency_officer AGENCY=UBND_18073
+	@HT_JWT_SECRET=$$($(PY) -c 'import json;print(json.load(open(".run/secrets.json"))["HT_JWT_SECRET"])') \
+	  $(PY) -m libs.auth.cli mint --role $(or $(ROLE),operator) $(if $(AGENCY),--agency $(AGENCY))
+
 lint: install
 	$(VENV)/bin/ruff check . || true
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.routing.geo import build_index, load_outline  # noqa: E402
+import libs.geo as geo_data  # noqa: E402
+from libs.geo.wards import build_index, load_outline  # noqa: E402
 
-DATA = Path(os.environ.get("HT_SHARED_DATA", "/work/shared/data"))
+DATA = Path(__file__).resolve().parents[1] / "services" / "routing" / "seed_data"
 FOLDERS = {"42": "hatinh", "46": "hue"}
 TARGET_PER_S = 10_000
 
@@ -41,7 +42,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
-    outlines = DATA / "province_outlines.geojson"
+    outlines = geo_data.OUTLINES
     t0 = time.perf_counter()
     index = build_index(DATA / FOLDERS[args.province], args.province, outlines)
     build_s = time.perf_counter() - t0

@@ -19,6 +19,7 @@ log = logging.getLogger("gateway")
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     """Build the app; the broker connection opens at start-up (and is retried on first use)."""
     settings = settings or GatewaySettings()
+    settings.jwt_key  # refuse to start with a weak staff-token key (raises WeakSigningKey)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

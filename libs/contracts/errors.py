@@ -10,6 +10,10 @@ class ErrorCode(str, Enum):
     """Stable, machine-readable error codes."""
 
     VALIDATION_FAILED = "VALIDATION_FAILED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    RATE_LIMITED = "RATE_LIMITED"
     REPORT_NOT_FOUND = "REPORT_NOT_FOUND"
     UNKNOWN_CATEGORY = "UNKNOWN_CATEGORY"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
@@ -25,6 +29,10 @@ class ErrorCode(str, Enum):
 
 HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.VALIDATION_FAILED: 422,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.RATE_LIMITED: 429,
     ErrorCode.REPORT_NOT_FOUND: 404,
     ErrorCode.UNKNOWN_CATEGORY: 422,
     ErrorCode.IDEMPOTENCY_KEY_REUSED: 409,
@@ -40,6 +48,10 @@ HTTP_STATUS: dict[ErrorCode, int] = {
 
 TITLES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.VALIDATION_FAILED: ("Dữ liệu không hợp lệ", "Invalid input"),
+    ErrorCode.UNAUTHENTICATED: ("Cần đăng nhập", "Authentication required"),
+    ErrorCode.FORBIDDEN: ("Không có quyền thực hiện", "Not allowed for this role"),
+    ErrorCode.NOT_FOUND: ("Không tìm thấy", "Not found"),
+    ErrorCode.RATE_LIMITED: ("Gửi quá nhiều, vui lòng thử lại sau", "Too many requests, retry later"),
     ErrorCode.REPORT_NOT_FOUND: ("Không tìm thấy phản ánh", "Report not found"),
     ErrorCode.UNKNOWN_CATEGORY: ("Lĩnh vực không tồn tại", "Unknown category"),
     ErrorCode.IDEMPOTENCY_KEY_REUSED: (

@@ -124,14 +124,22 @@ def start_s3(log_path: Path | None = None) -> tuple[subprocess.Popen, str]:
     raise StackError("the local S3 server (moto) did not start within 30 s")
 
 
-def dev_secrets(path: Path) -> dict[str, str]:
-    """Keys for local runs, generated once and kept (so sealed data stays readable across restarts)."""
+def generate_secrets() -> dict[str, str]:
+    """Fresh random keys: personal-data sealing, tracking tokens, staff JWTs."""
+    import secrets as pysecrets
+
     from cryptography.fernet import Fernet
 
-    if path.exists():
-        return json.loads(path.read_text())
-    secrets = {"HT_SEAL_KEY": Fernet.generate_key().decode(),
-               "HT_TOKEN_KEY": __import__("secrets").token_urlsafe(48)}
+    return {"HT_SEAL_KEY": Fernet.generate_key().decode(), "HT_TOKEN_KEY": pysecrets.token_urlsafe(48),
+            "HT_JWT_SECRET": pysecrets.token_urlsafe(48)}
+
+
+def dev_secrets(path: Path) -> dict[str, str]:
+    """Keys for local runs, generated once and kept (so sealed data stays readable across restarts)."""
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    secrets = {**generate_secrets(), **kept}  # never replace a kept key: sealed data depends on it
+    if secrets == kept:
+        return kept
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(secrets))
     path.chmod(0o600)

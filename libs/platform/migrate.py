@@ -51,7 +51,7 @@ def upgrade(service: str, url: str | None = None) -> None:
     """Migrate one service's schema to head."""
     from alembic import command
 
-    command.upgrade(alembic_config(service, url or database_url()), "head")
+    command.upgrade(alembic_config(service, url or database_url()), "heads")
 
 
 def run_env(metadata: sa.MetaData) -> None:

@@ -69,9 +69,6 @@ def _fresh_database(url: str) -> None:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Stack:
     """Fresh vhost + database (migrated, seeded) + a local S3 server, for the whole session."""
-    from cryptography.fernet import Fernet
-    import secrets as pysecrets
-
     vhost = f"hientruong_{TEST_ID}"
     devstack.check_broker(BASE_AMQP)
     devstack.check_database(BASE_DB)
@@ -89,8 +86,7 @@ def stack(tmp_path_factory) -> Stack:
     if not s3_endpoint:
         proc, s3_endpoint = devstack.start_s3(tmp_path_factory.mktemp("s3") / "moto.log")
         procs.append(proc)
-    st = Stack(devstack.amqp_uri_for(BASE_AMQP, vhost), db_url, s3_endpoint,
-               {"HT_SEAL_KEY": Fernet.generate_key().decode(), "HT_TOKEN_KEY": pysecrets.token_urlsafe(48)},
+    st = Stack(devstack.amqp_uri_for(BASE_AMQP, vhost), db_url, s3_endpoint, devstack.generate_secrets(),
                engine, procs)
     yield st
     for proc in procs:

@@ -15,7 +15,7 @@ from services.routing.rules import (
 )
 from services.routing.workcalendar import VN_TZ
 
-DATA = Path(os.environ.get("HT_SHARED_DATA", "/work/shared/data")) / "hatinh"
+DATA = Path(__file__).resolve().parents[2] / "seed_data" / "hatinh"
 FRIDAY = datetime(2026, 3, 6, 15, 0, tzinfo=VN_TZ)
 WARDS = ["18073", "18682", "18844"]  # Phường Thành Sen, Xã Yên Hòa, Xã Kỳ Thượng
 

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from shapely.geometry import LineString, Polygon, mapping
 
-from services.routing.geo import (
+import libs.geo as geo_data  # noqa: E402
+from libs.geo.wards import (
     WardGeometryError, WardIndex, build_index, load_outline, load_units, parse_official_cells,
 )
 
-DATA = Path(os.environ.get("HT_SHARED_DATA", "/work/shared/data"))
-OUTLINES = DATA / "province_outlines.geojson"
+DATA = Path(__file__).resolve().parents[3] / "services" / "routing" / "seed_data"
+OUTLINES = geo_data.OUTLINES
 HT_UNITS = load_units(DATA / "hatinh" / "units.json")
 HUE_UNITS = load_units(DATA / "hue" / "units.json")
 KM_PER_DEG_LAT = 111.195

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from . import problems
 from .deps import CategoryCache, Runtime
-from .routes import health, media, reports
+from . import routes
 from .rpc import RpcClient, RpcUnavailable
 from .settings import GatewaySettings
 
@@ -39,7 +39,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                   description="Phản ánh hiện trường — field reports. Vietnamese first; send "
                               "`Accept-Language: en` for English error titles.")
     problems.install(app)
-    for router in (health.router, reports.router, media.router):
+    for router in routes.all_routers():
         app.include_router(router)
     return app
 

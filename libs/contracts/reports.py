@@ -20,6 +20,7 @@ class ReporterContact(Contract):
     phone: Phone | None = None
     email: EmailStr | None = None
     device_id: Annotated[str, StringConstraints(max_length=200)] | None = None
+    account_id: Annotated[str, StringConstraints(max_length=200)] | None = None
     language: Annotated[str, StringConstraints(pattern=r"^(vi|en)$")] = "vi"
 
 
@@ -33,6 +34,9 @@ class SubmitReport(Contract):
     priority: Priority = Priority.BINH_THUONG
     reporter: ReporterContact | None = None
     channel: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{2,32}$")] = "web"
+    attributes: dict[str, str | list[str]] = Field(default_factory=dict,
+                                                    description="Category-specific answers (Open311 attributes)")
+    media_urls: list[Annotated[str, StringConstraints(max_length=2000)]] = Field(default_factory=list, max_length=6)
 
 
 class SubmitReportCommand(Contract):

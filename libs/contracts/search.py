@@ -1,0 +1,61 @@
+"""Queries over reports shared by the /v1 public list, the map feed and Open311 `GET requests`."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from .common import AgencyCode, CategoryCode, Contract, Location, Priority, Status, UnitCode
+from .reports import TimelineEntry
+
+
+class SearchReports(Contract):
+    """Filters (all optional, combined with AND); `ids` overrides every other filter (Open311 rule)."""
+
+    ids: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
+        None, description="Report UUIDs or human-readable codes")
+    categories: list[CategoryCode] | None = None
+    wards: list[UnitCode] | None = None
+    statuses: list[Status] | None = None
+    created_from: AwareDatetime | None = None
+    created_to: AwareDatetime | None = None
+    updated_from: AwareDatetime | None = None
+    updated_to: AwareDatetime | None = None
+    bbox: tuple[float, float, float, float] | None = Field(None, description="min_lon, min_lat, max_lon, max_lat")
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    public_only: bool = Field(True, description="Only verified reports (accepted or later, not rejected)")
+    offset: int = Field(0, ge=0)
+    limit: int = Field(100, ge=1, le=1000)
+    order: Literal["created_desc", "updated_desc", "due_asc"] = "created_desc"
+
+
+class PublicReport(Contract):
+    """A report as anyone may see it: no personal data, public timeline only."""
+
+    id: UUID
+    code: str
+    category: CategoryCode
+    description: str
+    location: Location
+    address: str | None = None
+    priority: Priority
+    status: Status
+    channel: str
+    ward_code: UnitCode | None = None
+    ward_approximate: bool = True
+    agency_code: AgencyCode | None = None
+    due_at: AwareDatetime | None = None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    photos: list[UUID] = Field(default_factory=list, description="Media ids of public photos")
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+
+
+class ReportPage(Contract):
+    """One page of a search."""
+
+    items: list[PublicReport]
+    total: int
+    offset: int
+    limit: int

@@ -98,7 +98,69 @@ class ReportStatusChangedV1(Event):
     ward_code: UnitCode | None = None
     agency_code: AgencyCode | None = None
     actor_role: str
+    actor_agency: AgencyCode | None = None
     public_note: str | None = None
+    priority: Priority | None = None
+    clock: Literal["stop", "resume"] | None = Field(
+        None, description="stop: the case waits on the citizen; resume: the citizen answered")
+    extension_working_days: int | None = Field(None, ge=1, description="An approved extension, in working days")
+
+
+class ReportRerouteRequestedV1(Event):
+    """An operator asks routing to decide again (returned case, fixed category/ward, or a manual choice)."""
+
+    event_type: ClassVar[str] = "report.reroute_requested"
+    producer: ClassVar[str] = "intake"
+    schema_version: Literal[1] = 1
+    report_id: UUID
+    code: str
+    category: CategoryCode
+    priority: Priority
+    location: Location
+    ward_code: UnitCode | None = Field(None, description="Operator's correction of the ward")
+    agency_code: AgencyCode | None = Field(None, description="Operator's manual choice (reason `manual`)")
+    previous_agencies: list[AgencyCode] = []
+    note: str | None = None
+
+
+class ReportDeadlineChangedV1(Event):
+    """Routing recomputed a case's deadlines (stopped clock resumed, extension approved, re-routing)."""
+
+    event_type: ClassVar[str] = "report.deadline_changed"
+    producer: ClassVar[str] = "routing"
+    schema_version: Literal[1] = 1
+    report_id: UUID
+    accept_due_at: datetime | None = None
+    due_at: datetime | None = None
+    reason: Literal["clock_resumed", "extension_approved", "rerouted", "directory_changed", "priority_changed"]
+
+
+class ReportDueSoonV1(Event):
+    """A case is near its deadline (fires once per case and deadline)."""
+
+    event_type: ClassVar[str] = "report.due_soon"
+    producer: ClassVar[str] = "routing"
+    schema_version: Literal[1] = 1
+    report_id: UUID
+    code: str
+    agency_code: AgencyCode
+    due_at: datetime
+    deadline: Literal["accept", "process"]
+
+
+class ReportOverdueV1(Event):
+    """A case passed its deadline; `level` 1 → agency leader, 2 → escalation agency / IOC (each once)."""
+
+    event_type: ClassVar[str] = "report.overdue"
+    producer: ClassVar[str] = "routing"
+    schema_version: Literal[1] = 1
+    report_id: UUID
+    code: str
+    agency_code: AgencyCode
+    escalation_agency: AgencyCode | None = None
+    due_at: datetime
+    deadline: Literal["accept", "process"]
+    level: Literal[1, 2]
 
 
 class MediaStoredV1(Event):
@@ -131,6 +193,10 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ReportRoutedV1,
     ReportUnroutableV1,
     ReportStatusChangedV1,
+    ReportRerouteRequestedV1,
+    ReportDeadlineChangedV1,
+    ReportDueSoonV1,
+    ReportOverdueV1,
     MediaStoredV1,
     MediaRejectedV1,
 )

@@ -20,7 +20,7 @@ from gateway.open311.services import ServiceCatalogue
 
 from .builders import make_view, rand_code, rand_word
 
-CATALOGUE = ServiceCatalogue.from_file(Path("/work/shared/data/hatinh/categories.json"))
+CATALOGUE = ServiceCatalogue.from_file(Path(__file__).resolve().parents[3] / "services" / "routing" / "seed_data" / "hatinh" / "categories.json")
 NOW = datetime.now(timezone.utc)
 OFFSET = re.compile(r"[+-]\d{2}:\d{2}$")
 

@@ -12,7 +12,7 @@ from gateway.open311.services import ServiceCatalogue
 
 from .builders import make_personal, rand_word
 
-CATALOGUE = ServiceCatalogue.from_file(Path("/work/shared/data/hatinh/categories.json"))
+CATALOGUE = ServiceCatalogue.from_file(Path(__file__).resolve().parents[3] / "services" / "routing" / "seed_data" / "hatinh" / "categories.json")
 
 
 def base_pairs(**overrides: str) -> list[tuple[str, str]]:

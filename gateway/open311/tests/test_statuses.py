@@ -23,7 +23,7 @@ from gateway.open311.statuses import (
     transition_status,
 )
 
-WORKFLOW = Path("/work/shared/data/hatinh/workflow.json")
+WORKFLOW = Path(__file__).resolve().parents[3] / "services" / "routing" / "seed_data" / "hatinh" / "workflow.json"
 
 FORWARD = [
     ("CHO_TIEP_NHAN", "open", "FOR_TRIAGE"),

@@ -14,7 +14,7 @@ from services.intake.workflow import (
 )
 
 REPO = Path(__file__).resolve().parents[4]
-SHARED = Path(os.environ.get("HT_SHARED_DIR", REPO.parent / "shared"))
+SEED = REPO / "services" / "routing" / "seed_data"  # the project's copy of the shared reference data
 NOW = datetime(2026, 5, 12, 9, 30, tzinfo=timezone(timedelta(hours=7)))
 AGENCY_ROLES = (R.AGENCY_OFFICER, R.AGENCY_LEADER)
 
@@ -38,7 +38,7 @@ def make_actor(role: R, case: CaseState | None = None, **kw) -> Actor:
 
 
 def workflow_json() -> dict:
-    return json.loads((SHARED / "data/hatinh/workflow.json").read_text(encoding="utf-8"))
+    return json.loads((SEED / "hatinh" / "workflow.json").read_text(encoding="utf-8"))
 
 
 # ---- drift: the Python table and constants equal workflow.json ------------------------------------

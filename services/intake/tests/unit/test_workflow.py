@@ -1,6 +1,5 @@
 """Unit tests of the case state machine: drift against workflow.json, the full cross product, guards."""
 import json
-import os
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path

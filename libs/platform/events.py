@@ -1,15 +1,39 @@
-"""Idempotent event consumption: validate with the contract class, skip an event_id already handled."""
+"""Idempotent event consumption: validate with the contract class, skip an event_id already handled.
+
+A handler that raises is rolled back and redelivered after a short, growing pause (never a hot loop); after
+`MAX_ATTEMPTS` failures of the same event the event is parked in the inbox as `failed` with its error, where
+operators can see it, and acknowledged.
+"""
 from __future__ import annotations
 
 import functools
 import logging
+import time
 import uuid
+from collections import OrderedDict
 
 from pydantic import ValidationError
 
 from libs.contracts.events import Event
 
 log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+_failures: OrderedDict[tuple[uuid.UUID, str], int] = OrderedDict()  # per process; bounded
+
+
+def _event_id(payload) -> uuid.UUID:
+    raw = payload.get("event_id") if isinstance(payload, dict) else None
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        return uuid.uuid5(uuid.NAMESPACE_URL, repr(payload))
+
+
+def _park(self, event_id, consumer: str, event_type: str, outcome: str, error: str) -> None:
+    self.db.rollback()
+    self.db.claim(event_id, consumer, event_type, outcome=outcome, error=error[:2000])
+    self.db.commit()
 
 
 def consumes(model: type[Event]):
@@ -26,20 +50,30 @@ def consumes(model: type[Event]):
             try:
                 event = model.model_validate(payload)
             except ValidationError as exc:
-                raw_id = payload.get("event_id") if isinstance(payload, dict) else None
-                try:
-                    event_id = uuid.UUID(str(raw_id))
-                except ValueError:
-                    event_id = uuid.uuid5(uuid.NAMESPACE_URL, repr(payload))
-                log.error("%s: invalid %s %s: %s", consumer, model.event_type, event_id, exc)
-                self.db.claim(event_id, consumer, model.event_type, outcome="invalid", error=str(exc)[:2000])
-                self.db.commit()
+                log.error("%s: invalid %s: %s", consumer, model.event_type, exc)
+                _park(self, _event_id(payload), consumer, model.event_type, "invalid", str(exc))
                 return None
             if not self.db.claim(event.event_id, consumer, model.event_type):
                 log.info("%s: %s %s already handled", consumer, model.event_type, event.event_id)
                 self.db.rollback()
                 return None
-            return fn(self, event)
+            key = (event.event_id, consumer)
+            try:
+                result = fn(self, event)
+            except Exception as exc:
+                attempts = _failures.pop(key, 0) + 1
+                if attempts >= MAX_ATTEMPTS:
+                    log.exception("%s: %s %s parked after %d attempts", consumer, model.event_type,
+                                  event.event_id, attempts)
+                    _park(self, event.event_id, consumer, model.event_type, "failed", repr(exc))
+                    return None
+                _failures[key] = attempts
+                while len(_failures) > 10_000:
+                    _failures.popitem(last=False)
+                time.sleep(min(0.2 * 2 ** attempts, 10))  # green under eventlet: the pause frees the hub
+                raise
+            _failures.pop(key, None)
+            return result
 
         return handler
 

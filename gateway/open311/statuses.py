@@ -1,12 +1,14 @@
 """Our Vietnamese workflow states ⇄ Open311 open/closed and mySociety's extended statuses."""
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection
 
 from .errors import Open311Error
 
 OPEN, CLOSED = "open", "closed"
-DUPLICATE_STATE = "TRUNG_LAP"  # closed as a duplicate of another case (domain: "duplicate-of")
+# A duplicate is TU_CHOI with the reason "trùng lặp" and `duplicate_of` (intake's workflow: MARK_DUPLICATE).
+DUPLICATE_STATE = "TU_CHOI"
 REOPENED_STATE = "DANG_XU_LY"  # a reopened case goes back to the agency
 
 EXTENDED_STATUSES = (
@@ -19,8 +21,7 @@ EXTENDED_STATUSES = (
 STATES: dict[str, tuple[str, str]] = {
     "CHO_TIEP_NHAN": (OPEN, "FOR_TRIAGE"),  # received, waiting for the operators
     "CHO_BO_SUNG": (OPEN, "FOR_TRIAGE"),  # waiting for the citizen to add information
-    "TU_CHOI": (CLOSED, "NO_FURTHER_ACTION"),  # rejected with a public reason (see REJECTION_REASONS)
-    DUPLICATE_STATE: (CLOSED, "DUPLICATE"),
+    "TU_CHOI": (CLOSED, "NO_FURTHER_ACTION"),  # rejected with a reason (see REJECTION_REASONS), or a duplicate
     "DA_TIEP_NHAN": (OPEN, "OPEN"),  # verified and classified
     "DA_CHUYEN_XU_LY": (OPEN, "ACTION_SCHEDULED"),  # routed to an agency with a deadline
     "DANG_XU_LY": (OPEN, "IN_PROGRESS"),
@@ -35,7 +36,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "CHO_TIEP_NHAN": ("Chờ tiếp nhận", "Received"),
     "CHO_BO_SUNG": ("Chờ bổ sung thông tin", "Waiting for more information"),
     "TU_CHOI": ("Không tiếp nhận", "Rejected"),
-    DUPLICATE_STATE: ("Trùng lặp", "Duplicate"),
     "DA_TIEP_NHAN": ("Đã tiếp nhận", "Accepted"),
     "DA_CHUYEN_XU_LY": ("Đã chuyển đơn vị xử lý", "Sent to the handling agency"),
     "DANG_XU_LY": ("Đang xử lý", "In progress"),
@@ -45,12 +45,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "DA_DANH_GIA": ("Đã đánh giá", "Rated"),
     "DONG": ("Đã đóng", "Closed"),
 }
-# Optional rejection reason codes that sharpen TU_CHOI's extended status.
+# Rejection reasons that sharpen TU_CHOI's extended status: the workflow's reason texts (REJECT_REASONS of
+# services/intake/workflow_model.py, compared case-insensitively) and short codes for other callers.
 REJECTION_REASONS: dict[str, str] = {
-    "KHONG_THUOC_PHAM_VI": "NOT_COUNCILS_RESPONSIBILITY",  # complaint/denunciation, civil dispute
-    "TRUNG_LAP": "DUPLICATE",
-    "KHONG_BO_SUNG": "NO_FURTHER_ACTION",
-    "VI_PHAM_NOI_DUNG": "CANCELLED",
+    "không thuộc phạm vi paht (khiếu nại, tố cáo, tranh chấp dân sự)": "NOT_COUNCILS_RESPONSIBILITY",
+    "trùng lặp": "DUPLICATE",
+    "thông tin không rõ ràng/không bổ sung": "NO_FURTHER_ACTION",
+    "nội dung vi phạm quy định (xúc phạm, sai sự thật)": "CANCELLED",
+    "khong_thuoc_pham_vi": "NOT_COUNCILS_RESPONSIBILITY",  # complaint/denunciation, civil dispute
+    "trung_lap": "DUPLICATE",
+    "khong_bo_sung": "NO_FURTHER_ACTION",
+    "vi_pham_noi_dung": "CANCELLED",
 }
 # extended status posted by a client -> target state; None = a note only, no state change.
 # The intake service still checks the transition against the workflow and the client's rights.
@@ -62,7 +67,7 @@ FROM_EXTENDED: dict[str, str | None] = {
     "ACTION_SCHEDULED": "DANG_XU_LY",
     "FIXED": "DA_XU_LY",  # "agency says done": operators review before anything is published
     "CLOSED": "DA_XU_LY",
-    "DUPLICATE": DUPLICATE_STATE,
+    "DUPLICATE": DUPLICATE_STATE,  # as MARK_DUPLICATE: an operator names the primary case
     "NOT_COUNCILS_RESPONSIBILITY": "TRA_LAI",
     "INTERNAL_REFERRAL": "TRA_LAI",
     "NO_FURTHER_ACTION": "TU_CHOI",
@@ -97,8 +102,9 @@ def open311_status(state: str) -> str:
 def extended_status(state: str, reason: str | None = None) -> str:
     """mySociety's extended status of a state (a rejection reason may sharpen TU_CHOI)."""
     status = _row(state)[1]
-    if state == "TU_CHOI" and reason in REJECTION_REASONS:
-        return REJECTION_REASONS[reason]
+    key = unicodedata.normalize("NFC", reason or "").strip().casefold()
+    if state == "TU_CHOI" and key in REJECTION_REASONS:
+        return REJECTION_REASONS[key]
     return status
 
 

@@ -1,85 +1,111 @@
-"""Photos and videos of a report: presigned uploads for mobile clients, or a streamed upload through here."""
+"""Photos and videos of a report: presigned uploads for mobile clients, or a streamed upload through here.
+
+Reads return short-lived URLs of what the caller may see: operators (bearer token) the unblurred renditions,
+everyone else the public (blurred) ones once the report is public, or with the report's `X-Tracking-Token`.
+"""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
-import httpx
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from libs.contracts.errors import ErrorCode
+from libs.auth.tokens import Principal
+from libs.contracts.errors import ErrorCode, Problem
 from libs.contracts.media import MediaView, UploadSlot
 
+from ..auth import actor_payload, optional_principal
 from ..deps import Runtime, runtime
 from ..problems import ApiError
-from .reports import PROBLEMS
+from .lifecycle_support import PROBLEMS
+from .media_upload import accepted_or_problem, check_headers, receive_file, store_file, upload_settings
 
 router = APIRouter(prefix="/v1", tags=["media"])
-CHUNK = 256 * 1024
+UPLOAD_PROBLEMS = {**PROBLEMS, **{code: {"model": Problem, "content": {"application/problem+json": {}}}
+                                  for code in (410, 413, 415)}}
+TrackingToken = Annotated[str | None, Header(alias="X-Tracking-Token", max_length=200,
+                                             description="The report's private tracking token")]
+Staff = Annotated[Principal | None, Depends(optional_principal)]
+MULTIPART_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary",
+                            "description": "JPEG, PNG, WebP, HEIC photo or MP4, MOV, WebM video"}}}}}}}
 
 
 class UploadRequest(BaseModel):
     """A mobile client's request for an upload slot."""
 
-    content_type: str = Field(max_length=100)
+    content_type: str = Field(max_length=100, description="What the client believes it sends (only picks the "
+                                                          "size limit: the type is read from the bytes)")
     size: int = Field(gt=0)
+    role: Literal["evidence", "result"] = "evidence"
 
 
-async def _report_exists(rt: Runtime, report_id: UUID) -> None:
-    await rt.rpc.call("intake", "get_report", payload={"report_id": str(report_id)})  # may raise 404
+async def _report_exists(rt: Runtime, report_id: UUID, token: str | None = None) -> None:
+    await rt.rpc.call("intake", "get_report", payload={"report_id": str(report_id), "tracking_token": token})
 
 
-@router.post("/reports/{report_id}/uploads", status_code=201, response_model=UploadSlot, responses=PROBLEMS,
+async def _may_upload(rt: Runtime, report_id: UUID, principal: Principal | None, role: str) -> None:
+    """Citizens add evidence to an existing report; after-photos (`result`) come from staff on their cases."""
+    if principal is None:
+        if role != "evidence":
+            raise ApiError(ErrorCode.FORBIDDEN, "after-photos are uploaded by the agency or an operator",
+                           [{"field": "role", "message": "staff only", "type": "forbidden"}])
+        await _report_exists(rt, report_id)  # may raise 404
+    elif principal.role == "operator":
+        await _report_exists(rt, report_id)
+    # agencies: the media service asks intake whether they hold the case (404 otherwise)
+
+
+@router.post("/reports/{report_id}/uploads", status_code=201, response_model=UploadSlot, responses=UPLOAD_PROBLEMS,
              summary="Xin URL tải lên / get a presigned upload URL (then PUT the bytes and confirm)")
-async def create_upload(report_id: UUID, body: UploadRequest, rt: Runtime = Depends(runtime)) -> dict:
-    await _report_exists(rt, report_id)
-    return await rt.rpc.call("media", "create_upload", payload={"report_id": str(report_id), **body.model_dump()})
+async def create_upload(report_id: UUID, body: UploadRequest, principal: Staff,
+                        rt: Runtime = Depends(runtime)) -> dict:
+    await _may_upload(rt, report_id, principal, body.role)
+    return await rt.rpc.call("media", "create_upload", payload={
+        "report_id": str(report_id), **body.model_dump(), "actor": actor_payload(principal)})
 
 
-@router.post("/media/{media_id}/confirm", response_model=MediaView, responses=PROBLEMS,
-             summary="Xác nhận tải lên / check the uploaded bytes")
-async def confirm_upload(media_id: UUID, rt: Runtime = Depends(runtime)) -> dict:
-    return _accepted_or_error(await rt.rpc.call("media", "confirm_upload", media_id=str(media_id)))
+@router.post("/media/{media_id}/confirm", response_model=MediaView, responses=UPLOAD_PROBLEMS,
+             summary="Xác nhận tải lên / check and process the uploaded bytes (202 while a video renders)")
+async def confirm_upload(media_id: UUID, response: Response, principal: Staff, tracking_token: TrackingToken = None,
+                         rt: Runtime = Depends(runtime)) -> dict:
+    view = await rt.rpc.call("media", "confirm_upload", timeout=upload_settings().confirm_timeout_s, payload={
+        "media_id": str(media_id), "actor": actor_payload(principal), "tracking_token": tracking_token})
+    response.status_code = 202 if view["state"] == "pending" else 200
+    return accepted_or_problem(view)
 
 
-@router.post("/reports/{report_id}/media", status_code=201, response_model=MediaView, responses=PROBLEMS,
-             summary="Tải ảnh lên / upload a photo (multipart field `file`)")
-async def upload(report_id: UUID, request: Request, file: Annotated[UploadFile, File()],
-                 rt: Runtime = Depends(runtime)) -> dict:
-    length = int(request.headers.get("content-length") or 0)
-    if length > rt.settings.max_upload_bytes + 64 * 1024:
-        raise ApiError(ErrorCode.MEDIA_TOO_LARGE, f"at most {rt.settings.max_upload_bytes} bytes",
-                       [{"field": "file", "message": "too large", "type": "too_large"}])
-    await _report_exists(rt, report_id)
-    slot = await rt.rpc.call("media", "create_upload", payload={
-        "report_id": str(report_id), "content_type": file.content_type or "application/octet-stream",
-        "size": file.size or 1})
-
-    async def chunks():
-        while data := await file.read(CHUNK):
-            yield data
-
-    try:
-        put = await rt.http.put(slot["put_url"], content=chunks(), headers={"Content-Length": str(file.size)})
-    except httpx.HTTPError as exc:
-        raise ApiError(ErrorCode.UPSTREAM_UNAVAILABLE, f"object store unreachable: {exc}") from exc
-    if put.status_code >= 300:
-        raise ApiError(ErrorCode.UPSTREAM_UNAVAILABLE, f"object store refused the upload ({put.status_code})")
-    return _accepted_or_error(await rt.rpc.call("media", "confirm_upload", media_id=slot["media_id"]))
-
-
-def _accepted_or_error(view: dict) -> dict:
-    if view["state"] == "rejected":
-        code = ErrorCode(view["reject_reason"]) if view["reject_reason"] in ErrorCode._value2member_map_ \
-            else ErrorCode.MEDIA_REJECTED
-        raise ApiError(code, f"media {view['id']} rejected",
-                       [{"field": "file", "message": view["reject_reason"] or "rejected", "type": "media"}])
+@router.post("/reports/{report_id}/media", status_code=201, response_model=MediaView, responses=UPLOAD_PROBLEMS,
+             openapi_extra=MULTIPART_DOC,
+             summary="Tải ảnh/video lên / upload a photo or video (multipart field `file`, streamed)")
+async def upload(report_id: UUID, request: Request, response: Response, principal: Staff,
+                 tracking_token: TrackingToken = None, rt: Runtime = Depends(runtime)) -> dict:
+    check_headers(request, "file")  # 413 before anything is read when Content-Length is too big
+    await _may_upload(rt, report_id, principal, "evidence")
+    received = await receive_file(request, "file")  # counts while streaming: 413 as soon as it passes the limit
+    view = await store_file(rt, report_id, received, actor=actor_payload(principal), tracking_token=tracking_token)
+    if view["state"] == "pending":
+        response.status_code = 202
     return view
 
 
 @router.get("/reports/{report_id}/media", response_model=list[MediaView], responses=PROBLEMS,
-            summary="Ảnh/video của phản ánh / the report's media")
-async def list_media(report_id: UUID, rt: Runtime = Depends(runtime)) -> list:
-    await _report_exists(rt, report_id)
-    return await rt.rpc.call("media", "list_media", report_id=str(report_id))
+            summary="Ảnh/video của phản ánh / the report's media (URLs of what the caller may see)")
+async def list_media(report_id: UUID, principal: Staff, tracking_token: TrackingToken = None,
+                     role: Annotated[Literal["evidence", "result"] | None, Query()] = None,
+                     state: Annotated[Literal["pending", "ready", "rejected"] | None, Query()] = None,
+                     rt: Runtime = Depends(runtime)) -> list:
+    await _report_exists(rt, report_id, tracking_token)
+    return await rt.rpc.call("media", "list_media", payload={
+        "report_id": str(report_id), "actor": actor_payload(principal), "tracking_token": tracking_token,
+        "role": role, "state": state})
+
+
+@router.get("/media/{media_id}", response_model=MediaView, responses=PROBLEMS,
+            summary="Một tệp / one file (follow a video while it renders)")
+async def get_media(media_id: UUID, principal: Staff, tracking_token: TrackingToken = None,
+                    rt: Runtime = Depends(runtime)) -> dict:
+    return await rt.rpc.call("media", "get_media", payload={
+        "media_id": str(media_id), "actor": actor_payload(principal), "tracking_token": tracking_token})

@@ -1,42 +1,115 @@
-"""Reports: submit, read, rating state, categories."""
+"""Reports: submit, "is this yours?", read, the public list and map feed, rating state, categories."""
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
 
-from libs.contracts.errors import ErrorCode, Problem
+from libs.contracts.common import Status
+from libs.contracts.errors import ErrorCode
 from libs.contracts.feedback import RatingState
-from libs.contracts.reports import ReportRef, ReportView, SubmitReport
+from libs.contracts.reports import ReportRef, ReportView, SimilarQuery, SimilarReport, SubmitReport
 from libs.contracts.routing import CategoryView
+from libs.contracts.search import ReportPage
 
 from ..deps import Runtime, runtime
 from ..problems import ApiError
+from .lifecycle_support import PROBLEMS, call_intake, client_info
 
 router = APIRouter(prefix="/v1", tags=["reports"])
-PROBLEMS = {code: {"model": Problem, "content": {"application/problem+json": {}}}
-            for code in (404, 409, 422, 503, 504)}
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=8, max_length=200,
                                               description="Client-chosen key: a repeat returns the same report")]
 TrackingToken = Annotated[str | None, Header(alias="X-Tracking-Token", max_length=200,
                                              description="The report's private tracking token")]
+DeviceId = Annotated[str | None, Header(alias="X-Device-Id", max_length=200,
+                                        description="The app's install id (rate limits only, never shown)")]
+GEOJSON = "application/geo+json"
+
+
+async def _known_category(rt: Runtime, code: str) -> None:
+    if await rt.categories.known(rt.rpc, code) is False:
+        raise ApiError(ErrorCode.UNKNOWN_CATEGORY, f"unknown category {code}",
+                       [{"field": "category", "message": "not a known category (GET /v1/categories)",
+                         "type": "unknown_category"}])
 
 
 @router.post("/reports", status_code=201, response_model=ReportRef, responses=PROBLEMS,
              summary="Gửi phản ánh / submit a report")
-async def submit_report(body: SubmitReport, response: Response, idempotency_key: IdempotencyKey = None,
+async def submit_report(body: SubmitReport, request: Request, response: Response,
+                        idempotency_key: IdempotencyKey = None, device_id: DeviceId = None,
                         rt: Runtime = Depends(runtime)) -> dict:
-    if await rt.categories.known(rt.rpc, body.category) is False:
-        raise ApiError(ErrorCode.UNKNOWN_CATEGORY, f"unknown category {body.category}",
-                       [{"field": "category", "message": "not a known category (GET /v1/categories)",
-                         "type": "unknown_category"}])
-    ref = await rt.rpc.call("intake", "submit_report",
-                            payload={"report": body.model_dump(mode="json"), "idempotency_key": idempotency_key})
+    await _known_category(rt, body.category)
+    ref = await call_intake(rt, "submit_report", payload={
+        "report": body.model_dump(mode="json"), "idempotency_key": idempotency_key,
+        "client": client_info(request, device_id)})
     if ref.get("replayed"):
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/v1/reports/{ref['id']}"
     return ref
+
+
+@router.post("/reports/similar", response_model=list[SimilarReport], responses=PROBLEMS,
+             summary="Phản ánh tương tự gần đây / open reports nearby: is this yours?")
+async def similar_reports(body: SimilarQuery, rt: Runtime = Depends(runtime)) -> list:
+    return await call_intake(rt, "similar_reports", payload=body.model_dump(mode="json"))
+
+
+def _search_payload(category, ward, status, created_from, created_to, updated_from, updated_to, bbox, q, offset,
+                    limit, order) -> dict:
+    box = None
+    if bbox:
+        try:
+            box = [float(x) for x in bbox.split(",")]
+        except ValueError:
+            box = []
+        if len(box) != 4:
+            raise ApiError(ErrorCode.VALIDATION_FAILED, "bbox must be min_lon,min_lat,max_lon,max_lat",
+                           [{"field": "bbox", "message": "four numbers: min_lon,min_lat,max_lon,max_lat",
+                             "type": "bbox"}])
+    payload = {"categories": category, "wards": ward, "statuses": status, "bbox": box, "q": q,
+               "created_from": created_from, "created_to": created_to, "updated_from": updated_from,
+               "updated_to": updated_to, "offset": offset, "limit": limit, "order": order, "public_only": True}
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in payload.items() if v not in (None, [])}
+
+
+class SearchParams:
+    """Query parameters of the public list and the map feed."""
+
+    def __init__(self,
+                 category: Annotated[list[str] | None, Query(description="Category codes (repeat)")] = None,
+                 ward: Annotated[list[str] | None, Query(description="5-digit ward codes (repeat)")] = None,
+                 status: Annotated[list[Status] | None, Query(description="Statuses (repeat)")] = None,
+                 created_from: datetime | None = None, created_to: datetime | None = None,
+                 updated_from: datetime | None = None, updated_to: datetime | None = None,
+                 bbox: Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat")] = None,
+                 q: Annotated[str | None, Query(max_length=200)] = None,
+                 offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                 order: Literal["created_desc", "updated_desc", "due_asc"] = "created_desc"):
+        self.payload = _search_payload(category, ward, status and [s.value for s in status], created_from,
+                                       created_to, updated_from, updated_to, bbox, q, offset, limit, order)
+
+
+@router.get("/reports", response_model=ReportPage, responses=PROBLEMS,
+            summary="Danh sách phản ánh công khai / public list of verified reports")
+async def list_reports(params: SearchParams = Depends(), rt: Runtime = Depends(runtime)) -> dict:
+    return await call_intake(rt, "search_reports", payload=params.payload)
+
+
+@router.get("/reports.geojson", responses=PROBLEMS, response_class=JSONResponse,
+            summary="Bản đồ phản ánh (GeoJSON) / map feed of verified reports")
+async def map_feed(params: SearchParams = Depends(), rt: Runtime = Depends(runtime)) -> JSONResponse:
+    page = await call_intake(rt, "search_reports", payload=params.payload)
+    keep = ("id", "code", "category", "status", "priority", "description", "address", "ward_code", "agency_code",
+            "due_at", "created_at", "updated_at")
+    features = [{"type": "Feature", "id": r["id"],
+                 "geometry": {"type": "Point", "coordinates": [r["location"]["lon"], r["location"]["lat"]]},
+                 "properties": {k: r.get(k) for k in keep} | {"photos": len(r.get("photos", []))}}
+                for r in page["items"]]
+    return JSONResponse({"type": "FeatureCollection", "features": features, "total": page["total"],
+                         "offset": page["offset"], "limit": page["limit"]}, media_type=GEOJSON)
 
 
 @router.get("/reports/{report_id}", response_model=ReportView, responses=PROBLEMS,
@@ -44,7 +117,7 @@ async def submit_report(body: SubmitReport, response: Response, idempotency_key:
 async def get_report(report_id: UUID, tracking_token: TrackingToken = None,
                      token: Annotated[str | None, Query(max_length=200, description="Same as X-Tracking-Token")] = None,
                      rt: Runtime = Depends(runtime)) -> dict:
-    return await rt.rpc.call("intake", "get_report",
+    return await call_intake(rt, "get_report",
                              payload={"report_id": str(report_id), "tracking_token": tracking_token or token})
 
 

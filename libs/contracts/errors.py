@@ -17,14 +17,32 @@ class ErrorCode(str, Enum):
     REPORT_NOT_FOUND = "REPORT_NOT_FOUND"
     UNKNOWN_CATEGORY = "UNKNOWN_CATEGORY"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    TRANSITION_NOT_ALLOWED = "TRANSITION_NOT_ALLOWED"
     MEDIA_NOT_FOUND = "MEDIA_NOT_FOUND"
     MEDIA_REJECTED = "MEDIA_REJECTED"
     MEDIA_TOO_LARGE = "MEDIA_TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     TOO_MANY_MEDIA = "TOO_MANY_MEDIA"
+    MEDIA_EMPTY = "MEDIA_EMPTY"
+    IMAGE_TOO_MANY_PIXELS = "IMAGE_TOO_MANY_PIXELS"
+    MEDIA_TRUNCATED = "MEDIA_TRUNCATED"
+    MEDIA_MALFORMED = "MEDIA_MALFORMED"
+    VIDEO_TOO_LONG = "VIDEO_TOO_LONG"
+    MEDIA_PROCESSING_FAILED = "MEDIA_PROCESSING_FAILED"
+    MEDIA_EXPIRED = "MEDIA_EXPIRED"
+    MEDIA_NOT_READY = "MEDIA_NOT_READY"
+    DIRECTORY_ENTRY_NOT_FOUND = "DIRECTORY_ENTRY_NOT_FOUND"
+    DIRECTORY_CONFLICT = "DIRECTORY_CONFLICT"
+    DELIVERY_NOT_FOUND = "DELIVERY_NOT_FOUND"
+    CHANNEL_NOT_FOUND = "CHANNEL_NOT_FOUND"
+    DELIVERY_STATE_CONFLICT = "DELIVERY_STATE_CONFLICT"
     UPSTREAM_TIMEOUT = "UPSTREAM_TIMEOUT"
     UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    API_KEY_INVALID = "API_KEY_INVALID"
+    API_KEY_NOT_FOUND = "API_KEY_NOT_FOUND"
+    OPEN311_UPDATE_EXISTS = "OPEN311_UPDATE_EXISTS"
+    OPEN311_TOKEN_NOT_FOUND = "OPEN311_TOKEN_NOT_FOUND"
 
 
 HTTP_STATUS: dict[ErrorCode, int] = {
@@ -36,14 +54,32 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.REPORT_NOT_FOUND: 404,
     ErrorCode.UNKNOWN_CATEGORY: 422,
     ErrorCode.IDEMPOTENCY_KEY_REUSED: 409,
+    ErrorCode.TRANSITION_NOT_ALLOWED: 409,
     ErrorCode.MEDIA_NOT_FOUND: 404,
     ErrorCode.MEDIA_REJECTED: 422,
     ErrorCode.MEDIA_TOO_LARGE: 413,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.TOO_MANY_MEDIA: 409,
+    ErrorCode.MEDIA_EMPTY: 422,
+    ErrorCode.IMAGE_TOO_MANY_PIXELS: 422,
+    ErrorCode.MEDIA_TRUNCATED: 422,
+    ErrorCode.MEDIA_MALFORMED: 422,
+    ErrorCode.VIDEO_TOO_LONG: 422,
+    ErrorCode.MEDIA_PROCESSING_FAILED: 503,
+    ErrorCode.MEDIA_EXPIRED: 410,
+    ErrorCode.MEDIA_NOT_READY: 409,
+    ErrorCode.DIRECTORY_ENTRY_NOT_FOUND: 404,
+    ErrorCode.DIRECTORY_CONFLICT: 409,
+    ErrorCode.DELIVERY_NOT_FOUND: 404,
+    ErrorCode.CHANNEL_NOT_FOUND: 404,
+    ErrorCode.DELIVERY_STATE_CONFLICT: 409,
     ErrorCode.UPSTREAM_TIMEOUT: 504,
     ErrorCode.UPSTREAM_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.API_KEY_INVALID: 403,
+    ErrorCode.API_KEY_NOT_FOUND: 404,
+    ErrorCode.OPEN311_UPDATE_EXISTS: 409,
+    ErrorCode.OPEN311_TOKEN_NOT_FOUND: 404,
 }
 
 TITLES: dict[ErrorCode, tuple[str, str]] = {
@@ -58,14 +94,38 @@ TITLES: dict[ErrorCode, tuple[str, str]] = {
         "Idempotency-Key đã dùng cho một yêu cầu khác",
         "Idempotency-Key already used for a different request",
     ),
+    ErrorCode.TRANSITION_NOT_ALLOWED: (
+        "Không thể thực hiện ở trạng thái hiện tại của phản ánh",
+        "Not allowed in the case's current state",
+    ),
     ErrorCode.MEDIA_NOT_FOUND: ("Không tìm thấy tệp", "Media not found"),
     ErrorCode.MEDIA_REJECTED: ("Tệp bị từ chối", "Media rejected"),
     ErrorCode.MEDIA_TOO_LARGE: ("Tệp quá lớn", "Media too large"),
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: ("Định dạng tệp không được hỗ trợ", "Unsupported media type"),
     ErrorCode.TOO_MANY_MEDIA: ("Quá số tệp cho phép", "Too many media files"),
+    ErrorCode.MEDIA_EMPTY: ("Tệp rỗng", "The file is empty"),
+    ErrorCode.IMAGE_TOO_MANY_PIXELS: ("Ảnh có độ phân giải quá lớn", "The image has too many pixels"),
+    ErrorCode.MEDIA_TRUNCATED: ("Tệp bị cắt cụt hoặc tải lên chưa hết",
+                                "The file is truncated or incompletely uploaded"),
+    ErrorCode.MEDIA_MALFORMED: ("Tệp bị hỏng hoặc không đọc được", "The file is damaged or unreadable"),
+    ErrorCode.VIDEO_TOO_LONG: ("Video quá dài", "The video is too long"),
+    ErrorCode.MEDIA_PROCESSING_FAILED: ("Không xử lý được tệp, vui lòng thử lại sau",
+                                        "The file could not be processed, retry later"),
+    ErrorCode.MEDIA_EXPIRED: ("Phiên tải lên đã hết hạn", "The upload slot has expired"),
+    ErrorCode.MEDIA_NOT_READY: ("Tệp chưa xử lý xong", "The file is not processed yet"),
+    ErrorCode.DIRECTORY_ENTRY_NOT_FOUND: ("Không tìm thấy mục trong danh mục định tuyến", "Directory entry not found"),
+    ErrorCode.DIRECTORY_CONFLICT: ("Thay đổi xung đột với danh mục hiện hành", "The change conflicts with the directory"),
+    ErrorCode.DELIVERY_NOT_FOUND: ("Không tìm thấy lượt gửi", "Delivery not found"),
+    ErrorCode.CHANNEL_NOT_FOUND: ("Không tìm thấy kênh nhận", "Channel not found"),
+    ErrorCode.DELIVERY_STATE_CONFLICT: ("Trạng thái lượt gửi không cho phép thao tác này",
+                                        "The delivery's state does not allow this"),
     ErrorCode.UPSTREAM_TIMEOUT: ("Hệ thống đang bận, vui lòng thử lại", "A service did not answer in time"),
     ErrorCode.UPSTREAM_UNAVAILABLE: ("Hệ thống tạm thời gián đoạn", "A service is unavailable"),
     ErrorCode.INTERNAL_ERROR: ("Lỗi hệ thống", "Internal error"),
+    ErrorCode.API_KEY_INVALID: ("api_key không hợp lệ hoặc đã bị thu hồi", "api_key is invalid or revoked"),
+    ErrorCode.API_KEY_NOT_FOUND: ("Không tìm thấy khóa API", "API key not found"),
+    ErrorCode.OPEN311_UPDATE_EXISTS: ("Cập nhật này đã tồn tại", "This update already exists"),
+    ErrorCode.OPEN311_TOKEN_NOT_FOUND: ("Không tìm thấy token", "Token not found"),
 }
 
 

@@ -69,6 +69,8 @@ class ReportRoutedV1(Event):
     directory_version: int
     accept_due_at: datetime | None = None
     due_at: datetime | None = None
+    note: str | None = Field(None, description="Public note for the timeline, e.g. why a directory change "
+                                               "re-routed an open case")
 
 
 class ReportUnroutableV1(Event):

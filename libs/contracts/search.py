@@ -6,8 +6,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from .common import AgencyCode, CategoryCode, Contract, Location, Priority, Status, UnitCode
-from .reports import TimelineEntry
+from .common import CategoryCode, Contract, Status, UnitCode
+from .reports import ReportCore, TimelineEntry
 
 
 class SearchReports(Contract):
@@ -30,24 +30,9 @@ class SearchReports(Contract):
     order: Literal["created_desc", "updated_desc", "due_asc"] = "created_desc"
 
 
-class PublicReport(Contract):
+class PublicReport(ReportCore):
     """A report as anyone may see it: no personal data, public timeline only."""
 
-    id: UUID
-    code: str
-    category: CategoryCode
-    description: str
-    location: Location
-    address: str | None = None
-    priority: Priority
-    status: Status
-    channel: str
-    ward_code: UnitCode | None = None
-    ward_approximate: bool = True
-    agency_code: AgencyCode | None = None
-    due_at: AwareDatetime | None = None
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
     photos: list[UUID] = Field(default_factory=list, description="Media ids of public photos")
     timeline: list[TimelineEntry] = Field(default_factory=list)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
 import shapely
+import shapely.geometry
 from shapely.geometry import MultiPoint, Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import voronoi_diagram
@@ -129,12 +130,17 @@ class WardIndex:
 
     @classmethod
     def from_geojson(cls, feature_collection: Mapping[str, Any], units: Sequence[Unit], outline: BaseGeometry,
-                     buffer_m: float = DEFAULT_BUFFER_M, allow_missing: bool = False) -> WardIndex:
-        """Official cells from a lon/lat GeoJSON FeatureCollection; raises WardGeometryError naming the feature."""
+                     buffer_m: float = DEFAULT_BUFFER_M, allow_missing: bool = False,
+                     approximate: bool = False) -> WardIndex:
+        """Cells from a lon/lat GeoJSON FeatureCollection; raises WardGeometryError naming the feature.
+
+        `approximate=True` marks stored cells that were derived, not official (e.g. Voronoi cells of merged units).
+        """
         projection = _projection_for(outline)
         official = parse_official_cells(feature_collection, {u.code for u in units}, allow_missing)
         cells = {code: projection.geometry_to_xy(g) for code, g in official.items()}
-        return cls(cells, projection.geometry_to_xy(outline), projection, approximate=False, buffer_m=buffer_m)
+        return cls(cells, projection.geometry_to_xy(outline), projection, approximate=approximate,
+                   buffer_m=buffer_m)
 
     @property
     def unit_codes(self) -> list[str]:
@@ -144,6 +150,12 @@ class WardIndex:
     def cell(self, unit_code: str) -> BaseGeometry:
         """The lon/lat cell of one unit (for maps); raises KeyError for an unknown code."""
         return self.projection.geometry_to_lonlat(self._geoms[self._codes.index(unit_code)])
+
+    def to_feature_collection(self) -> dict[str, Any]:
+        """Every cell as a lon/lat GeoJSON FeatureCollection (`code`, `approximate` in the properties)."""
+        return {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"code": code, "approximate": self.approximate},
+             "geometry": shapely.geometry.mapping(self.cell(code))} for code in self._codes]}
 
     def inside_province(self, lat: float, lon: float) -> bool:
         """True if the point is inside the province outline buffered by `buffer_m`."""
@@ -199,6 +211,28 @@ def parse_official_cells(feature_collection: Mapping[str, Any], known_codes: Ite
     if missing and not allow_missing:
         raise WardGeometryError(f"no polygon for {len(missing)} unit(s): {', '.join(sorted(missing))}")
     return cells
+
+
+def union_cells(feature_collection: Mapping[str, Any], sources: Iterable[str], into: str) -> dict[str, Any]:
+    """A copy of a ward FeatureCollection where the `sources` cells (and `into`'s, if any) become one `into` cell.
+
+    Raises WardGeometryError when a source has no cell; the merged cell is made valid (shared borders dissolve).
+    """
+    features = list(feature_collection.get("features") or [])
+    wanted = set(sources) | {into}
+    keep, merged = [], []
+    for feature in features:
+        props = feature.get("properties") or {}
+        code = next((str(props[k]) for k in CODE_PROPERTIES if props.get(k) not in (None, "")), None)
+        (merged if code in wanted else keep).append((code, feature))
+    missing = set(sources) - {code for code, _ in merged}
+    if missing:
+        raise WardGeometryError(f"no cell for unit(s) {', '.join(sorted(missing))} in the loaded ward geometry")
+    union = shapely.make_valid(shapely.union_all([shape(f["geometry"]) for _, f in merged]))
+    polygons = [g for g in getattr(union, "geoms", [union]) if g.geom_type in ("Polygon", "MultiPolygon")]
+    union = shapely.union_all(polygons) if len(polygons) > 1 else polygons[0]
+    cell = {"type": "Feature", "properties": {"code": into}, "geometry": shapely.geometry.mapping(union)}
+    return {**feature_collection, "features": [f for _, f in keep] + [cell]}
 
 
 def _projection_for(outline: BaseGeometry) -> LocalProjection:

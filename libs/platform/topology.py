@@ -26,9 +26,17 @@ class Subscription:
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("intake", "report.accepted", "routing", "handle_report_accepted"),
+    Subscription("intake", "report.reroute_requested", "routing", "handle_report_reroute_requested"),
+    Subscription("intake", "report.status_changed", "routing", "handle_report_status_changed"),
     Subscription("routing", "report.routed", "intake", "handle_report_routed"),
     Subscription("routing", "report.unroutable", "intake", "handle_report_unroutable"),
+    Subscription("routing", "report.deadline_changed", "intake", "handle_report_deadline_changed"),
+    Subscription("routing", "report.overdue", "intake", "handle_report_overdue"),
     Subscription("routing", "report.routed", "notify", "handle_report_routed"),
+    Subscription("intake", "report.status_changed", "notify", "handle_report_status_changed"),
+    Subscription("routing", "report.due_soon", "notify", "handle_report_due_soon"),
+    Subscription("routing", "report.overdue", "notify", "handle_report_overdue"),
+    Subscription("routing", "report.deadline_changed", "notify", "handle_report_deadline_changed"),
     Subscription("intake", "report.status_changed", "feedback", "handle_report_status_changed"),
     Subscription("media", "media.stored", "intake", "handle_media_stored"),
 )

@@ -1,22 +1,19 @@
 """Dependency providers of the intake service."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import time
 
+import eventlet
 from nameko.extensions import DependencyProvider
 
+from libs.geo.wards import WardGeometryError
 from libs.platform.boot import BootError
 
-from .domain import AutoAccept, Sealer
+from .domain import Sealer
+from .settings import ConfigError, IntakeSettings, from_config
 
-
-@dataclass(frozen=True)
-class IntakeSettings:
-    """Keys and policies intake needs; secrets are refused when missing or too short."""
-
-    sealer: Sealer
-    token_key: str
-    auto_accept: AutoAccept
+log = logging.getLogger(__name__)
 
 
 class Settings(DependencyProvider):
@@ -31,9 +28,53 @@ class Settings(DependencyProvider):
             sealer = Sealer(seal_key)
         except ValueError:
             raise BootError("HT_SEAL_KEY must be a Fernet key (32 url-safe base64 bytes)") from None
-        self.settings = IntakeSettings(
-            sealer, token_key,
-            AutoAccept.parse(cfg.get("AUTO_ACCEPT_CATEGORIES", ""), cfg.get("AUTO_ACCEPT_CHANNELS", "")))
+        try:
+            self.settings = from_config(cfg, sealer, token_key)
+        except (ConfigError, WardGeometryError, OSError, KeyError) as exc:
+            raise BootError(f"intake configuration refused: {exc}") from None
 
     def get_dependency(self, worker_ctx) -> IntakeSettings:
         return self.settings
+
+
+class CategoryCache:
+    """Category codes from routing's directory (TTL cache); routing unreachable → the seed file's codes."""
+
+    def __init__(self, fallback: frozenset[str], ttl_s: float = 60.0, timeout_s: float = 2.0):
+        self.fallback, self.ttl_s, self.timeout_s = fallback, ttl_s, timeout_s
+        self.codes: frozenset[str] | None = None
+        self.loaded_at = float("-inf")
+
+    def known(self, code: str, routing) -> bool:
+        """Whether `code` is a category; `routing` is the RpcProxy (asked at most once per TTL)."""
+        if time.monotonic() - self.loaded_at > self.ttl_s:
+            self.loaded_at = time.monotonic()
+            try:
+                with eventlet.Timeout(self.timeout_s):
+                    rows = routing.list_categories.call_async().result()
+                self.codes = frozenset(r["code"] for r in rows) or None
+            except (Exception, eventlet.Timeout) as exc:  # routing down or not deployed: keep what we had
+                log.warning("category list from routing unavailable (%s): using the cached or seed list",
+                            type(exc).__name__)
+        return code in (self.codes or self.fallback)
+
+
+class Categories(DependencyProvider):
+    """Injects the process-wide CategoryCache."""
+
+    def setup(self) -> None:
+        from .settings import DEFAULT_CATEGORIES, load_base_days
+        path = self.container.config.get("CATEGORIES_FILE") or DEFAULT_CATEGORIES
+        self.cache = CategoryCache(frozenset(load_base_days(path)))
+
+    def get_dependency(self, worker_ctx) -> CategoryCache:
+        return self.cache
+
+
+class Caller(DependencyProvider):
+    """The name of the service (or client) that made the current call, from nameko's call-id stack."""
+
+    def get_dependency(self, worker_ctx) -> str:
+        stack = worker_ctx.call_id_stack or []
+        parent = stack[-2] if len(stack) >= 2 else ""
+        return parent.split(".", 1)[0] or "unknown"

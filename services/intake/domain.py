@@ -5,12 +5,11 @@ import hashlib
 import hmac
 import json
 from base64 import urlsafe_b64encode
-from dataclasses import dataclass
 from uuid import UUID
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from libs.contracts.common import Priority, Status
+from libs.contracts.common import Status
 from libs.contracts.reports import ReporterContact, SubmitReport
 
 CODE_PREFIX = "HT"
@@ -38,24 +37,6 @@ def fingerprint(report: SubmitReport) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class AutoAccept:
-    """Which submissions skip manual triage: `*` for all, or listed categories/channels; KHAN always."""
-
-    categories: frozenset[str]
-    channels: frozenset[str]
-
-    @classmethod
-    def parse(cls, categories: str, channels: str) -> "AutoAccept":
-        split = lambda s: frozenset(x.strip() for x in (s or "").split(",") if x.strip())  # noqa: E731
-        return cls(split(categories), split(channels))
-
-    def applies(self, report: SubmitReport) -> bool:
-        if report.priority is Priority.KHAN:
-            return True
-        return bool({"*", report.category} & self.categories or {"*", report.channel} & self.channels)
-
-
 def initial_status(accepted: bool) -> Status:
     """Where a new report starts."""
     return Status.DA_TIEP_NHAN if accepted else Status.CHO_TIEP_NHAN
@@ -79,5 +60,5 @@ class Sealer:
         return ReporterContact.model_validate_json(self._fernet.decrypt(bytes(sealed)))
 
 
-__all__ = ["AutoAccept", "InvalidToken", "Sealer", "fingerprint", "initial_status", "report_code",
+__all__ = ["InvalidToken", "Sealer", "fingerprint", "initial_status", "report_code",
            "token_matches", "tracking_token"]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from libs.platform.tables import inbox_table, outbox_table
 
@@ -33,7 +33,29 @@ reports = sa.Table(
     sa.Column("request_fingerprint", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # 0002_lifecycle: what the state machine needs, the operator queue, duplicates
+    sa.Column("flags", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("past_agencies", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("co_agencies", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("triage_due_at", sa.DateTime(timezone=True)),
+    sa.Column("info_due_at", sa.DateTime(timezone=True)),
+    sa.Column("info_answered_at", sa.DateTime(timezone=True)),
+    sa.Column("base_working_days", sa.Integer),
+    sa.Column("extension_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("extension_pending_days", sa.Integer),
+    sa.Column("published_at", sa.DateTime(timezone=True)),
+    sa.Column("rating", sa.Text),
+    sa.Column("reopen_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("reopen_requested", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("reject_reason", sa.Text),
+    sa.Column("duplicate_of", UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.reports.id")),
+    sa.Column("supporters", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("queue_reason", sa.Text),
+    sa.Column("attributes", JSONB, nullable=False, server_default="{}"),
     sa.Index("ix_reports_status_created", "status", "created_at"),
+    sa.Index("ix_reports_agency_status", "agency_code", "status"),
+    sa.Index("ix_reports_updated", "updated_at"),
+    sa.Index("ix_reports_category_created", "category", "created_at"),
 )
 
 timeline = sa.Table(
@@ -47,6 +69,60 @@ timeline = sa.Table(
     sa.Column("to_status", sa.Text, nullable=False),
     sa.Column("note", sa.Text),
     sa.Column("public", sa.Boolean, nullable=False, server_default=sa.true()),
+    # 0002_lifecycle
+    sa.Column("action", sa.Text),
+    sa.Column("visibility", sa.Text, nullable=False, server_default="public"),
+    sa.Column("reason", sa.Text),
+    sa.Column("actor_subject", sa.Text, comment="staff or system id; never a citizen's"),
+    sa.Column("media_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
+    sa.Column("changes", JSONB),
+)
+
+agency_spells = sa.Table(
+    "agency_spells", metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("report_id", UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.reports.id"), nullable=False, index=True),
+    sa.Column("agency_code", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, comment="routing's reason: rule, default, override, manual"),
+    sa.Column("routed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Column("end_reason", sa.Text, comment="returned, rerouted"),
+)
+
+followers = sa.Table(
+    "followers", metadata,
+    sa.Column("ref", UUID(as_uuid=True), primary_key=True, comment="opaque recipient_ref"),
+    sa.Column("report_id", UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.reports.id"), nullable=False, index=True),
+    sa.Column("role", sa.Text, nullable=False, comment="reporter | follower"),
+    sa.Column("source_report_id", UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.reports.id"),
+              comment="contact is that report's sealed reporter"),
+    sa.Column("contact_sealed", sa.LargeBinary, comment="Fernet-encrypted ReporterContact JSON (me too)"),
+    sa.Column("unsubscribed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("report_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("purpose", sa.Text),
+    sa.Column("actor_kind", sa.Text, nullable=False, comment="staff | service"),
+    sa.Column("actor_role", sa.Text),
+    sa.Column("actor_sub", sa.Text),
+    sa.Column("actor_agency", sa.Text),
+    sa.Column("service", sa.Text),
+    sa.Column("fields", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    comment="append-only: a trigger refuses UPDATE, DELETE and TRUNCATE",
+)
+
+rate_counters = sa.Table(
+    "rate_counters", metadata,
+    sa.Column("key", sa.Text, primary_key=True, comment="HMAC of scope and identity, never the identity"),
+    sa.Column("bucket", sa.BigInteger, primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
 
 media = sa.Table(
@@ -60,3 +136,6 @@ media = sa.Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+
+# Tables of other intake modules share this metadata (so migrations and drift checks see them).
+from . import open311_models  # noqa: E402,F401

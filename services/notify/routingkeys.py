@@ -4,6 +4,9 @@ Documented keys (one message per routed or updated case, never with reporter dat
 
     case.routed.<AGENCY>.<UNIT>.<CATEGORY>     e.g. case.routed.UBND_18073.18073.GIAO_THONG_HA_TANG
     case.updated.<AGENCY>.<UNIT>.<CATEGORY>    unit is '_' when the case has no ward (province-level)
+    case.due_soon.<AGENCY>.<UNIT>.<CATEGORY>   a deadline is near (to the agency that holds the case)
+    case.overdue.<AGENCY>.<UNIT>.<CATEGORY>    a deadline passed (level 1: the agency; level 2: its escalation
+                                               agency, whose code is then <AGENCY>)
 
 An agency binds its queue with `case.*.<AGENCY>.#` (everything for it), or narrower patterns such as
 `case.routed.<AGENCY>.*.THOAT_NUOC` from `binding(...)`.
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 
 EXCHANGE = "agency.cases"
 PREFIX = "case"
-EVENTS = ("routed", "updated")
+EVENTS = ("routed", "updated", "due_soon", "overdue")
 NO_UNIT = "_"
 _SEGMENT = re.compile(r"^[A-Z0-9_-]{1,64}$")
 
@@ -65,6 +68,11 @@ def routed_key(agency: str, unit: str | None, category: str) -> str:
 def updated_key(agency: str, unit: str | None, category: str) -> str:
     """Key of an update to a case an agency handles."""
     return build_key("updated", agency, unit, category)
+
+
+def key_for(kind: str, agency: str, unit: str | None, category: str | None) -> str:
+    """Key of a delivery kind such as `case.overdue`; an unknown category travels as '_'."""
+    return build_key(kind.removeprefix(f"{PREFIX}."), agency, unit, category or NO_UNIT)
 
 
 def binding(agency: str, *, event: str = "*", unit: str | None = None, category: str | None = None) -> str:

@@ -25,7 +25,7 @@ LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TEMPLATE_DIR = Path(__file__).with_name("templates")
-AGENCY_TEMPLATES = ("agency_case_routed",)
+AGENCY_TEMPLATES = ("agency_case_routed", "agency_case_updated", "agency_case_due_soon", "agency_case_overdue")
 CITIZEN_TEMPLATES = (
     "case_accepted", "info_requested", "case_routed", "agency_progress", "result_published",
     "rating_request", "rating_reminder", "reopen_approved", "reopen_refused", "case_rejected",
@@ -61,6 +61,7 @@ class RenderedMessage:
     subject: str
     text: str
     sms: str  # ASCII/GSM-7, at most 160 characters: one segment
+    body: str = ""  # the text without the e-mail footer (in-app inbox)
 
 
 def pick_language(preferred: str | None) -> str:
@@ -135,6 +136,11 @@ def _parts(template: str, language: str) -> tuple[str, str, str]:
     return entry["subject"], entry["text"].rstrip("\n") + "\n\n" + footer, entry["sms"]
 
 
+def _body_source(template: str, language: str) -> str:
+    """The body text of a template without its footer."""
+    return _catalogue(language)[template]["text"].rstrip("\n")
+
+
 def required_fields(template: str, language: str = DEFAULT_LANGUAGE) -> frozenset[str]:
     """Values the caller must supply (besides the language defaults and the derived `urgent_tag`)."""
     names = _fields(*_parts(template, language))
@@ -206,6 +212,7 @@ def render(template: str, language: str | None, values: Mapping[str, object]) ->
         subject=subject,
         text=_fill(text_src, filled),
         sms=_fit_sms(sms_src, filled),
+        body=_fill(_body_source(template, lang), filled),
     )
 
 

@@ -19,7 +19,8 @@ from .workcalendar import DEFAULT_CALENDAR, WorkCalendar
 
 PriorityCode = Literal["BINH_THUONG", "KHAN", "PHUC_TAP"]
 Reason = Literal["rule", "default", "override", "manual"]
-UnroutableReason = Literal["unknown_category", "no_ward_for_location", "agency_not_in_directory"]
+UnroutableReason = Literal["unknown_category", "no_ward_for_location", "agency_not_in_directory",
+                           "location_outside_province", "unknown_ward", "directory_not_loaded"]
 UNIT_PLACEHOLDER = "{unit_code}"
 PRIORITY_VI = {"BINH_THUONG": "Bình thường", "KHAN": "Khẩn", "PHUC_TAP": "Phức tạp"}
 SCOPE_VI = {3: "xã/phường", 2: "nhóm xã/phường", 1: "toàn tỉnh"}
@@ -176,20 +177,29 @@ def select_rule(directory: DirectorySnapshot, category: str, unit_code: str | No
 
 
 def compute_deadlines(directory: DirectorySnapshot, category: CategoryRoute, priority: PriorityCode,
-                      now: datetime) -> tuple[datetime, datetime, str, str]:
-    """(accept_due_at, due_at, basis_vi, basis_en) on the directory's working calendar."""
+                      now: datetime, pauses: Sequence[tuple[datetime, datetime]] = (),
+                      extension_working_days: int = 0) -> tuple[datetime, datetime, str, str]:
+    """(accept_due_at, due_at, basis_vi, basis_en) on the directory's working calendar.
+
+    `pauses` stop the clock (waiting on the citizen); an approved extension adds whole working days to the
+    processing deadline only (the accept deadline is the agency's to meet regardless).
+    """
     cal, prio = directory.calendar, directory.priorities[priority]
     if priority == "KHAN":
         hours = category.urgent_hours or prio.working_hours or 4
-        due = cal.add_working_hours(now, hours)
+        due = cal.add_working_hours(now, hours, pauses)
         basis = (f"{hours:g} giờ làm việc", f"{hours:g} working hours")
     else:
         days = category.normal_working_days
         if priority == "PHUC_TAP":
             days = max(days, prio.working_days or 0)
-        due = cal.add_working_days(now, days)
+        due = cal.add_working_days(now, days, pauses)
         basis = (f"{days} ngày làm việc", f"{days} working days")
-    accept = min(cal.add_working_hours(now, directory.accept_working_hours), due)  # never after the due date
+    accept = min(cal.add_working_hours(now, directory.accept_working_hours, pauses), due)  # never after due
+    if extension_working_days:
+        due = cal.add_working_hours(due, extension_working_days * cal.hours_per_day)
+        basis = (f"{basis[0]} + gia hạn {extension_working_days} ngày",
+                 f"{basis[1]} + {extension_working_days}-day extension")
     return accept, due, *basis
 
 
@@ -199,7 +209,7 @@ def decide(report: RouteInput, directory: DirectorySnapshot, now: datetime) -> D
         raise ValueError("now must be timezone-aware")  # a programming error, not a routing outcome
     category = directory.categories.get(report.category)
     if category is None:
-        return _unroutable(report, directory, now, "unknown_category", None,
+        return unroutable(report, directory, now, "unknown_category", None,
                            f"Lĩnh vực {report.category} không có trong danh mục",
                            f"category {report.category} is not in the directory")
     rule = select_rule(directory, report.category, report.unit_code, now.astimezone(directory.calendar.tz).date())
@@ -207,11 +217,11 @@ def decide(report: RouteInput, directory: DirectorySnapshot, now: datetime) -> D
     agency = resolve_agency(pattern, report.unit_code)
     rule_id = rule.rule_id if rule else None
     if agency is None:
-        return _unroutable(report, directory, now, "no_ward_for_location", rule_id,
+        return unroutable(report, directory, now, "no_ward_for_location", rule_id,
                            f"Chưa xác định được xã/phường để giao {pattern}",
                            f"no ward for the location, needed by {pattern}")
     if agency not in directory.agencies:
-        return _unroutable(report, directory, now, "agency_not_in_directory", rule_id,
+        return unroutable(report, directory, now, "agency_not_in_directory", rule_id,
                            f"Đơn vị {agency} không có trong danh bạ", f"agency {agency} is not in the directory")
     co_patterns = rule.co_handlers if rule and rule.co_handlers is not None else category.co_handlers
     escalation = (rule.escalation_agency if rule else None) or category.escalation_agency
@@ -229,11 +239,11 @@ def manual_decision(report: RouteInput, directory: DirectorySnapshot, now: datet
     """An operator's choice of agency, validated against the directory, with the usual due dates."""
     category = directory.categories.get(report.category)
     if category is None:
-        return _unroutable(report, directory, now, "unknown_category", None,
+        return unroutable(report, directory, now, "unknown_category", None,
                            f"Lĩnh vực {report.category} không có trong danh mục",
                            f"category {report.category} is not in the directory")
     if agency_code not in directory.agencies:
-        return _unroutable(report, directory, now, "agency_not_in_directory", None,
+        return unroutable(report, directory, now, "agency_not_in_directory", None,
                            f"Đơn vị {agency_code} không có trong danh bạ",
                            f"agency {agency_code} is not in the directory")
     src = (f"điều phối viên chọn{': ' + note if note else ''}", f"chosen by an operator{': ' + note if note else ''}")
@@ -274,8 +284,9 @@ def _routed(report: RouteInput, directory: DirectorySnapshot, now: datetime, cat
                     directory_version=directory.version, explanation=vi, explanation_en=en)
 
 
-def _unroutable(report: RouteInput, directory: DirectorySnapshot, now: datetime, reason: UnroutableReason,
-                rule_id: str | None, vi: str, en: str) -> Unroutable:
+def unroutable(report: RouteInput, directory: DirectorySnapshot, now: datetime, reason: UnroutableReason,
+               rule_id: str | None, vi: str, en: str) -> Unroutable:
+    """A named gap for the IOC triage queue."""
     return Unroutable(report_id=report.report_id, category=report.category, unit_code=report.unit_code,
                       reason=reason, rule_id=rule_id, decided_at=now, directory_version=directory.version,
                       explanation=f"{vi}; chuyển hàng đợi phân loại IOC.", explanation_en=f"{en}; sent to IOC triage.")

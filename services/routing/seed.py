@@ -1,76 +1,76 @@
-"""Load the province directory (units, agencies, categories) into routing's tables; safe to run twice.
+"""Load a province's directory from its seed folder as a directory version; safe to run on every start.
 
-    python -m services.routing.seed [--data services/routing/seed_data/hatinh]
+    python -m services.routing.seed [--data services/routing/seed_data/hatinh] [--force]
 
-A new directory version is recorded only when the data changed.
+A version is written when the directory is empty, or when the seed files changed and nobody changed the
+directory through the administrator API since the last seed (`--force` overrides that guard: the seed content
+then replaces the directory, as a new version, so nothing is lost from the history).
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from libs.platform.migrate import database_url
 
-from .models import agencies, categories, directory_versions, units
+from . import repository as repo
+from .directory import doc_digest, doc_from_seed, empty_doc
+from .models import directory_versions
+from .validation import validate
 
 DEFAULT_DATA = Path(__file__).parent / "seed_data" / "hatinh"
 
 
-def read_seed(data_dir: Path) -> dict:
-    """The three JSON files of a province."""
-    return {name: json.loads((data_dir / f"{name}.json").read_text(encoding="utf-8"))
-            for name in ("units", "agencies", "categories")}
+class _Conn:
+    """A connection with the `execute` of a unit of work, so the repository serves the seed too."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def execute(self, statement, params=None):
+        return self.conn.execute(statement, params) if params is not None else self.conn.execute(statement)
 
 
-def rows(seed: dict, version: int) -> dict[sa.Table, list[dict]]:
-    """Table rows for one directory version."""
-    return {
-        units: [dict(code=u["code"], name=u["name"], type=u["type"], lat=u["centroid"]["lat"],
-                     lon=u["centroid"]["lon"], data=u, version=version) for u in seed["units"]],
-        agencies: [dict(code=a["code"], name_vi=a["name_vi"], name_en=a.get("name_en"), level=a["level"],
-                        kind=a["kind"], unit_code=a.get("unit_code"), data=a, version=version)
-                   for a in seed["agencies"]["agencies"]],
-        categories: [dict(code=c["code"], name_vi=c["name_vi"], name_en=c["name_en"],
-                          description=c["description"], default_agency=c["default_agency"],
-                          escalation_agency=c.get("escalation_agency"), co_handlers=c.get("co_handlers", []),
-                          data=c, version=version) for c in seed["categories"]["categories"]],
-    }
-
-
-def seed(conn, data_dir: Path, author: str = "seed") -> int | None:
-    """Upsert the directory; returns the new version, or None when nothing changed."""
-    data = read_seed(data_dir)
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-    latest = conn.execute(sa.select(directory_versions.c.version, directory_versions.c.source_hash)
-                          .order_by(directory_versions.c.version.desc()).limit(1)).first()
-    if latest is not None and latest.source_hash == digest:
-        return None
-    version = (latest.version if latest else 0) + 1
-    conn.execute(sa.insert(directory_versions).values(
-        version=version, effective_from=datetime.now(timezone.utc), author=author, source_hash=digest,
-        note=f"seed from {data_dir.name}"))
-    for table, values in rows(data, version).items():
-        stmt = pg_insert(table).values(values)
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=[table.c.code],
-            set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name != "code"}))
+def seed(conn, data_dir: Path = DEFAULT_DATA, author: str = "seed", force: bool = False) -> int | None:
+    """Write the seed as a new version; returns it, or None when nothing was written."""
+    uow = _Conn(conn)
+    repo.lock_directory(uow)
+    doc = doc_from_seed(data_dir)
+    digest = doc_digest(doc)
+    latest = repo.latest_version(uow)
+    now = datetime.now(timezone.utc)
+    if latest is not None and latest.op != "legacy":
+        last_seed = conn.execute(sa.select(directory_versions.c.source_hash)
+                                 .where(directory_versions.c.op == "seed")
+                                 .order_by(directory_versions.c.version.desc()).limit(1)).scalar()
+        if last_seed == digest:
+            return None
+        if latest.op != "seed" and not force:
+            print(f"directory has administrator changes since the last seed (version {latest.version}, "
+                  f"{latest.op}); not reseeding (use --force)", file=sys.stderr)
+            return None
+    base = repo.load_doc(uow, latest.version) if latest is not None and latest.op != "legacy" else empty_doc()
+    version = (latest.version if latest is not None else 0) + 1
+    effective = max(now, latest.effective_from) if latest is not None else now
+    validate(doc, version, effective)  # may raise ChangeRejected naming what is inconsistent in the files
+    repo.write_version(uow, version, base, doc, effective_from=effective, author=author, op="seed",
+                       source_hash=digest, note=f"seed from {Path(data_dir).name}", applied_at=now)
     return version
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--force", action="store_true", help="reseed even over administrator changes")
     args = parser.parse_args(argv)
     engine = sa.create_engine(database_url())
     with engine.begin() as conn:
-        version = seed(conn, args.data)
+        version = seed(conn, args.data, force=args.force)
+    engine.dispose()
     print(f"directory seeded: version {version}" if version else "directory unchanged")
     return 0
 

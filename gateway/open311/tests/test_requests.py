@@ -73,7 +73,7 @@ def test_status_notes_is_the_latest_non_empty_note_whatever_the_input_order():
 
 
 @pytest.mark.parametrize("state,status", [("DA_CONG_KHAI", "closed"), ("TU_CHOI", "closed"),
-                                          ("CHO_BO_SUNG", "open"), ("TRUNG_LAP", "closed")])
+                                          ("CHO_BO_SUNG", "open"), ("DONG", "closed")])
 def test_status_is_open_or_closed(state, status):
     assert build_request(make_view(status=state))["status"] == status
 

@@ -29,7 +29,6 @@ FORWARD = [
     ("CHO_TIEP_NHAN", "open", "FOR_TRIAGE"),
     ("CHO_BO_SUNG", "open", "FOR_TRIAGE"),
     ("TU_CHOI", "closed", "NO_FURTHER_ACTION"),
-    ("TRUNG_LAP", "closed", "DUPLICATE"),
     ("DA_TIEP_NHAN", "open", "OPEN"),
     ("DA_CHUYEN_XU_LY", "open", "ACTION_SCHEDULED"),
     ("DANG_XU_LY", "open", "IN_PROGRESS"),
@@ -47,9 +46,10 @@ def test_forward_mapping(state, status, extended):
     assert extended_status(state) == extended
 
 
-def test_every_workflow_state_and_the_duplicate_state_is_mapped_and_labelled():
+def test_every_workflow_state_is_mapped_and_labelled_and_a_duplicate_is_a_rejection():
     states = {s["code"] for s in json.loads(WORKFLOW.read_text(encoding="utf-8"))["states"]}
-    assert states | {DUPLICATE_STATE} == set(STATES) == {row[0] for row in FORWARD} == set(LABELS)
+    assert states == set(STATES) == {row[0] for row in FORWARD} == set(LABELS)
+    assert DUPLICATE_STATE == "TU_CHOI"
     assert {extended for _, extended in STATES.values()} <= set(EXTENDED_STATUSES)
 
 
@@ -61,9 +61,18 @@ def test_unknown_state_is_an_explicit_error():
 @pytest.mark.parametrize("reason,extended", [
     ("KHONG_THUOC_PHAM_VI", "NOT_COUNCILS_RESPONSIBILITY"), ("TRUNG_LAP", "DUPLICATE"),
     ("VI_PHAM_NOI_DUNG", "CANCELLED"), (None, "NO_FURTHER_ACTION"), ("KHAC", "NO_FURTHER_ACTION"),
+    ("trùng lặp", "DUPLICATE"), ("Trùng lặp", "DUPLICATE"),
 ])
 def test_rejection_reason_sharpens_the_extended_status(reason, extended):
     assert extended_status("TU_CHOI", reason) == extended
+
+
+def test_every_reason_of_the_intake_workflow_is_mapped():
+    from services.intake.workflow import DUPLICATE_REASON, REJECT_REASONS
+
+    expected = ["NOT_COUNCILS_RESPONSIBILITY", "DUPLICATE", "NO_FURTHER_ACTION", "CANCELLED"]
+    assert [extended_status("TU_CHOI", reason) for reason in REJECT_REASONS] == expected
+    assert extended_status("TU_CHOI", DUPLICATE_REASON) == "DUPLICATE"
 
 
 def test_reason_only_applies_to_rejections():
@@ -83,7 +92,7 @@ def test_transition_status(from_state, to_state, extended):
 
 def test_states_for_status_filters():
     assert states_for(None) is None and states_for({"open", "closed"}) is None
-    assert states_for({"closed"}) == {"TU_CHOI", "TRUNG_LAP", "DA_CONG_KHAI", "DA_DANH_GIA", "DONG"}
+    assert states_for({"closed"}) == {"TU_CHOI", "DA_CONG_KHAI", "DA_DANH_GIA", "DONG"}
     assert states_for({"open"}) == set(STATES) - states_for({"closed"})
 
 
@@ -115,7 +124,7 @@ def test_parse_extended_refuses_unknown(value):
     ("ACTION_SCHEDULED", "DA_CHUYEN_XU_LY", "DANG_XU_LY"),
     ("FIXED", "DANG_XU_LY", "DA_XU_LY"),
     ("CLOSED", "DANG_XU_LY", "DA_XU_LY"),
-    ("DUPLICATE", "CHO_TIEP_NHAN", "TRUNG_LAP"),
+    ("DUPLICATE", "CHO_TIEP_NHAN", "TU_CHOI"),
     ("NOT_COUNCILS_RESPONSIBILITY", "DANG_XU_LY", "TRA_LAI"),
     ("INTERNAL_REFERRAL", "DA_CHUYEN_XU_LY", "TRA_LAI"),
     ("NO_FURTHER_ACTION", "CHO_TIEP_NHAN", "TU_CHOI"),

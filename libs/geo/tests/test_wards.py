@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import pytest
 from shapely.geometry import LineString, Polygon, mapping
 
 import libs.geo as geo_data  # noqa: E402
-from libs.geo.wards import (
-    WardGeometryError, WardIndex, build_index, load_outline, load_units, parse_official_cells,
-)
+from libs.geo.wards import (WardGeometryError, WardIndex, build_index, load_outline, load_units, parse_official_cells)
 
 DATA = Path(__file__).resolve().parents[3] / "services" / "routing" / "seed_data"
 OUTLINES = geo_data.OUTLINES

@@ -1,4 +1,4 @@
-"""Channel adapters: plain blocking calls over smtplib and httpx that report the outcome as a value."""
+"""Channel adapters: plain blocking calls over smtplib, httpx and kombu that report the outcome as a value."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple

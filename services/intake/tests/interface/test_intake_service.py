@@ -1,4 +1,7 @@
-"""Intake against the real RabbitMQ and PostgreSQL: submission, idempotency, events in and out."""
+"""Intake against the real RabbitMQ and PostgreSQL: submission, idempotency, events in and out.
+
+The lifecycle (triage, agency work, re-routing, merge, audit) is in test_lifecycle_interface.py.
+"""
 from __future__ import annotations
 
 import uuid
@@ -36,7 +39,23 @@ def intake(start_service):
     return start_service(IntakeService)
 
 
-def test_submit_commits_report_timeline_and_outbox_together(intake, rpc, stack):
+@pytest.fixture
+def auto_intake(start_service):
+    """Intake configured to accept every category automatically (AUTO_ACCEPT_CATEGORIES=*)."""
+    return start_service(IntakeService, AUTO_ACCEPT_CATEGORIES="*")
+
+
+def test_manual_triage_is_the_default(intake, rpc, stack):
+    ref = rpc.intake.submit_report(payload={"report": submission()})
+    rid = uuid.UUID(ref["id"])
+    assert ref["status"] == "CHO_TIEP_NHAN"
+    with stack.engine.connect() as db:
+        events = db.execute(sa.select(outbox.c.event_type).where(
+            outbox.c.payload["report_id"].astext == str(rid))).scalars().all()
+    assert events == ["report.submitted"]
+
+
+def test_submit_commits_report_timeline_and_outbox_together(auto_intake, rpc, stack):
     ref = rpc.intake.submit_report(payload={"report": submission(), "idempotency_key": str(uuid.uuid4())})
     rid = uuid.UUID(ref["id"])
     assert ref["code"].startswith("HT-") and ref["status"] == "DA_TIEP_NHAN" and len(ref["tracking_token"]) >= 24
@@ -47,7 +66,7 @@ def test_submit_commits_report_timeline_and_outbox_together(intake, rpc, stack):
         events = db.execute(sa.select(outbox.c.event_type).where(
             outbox.c.payload["report_id"].astext == str(rid))).scalars().all()
     assert steps == ["CHO_TIEP_NHAN", "DA_TIEP_NHAN"]
-    assert sorted(events) == ["report.accepted", "report.submitted"]
+    assert sorted(events) == ["report.accepted", "report.status_changed", "report.submitted"]
     assert b"0987654321" not in bytes(row.reporter_sealed), "personal data must be encrypted at rest"
 
 
@@ -87,9 +106,12 @@ def test_personal_data_only_with_the_tracking_token(intake, rpc):
     assert public["reporter"] is None and wrong["reporter"] is None
     assert own["reporter"]["phone"] == "0987654321"
     assert "0987654321" not in str(public)
+    assert public["restricted"] and public["description"] == "" and public["timeline"] == []  # not verified yet
+    assert not own["restricted"] and own["description"].startswith("Rác")
 
 
-def test_routed_event_moves_the_case_once_even_when_delivered_twice(intake, rpc, stack):
+def test_routed_event_moves_the_case_once_even_when_delivered_twice(auto_intake, rpc, stack):
+    intake = auto_intake
     ref = rpc.intake.submit_report(payload={"report": submission()})
     event = ReportRoutedV1(report_id=ref["id"], code=ref["code"], category="MOI_TRUONG_RAC",
                            priority="BINH_THUONG", ward_code="18073", ward_approximate=True,

@@ -89,7 +89,9 @@ EXPECTED = {  # written by hand from the brief, independent of wf.RULES
     K.REJECT: ({S.CHO_TIEP_NHAN}, S.TU_CHOI, {R.OPERATOR}),
     K.MARK_DUPLICATE: ({S.CHO_TIEP_NHAN}, S.TU_CHOI, {R.OPERATOR}),
     K.ROUTE: ({S.DA_TIEP_NHAN}, S.DA_CHUYEN_XU_LY, {R.OPERATOR, R.SYSTEM}),
-    K.REROUTE: ({S.TRA_LAI}, S.DA_CHUYEN_XU_LY, {R.OPERATOR}),
+    K.REROUTE: ({S.TRA_LAI}, S.DA_CHUYEN_XU_LY, {R.OPERATOR, R.SYSTEM}),
+    K.REQUEST_REROUTE: ({S.DA_TIEP_NHAN, S.TRA_LAI, S.DA_CHUYEN_XU_LY, S.DANG_XU_LY}, None, {R.OPERATOR}),
+    K.REASSIGN: ({S.DA_CHUYEN_XU_LY, S.DANG_XU_LY}, S.DA_CHUYEN_XU_LY, {R.SYSTEM}),
     K.AGENCY_ACCEPT: ({S.DA_CHUYEN_XU_LY}, S.DANG_XU_LY, set(AG)),
     K.AGENCY_RETURN: ({S.DA_CHUYEN_XU_LY, S.DANG_XU_LY}, S.TRA_LAI, set(AG)),
     K.PROGRESS_NOTE: ({S.DANG_XU_LY}, S.DANG_XU_LY, set(AG)),
@@ -118,6 +120,7 @@ def valid_setup(kind: K) -> tuple[dict, dict]:
         K.MARK_DUPLICATE: ({}, {"duplicate_of": rid("PA")}),
         K.ROUTE: ({}, {"agency": rid("UBND_"), "due_at": later}),
         K.REROUTE: ({}, {"agency": rid("UBND_"), "due_at": later}),
+        K.REASSIGN: ({}, {"agency": rid("UBND_"), "due_at": later}),
         K.AGENCY_RETURN: ({}, {"reason": "Không thuộc thẩm quyền", "suggested_agency": rid("SO_")}),
         K.PROGRESS_NOTE: ({}, note), K.ADD_CO_HANDLER: ({}, {"co_agencies": (rid("CA_"),)}),
         K.REQUEST_EXTENSION: ({}, {"days": 3, **note}),
@@ -138,7 +141,7 @@ CROSS = [(s, k, r) for s in S for k in K for r in R]
 
 
 def test_cross_product_has_every_combination():
-    assert len(CROSS) == len(S) * len(K) * len(R) == 11 * 23 * 7
+    assert len(CROSS) == len(S) * len(K) * len(R) == 11 * 25 * 7
 
 
 @pytest.mark.parametrize("state,kind,role", CROSS, ids=lambda v: str(v))
@@ -150,6 +153,7 @@ def test_exactly_the_allowed_set_passes(state, kind, role):
     assert wf.allowed(state, kind, role) is (state in sources and role in roles)
     if state in sources and role in roles:
         t = apply(case, action, actor, NOW)
+        target = target or state
         assert (t.from_state, t.to_state, t.after.state, t.action) == (state, target, target, kind)
     else:
         with pytest.raises(TransitionNotAllowed) as err:
@@ -188,7 +192,9 @@ def invalid(kind: K, case: CaseState, role: R, at: datetime = NOW, **payload) ->
     (K.ACCEPT, S.CHO_TIEP_NHAN, R.OPERATOR, {}, {"priority": "RAT_GAP"}, "priority"),
     (K.REQUEST_INFO, S.CHO_TIEP_NHAN, R.OPERATOR, {}, {"note": "  "}, "note"),
     (K.ROUTE, S.DA_TIEP_NHAN, R.SYSTEM, {}, {"due_at": NOW + timedelta(days=1)}, "agency"),
-    (K.ROUTE, S.DA_TIEP_NHAN, R.SYSTEM, {}, {"agency": "SO_XD", "due_at": NOW - timedelta(days=1)}, "due_at"),
+    (K.ROUTE, S.DA_TIEP_NHAN, R.OPERATOR, {}, {"agency": "SO_XD", "due_at": NOW - timedelta(days=1)}, "due_at"),
+    (K.REASSIGN, S.DANG_XU_LY, R.SYSTEM, {"assigned_agency": "SO_XD"}, {"agency": "SO_XD"}, "agency"),
+    (K.REQUEST_REROUTE, S.TRA_LAI, R.OPERATOR, {}, {"priority": "RAT_GAP"}, "priority"),
     (K.ROUTE, S.DA_TIEP_NHAN, R.OPERATOR, {}, {"agency": "SO_XD", "co_agencies": ("SO_XD",), "due_at": NOW + timedelta(days=1)}, "co_agencies"),
     (K.AGENCY_RETURN, S.DANG_XU_LY, R.AGENCY_OFFICER, {}, {}, "reason"),
     (K.POST_RESULT, S.DANG_XU_LY, R.AGENCY_OFFICER, {}, {"note": "Đã vá ổ gà"}, "media_ids"),
@@ -410,3 +416,37 @@ def test_wildcard_auto_accepts_everything():
 def test_urgent_auto_accept_can_be_turned_off():
     config = AutoTriageConfig(urgent=False)
     assert should_auto_accept("THIEN_TAI", "web", "KHAN", config) is False
+
+
+def test_routing_due_dates_are_facts_for_the_system():
+    case = make_case(state=S.DA_TIEP_NHAN, assigned_agency=None, due_at=None)
+    late = run(K.ROUTE, case, R.SYSTEM, agency="UBND_18073", due_at=NOW - timedelta(hours=1))
+    assert late.after.due_at == NOW - timedelta(hours=1) and Flag.QUA_HAN in late.flags_added
+    assert run(K.ROUTE, case, R.SYSTEM, agency="UBND_18073").after.due_at is None
+
+
+def test_reassign_moves_an_open_case_and_keeps_history():
+    case = make_case(state=S.DANG_XU_LY, extension_pending_days=2)
+    first, due = case.assigned_agency, NOW + timedelta(days=6)
+    t = run(K.REASSIGN, case, R.SYSTEM, agency="SO_XD", due_at=due)
+    assert (t.to_state, t.after.assigned_agency, t.after.past_agencies) == (S.DA_CHUYEN_XU_LY, "SO_XD", (first,))
+    assert t.after.extension_pending_days is None and t.public and t.agency == "SO_XD"
+
+
+def test_request_reroute_fixes_fields_and_names_an_agency_without_moving():
+    case = make_case(state=S.TRA_LAI, assigned_agency=None, ward="18073")
+    t = run(K.REQUEST_REROUTE, case, R.OPERATOR, ward="18100", agency="SO_XD", note="Đường tỉnh")
+    assert (t.to_state, t.after.ward, t.agency, t.public) == (S.TRA_LAI, "18100", "SO_XD", False)
+    assert t.changes == {"ward": ("18073", "18100")}
+
+
+def test_approving_an_extension_without_a_date_waits_for_routing():
+    case = make_case(state=S.DANG_XU_LY, extension_pending_days=3, flags=frozenset({Flag.QUA_HAN}))
+    t = run(K.APPROVE_EXTENSION, case, R.OPERATOR)
+    assert t.after.due_at == case.due_at and t.extension_days == 3 and Flag.GIA_HAN in t.flags_added
+    assert Flag.QUA_HAN in t.after.flags  # cleared only by routing's new deadline
+
+
+def test_the_split_modules_are_the_same_objects():
+    from services.intake import workflow_guards, workflow_model
+    assert wf.State is workflow_model.State and set(workflow_guards.GUARDS) == set(K) == set(wf.RULES)

@@ -1,7 +1,6 @@
 """Routing decision: category defaults, rule precedence, effective dates, unroutable reasons, deadlines."""
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timezone
 from pathlib import Path
 from uuid import uuid4
@@ -9,10 +8,8 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from services.routing.rules import (
-    CategoryRoute, Decision, DirectorySnapshot, RouteInput, RoutingRule, Unroutable, decide,
-    load_snapshot_from_seed, manual_decision,
-)
+from services.routing.rules import (CategoryRoute, Decision, DirectorySnapshot, RouteInput, RoutingRule, Unroutable,
+                                    decide, load_snapshot_from_seed, manual_decision)
 from services.routing.workcalendar import VN_TZ
 
 DATA = Path(__file__).resolve().parents[2] / "seed_data" / "hatinh"

@@ -1,0 +1,95 @@
+"""The IOC operator: queue, case view, the sealed identity (audited), triage and review verbs.
+
+(No `from __future__ import annotations`: the verb endpoints are built in a loop and FastAPI reads their
+annotations as objects.)
+"""
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+
+from libs.auth.tokens import Principal
+from libs.contracts.lifecycle import (AcceptReport, AuditEntry, CaseView, DecideExtension, DecideReopen, MergeReport,
+                                      QueuePage, RejectReport, ReporterDisclosure, RequestInfo, RequestReroute,
+                                      ReviewResult)
+from pydantic import BaseModel, Field
+
+from ..auth import actor_payload, require
+from ..deps import Runtime, runtime
+from .lifecycle_support import PROBLEMS, call_intake, staff_act
+
+router = APIRouter(prefix="/v1/operator", tags=["operator"])
+Operator = Annotated[Principal, Depends(require("operator"))]
+
+
+class NoteBody(BaseModel):
+    """An optional note (public or not depending on the verb)."""
+
+    note: str = Field("", max_length=4000)
+
+
+class ReopenBody(NoteBody):
+    due_in_days: int | None = Field(None, ge=1, le=60)
+
+
+@router.get("/queue", response_model=QueuePage, responses=PROBLEMS,
+            summary="Hàng chờ điều hành / the operator's queue, by due time")
+async def queue(principal: Operator, bucket: Annotated[str | None, Query(
+        description="new, info_answered, unroutable, returned, results, extensions, reopen_requests, overdue")] = None,
+                offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                rt: Runtime = Depends(runtime)) -> dict:
+    return await call_intake(rt, "list_queue", payload={"actor": actor_payload(principal), "bucket": bucket,
+                                                        "offset": offset, "limit": limit})
+
+
+@router.get("/reports/{report_id}", response_model=CaseView, responses=PROBLEMS,
+            summary="Hồ sơ phản ánh / a case with its full timeline (no personal data)")
+async def get_case(report_id: UUID, principal: Operator, rt: Runtime = Depends(runtime)) -> dict:
+    return await call_intake(rt, "get_case", payload={"report_id": str(report_id),
+                                                      "actor": actor_payload(principal)})
+
+
+@router.get("/reports/{report_id}/reporter", response_model=ReporterDisclosure, responses=PROBLEMS,
+            summary="Thông tin người phản ánh / the sealed identity (each read is audited)")
+async def read_reporter(report_id: UUID, principal: Operator,
+                        purpose: Annotated[str, Query(min_length=3, max_length=200,
+                                                      description="Why you need it (kept in the audit log)")],
+                        rt: Runtime = Depends(runtime)) -> dict:
+    return await call_intake(rt, "read_reporter", payload={"report_id": str(report_id), "purpose": purpose,
+                                                           "actor": actor_payload(principal)})
+
+
+@router.get("/reports/{report_id}/audit", response_model=list[AuditEntry], responses=PROBLEMS,
+            summary="Nhật ký truy cập dữ liệu cá nhân / who read this case's personal data")
+async def audit(report_id: UUID, principal: Annotated[Principal, Depends(require("operator", "administrator"))],
+                rt: Runtime = Depends(runtime)) -> list:
+    return await call_intake(rt, "list_audit", payload={"report_id": str(report_id),
+                                                        "actor": actor_payload(principal)})
+
+
+def _verb(path: str, model: type[BaseModel], summary: str, kind: str | None = None, body_model=None):
+    """Register `POST /v1/operator/reports/{id}/<path>` for one verb."""
+    body_type = body_model or model
+
+    async def endpoint(report_id: UUID, body: body_type, principal: Operator,  # type: ignore[valid-type]
+                       rt: Runtime = Depends(runtime)) -> dict:
+        fields = body.model_dump(mode="json", exclude_unset=False)
+        action = model.model_validate({**fields, **({"kind": kind} if kind else {})})
+        return await staff_act(rt, report_id, principal, action)
+
+    endpoint.__name__ = f"operator_{path.replace('/', '_').replace('-', '_')}"
+    router.post(f"/reports/{{report_id}}/{path}", response_model=CaseView, responses=PROBLEMS,
+                summary=summary)(endpoint)
+
+
+_verb("accept", AcceptReport, "Tiếp nhận / accept (optionally fix category, ward, priority)")
+_verb("request-info", RequestInfo, "Yêu cầu bổ sung / ask the citizen for more (the clock stops)")
+_verb("reject", RejectReport, "Từ chối / reject with one of the workflow's reasons")
+_verb("merge", MergeReport, "Gộp trùng lặp / merge into an existing case (its reporter follows it)")
+_verb("reroute", RequestReroute, "Chuyển lại / ask routing to re-route (fix category/ward or name an agency)")
+_verb("extension/approve", DecideExtension, "Duyệt gia hạn / approve the extension", "approve_extension", NoteBody)
+_verb("extension/refuse", DecideExtension, "Không duyệt gia hạn / refuse the extension", "refuse_extension", NoteBody)
+_verb("publish", ReviewResult, "Công khai kết quả / publish the result", "publish", NoteBody)
+_verb("send-back", ReviewResult, "Yêu cầu xử lý lại / send the result back", "send_back", NoteBody)
+_verb("reopen/approve", DecideReopen, "Mở lại / reopen the case", "approve_reopen", ReopenBody)
+_verb("reopen/refuse", DecideReopen, "Không mở lại / refuse to reopen", "refuse_reopen", NoteBody)

@@ -1,0 +1,154 @@
+"""Commands and views of intake's Open311 RPCs: partner API keys, submissions, batch tokens, posted updates."""
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from .common import Contract, Status
+
+ClientName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
+ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+
+
+class Actor(Contract):
+    """The staff member calling (from the gateway's bearer token); services re-check the role."""
+
+    sub: str
+    role: str
+    agency: str | None = None
+
+
+class CreateApiKey(Contract):
+    """An administrator issues a key to a partner system."""
+
+    actor: Actor
+    client_name: ClientName
+    rate_limit_per_hour: int = Field(600, ge=1, le=100_000, description="POSTs allowed per sliding hour")
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
+class ListApiKeys(Contract):
+    """An administrator lists the keys (never the secrets)."""
+
+    actor: Actor
+    include_revoked: bool = True
+
+
+class RevokeApiKey(Contract):
+    """An administrator revokes one key; revoking twice is harmless."""
+
+    actor: Actor
+    key_id: UUID
+
+
+class ApiKeyView(Contract):
+    """A key as administrators see it: the prefix identifies it, the secret is never shown again."""
+
+    id: UUID
+    client_name: str
+    prefix: str
+    rate_limit_per_hour: int
+    note: str | None = None
+    created_at: AwareDatetime
+    created_by: str
+    revoked_at: AwareDatetime | None = None
+    revoked_by: str | None = None
+    last_used_at: AwareDatetime | None = None
+
+
+class ApiKeyCreated(Contract):
+    """The answer to a creation: the only time the secret key is returned."""
+
+    key: ApiKeyView
+    api_key: str = Field(description="The secret: give it to the partner; it is stored only as a hash")
+
+
+class ApiKeyList(Contract):
+    """Every key, newest first."""
+
+    items: list[ApiKeyView]
+
+
+class AuthorizeClient(Contract):
+    """Check a partner's api_key and count one write against its rate limit."""
+
+    api_key: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class ClientGrant(Contract):
+    """Who the key belongs to and how many writes are left in the window."""
+
+    key_id: UUID
+    client_name: str
+    rate_limit_per_hour: int
+    remaining: int
+
+
+class RecordSubmission(Contract):
+    """Remember which partner submitted a report; a batch service also gets a token."""
+
+    report_id: UUID
+    key_id: UUID
+    batch: bool = False
+
+
+class SubmissionRecord(Contract):
+    """A partner's submission; `code` and `status` are the report's current ones."""
+
+    report_id: UUID
+    code: str
+    status: Status
+    token: str | None = None
+    client_name: str
+
+
+class ResolveToken(Contract):
+    """Find the submission behind a batch token."""
+
+    token: ExternalId
+
+
+class PostUpdate(Contract):
+    """A partner's update on a request (mySociety POST servicerequestupdates); idempotent on `update_id`."""
+
+    key_id: UUID
+    service_request_id: ExternalId
+    update_id: ExternalId
+    updated_datetime: AwareDatetime
+    status: Annotated[str, StringConstraints(pattern=r"^[A-Z_]{2,40}$")] = Field(
+        description="mySociety extended status as posted")
+    requested_state: Status | None = Field(None, description="Our state the posted status maps to; None = a note")
+    description: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    media_url: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class UpdateView(Contract):
+    """One posted update as the servicerequestupdates feed shows it (no submitter details)."""
+
+    update_id: str = Field(description="Our id, `U<n>`, returned to the poster and used in the feed")
+    report_id: UUID
+    code: str
+    status: str = Field(description="The extended status as posted")
+    requested_state: Status | None = None
+    state_at_post: Status
+    description: str | None = None
+    media_url: str | None = None
+    updated_datetime: AwareDatetime
+    received_at: AwareDatetime
+
+
+class ListUpdates(Contract):
+    """Posted updates of some reports and/or within a window on `updated_datetime`."""
+
+    report_ids: list[UUID] | None = Field(None, max_length=1000)
+    updated_from: AwareDatetime | None = None
+    updated_to: AwareDatetime | None = None
+    limit: int = Field(1000, ge=1, le=10_000)
+
+
+class UpdateList(Contract):
+    """Posted updates, oldest first."""
+
+    items: list[UpdateView]

@@ -1,0 +1,129 @@
+"""Read-only queries over many reports: the shared search, queues and inboxes, duplicate candidates (SQL only)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from libs.contracts.search import SearchReports
+
+from .models import reports
+from .workflow import HANDLING_STATES, OPEN_STATES, PUBLIC_STATES, Flag, State
+
+r = reports.c
+HANDLING = [s.value for s in HANDLING_STATES]
+
+
+def _ids_condition(ids: list[str]):
+    uuids, codes = [], []
+    for raw in ids:
+        try:
+            uuids.append(UUID(raw.strip()))
+        except ValueError:
+            codes.append(raw.strip().upper())
+    return sa.or_(r.id.in_(uuids), r.code.in_(codes))
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def search_conditions(q: SearchReports) -> list:
+    """WHERE clauses of a search; `ids` overrides every filter but `public_only` (visibility, not a filter)."""
+    conds = [r.status.in_([s.value for s in PUBLIC_STATES])] if q.public_only else []
+    if q.ids is not None:
+        return conds + [_ids_condition(q.ids)]
+    pairs = ((q.categories, r.category), (q.wards, r.ward_code),
+             (q.statuses and [s.value for s in q.statuses], r.status))
+    conds += [column.in_(values) for values, column in pairs if values]
+    bounds = ((q.created_from, r.created_at, "ge"), (q.created_to, r.created_at, "le"),
+              (q.updated_from, r.updated_at, "ge"), (q.updated_to, r.updated_at, "le"))
+    conds += [(column >= value) if op == "ge" else (column <= value) for value, column, op in bounds if value]
+    if q.bbox:
+        min_lon, min_lat, max_lon, max_lat = q.bbox
+        conds += [r.lon.between(min(min_lon, max_lon), max(min_lon, max_lon)),
+                  r.lat.between(min(min_lat, max_lat), max(min_lat, max_lat))]
+    if q.q:
+        pattern = _like(q.q)
+        conds.append(sa.or_(r.description.ilike(pattern, escape="\\"), r.address.ilike(pattern, escape="\\"),
+                            r.code.ilike(pattern, escape="\\")))
+    return conds
+
+
+ORDER = {
+    "created_desc": (r.created_at.desc(), r.id),
+    "updated_desc": (r.updated_at.desc(), r.id),
+    "due_asc": (r.due_at.asc().nulls_last(), r.created_at, r.id),
+}
+
+
+def search(uow, q: SearchReports) -> tuple[list, int]:
+    """One page of matching reports and the total count."""
+    conds = search_conditions(q)
+    total = uow.execute(sa.select(sa.func.count()).select_from(reports).where(*conds)).scalar_one()
+    rows = uow.execute(sa.select(reports).where(*conds).order_by(*ORDER[q.order])
+                       .offset(q.offset).limit(q.limit)).all()
+    return rows, total
+
+
+def _has(array_column, value: str):
+    """`value = ANY(array_column)`."""
+    return sa.literal(value) == sa.any_(array_column)
+
+
+def _overdue(now: datetime):
+    return sa.and_(r.status.in_(HANDLING), sa.or_(_has(r.flags, Flag.QUA_HAN.value), r.due_at < now))
+
+
+def operator_buckets(now: datetime) -> dict[str, object]:
+    """The operator queue's buckets as conditions (a case may be in more than one)."""
+    st = lambda s: r.status == s.value  # noqa: E731
+    return {
+        "new": sa.and_(st(State.CHO_TIEP_NHAN), r.info_answered_at.is_(None)),
+        "info_answered": sa.and_(st(State.CHO_TIEP_NHAN), r.info_answered_at.is_not(None)),
+        "unroutable": sa.and_(st(State.DA_TIEP_NHAN), r.queue_reason.is_not(None)),
+        "returned": st(State.TRA_LAI),
+        "results": st(State.DA_XU_LY),
+        "extensions": sa.and_(st(State.DANG_XU_LY), r.extension_pending_days.is_not(None)),
+        "reopen_requests": sa.and_(st(State.DA_DANH_GIA), r.reopen_requested),
+        "overdue": _overdue(now),
+    }
+
+
+def agency_buckets(agency: str, now: datetime, due_soon: timedelta) -> dict[str, object]:
+    """An agency's inbox buckets (co-handled cases appear among its cases in progress)."""
+    mine = r.agency_code == agency
+    return {
+        "overdue": sa.and_(mine, _overdue(now)),
+        "due_soon": sa.and_(mine, r.status.in_(HANDLING), r.due_at >= now, r.due_at <= now + due_soon,
+                            sa.not_(_has(r.flags, Flag.QUA_HAN.value))),
+        "new": sa.and_(mine, r.status == State.DA_CHUYEN_XU_LY.value),
+        "in_progress": sa.and_(sa.or_(mine, _has(r.co_agencies, agency)), r.status == State.DANG_XU_LY.value),
+    }
+
+
+def queue(uow, buckets: dict[str, object], bucket: str | None, offset: int, limit: int) -> tuple[list, int]:
+    """Rows of one bucket (or of any), labelled, sorted by the time they are due."""
+    label = sa.literal(bucket) if bucket else sa.case(*[(c, sa.literal(n)) for n, c in buckets.items()])
+    where = buckets[bucket] if bucket else sa.or_(*buckets.values())
+    sort_due = sa.func.coalesce(
+        sa.case((r.status == State.DA_CHUYEN_XU_LY.value, sa.func.coalesce(r.accept_due_at, r.due_at)),
+                (r.status == State.CHO_TIEP_NHAN.value, r.triage_due_at), else_=r.due_at),
+        r.due_at, r.triage_due_at, r.created_at)
+    total = uow.execute(sa.select(sa.func.count()).select_from(reports).where(where)).scalar_one()
+    rows = uow.execute(sa.select(reports, label.label("bucket"), sort_due.label("sort_due_at")).where(where)
+                       .order_by(sort_due.asc(), r.created_at, r.id).offset(offset).limit(limit)).all()
+    return rows, total
+
+
+def duplicate_candidates(uow, category: str, box: tuple[float, float, float, float], since: datetime,
+                         exclude: UUID | None = None, limit: int = 200):
+    """Open reports of a category inside a lat/lon box, newer than `since` (pre-filter for dupes.suggest)."""
+    min_lat, min_lon, max_lat, max_lon = box
+    conds = [r.category == category, r.status.in_([s.value for s in OPEN_STATES]), r.created_at >= since,
+             r.lat.between(min_lat, max_lat), r.lon.between(min_lon, max_lon)]
+    if exclude is not None:
+        conds.append(r.id != exclude)
+    return uow.execute(sa.select(r.id, r.code, r.category, r.lat, r.lon, r.created_at, r.status, r.description)
+                       .where(*conds).order_by(r.created_at.desc()).limit(limit)).all()

@@ -1,0 +1,63 @@
+"""Unit tests of the row ⇄ state-machine mapping: the event every step emits, and the views' redaction."""
+import uuid
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from services.intake.access import personal_keys_in
+from services.intake.casefile import case_access, case_state, columns_after, reporter_key, status_changed
+from services.intake.views import report_view
+from services.intake.workflow import Action, Actor, Flag, Kind as K, Role as R, State as S, apply
+
+NOW = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
+
+
+def row(**kw):
+    base = dict(id=uuid.uuid4(), code=f"HT-2026-{uuid.uuid4().int % 10**6:06d}", category="CHIEU_SANG",
+                description="Đèn hỏng", lat=18.34, lon=105.9, address=None, priority="BINH_THUONG",
+                status="DANG_XU_LY", channel="web", ward_code="18073", ward_approximate=True,
+                agency_code="UBND_18073", accept_due_at=None, due_at=NOW + timedelta(days=3), flags=["GIA_HAN"],
+                past_agencies=["SO_XD"], co_agencies=[], info_due_at=None, base_working_days=7, extension_count=0,
+                extension_pending_days=None, published_at=None, rating=None, reopen_count=0, reopen_requested=False,
+                supporters=0, created_at=NOW, updated_at=NOW)
+    return SimpleNamespace(**{**base, **kw})
+
+
+def test_case_state_and_access_come_from_the_row():
+    r = row()
+    state, access = case_state(r), case_access(r)
+    assert (state.state, state.flags, state.assigned_agency, state.past_agencies) == \
+        (S.DANG_XU_LY, frozenset({Flag.GIA_HAN}), "UBND_18073", ("SO_XD",))
+    assert access.reporter_key == reporter_key(r.id) and access.past_agencies == ("SO_XD",)
+
+
+@pytest.mark.parametrize("kind,role,payload,status,public_note,clock,ext", [
+    (K.REQUEST_INFO, R.OPERATOR, {"note": "Cần ảnh"}, "CHO_TIEP_NHAN", None, "stop", None),
+    (K.SUPPLY_INFO, R.CITIZEN, {"note": "Đây"}, "CHO_BO_SUNG", None, "resume", None),
+    (K.PROGRESS_NOTE, R.AGENCY_OFFICER, {"note": "Đang sửa"}, "DANG_XU_LY", "Đang sửa", None, None),
+    (K.PROGRESS_NOTE, R.AGENCY_OFFICER, {"note": "Nội bộ", "visibility": "staff"}, "DANG_XU_LY", None, None, None),
+    (K.APPROVE_EXTENSION, R.OPERATOR, {"note": "Đồng ý"}, "DANG_XU_LY", "Đồng ý", None, 2),
+    (K.ROUTE, R.SYSTEM, {"agency": "UBND_18073"}, "DA_TIEP_NHAN", None, None, None),  # "start" stays internal
+])
+def test_status_changed_carries_only_public_notes_clock_and_approved_extension(kind, role, payload, status,
+                                                                                public_note, clock, ext):
+    r = row(status=status, extension_pending_days=2 if kind is K.APPROVE_EXTENSION else None,
+            agency_code=None if kind is K.ROUTE else "UBND_18073")
+    actor = Actor(role=role, subject="s", agency="UBND_18073" if role is R.AGENCY_OFFICER else None)
+    t = apply(case_state(r), Action(kind=kind, **payload), actor, NOW)
+    event = status_changed(r, t)
+    assert (event.public_note, event.clock, event.extension_working_days) == (public_note, clock, ext)
+    assert event.from_status.value == status and event.actor_role == role.value
+    assert not personal_keys_in(event.model_dump(mode="json"))
+    assert columns_after(t)["status"] == t.to_state.value and columns_after(t)["updated_at"] == NOW
+
+
+def test_unverified_reports_are_restricted_to_their_reporter():
+    r = row(status="CHO_TIEP_NHAN", description="Số nhà 5, gọi 0912345678")
+    public = report_view(r, steps=[], photos=[uuid.uuid4()])
+    assert public.restricted and public.description == "" and public.photos == [] and public.reporter is None
+    own = report_view(r, steps=[], photos=[], reporter=None, own=True)
+    assert not own.restricted and own.description.startswith("Số nhà")
+    verified = report_view(row(status="DA_TIEP_NHAN"), steps=[], photos=[])
+    assert not verified.restricted and verified.description == "Đèn hỏng"

@@ -1,0 +1,172 @@
+"""Use cases of case routing over the unit of work: route, re-route, bulk re-route, track status, sweep deadlines.
+
+Each function writes state and its events in the caller's transaction; the entrypoint commits.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Protocol
+
+from libs.contracts.common import Priority
+from libs.contracts.events import (ReportDeadlineChangedV1, ReportDueSoonV1, ReportOverdueV1, ReportRoutedV1,
+                                   ReportStatusChangedV1, ReportUnroutableV1)
+
+from . import case_repository as cases_repo
+from . import escalation
+from .cases import StatusChange, apply_status_change
+from .directory import Directory
+from .engine import Outcome, RouteRequest, WardResolution, route
+from .rules import DirectorySnapshot, PriorityRule, RouteInput, unroutable
+
+RELEASE_REASON = {"accepted": "rerouted", "reroute": "rerouted", "directory_change": "directory_change"}
+DEADLINE_REASON = {"reroute": "rerouted", "directory_change": "directory_changed"}
+
+
+class Directories(Protocol):
+    """The directory cache as the use cases need it."""
+
+    def current(self, uow, now: datetime) -> Directory | None: ...
+
+    def at(self, uow, version: int) -> Directory: ...
+
+
+def not_loaded(request: RouteRequest, now: datetime) -> Outcome:
+    """The outcome when no directory version is in force (never a silent drop)."""
+    empty = DirectorySnapshot(version=0, categories={}, agencies=frozenset(),
+                              priorities={p: PriorityRule(code=p) for p in ("BINH_THUONG", "KHAN", "PHUC_TAP")})
+    report = RouteInput(report_id=request.report_id, category=request.category, priority=request.priority)
+    return Outcome(WardResolution(None, True, "outside"),
+                   unroutable(report, empty, now, "directory_not_loaded", None, "Chưa nạp danh mục định tuyến",
+                              "the routing directory is not loaded"))
+
+
+def route_report(uow, directory: Directory | None, request: RouteRequest, now: datetime, *, trigger: str,
+                 cause_event_id: uuid.UUID, code: str, note: str | None = None) -> Outcome:
+    """Decide and record; emits report.routed or report.unroutable (and deadline_changed on a re-route)."""
+    outcome = route(directory, request, now) if directory else not_loaded(request, now)
+    record_outcome(uow, outcome, request, directory.version if directory else 0, now, trigger=trigger,
+                   cause_event_id=cause_event_id, code=code, note=note)
+    return outcome
+
+
+def record_outcome(uow, outcome: Outcome, request: RouteRequest, version: int, now: datetime, *, trigger: str,
+                   cause_event_id: uuid.UUID, code: str, note: str | None = None) -> None:
+    """Store the decision, move the case to its new agency (keeping who held it before), announce it."""
+    result, ward, routed = outcome.result, outcome.ward, outcome.routed
+    report_id = uuid.UUID(request.report_id)
+    agency = result.agency_code if routed else None
+    decision_id = cases_repo.insert_decision(
+        uow, report_id=report_id, cause_event_id=cause_event_id, category=request.category,
+        priority=request.priority, lat=request.lat, lon=request.lon, ward_code=ward.unit_code,
+        ward_approximate=ward.approximate, ward_method=ward.method, operator_ward=request.operator_ward,
+        manual_agency=request.manual_agency, agency_code=agency,
+        co_handlers=list(result.co_handlers) if routed else [],
+        escalation_agency=result.escalation_agency if routed else None, reason=result.reason,
+        rule_id=result.rule_id, explanation=result.explanation, explanation_en=result.explanation_en,
+        directory_version=version, accept_due_at=result.accept_due_at if routed else None,
+        due_at=result.due_at if routed else None, decided_at=now, outcome="routed" if routed else "unroutable",
+        trigger=trigger, note=note)
+    case = cases_repo.get_case(uow, report_id, lock=True)
+    if case is not None and case.agency_code:
+        cases_repo.release(uow, report_id, now, RELEASE_REASON[trigger] if routed else "unroutable")
+    status = "DA_CHUYEN_XU_LY" if routed else (case.status if case else "DA_TIEP_NHAN")
+    cases_repo.upsert_case(
+        uow, report_id, code=code, category=request.category, priority=request.priority, lat=request.lat,
+        lon=request.lon, operator_ward=request.operator_ward, manual_agency=request.manual_agency,
+        ward_code=ward.unit_code, agency_code=agency, co_handlers=list(result.co_handlers) if routed else [],
+        escalation_agency=result.escalation_agency if routed else None, status=status, decision_id=decision_id,
+        directory_version=version, clock_started_at=now if routed else None, accepted_at=None, paused_at=None,
+        pauses=[], extension_days=0, accept_due_at=result.accept_due_at if routed else None,
+        due_at=result.due_at if routed else None, closed_at=None, updated_at=now)
+    if not routed:
+        uow.emit(ReportUnroutableV1(report_id=report_id, code=code, category=request.category,
+                                    reason=result.reason, directory_version=version))
+        return
+    cases_repo.assign(uow, report_id, agency, decision_id, now)
+    uow.emit(ReportRoutedV1(
+        report_id=report_id, code=code, category=request.category, priority=Priority(request.priority),
+        ward_code=ward.unit_code, ward_approximate=ward.approximate, agency_code=agency,
+        co_handlers=list(result.co_handlers), reason=result.reason, directory_version=version,
+        accept_due_at=result.accept_due_at, due_at=result.due_at, note=note))
+    before = (case.accept_due_at, case.due_at) if case is not None else (None, None)
+    if trigger in DEADLINE_REASON and any(before) and before != (result.accept_due_at, result.due_at):
+        uow.emit(ReportDeadlineChangedV1(report_id=report_id, accept_due_at=result.accept_due_at,
+                                         due_at=result.due_at, reason=DEADLINE_REASON[trigger]))
+
+
+def reroute_open_cases(uow, directory: Directory, now: datetime, note: str) -> tuple[int, int]:
+    """Route every open case again under `directory`; those whose agency changes are moved and announced.
+
+    An operator's ward or agency choice is kept while it still exists. Returns (rerouted, now unroutable).
+    """
+    rerouted = lost = 0
+    units, agencies = directory.doc["unit"], directory.snapshot.agencies
+    for case in cases_repo.reroutable_cases(uow):
+        cause = uuid.uuid5(uuid.NAMESPACE_URL, f"routing:directory:{directory.version}:{case.report_id}")
+        if cases_repo.decision_exists(uow, cause):
+            continue  # this version was already applied to this case
+        manual = case.manual_agency if case.manual_agency in agencies else None
+        request = RouteRequest(report_id=str(case.report_id), category=case.category, priority=case.priority,
+                               lat=case.lat, lon=case.lon, manual_agency=manual,
+                               operator_ward=case.operator_ward if case.operator_ward in units else None)
+        outcome = route(directory, request, now)
+        agency = outcome.result.agency_code if outcome.routed else None
+        if agency == case.agency_code:
+            continue
+        record_outcome(uow, outcome, request, directory.version, now, trigger="directory_change",
+                       cause_event_id=cause, code=case.code, note=note)
+        rerouted, lost = (rerouted + 1, lost) if outcome.routed else (rerouted, lost + 1)
+    return rerouted, lost
+
+
+def track_status(uow, directories: Directories, event: ReportStatusChangedV1, now: datetime) -> None:
+    """Follow intake's status change on the case's clock; announce moved deadlines."""
+    case = cases_repo.get_case(uow, event.report_id, lock=True)
+    if case is None:
+        return  # not routed yet: nothing of routing's to track
+    change = StatusChange(at=event.occurred_at, to_status=event.to_status.value, clock=event.clock,
+                          extension_working_days=event.extension_working_days,
+                          priority=event.priority.value if event.priority else None)
+    snapshot = decision_snapshot(uow, directories, case.directory_version, now)
+    clock = cases_repo.clock_of(case)
+    new, reason = apply_status_change(clock, change, snapshot) if snapshot else (clock, None)
+    if event.to_status.value == "TRA_LAI" and case.agency_code:
+        cases_repo.release(uow, case.report_id, event.occurred_at, "returned")
+    cases_repo.update_case(uow, case.report_id, **cases_repo.clock_values(new), updated_at=now)
+    if reason:
+        uow.emit(ReportDeadlineChangedV1(report_id=case.report_id, accept_due_at=new.accept_due_at,
+                                         due_at=new.due_at, reason=reason))
+
+
+def decision_snapshot(uow, directories: Directories, version: int, now: datetime):
+    """The snapshot a case's deadlines were computed on (its decision's version), else the one in force."""
+    try:
+        return directories.at(uow, version).snapshot if version else None
+    except LookupError:  # should not happen (versions are never deleted); the current calendar is the best guess
+        current = directories.current(uow, now)
+        return current.snapshot if current else None
+
+
+def sweep_deadlines(uow, directory: Directory, now: datetime) -> int:
+    """Emit due-soon and overdue warnings not fired before; returns how many were emitted."""
+    settings, calendar = directory.deadlines, directory.snapshot.calendar
+    emitted = 0
+    for case in cases_repo.due_candidates(uow, escalation.horizon(settings, calendar, now)):
+        for firing in escalation.firings(cases_repo.clock_of(case), settings, calendar, now):
+            event = warning(case, firing, settings.ioc_agency)
+            if cases_repo.record_firing(uow, case.report_id, firing.deadline, firing.level, firing.due_at, now,
+                                        event.event_id):
+                uow.emit(event)
+                emitted += 1
+    return emitted
+
+
+def warning(case, firing: escalation.Firing, ioc_agency: str) -> ReportDueSoonV1 | ReportOverdueV1:
+    """The event of one firing: level 0 due soon, 1 → agency leader, 2 → escalation agency (or the IOC)."""
+    if firing.level == 0:
+        return ReportDueSoonV1(report_id=case.report_id, code=case.code, agency_code=case.agency_code,
+                               due_at=firing.due_at, deadline=firing.deadline)
+    return ReportOverdueV1(report_id=case.report_id, code=case.code, agency_code=case.agency_code,
+                           escalation_agency=case.escalation_agency or ioc_agency, due_at=firing.due_at,
+                           deadline=firing.deadline, level=firing.level)

@@ -1,0 +1,107 @@
+"""A case's clock: stopped while waiting on the citizen, moved by extensions and priority, across weekends and Tết."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+
+from services.routing.cases import CaseClock, StatusChange, apply_status_change, recompute
+from services.routing.workcalendar import VN_TZ
+
+from .builders import FRIDAY, directory
+
+SNAPSHOT = directory().snapshot
+
+
+def vn(*args) -> datetime:
+    return datetime(*args, tzinfo=VN_TZ)
+
+
+def routed(started: datetime = FRIDAY, **kw) -> CaseClock:
+    """A case just routed (GIAO_THONG_HA_TANG, 7 working days), deadlines computed."""
+    fields = dict(category="GIAO_THONG_HA_TANG", priority="BINH_THUONG", status="DA_CHUYEN_XU_LY",
+                  agency_code="UBND_18073", clock_started_at=started)
+    return recompute(CaseClock(**{**fields, **kw}), SNAPSHOT)
+
+
+def change(case: CaseClock, at: datetime, to: str | None = None, **kw):
+    return apply_status_change(case, StatusChange(at=at, to_status=to or case.status, **kw), SNAPSHOT)
+
+
+def test_routed_on_a_friday_afternoon():
+    clock = routed()
+    assert (clock.accept_due_at, clock.due_at) == (vn(2026, 3, 9, 15, 30), vn(2026, 3, 17, 17, 0))
+
+
+@pytest.mark.parametrize("stop, resume, due", [
+    (vn(2026, 3, 10, 9, 0), vn(2026, 3, 12, 9, 0), vn(2026, 3, 19, 17, 0)),   # 15 working hours = 2 days
+    (vn(2026, 3, 13, 16, 0), vn(2026, 3, 16, 8, 0), vn(2026, 3, 18, 9, 0)),   # over a weekend: 1.5 h only
+    (vn(2026, 3, 14, 9, 0), vn(2026, 3, 15, 18, 0), vn(2026, 3, 17, 17, 0)),  # all weekend: nothing moves
+])
+def test_stopped_clock_moves_the_deadline_by_the_working_time_it_was_stopped(stop, resume, due):
+    clock, reason = change(routed(status="DANG_XU_LY"), stop, clock="stop")
+    assert reason is None and clock.paused_at == stop and clock.due_at == vn(2026, 3, 17, 17, 0)
+    clock, reason = change(clock, resume, clock="resume")
+    assert clock.due_at == due and clock.paused_at is None and clock.pauses == ((stop, resume),)
+    assert reason == ("clock_resumed" if due != vn(2026, 3, 17, 17, 0) else None)
+
+
+def test_two_pauses_add_up_and_a_resume_without_a_stop_is_ignored():
+    clock, _ = change(routed(), vn(2026, 3, 10, 13, 30), clock="stop")
+    clock, _ = change(clock, vn(2026, 3, 10, 17, 0), clock="resume")       # 3.5 h
+    clock, reason = change(clock, vn(2026, 3, 11, 9, 0), clock="resume")   # not stopped: nothing happens
+    assert reason is None
+    clock, _ = change(clock, vn(2026, 3, 12, 7, 30), clock="stop")
+    clock, _ = change(clock, vn(2026, 3, 12, 11, 30), clock="resume")      # 4 h → 7.5 h in all = one day
+    assert clock.due_at == vn(2026, 3, 18, 17, 0) and len(clock.pauses) == 2
+
+
+def test_pause_inside_tet_moves_nothing_and_one_reaching_past_it_moves_by_the_working_time():
+    started = vn(2027, 2, 4, 10, 0)  # Tết Đinh Mùi: 5–9 Feb off, 10–11 Feb compensatory days
+    clock = routed(started)
+    assert clock.due_at == vn(2027, 2, 22, 17, 0)
+    inside, reason = change(change(clock, vn(2027, 2, 5, 8, 0), clock="stop")[0], vn(2027, 2, 11, 16, 0),
+                            clock="resume")
+    assert (inside.due_at, reason) == (vn(2027, 2, 22, 17, 0), None)
+    past, reason = change(change(clock, vn(2027, 2, 5, 8, 0), clock="stop")[0], vn(2027, 2, 12, 9, 0),
+                          clock="resume")
+    assert (past.due_at, reason) == (vn(2027, 2, 23, 9, 0), "clock_resumed")  # 7:30–9:00 on 12 Feb
+
+
+def test_extension_adds_working_days_to_the_processing_deadline_only():
+    clock, reason = change(routed(status="DANG_XU_LY"), vn(2026, 3, 16, 10, 0), extension_working_days=3)
+    assert (clock.due_at, clock.accept_due_at, reason) == (vn(2026, 3, 20, 17, 0), vn(2026, 3, 9, 15, 30),
+                                                           "extension_approved")
+    clock, _ = change(clock, vn(2026, 3, 18, 10, 0), extension_working_days=2)  # a second one adds up
+    assert clock.due_at == vn(2026, 3, 24, 17, 0) and clock.extension_days == 5
+
+
+def test_extension_while_stopped_waits_for_the_resume():
+    clock, _ = change(routed(), vn(2026, 3, 10, 9, 0), clock="stop")
+    clock, reason = change(clock, vn(2026, 3, 10, 10, 0), extension_working_days=1)
+    assert reason is None and clock.due_at == vn(2026, 3, 17, 17, 0)
+    clock, reason = change(clock, vn(2026, 3, 12, 9, 0), clock="resume")
+    assert (clock.due_at, reason) == (vn(2026, 3, 20, 17, 0), "clock_resumed")  # 2 days paused + 1 extension
+
+
+def test_priority_change_recomputes_from_the_start():
+    clock, reason = change(routed(), vn(2026, 3, 9, 8, 0), priority="KHAN")
+    assert (clock.priority, clock.due_at, clock.accept_due_at, reason) == \
+        ("KHAN", vn(2026, 3, 11, 16, 30), vn(2026, 3, 9, 15, 30), "priority_changed")
+
+
+def test_agency_acceptance_and_closing():
+    clock, _ = change(routed(), vn(2026, 3, 9, 9, 0), "DANG_XU_LY")
+    assert clock.accepted_at == vn(2026, 3, 9, 9, 0)
+    done, _ = change(clock, vn(2026, 3, 12, 9, 0), "DA_XU_LY")
+    assert done.closed_at == vn(2026, 3, 12, 9, 0)
+    reworked, reason = change(done, vn(2026, 3, 13, 9, 0), "DANG_XU_LY")
+    assert reworked.closed_at is None and reworked.due_at == clock.due_at and reason is None
+    assert reworked.accepted_at == clock.accepted_at
+
+
+def test_recompute_leaves_a_paused_or_unassigned_case_alone():
+    clock = routed()
+    assert recompute(replace(clock, paused_at=vn(2026, 3, 9, 9, 0), due_at=None), SNAPSHOT).due_at is None
+    assert recompute(replace(clock, agency_code=None, due_at=None), SNAPSHOT).due_at is None

@@ -1,0 +1,126 @@
+"""Helpers of the media end-to-end tests: reports in a given visibility, staff headers, raw HTTP, process memory."""
+from __future__ import annotations
+
+import io
+import os
+import select
+import socket
+import time
+import uuid
+from urllib.parse import urlparse
+
+import httpx
+import numpy as np
+import pytest
+from PIL import Image
+
+from libs.auth.tokens import mint
+
+REPORT = {"category": "GIAO_THONG_HA_TANG", "location": {"lat": 18.3419, "lon": 105.903}, "address": "Đường Trần Phú"}
+
+
+@pytest.fixture
+def client(system):
+    with httpx.Client(base_url=system.base_url, timeout=30) as c:
+        yield c
+
+
+def staff_headers(system, role: str = "operator", agency: str | None = None) -> dict:
+    token = mint(f"e2e-media-{role}-{uuid.uuid4().hex[:6]}", role, system.stack.secrets["HT_JWT_SECRET"], agency)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def new_report(client) -> dict:
+    """A fresh report, not yet verified (only its reporter and staff see its media)."""
+    body = {**REPORT, "description": f"Ổ gà sâu {uuid.uuid4().hex[:8]}",
+            "reporter": {"name": "Người dân", "phone": "09" + str(uuid.uuid4().int)[:8]}}
+    answer = client.post("/v1/reports", json=body)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def public_report(client, system) -> dict:
+    """A report an operator verified: public, so its media's public renditions are served to anyone."""
+    ref = new_report(client)
+    accepted = client.post(f"/v1/operator/reports/{ref['id']}/accept", json={"note": "Đã xác minh"},
+                           headers=staff_headers(system))
+    assert accepted.status_code == 200, accepted.text
+    return ref
+
+
+def post_file(client, report_id: str, data: bytes, filename: str = "x.jpg", claimed: str = "image/jpeg",
+              headers: dict | None = None) -> httpx.Response:
+    return client.post(f"/v1/reports/{report_id}/media", files={"file": (filename, data, claimed)},
+                       headers=headers or {})
+
+
+def fetch(url: str) -> bytes:
+    answer = httpx.get(url, timeout=30)
+    assert answer.status_code == 200, answer.text[:200]
+    return answer.content
+
+
+def pixels(body: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(body)) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.int16)
+
+
+def wait_for(fetch_value, predicate, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch_value()
+        if predicate(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.2)
+
+
+def status_kb(pid: int, field: str) -> int:
+    """VmHWM (peak resident set) or VmRSS of a process, in KiB."""
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def children(pid: int) -> list[int]:
+    """Direct child processes (the media pool's workers are the media process's children)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status") as handle:
+                    ppid = next(int(line.split()[1]) for line in handle if line.startswith("PPid:"))
+            except (OSError, StopIteration):
+                continue
+            if ppid == pid:
+                found.append(int(entry))
+    return found
+
+
+def raw_request(base_url: str, head: str, body_chunks=(), read_timeout: float = 5.0) -> tuple[int, float, int]:
+    """Send a request by hand (headers, then chunks until the server answers); (status, seconds, bytes sent)."""
+    url = urlparse(base_url)
+    sent = 0
+    with socket.create_connection((url.hostname, url.port), timeout=read_timeout) as sock:
+        started = time.monotonic()
+        sock.sendall(head.encode())
+        for chunk in body_chunks:
+            if select.select([sock], [], [], 0)[0]:  # the server answered (or closed): stop sending
+                break
+            try:
+                sock.sendall(chunk)
+            except OSError:
+                break
+            sent += len(chunk)
+        reply = b""
+        try:
+            while b"\r\n" not in reply:
+                more = sock.recv(4096)
+                if not more:
+                    break
+                reply += more
+        except OSError:
+            pass
+        status = int(reply.split(b" ", 2)[1]) if reply.startswith(b"HTTP/") else 0
+        return status, time.monotonic() - started, sent

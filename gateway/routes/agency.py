@@ -7,7 +7,6 @@ import asyncio
 from typing import Annotated
 from uuid import UUID
 
-import httpx
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 
 from libs.auth.tokens import Principal
@@ -19,9 +18,9 @@ from pydantic import BaseModel
 
 from ..auth import actor_payload, require
 from ..deps import Runtime, runtime
-from ..problems import ApiError
 from ..rpc import RemoteError
 from .lifecycle_support import PROBLEMS, call_intake, staff_act
+from .media_upload import check_headers, store_upload_file
 
 router = APIRouter(prefix="/v1/agency", tags=["agency"])
 Officer = Annotated[Principal, Depends(require("agency_officer", "agency_leader"))]
@@ -51,30 +50,9 @@ async def get_case(report_id: UUID, principal: Officer, rt: Runtime = Depends(ru
 async def upload(report_id: UUID, request: Request, principal: Officer, file: Annotated[UploadFile, File()],
                  role: Annotated[str, Form(pattern="^(result|evidence)$")] = "result",
                  rt: Runtime = Depends(runtime)) -> dict:
-    length = int(request.headers.get("content-length") or 0)
-    if length > rt.settings.max_upload_bytes + 64 * 1024:
-        raise ApiError(ErrorCode.MEDIA_TOO_LARGE, f"at most {rt.settings.max_upload_bytes} bytes",
-                       [{"field": "file", "message": "too large", "type": "too_large"}])
+    check_headers(request)  # refuses an oversized body before reading it
     await get_case(report_id, principal, rt)  # 404 unless this agency holds or held the case
-    slot = await rt.rpc.call("media", "create_upload", payload={
-        "report_id": str(report_id), "content_type": file.content_type or "application/octet-stream",
-        "size": file.size or 1, "role": role})
-
-    async def chunks():
-        while data := await file.read(CHUNK):
-            yield data
-
-    try:
-        put = await rt.http.put(slot["put_url"], content=chunks(), headers={"Content-Length": str(file.size)})
-    except httpx.HTTPError as exc:
-        raise ApiError(ErrorCode.UPSTREAM_UNAVAILABLE, f"object store unreachable: {exc}") from exc
-    if put.status_code >= 300:
-        raise ApiError(ErrorCode.UPSTREAM_UNAVAILABLE, f"object store refused the upload ({put.status_code})")
-    view = await rt.rpc.call("media", "confirm_upload", media_id=slot["media_id"])
-    if view["state"] == "rejected":
-        raise ApiError(ErrorCode.MEDIA_REJECTED, f"media {view['id']} rejected",
-                       [{"field": "file", "message": view["reject_reason"] or "rejected", "type": "media"}])
-    return view
+    return await store_upload_file(rt, report_id, file, role=role, actor=actor_payload(principal))
 
 
 async def _act_waiting_for_media(rt: Runtime, report_id: UUID, principal: Principal, action: BaseModel) -> dict:

@@ -46,13 +46,23 @@ async def _report_exists(rt: Runtime, report_id: UUID, token: str | None = None)
     await rt.rpc.call("intake", "get_report", payload={"report_id": str(report_id), "tracking_token": token})
 
 
-async def _may_upload(rt: Runtime, report_id: UUID, principal: Principal | None, role: str) -> None:
-    """Citizens add evidence to an existing report; after-photos (`result`) come from staff on their cases."""
+async def _may_upload(rt: Runtime, report_id: UUID, principal: Principal | None, role: str,
+                      tracking_token: str | None) -> None:
+    """The reporter (with the tracking token) adds evidence; after-photos (`result`) come from staff.
+
+    Without the right token a citizen gets the 404 of an unknown report: nobody can fill someone else's
+    report with files (or use up its slots).
+    """
     if principal is None:
         if role != "evidence":
             raise ApiError(ErrorCode.FORBIDDEN, "after-photos are uploaded by the agency or an operator",
                            [{"field": "role", "message": "staff only", "type": "forbidden"}])
-        await _report_exists(rt, report_id)  # may raise 404
+        view = await rt.rpc.call("intake", "get_report", payload={"report_id": str(report_id),
+                                                                  "tracking_token": tracking_token})
+        if view.get("own") is not True:
+            raise ApiError(ErrorCode.REPORT_NOT_FOUND, f"no report {report_id} for this tracking token",
+                           [{"field": "X-Tracking-Token", "message": "the report's tracking token is required",
+                             "type": "tracking_token"}])
     elif principal.role == "operator":
         await _report_exists(rt, report_id)
     # agencies: the media service asks intake whether they hold the case (404 otherwise)
@@ -61,8 +71,8 @@ async def _may_upload(rt: Runtime, report_id: UUID, principal: Principal | None,
 @router.post("/reports/{report_id}/uploads", status_code=201, response_model=UploadSlot, responses=UPLOAD_PROBLEMS,
              summary="Xin URL tải lên / get a presigned upload URL (then PUT the bytes and confirm)")
 async def create_upload(report_id: UUID, body: UploadRequest, principal: Staff,
-                        rt: Runtime = Depends(runtime)) -> dict:
-    await _may_upload(rt, report_id, principal, body.role)
+                        tracking_token: TrackingToken = None, rt: Runtime = Depends(runtime)) -> dict:
+    await _may_upload(rt, report_id, principal, body.role, tracking_token)
     return await rt.rpc.call("media", "create_upload", payload={
         "report_id": str(report_id), **body.model_dump(), "actor": actor_payload(principal)})
 
@@ -83,7 +93,7 @@ async def confirm_upload(media_id: UUID, response: Response, principal: Staff, t
 async def upload(report_id: UUID, request: Request, response: Response, principal: Staff,
                  tracking_token: TrackingToken = None, rt: Runtime = Depends(runtime)) -> dict:
     check_headers(request, "file")  # 413 before anything is read when Content-Length is too big
-    await _may_upload(rt, report_id, principal, "evidence")
+    await _may_upload(rt, report_id, principal, "evidence", tracking_token)
     received = await receive_file(request, "file")  # counts while streaming: 413 as soon as it passes the limit
     view = await store_file(rt, report_id, received, actor=actor_payload(principal), tracking_token=tracking_token)
     if view["state"] == "pending":

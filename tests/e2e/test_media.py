@@ -11,7 +11,7 @@ from PIL import Image
 
 from services.media.tests.unit import hostile
 
-from .test_media_support import (client, fetch, new_report, pixels, post_file, public_report,  # noqa: F401
+from .test_media_support import (client, fetch, new_report, pixels, post_file, public_report, reporter,  # noqa: F401,E501
                                  staff_headers, wait_for)
 
 pytestmark = pytest.mark.e2e
@@ -20,7 +20,8 @@ pytestmark = pytest.mark.e2e
 def test_presigned_upload_round_trip(client, system):
     report = public_report(client, system)
     data = hostile.jpeg(320, 240)
-    slot = client.post(f"/v1/reports/{report['id']}/uploads", json={"content_type": "image/jpeg", "size": len(data)})
+    slot = client.post(f"/v1/reports/{report['id']}/uploads", json={"content_type": "image/jpeg", "size": len(data)},
+                       headers=reporter(report))
     assert slot.status_code == 201, slot.text
     slot = slot.json()
     assert slot["max_size"] == 15 * 1024 * 1024 and "originals/" in slot["put_url"]
@@ -45,20 +46,23 @@ def test_presigned_upload_round_trip(client, system):
 
 def test_an_after_photo_needs_staff(client, system):
     report = public_report(client, system)
-    refused = client.post(f"/v1/reports/{report['id']}/uploads",
+    refused = client.post(f"/v1/reports/{report['id']}/uploads", headers=reporter(report),
                           json={"content_type": "image/jpeg", "size": 100, "role": "result"})
     assert refused.status_code == 403 and refused.json()["errors"][0]["field"] == "role"
     officer = staff_headers(system, "agency_officer", "UBND_18075")  # not the agency holding the case
     wrong = client.post(f"/v1/reports/{report['id']}/uploads", headers=officer,
                         json={"content_type": "image/jpeg", "size": 100, "role": "result"})
     assert wrong.status_code == 404
+    stranger = client.post(f"/v1/reports/{report['id']}/uploads", json={"content_type": "image/jpeg", "size": 100})
+    guessed = post_file(client, report, hostile.jpeg(64, 48), headers={"X-Tracking-Token": "x" * 32})
+    assert stranger.status_code == 404 and guessed.status_code == 404  # only the reporter adds evidence
 
 
 def test_a_camera_photo_loses_its_metadata_and_offers_its_position_to_the_uploader(client, system):
     lat, lon = round(random.uniform(17.9, 18.8), 5), round(random.uniform(105.1, 106.5), 5)
     data = hostile.camera_jpeg(lat, lon, orientation=6, size=(600, 400))
     report = public_report(client, system)
-    answer = post_file(client, report["id"], data, filename="IMG_0001.jpg")
+    answer = post_file(client, report, data, filename="IMG_0001.jpg")
     assert answer.status_code == 201, answer.text
     view = answer.json()
     assert view["location_hint"]["lat"] == pytest.approx(lat, abs=1e-5)
@@ -77,7 +81,7 @@ def test_a_camera_photo_loses_its_metadata_and_offers_its_position_to_the_upload
 def test_an_unverified_report_shows_its_media_only_to_its_reporter_and_operators(client, system):
     report = new_report(client)
     mine = {"X-Tracking-Token": report["tracking_token"]}
-    uploaded = post_file(client, report["id"], hostile.jpeg(64, 48), headers=mine)
+    uploaded = post_file(client, report, hostile.jpeg(64, 48), headers=mine)
     assert uploaded.status_code == 201 and uploaded.json()["url"]  # the reporter sees it
     anonymous = client.get(f"/v1/reports/{report['id']}/media").json()
     assert anonymous[0]["state"] == "ready" and anonymous[0]["url"] is None and anonymous[0]["renditions"] == []
@@ -89,7 +93,7 @@ def test_an_unverified_report_shows_its_media_only_to_its_reporter_and_operators
 def test_a_face_is_blurred_for_the_public_and_an_operator_can_redact_more(client, system):
     cx, cy = random.randint(330, 420), random.randint(380, 420)
     report = public_report(client, system)
-    answer = post_file(client, report["id"], hostile.face_photo(size=(1200, 800), face_px=320, at=(cx, cy)))
+    answer = post_file(client, report, hostile.face_photo(size=(1200, 800), face_px=320, at=(cx, cy)))
     assert answer.status_code == 201, answer.text
     public_view = answer.json()
     assert public_view["blurred"] is True
@@ -117,7 +121,7 @@ def test_a_face_is_blurred_for_the_public_and_an_operator_can_redact_more(client
 def test_a_video_is_accepted_then_rendered_and_an_over_long_one_refused(client, system, tmp_path):
     report = public_report(client, system)
     clip = hostile.make_video(tmp_path / "clip.mp4", 2, size="320x240").read_bytes()
-    answer = post_file(client, report["id"], clip, filename="clip.mp4", claimed="video/mp4")
+    answer = post_file(client, report, clip, filename="clip.mp4", claimed="video/mp4")
     assert answer.status_code == 202, answer.text  # checked; the web rendition is being made
     view = answer.json()
     assert view["state"] == "pending" and view["processing"] is True and view["kind"] == "video"
@@ -126,5 +130,5 @@ def test_a_video_is_accepted_then_rendered_and_an_over_long_one_refused(client, 
     body = fetch(done["url"])
     assert body[4:8] == b"ftyp" and body.find(b"moov") < body.find(b"mdat")  # web-playable: index first
     long_clip = hostile.make_video(tmp_path / "long.mp4", 95, size="64x48", fps=5, audio=None).read_bytes()
-    refused = post_file(client, report["id"], long_clip, filename="long.mp4", claimed="video/mp4")
+    refused = post_file(client, report, long_clip, filename="long.mp4", claimed="video/mp4")
     assert refused.status_code == 422 and refused.json()["code"] == "VIDEO_TOO_LONG"

@@ -13,7 +13,7 @@ import pytest
 
 from services.media.tests.unit import hostile
 
-from .test_media_support import (client, children, new_report, post_file, public_report, raw_request,  # noqa: F401
+from .test_media_support import (client, children, new_report, post_file, public_report, raw_request, reporter,  # noqa: F401,E501
                                  status_kb)
 
 pytestmark = pytest.mark.e2e
@@ -38,10 +38,10 @@ def corpus(tmp_path) -> dict[str, tuple[bytes, str, tuple[str, ...]]]:
 
 def test_the_hostile_corpus_is_refused_through_the_gateway_fast_and_in_bounded_memory(client, system, tmp_path):
     report = public_report(client, system)
-    assert post_file(client, report["id"], hostile.jpeg(64, 48)).status_code == 201  # pool warm, path works
+    assert post_file(client, report, hostile.jpeg(64, 48)).status_code == 201  # pool warm, path works
     for name, (data, claimed, codes) in corpus(tmp_path).items():
         started = time.monotonic()
-        answer = post_file(client, report["id"], data, filename="anh.jpg", claimed=claimed)
+        answer = post_file(client, report, data, filename="anh.jpg", claimed=claimed)
         seconds = time.monotonic() - started
         problem = answer.json()
         assert problem.get("code") in codes and answer.status_code == STATUS[problem["code"]], (name, problem)
@@ -60,6 +60,7 @@ def test_the_hostile_corpus_is_refused_through_the_gateway_fast_and_in_bounded_m
 def test_a_declared_oversized_body_is_refused_before_it_is_read(client, system):
     report = new_report(client)
     head = (f"POST /v1/reports/{report['id']}/media HTTP/1.1\r\nHost: gateway\r\n"
+            f"X-Tracking-Token: {report['tracking_token']}\r\n"
             f"Content-Type: multipart/form-data; boundary=b0undary\r\nContent-Length: {10 ** 9}\r\n\r\n")
     status, seconds, _ = raw_request(system.base_url, head)  # not one byte of the body is sent
     assert status == 413 and seconds < 1.0
@@ -70,6 +71,7 @@ def test_a_chunked_body_is_cut_off_once_it_passes_the_limit(client, system):
     report = new_report(client)
     limit = 15 * 1024 * 1024  # the photo limit applies: the part starts like a JPEG
     head = (f"POST /v1/reports/{report['id']}/media HTTP/1.1\r\nHost: gateway\r\n"
+            f"X-Tracking-Token: {report['tracking_token']}\r\n"
             f"Content-Type: multipart/form-data; boundary=b0undary\r\nTransfer-Encoding: chunked\r\n\r\n")
     part = (b"--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.jpg\"\r\n"
             b"Content-Type: image/jpeg\r\n\r\n\xff\xd8\xff\xe0")
@@ -93,5 +95,5 @@ def test_a_chunked_body_is_cut_off_once_it_passes_the_limit(client, system):
 ])
 def test_a_malformed_form_names_the_field(client, kwargs, status):
     report = new_report(client)
-    answer = client.post(f"/v1/reports/{report['id']}/media", **kwargs)
+    answer = client.post(f"/v1/reports/{report['id']}/media", headers=reporter(report), **kwargs)
     assert answer.status_code == status and answer.json()["errors"][0]["field"] in ("file", "note"), answer.text

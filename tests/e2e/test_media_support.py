@@ -48,10 +48,16 @@ def public_report(client, system) -> dict:
     return ref
 
 
-def post_file(client, report_id: str, data: bytes, filename: str = "x.jpg", claimed: str = "image/jpeg",
+def reporter(report: dict) -> dict:
+    """The headers of the report's own reporter (the tracking token)."""
+    return {"X-Tracking-Token": report["tracking_token"]}
+
+
+def post_file(client, report: dict, data: bytes, filename: str = "x.jpg", claimed: str = "image/jpeg",
               headers: dict | None = None) -> httpx.Response:
-    return client.post(f"/v1/reports/{report_id}/media", files={"file": (filename, data, claimed)},
-                       headers=headers or {})
+    """Upload as the reporter (or with the given staff headers)."""
+    return client.post(f"/v1/reports/{report['id']}/media", files={"file": (filename, data, claimed)},
+                       headers=headers or reporter(report))
 
 
 def fetch(url: str) -> bytes:

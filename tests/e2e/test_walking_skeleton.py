@@ -80,7 +80,8 @@ def test_a_report_flows_through_every_service(client, system, rpc_e2e):
                           lambda ds: routed in [(d["recipient"], d["kind"]) for d in ds])
     assert [(d["recipient"], d["kind"]) for d in deliveries].count(routed) == 1
 
-    photo = client.post(f"/v1/reports/{ref['id']}/media", files={"file": ("pothole.jpg", jpeg_bytes(), "image/jpeg")})
+    photo = client.post(f"/v1/reports/{ref['id']}/media", files={"file": ("pothole.jpg", jpeg_bytes(), "image/jpeg")},
+                        headers={"X-Tracking-Token": ref["tracking_token"]})
     assert photo.status_code == 201, photo.text
     assert photo.json()["state"] == "ready"
     stored = httpx.get(photo.json()["url"])
@@ -106,7 +107,7 @@ def test_bad_input_is_a_problem_naming_the_field(client):
 
 def test_a_file_that_is_not_an_image_is_refused(client):
     ref = client.post("/v1/reports", json=report_body()).json()
-    refused = client.post(f"/v1/reports/{ref['id']}/media",
+    refused = client.post(f"/v1/reports/{ref['id']}/media", headers={"X-Tracking-Token": ref["tracking_token"]},
                           files={"file": ("x.jpg", b"<html><script>alert(1)</script></html>", "image/jpeg")})
     assert refused.status_code == 415 and refused.json()["errors"][0]["field"] == "file"
 

@@ -1,7 +1,9 @@
 """Submit N reports through the gateway; print reports/s and p50/p95/p99 of submit and submit→routed latency.
 
 Run the system first (`make run`), then `make bench` (or `python bench/submit.py`).
-Settings: BENCH_URL (http://127.0.0.1:8000), BENCH_N (500), BENCH_CONCURRENCY (16), AMQP_URI (the broker the
+Settings: BENCH_URL (http://127.0.0.1:8000), BENCH_N (500), BENCH_CONCURRENCY (16), BENCH_PRIORITY (KHAN: the
+urgent fast track, accepted and routed without waiting for triage; with BINH_THUONG start the system with
+AUTO_ACCEPT_CATEGORIES='*' to measure routing), AMQP_URI (the broker the
 system uses: routed times are taken from the `report.routed` events themselves, not by polling).
 """
 from __future__ import annotations
@@ -24,13 +26,15 @@ URL = os.environ.get("BENCH_URL", "http://127.0.0.1:8000")
 N = int(os.environ.get("BENCH_N", "500"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+# Normal reports wait for the IOC's triage; urgent ones (and AUTO_ACCEPT_* categories) are routed at once.
+PRIORITY = os.environ.get("BENCH_PRIORITY", "KHAN")
 CATEGORIES = ("GIAO_THONG_HA_TANG", "MOI_TRUONG_RAC", "CHIEU_SANG", "THOAT_NUOC", "AN_NINH_TRAT_TU")
 
 
 def body(i: int) -> dict:
     return {"category": random.choice(CATEGORIES), "description": f"Benchmark report {i}: ổ gà, rác, đèn hỏng",
             "location": {"lat": random.uniform(17.9, 18.7), "lon": random.uniform(105.4, 106.4)},
-            "reporter": {"phone": "0900000000"}}
+            "priority": PRIORITY, "reporter": {"phone": "0900000000"}}
 
 
 async def main() -> int:
@@ -82,7 +86,7 @@ async def main() -> int:
     routed_ms = sorted((routed_at[r] - t) * 1000 for r, t in submitted_at.items() if r in routed_at)
     submit_ms.sort()
     print(f"hardware: {describe()}")
-    print(f"target: {URL}  reports: {N}  concurrency: {CONCURRENCY}  errors: {errors}")
+    print(f"target: {URL}  reports: {N}  concurrency: {CONCURRENCY}  priority: {PRIORITY}  errors: {errors}")
     print(f"throughput: {len(submit_ms) / elapsed:.0f} reports/s (submit, {elapsed:.2f} s)")
     print("submit latency ms:          p50 {:.1f}  p95 {:.1f}  p99 {:.1f}".format(
         *(percentile(submit_ms, p) for p in (50, 95, 99))))

@@ -89,6 +89,13 @@ def status_kb(pid: int, field: str) -> int:
     raise KeyError(field)
 
 
+def reset_peak(*pids: int) -> None:
+    """Start VmHWM afresh (Linux: `5` → /proc/PID/clear_refs), so a peak measures only what follows."""
+    for pid in pids:
+        with open(f"/proc/{pid}/clear_refs", "w") as handle:
+            handle.write("5")
+
+
 def children(pid: int) -> list[int]:
     """Direct child processes (the media pool's workers are the media process's children)."""
     found = []

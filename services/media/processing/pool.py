@@ -89,7 +89,7 @@ def shutdown_pool(wait: bool = True) -> None:
         executor.shutdown(wait=wait, cancel_futures=True)
 
 
-def _call(fn, args: tuple, timeout: float | None) -> MediaResult:
+def _call(fn, args: tuple, timeout: float | None, retry: bool = True) -> MediaResult:
     """Submit to the pool and wait; MediaError from the child is re-raised as is."""
     try:
         return get_pool().submit(fn, *args).result(timeout=timeout)
@@ -98,10 +98,14 @@ def _call(fn, args: tuple, timeout: float | None) -> MediaResult:
     except BrokenProcessPool as exc:  # a worker died (killed, out of memory): start afresh next time
         shutdown_pool(wait=False)
         raise MediaProcessingFailed("a media worker died") from exc
+    except RuntimeError as exc:  # the executor itself (shut down under us, an eventlet write race): once more
+        if not retry:
+            raise MediaProcessingFailed(f"worker failed: {type(exc).__name__}: {exc}"[:300]) from exc
+        return _call(fn, args, timeout, retry=False)
     except MediaError:
         raise
     except Exception as exc:  # MemoryError / cv2.error under the address-space cap, or a bug
-        raise MediaProcessingFailed(f"worker failed: {type(exc).__name__}") from exc
+        raise MediaProcessingFailed(f"worker failed: {type(exc).__name__}: {exc}"[:300]) from exc
 
 
 def process_photo_in_pool(data: bytes, limits: MediaLimits = DEFAULT_LIMITS,

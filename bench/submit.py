@@ -31,10 +31,17 @@ PRIORITY = os.environ.get("BENCH_PRIORITY", "KHAN")
 CATEGORIES = ("GIAO_THONG_HA_TANG", "MOI_TRUONG_RAC", "CHIEU_SANG", "THOAT_NUOC", "AN_NINH_TRAT_TU")
 
 
+CENTROIDS = [u["centroid"] for u in json.loads(
+    (Path(__file__).resolve().parents[1] / "services/routing/seed_data/hatinh/units.json").read_text("utf-8"))]
+
+
 def body(i: int) -> dict:
+    """A report near a random commune's centre (inside the province)."""
+    at = random.choice(CENTROIDS)
     return {"category": random.choice(CATEGORIES), "description": f"Benchmark report {i}: ổ gà, rác, đèn hỏng",
-            "location": {"lat": random.uniform(17.9, 18.7), "lon": random.uniform(105.4, 106.4)},
-            "priority": PRIORITY, "reporter": {"phone": "0900000000"}}
+            "location": {"lat": at["lat"] + random.uniform(-0.004, 0.004),
+                         "lon": at["lon"] + random.uniform(-0.004, 0.004)},
+            "priority": PRIORITY, "reporter": {"phone": f"09{random.randrange(10**8):08d}"}}
 
 
 async def main() -> int:
@@ -56,6 +63,8 @@ async def main() -> int:
     await queue.consume(on_routed, no_ack=True)
     submit_ms: list[float] = []
     errors = 0
+    failures: dict[int, int] = {}
+    samples: dict[int, str] = {}
     gate = asyncio.Semaphore(CONCURRENCY)
     async with httpx.AsyncClient(base_url=URL, timeout=30) as client:
         ready = await client.get("/ready")
@@ -71,6 +80,8 @@ async def main() -> int:
                 t1 = time.perf_counter()
             if resp.status_code != 201:
                 errors += 1
+                failures[resp.status_code] = failures.get(resp.status_code, 0) + 1
+                samples.setdefault(resp.status_code, resp.text[:300])
                 return
             submitted_at[resp.json()["id"]] = t0
             submit_ms.append((t1 - t0) * 1000)
@@ -87,6 +98,8 @@ async def main() -> int:
     submit_ms.sort()
     print(f"hardware: {describe()}")
     print(f"target: {URL}  reports: {N}  concurrency: {CONCURRENCY}  priority: {PRIORITY}  errors: {errors}")
+    for status, count in sorted(failures.items()):
+        print(f"  {count} × HTTP {status}: {samples[status]}")
     print(f"throughput: {len(submit_ms) / elapsed:.0f} reports/s (submit, {elapsed:.2f} s)")
     print("submit latency ms:          p50 {:.1f}  p95 {:.1f}  p99 {:.1f}".format(
         *(percentile(submit_ms, p) for p in (50, 95, 99))))

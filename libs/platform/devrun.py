@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import threading
@@ -62,11 +63,16 @@ def main() -> int:
     url = f"http://{env.get('GATEWAY_HOST', '127.0.0.1')}:{env.get('GATEWAY_PORT', '8000')}"
     stop = threading.Event()
     threading.Thread(target=announce_when_ready, args=(url, stop), daemon=True).start()
-    honcho = str(Path(sys.executable).parent / "honcho")
+    honcho = subprocess.Popen([str(Path(sys.executable).parent / "honcho"), "start", "-f", str(procfile),
+                               "-d", str(devstack.ROOT)], env=env)
+    # Ctrl-C reaches honcho from the terminal; a SIGTERM/SIGINT sent to this process alone is passed on too.
+    signal.signal(signal.SIGTERM, lambda *_: honcho.send_signal(signal.SIGINT))
     try:
-        return subprocess.call([honcho, "start", "-f", str(procfile), "-d", str(devstack.ROOT)], env=env)
-    except KeyboardInterrupt:
-        return 0
+        while True:
+            try:
+                return honcho.wait()
+            except KeyboardInterrupt:
+                honcho.send_signal(signal.SIGINT)
     finally:
         stop.set()
         if s3 is not None:

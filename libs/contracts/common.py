@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,7 +23,7 @@ class Contract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Case states (Vietnamese codes from workflow.json)."""
 
     CHO_TIEP_NHAN = "CHO_TIEP_NHAN"
@@ -39,7 +39,7 @@ class Status(str, Enum):
     DONG = "DONG"
 
 
-class Priority(str, Enum):
+class Priority(StrEnum):
     """Handling priority."""
 
     BINH_THUONG = "BINH_THUONG"

@@ -10,19 +10,10 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from libs.contracts.common import Status
 
-class State(StrEnum):
-    CHO_TIEP_NHAN = "CHO_TIEP_NHAN"
-    CHO_BO_SUNG = "CHO_BO_SUNG"
-    TU_CHOI = "TU_CHOI"
-    DA_TIEP_NHAN = "DA_TIEP_NHAN"
-    DA_CHUYEN_XU_LY = "DA_CHUYEN_XU_LY"
-    DANG_XU_LY = "DANG_XU_LY"
-    TRA_LAI = "TRA_LAI"
-    DA_XU_LY = "DA_XU_LY"
-    DA_CONG_KHAI = "DA_CONG_KHAI"
-    DA_DANH_GIA = "DA_DANH_GIA"
-    DONG = "DONG"
+
+State = Status  # the case states are the contracts' (Vietnamese codes from workflow.json)
 
 
 class Role(StrEnum):

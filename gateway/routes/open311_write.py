@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from fastapi import APIRouter, Depends, Request, Response, UploadFile
 from pydantic import ValidationError
 
@@ -19,13 +18,14 @@ from ..open311.geo import Area
 from ..open311.params import Params, invalid, parse_format, parse_lang
 from ..open311.requests import post_response, update_post_response
 from ..open311.statuses import label, state_for_extended
+from ..problems import ApiError
 from ..rpc import RemoteError
+from .media_upload import store_upload_file
 from .open311_support import API_PATH, Open311Route, directory, in_area, search_ids
 
 write_router = APIRouter(route_class=Open311Route, tags=["open311"])
 CHANNEL = "open311"
 MAX_MEDIA = 6
-CHUNK = 256 * 1024
 # SubmitReport field -> the Open311 parameter a client sent it as (for 400s that name the client's field).
 PARAMS = {"description": "description", "location": "lat/long", "address": "address_string",
           "media_urls": "media_url", "attributes": "attribute", "priority": "attribute[priority]",
@@ -103,26 +103,12 @@ def _param(loc: tuple) -> str:
 
 
 async def upload(rt: Runtime, report_id: str, file: UploadFile) -> bool:
-    """Stream one `media` file to the media service (presigned PUT, then confirm); False when it was refused."""
-    size = file.size or 0
-    if size < 1 or size > rt.settings.max_upload_bytes:
-        return False
-    slot = await rt.rpc.call("media", "create_upload", payload={
-        "report_id": report_id, "content_type": file.content_type or "application/octet-stream", "size": size})
-
-    async def chunks():
-        await file.seek(0)
-        while data := await file.read(CHUNK):
-            yield data
-
+    """One `media` file through the shared upload path (presigned PUT, then confirm); False when refused."""
     try:
-        put = await rt.http.put(slot["put_url"], content=chunks(), headers={"Content-Length": str(size)})
-    except httpx.HTTPError:
+        await store_upload_file(rt, report_id, file, name="media")
+    except (ApiError, RemoteError):  # refused (type, size, pixels...) or the media service said no
         return False
-    if put.status_code >= 300:
-        return False
-    view = await rt.rpc.call("media", "confirm_upload", media_id=slot["media_id"])
-    return view["state"] == "ready"
+    return True
 
 
 @write_router.post(f"{API_PATH}/requests.{{fmt}}", summary="Open311: submit a service request (api_key)")

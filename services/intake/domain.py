@@ -9,7 +9,6 @@ from uuid import UUID
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from libs.contracts.common import Status
 from libs.contracts.reports import ReporterContact, SubmitReport
 
 CODE_PREFIX = "HT"
@@ -37,11 +36,6 @@ def fingerprint(report: SubmitReport) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def initial_status(accepted: bool) -> Status:
-    """Where a new report starts."""
-    return Status.DA_TIEP_NHAN if accepted else Status.CHO_TIEP_NHAN
-
-
 class Sealer:
     """Encrypts personal data at rest (Fernet: AES-128-CBC + HMAC-SHA256); the key comes from config."""
 
@@ -60,5 +54,5 @@ class Sealer:
         return ReporterContact.model_validate_json(self._fernet.decrypt(bytes(sealed)))
 
 
-__all__ = ["InvalidToken", "Sealer", "fingerprint", "initial_status", "report_code",
+__all__ = ["InvalidToken", "Sealer", "fingerprint", "report_code",
            "token_matches", "tracking_token"]

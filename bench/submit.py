@@ -5,6 +5,9 @@ Settings: BENCH_URL (http://127.0.0.1:8000), BENCH_N (500), BENCH_CONCURRENCY (1
 urgent fast track, accepted and routed without waiting for triage; with BINH_THUONG start the system with
 AUTO_ACCEPT_CATEGORIES='*' to measure routing), AMQP_URI (the broker the
 system uses: routed times are taken from the `report.routed` events themselves, not by polling).
+Each report comes from its own phone and device (`X-Device-Id`), as from the app. Loopback is exempt from rate
+limits by default; to measure a citizen's path with its rate-limit counters, start the system with
+RATE_LIMIT_EXEMPT_IPS=192.0.2.1/32 and an IP limit above BENCH_N (docs/benchmarks.md).
 """
 from __future__ import annotations
 
@@ -76,7 +79,8 @@ async def main() -> int:
             nonlocal errors
             async with gate:
                 t0 = time.perf_counter()
-                resp = await client.post("/v1/reports", json=body(i), headers={"Idempotency-Key": f"bench-{i}-{t0}"})
+                resp = await client.post("/v1/reports", json=body(i), headers={
+                    "Idempotency-Key": f"bench-{i}-{t0}", "X-Device-Id": f"bench-device-{i}-{t0}"})
                 t1 = time.perf_counter()
             if resp.status_code != 201:
                 errors += 1

@@ -437,3 +437,20 @@ class LocateWard(Contract):
 
     location: Location
 
+
+
+class NamedEntry(Contract):
+    """A directory entry's display names (English falls back to Vietnamese where the directory has none)."""
+
+    code: str
+    name_vi: str
+    name_en: str
+
+
+class DirectoryNames(Contract):
+    """Display names in force, for messages: categories, agencies, units (xã/phường); version 0 = not seeded."""
+
+    version: int
+    categories: list[NamedEntry] = []
+    agencies: list[NamedEntry] = []
+    units: list[NamedEntry] = []

@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 from pydantic import AwareDatetime, Field
 
 from .common import AgencyCode, CategoryCode, Contract, Location, Priority, Status, UnitCode, utcnow
+from .feedback import RatingLevel
 
 
 class Event(Contract):
@@ -106,6 +107,7 @@ class ReportStatusChangedV1(Event):
     clock: Literal["stop", "resume"] | None = Field(
         None, description="stop: the case waits on the citizen; resume: the citizen answered")
     extension_working_days: int | None = Field(None, ge=1, description="An approved extension, in working days")
+    rating: RatingLevel | None = Field(None, description="The rating level, on the rate step only (never its comment)")
 
 
 class ReportRerouteRequestedV1(Event):

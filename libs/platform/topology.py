@@ -37,7 +37,12 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("routing", "report.due_soon", "notify", "handle_report_due_soon"),
     Subscription("routing", "report.overdue", "notify", "handle_report_overdue"),
     Subscription("routing", "report.deadline_changed", "notify", "handle_report_deadline_changed"),
+    Subscription("intake", "report.submitted", "feedback", "handle_report_submitted"),
+    Subscription("intake", "report.accepted", "feedback", "handle_report_accepted"),
     Subscription("intake", "report.status_changed", "feedback", "handle_report_status_changed"),
+    Subscription("routing", "report.routed", "feedback", "handle_report_routed"),
+    Subscription("routing", "report.deadline_changed", "feedback", "handle_report_deadline_changed"),
+    Subscription("routing", "report.overdue", "feedback", "handle_report_overdue"),
     Subscription("media", "media.stored", "intake", "handle_media_stored"),
 )
 

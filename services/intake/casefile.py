@@ -75,7 +75,17 @@ def status_changed(row, t: Transition) -> ReportStatusChangedV1:
         actor_role=t.actor_role.value, actor_agency=t.actor_agency,
         public_note=t.note if t.public and t.note else None, priority=Priority(t.after.priority),
         clock=t.clock if t.clock in CLOCK_EVENTS else None,
-        extension_working_days=t.extension_days if t.action is Kind.APPROVE_EXTENSION else None)
+        extension_working_days=t.extension_days if t.action is Kind.APPROVE_EXTENSION else None,
+        rating=t.rating if t.action is Kind.RATE else None)
+
+
+def step_of(report_id: UUID, t: Transition) -> dict:
+    """The timeline entry a transition writes (the arguments of `repository.add_step`)."""
+    return dict(report_id=report_id, at=t.at, actor_role=t.actor_role.value, from_status=t.from_state.value,
+                to_status=t.to_state.value, note=t.note, actor_agency=t.actor_agency, visibility=t.visibility,
+                action=t.action.value, reason=t.reason, actor_subject=t.actor_subject,
+                media_ids=[UUID(m) for m in t.media_ids],
+                changes={k: list(v) for k, v in t.changes.items()} or None)
 
 
 def location_of(row) -> Location:
@@ -104,8 +114,16 @@ class CaseFile:
     def _perform(self, row, actor: Actor, action: Action, now: datetime, case: CaseState | None = None,
                  **columns) -> Transition:
         """Apply one verb, write the row, its timeline entry and `report.status_changed` (not committed)."""
+        t = self._transition(case or case_state(row), actor, action, now)
+        repo.update(self.db, row.id, **{**columns_after(t), **columns})
+        repo.add_step(self.db, **step_of(row.id, t))
+        self.db.emit(status_changed(row, t))
+        return t
+
+    def _transition(self, case: CaseState, actor: Actor, action: Action, now: datetime) -> Transition:
+        """The state machine's answer, its refusals as the contract's errors (pure: nothing is written)."""
         try:
-            t = apply(case or case_state(row), action, actor, now)
+            return apply(case, action, actor, now)
         except TransitionNotAllowed as exc:
             raise ServiceError(ErrorCode.TRANSITION_NOT_ALLOWED,
                                f"{exc.code}: {exc.action.value} by {exc.role.value} in {exc.from_state.value}",
@@ -115,13 +133,6 @@ class CaseFile:
             raise ServiceError(ErrorCode.VALIDATION_FAILED, f"{field}: {exc.message}",
                                [{"field": field, "message": f"{exc.message_vi} / {exc.message}",
                                  "type": "invalid"}]) from None
-        repo.update(self.db, row.id, **{**columns_after(t), **columns})
-        repo.add_step(self.db, row.id, now, t.actor_role.value, t.from_state.value, t.to_state.value, note=t.note,
-                      actor_agency=t.actor_agency, visibility=t.visibility, action=t.action.value, reason=t.reason,
-                      actor_subject=t.actor_subject, media_ids=[UUID(m) for m in t.media_ids],
-                      changes={k: list(v) for k, v in t.changes.items()} or None)
-        self.db.emit(status_changed(row, t))
-        return t
 
     def _require_media(self, row, media_ids, role: str | None = None, field: str = "media_ids") -> None:
         """Every id must be a stored file of this case (of `role` when given); else MEDIA_NOT_FOUND."""

@@ -6,7 +6,11 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from libs.platform.tables import inbox_table, outbox_table
 
+from .workflow_model import OPEN_STATES
+
 SCHEMA = "intake"
+# "Is this yours?" reads open reports of a category in a small lat/lon box (0003_open_nearby_index).
+OPEN_PREDICATE = "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(OPEN_STATES)))
 metadata = sa.MetaData(schema=SCHEMA)
 
 report_code_seq = sa.Sequence("report_code_seq", metadata=metadata)
@@ -56,6 +60,8 @@ reports = sa.Table(
     sa.Index("ix_reports_agency_status", "agency_code", "status"),
     sa.Index("ix_reports_updated", "updated_at"),
     sa.Index("ix_reports_category_created", "category", "created_at"),
+    sa.Index("ix_reports_open_nearby", "category", "lat", "lon", "created_at",
+             postgresql_where=sa.text(OPEN_PREDICATE)),
 )
 
 timeline = sa.Table(

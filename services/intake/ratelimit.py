@@ -2,8 +2,9 @@
 
 Algorithm: the sliding-window counter (two fixed buckets, the previous one weighted by how much of it
 still overlaps the window). It needs one atomic "add and return" per request, which both an
-`INSERT .. ON CONFLICT DO UPDATE .. RETURNING` and Redis `INCRBY` + `EXPIRE` provide. A denied request
-is undone, so hammering while blocked does not extend the block.
+`INSERT .. ON CONFLICT DO UPDATE .. RETURNING` and Redis `INCRBY` + `EXPIRE` provide; `check_all` adds to every
+counter of a request (device, phone, account, IP) in one such call. A denied request is undone, so hammering
+while blocked does not extend the block.
 Keys never contain a phone number, device id or IP: they are HMAC-ed with a server-side pepper.
 """
 from __future__ import annotations
@@ -22,13 +23,32 @@ Scope = Literal["device", "phone", "ip", "account"]
 
 
 class CounterStore(Protocol):
-    """The port a backend implements; `add` must be atomic."""
+    """The port a backend implements for `RateLimiter.check`; `add` must be atomic."""
 
     def add(self, key: str, bucket: int, delta: int, ttl_s: int) -> int:
         """Add delta to the counter (key, bucket), keep it ttl_s seconds, return the new value."""
 
     def get(self, key: str, bucket: int) -> int:
         """Return the counter (key, bucket), 0 when absent or expired."""
+
+
+@dataclass(frozen=True, order=True)
+class Hit:
+    """One hit on one counter: the current bucket of a key and how long the counter must live."""
+
+    key: str
+    bucket: int
+    ttl_s: int
+
+
+class BatchStore(Protocol):
+    """The port `check_all` uses: every counter of a request in one atomic call (one round trip)."""
+
+    def hit(self, hits: Sequence[Hit]) -> dict[str, tuple[int, int]]:
+        """Add 1 to each (key, bucket); return key → (the previous bucket's count, the new count)."""
+
+    def give_back(self, hits: Sequence[Hit]) -> None:
+        """Subtract the hits again (the request was denied)."""
 
 
 class MemoryStore:
@@ -44,6 +64,13 @@ class MemoryStore:
     def get(self, key: str, bucket: int) -> int:
         return self.counts.get((key, bucket), 0)
 
+    def hit(self, hits: Sequence[Hit]) -> dict[str, tuple[int, int]]:
+        return {h.key: (self.get(h.key, h.bucket - 1), self.add(h.key, h.bucket, 1, h.ttl_s)) for h in hits}
+
+    def give_back(self, hits: Sequence[Hit]) -> None:
+        for h in hits:
+            self.add(h.key, h.bucket, -1, h.ttl_s)
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -58,31 +85,38 @@ class Decision:
 
 
 class RateLimiter:
-    """Sliding-window counter limiter over a CounterStore."""
+    """Sliding-window counter limiter over a CounterStore (one key at a time; `check_all` batches)."""
 
     def __init__(self, store: CounterStore):
         self.store = store
 
     def check(self, key: str, limit: int, window_s: int, now: datetime) -> Decision:
         """Count one hit for key and decide; a denied hit is not counted."""
-        if limit < 1 or window_s < 1:
-            raise ValueError("limit and window_s must be >= 1")
-        t = now.timestamp()
-        bucket = math.floor(t / window_s)
-        elapsed = t - bucket * window_s
+        bucket, elapsed = _position(limit, window_s, now)
         previous = self.store.get(key, bucket - 1)
         current = self.store.add(key, bucket, 1, 2 * window_s + 1)
-        estimate = previous * (1 - elapsed / window_s) + current
-        if estimate <= limit + 1e-9:
-            return Decision(True, 0, max(0, math.floor(limit - estimate)), limit, key, bucket)
-        self.store.add(key, bucket, -1, 2 * window_s + 1)
-        wait = _retry_after(previous, current - 1, elapsed, window_s, limit)
-        return Decision(False, wait, 0, limit, key, bucket)
+        decision = decide(key, bucket, previous, current, limit, window_s, elapsed)
+        if not decision.allowed:
+            self.store.add(key, bucket, -1, 2 * window_s + 1)
+        return decision
 
-    def undo(self, decision: Decision) -> None:
-        """Give back an allowed hit (used when another limit denied the same request)."""
-        if decision.allowed and decision.key:
-            self.store.add(decision.key, decision.bucket, -1, 1)
+
+def _position(limit: int, window_s: int, now: datetime) -> tuple[int, float]:
+    """(the current bucket, seconds elapsed in it); refuses a rule that cannot be met."""
+    if limit < 1 or window_s < 1:
+        raise ValueError("limit and window_s must be >= 1")
+    t = now.timestamp()
+    bucket = math.floor(t / window_s)
+    return bucket, t - bucket * window_s
+
+
+def decide(key: str, bucket: int, previous: int, current: int, limit: int, window_s: int,
+           elapsed: float) -> Decision:
+    """The verdict on a hit already counted: `current` includes it, `previous` is the bucket before."""
+    estimate = previous * (1 - elapsed / window_s) + current
+    if estimate <= limit + 1e-9:
+        return Decision(True, 0, max(0, math.floor(limit - estimate)), limit, key, bucket)
+    return Decision(False, _retry_after(previous, current - 1, elapsed, window_s, limit), 0, limit, key, bucket)
 
 
 def _retry_after(previous: int, current: int, elapsed: float, window_s: int, limit: int) -> int:
@@ -130,14 +164,22 @@ def limit_key(rule: LimitRule, value: str, pepper: bytes) -> str:
 
 
 def check_all(
-    limiter: RateLimiter, identity: Mapping[str, str | None], rules: Sequence[LimitRule], now: datetime, pepper: bytes
+    store: BatchStore, identity: Mapping[str, str | None], rules: Sequence[LimitRule], now: datetime, pepper: bytes
 ) -> Decision:
-    """Check every rule whose scope the identity has; deny if any denies, undoing the others' hits."""
-    decisions = [limiter.check(limit_key(r, v, pepper), r.limit, r.window_s, now)
-                 for r in rules if (v := identity.get(r.scope))]
+    """Check every rule whose scope the identity has, all counters in one call; deny if any denies.
+
+    A denied request gives every hit back. Rules sharing a key (same scope and window) share one hit.
+    """
+    keyed = [(r, limit_key(r, v, pepper)) for r in rules if (v := identity.get(r.scope))]
+    if not keyed:
+        return Decision(True, 0, 0, 0)
+    positions = {key: _position(r.limit, r.window_s, now) for r, key in keyed}
+    hits = sorted({Hit(key, positions[key][0], 2 * r.window_s + 1) for r, key in keyed})
+    counts = store.hit(hits)
+    decisions = [decide(key, positions[key][0], *counts[key], r.limit, r.window_s, positions[key][1])
+                 for r, key in keyed]
     denied = [d for d in decisions if not d.allowed]
     if not denied:
-        return min(decisions, key=lambda d: d.remaining, default=Decision(True, 0, 0, 0))
-    for d in decisions:
-        limiter.undo(d)
+        return min(decisions, key=lambda d: d.remaining)
+    store.give_back(hits)
     return max(denied, key=lambda d: d.retry_after_s)

@@ -117,13 +117,29 @@ def queue(uow, buckets: dict[str, object], bucket: str | None, offset: int, limi
     return rows, total
 
 
-def duplicate_candidates(uow, category: str, box: tuple[float, float, float, float], since: datetime,
-                         exclude: UUID | None = None, limit: int = 200):
-    """Open reports of a category inside a lat/lon box, newer than `since` (pre-filter for dupes.suggest)."""
+OPEN = sorted(s.value for s in OPEN_STATES)
+PUBLIC = sorted(s.value for s in PUBLIC_STATES)
+_near = {name: sa.bindparam(f"near_{name}", type_=column.type) for name, column in (
+    ("category", r.category), ("min_lat", r.lat), ("max_lat", r.lat), ("min_lon", r.lon), ("max_lon", r.lon),
+    ("since", r.created_at))}
+# Open reports of a category inside a lat/lon box, newer than `since` (the pre-filter of dupes.suggest), built
+# once: its parameters come from `near_params`. Served by the partial index `ix_reports_open_nearby` (category,
+# lat, lon, created_at) of open reports; the text is read only for public ones (nothing else is shown).
+DUPLICATE_CANDIDATES = (
+    sa.select(r.id, r.code, r.category, r.lat, r.lon, r.created_at, r.status,
+              sa.case((r.status.in_(PUBLIC), r.description), else_=sa.null()).label("description"))
+    .where(r.category == _near["category"], r.status.in_(OPEN), r.lat.between(_near["min_lat"], _near["max_lat"]),
+           r.lon.between(_near["min_lon"], _near["max_lon"]), r.created_at >= _near["since"])
+    .order_by(r.created_at.desc()).limit(200))
+
+
+def near_params(category: str, box: tuple[float, float, float, float], since: datetime) -> dict:
+    """The parameters of DUPLICATE_CANDIDATES."""
     min_lat, min_lon, max_lat, max_lon = box
-    conds = [r.category == category, r.status.in_([s.value for s in OPEN_STATES]), r.created_at >= since,
-             r.lat.between(min_lat, max_lat), r.lon.between(min_lon, max_lon)]
-    if exclude is not None:
-        conds.append(r.id != exclude)
-    return uow.execute(sa.select(r.id, r.code, r.category, r.lat, r.lon, r.created_at, r.status, r.description)
-                       .where(*conds).order_by(r.created_at.desc()).limit(limit)).all()
+    return {"near_category": category, "near_min_lat": min_lat, "near_max_lat": max_lat,
+            "near_min_lon": min_lon, "near_max_lon": max_lon, "near_since": since}
+
+
+def duplicate_candidates(uow, params: dict):
+    """The rows of DUPLICATE_CANDIDATES for `near_params`."""
+    return uow.execute(DUPLICATE_CANDIDATES, params).all()

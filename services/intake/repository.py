@@ -1,6 +1,7 @@
 """Reads and writes of intake's case tables (SQLAlchemy Core over the worker's session)."""
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any, Iterable
 from uuid import UUID
@@ -10,17 +11,69 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from libs.contracts.common import Status
 
-from .models import agency_spells, media, report_code_seq, reports, timeline
+from .domain import CODE_PREFIX
+from .models import agency_spells, followers, media, report_code_seq, reports, timeline
+from .repo_queries import DUPLICATE_CANDIDATES
 
 
-def next_seq(uow) -> int:
-    """The next report number (a PostgreSQL sequence: gaps possible, repeats never)."""
-    return uow.execute(sa.select(report_code_seq.next_value())).scalar_one()
+def code_sql(year: int | sa.BindParameter, seq: sa.ColumnElement) -> sa.ColumnElement:
+    """`domain.report_code(year, seq)` computed by PostgreSQL (at least six digits)."""
+    digits = sa.cast(seq, sa.Text)
+    return (sa.literal(f"{CODE_PREFIX}-") + sa.cast(year, sa.Text) + "-"
+            + sa.case((seq < 1_000_000, sa.func.lpad(digits, 6, "0")), else_=digits))
+
+
+def _params(prefix: str, table: sa.Table, names: Iterable[str]) -> dict[str, sa.BindParameter]:
+    return {n: sa.bindparam(f"{prefix}{n}", type_=table.c[n].type) for n in names}
+
+
+@functools.lru_cache(maxsize=16)
+def _create_statement(report: tuple[str, ...], steps: tuple[tuple[str, ...], ...],
+                      follower: tuple[str, ...]) -> sa.Select:
+    """The statement of `create` for one shape (which columns, how many steps), built once per process."""
+    seq = sa.select(report_code_seq.next_value().label("n")).cte("seq")
+    code = sa.select(code_sql(sa.bindparam("year", type_=sa.Integer), seq.c.n)).scalar_subquery()
+    new = (sa.insert(reports).values(**_params("r_", reports, report), code=code)
+           .returning(reports.c.code).cte("new_report"))
+    added = [sa.insert(timeline).values(**_params("s0_", timeline, steps[0])).returning(timeline.c.id)
+             .cte("new_step_0")]
+    for i, names in enumerate(steps[1:], 1):  # each step reads the one before: ids in the order given
+        row = sa.select(*[sa.cast(p, timeline.c[n].type).label(n)
+                          for n, p in _params(f"s{i}_", timeline, names).items()]).select_from(added[-1])
+        added.append(sa.insert(timeline).from_select(list(names), row).returning(timeline.c.id)
+                     .cte(f"new_step_{i}"))
+    added.append(sa.insert(followers).values(**_params("f_", followers, follower)).returning(followers.c.ref)
+                 .cte("new_follower"))
+    found = DUPLICATE_CANDIDATES.subquery("candidates")
+    return (sa.select(new.c.code.label("new_code"), *found.c).select_from(new.outerjoin(found, sa.true()))
+            .add_cte(*added))
+
+
+def create(uow, year: int, report: dict[str, Any], steps: list[dict[str, Any]], follower: dict[str, Any],
+           near: dict[str, Any]) -> tuple[str, list]:
+    """Write a new report in one statement and read its duplicate candidates in it (`near`: the parameters of
+    `repo_queries.DUPLICATE_CANDIDATES`); returns (the code, the candidate rows).
+
+    The statement takes the next number of the sequence (gaps possible, repeats never), inserts the row with its
+    code, its timeline entries (in order) and its reporter as follower, and reads the candidates from the
+    snapshot before the report exists. A failure leaves nothing: it is one statement. It is built once per shape
+    (columns given, number of steps) with bound parameters, so a submission neither builds nor compiles SQL.
+    """
+    stmt = _create_statement(tuple(report), tuple(tuple(s) for s in steps), tuple(follower))
+    params = {"year": year, **near, **{f"r_{k}": v for k, v in report.items()},
+              **{f"f_{k}": v for k, v in follower.items()},
+              **{f"s{i}_{k}": v for i, step in enumerate(steps) for k, v in step.items()}}
+    rows = uow.execute(stmt, params).all()
+    return rows[0].new_code, [r for r in rows if r.id is not None]
+
+
+_BY_KEY = sa.select(reports.c.id, reports.c.code, reports.c.status, reports.c.created_at,
+                    reports.c.request_fingerprint).where(reports.c.idempotency_key == sa.bindparam("key"))
 
 
 def by_idempotency_key(uow, key: str):
-    """The report created under this key, or None."""
-    return uow.execute(sa.select(reports).where(reports.c.idempotency_key == key)).first()
+    """What a replay needs of the report created under this key, or None."""
+    return uow.execute(_BY_KEY, {"key": key}).first()
 
 
 def get(uow, report_id: UUID, lock: bool = False):
@@ -38,11 +91,6 @@ def find(uow, ref: str, lock: bool = False):
         return uow.execute(stmt.with_for_update() if lock else stmt).first()
 
 
-def insert(uow, **values) -> None:
-    """A new report row."""
-    uow.execute(sa.insert(reports).values(**values))
-
-
 def update(uow, report_id: UUID, **values) -> None:
     """Change columns of one report."""
     uow.execute(sa.update(reports).where(reports.c.id == report_id).values(**values))
@@ -54,18 +102,23 @@ def add_supporters(uow, report_id: UUID, n: int) -> int:
                        .values(supporters=reports.c.supporters + n).returning(reports.c.supporters)).scalar_one()
 
 
-def add_step(uow, report_id: UUID, at: datetime, actor_role: str, from_status: Status | str | None,
-             to_status: Status | str, note: str | None = None, actor_agency: str | None = None,
-             visibility: str = "public", action: str | None = None, reason: str | None = None,
-             actor_subject: str | None = None, media_ids: Iterable[UUID] = (),
-             changes: dict[str, Any] | None = None) -> None:
-    """Append one timeline entry (`public` mirrors visibility == 'public')."""
+def step_values(report_id: UUID, at: datetime, actor_role: str, from_status: Status | str | None,
+                to_status: Status | str, note: str | None = None, actor_agency: str | None = None,
+                visibility: str = "public", action: str | None = None, reason: str | None = None,
+                actor_subject: str | None = None, media_ids: Iterable[UUID] = (),
+                changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The columns of one timeline entry (`public` mirrors visibility == 'public')."""
     value = lambda s: s.value if isinstance(s, Status) else s  # noqa: E731
-    uow.execute(sa.insert(timeline).values(
-        report_id=report_id, at=at, actor_role=actor_role, actor_agency=actor_agency,
-        from_status=value(from_status), to_status=value(to_status), note=note or None,
-        public=visibility == "public", visibility=visibility, action=action, reason=reason,
-        actor_subject=actor_subject, media_ids=list(media_ids), changes=changes or None))
+    return dict(report_id=report_id, at=at, actor_role=actor_role, actor_agency=actor_agency,
+                from_status=value(from_status), to_status=value(to_status), note=note or None,
+                public=visibility == "public", visibility=visibility, action=action, reason=reason,
+                actor_subject=actor_subject, media_ids=list(media_ids), changes=changes or None)
+
+
+def add_step(uow, report_id: UUID, at: datetime, actor_role: str, from_status: Status | str | None,
+             to_status: Status | str, **details: Any) -> None:
+    """Append one timeline entry (the details as in `step_values`)."""
+    uow.execute(sa.insert(timeline).values(step_values(report_id, at, actor_role, from_status, to_status, **details)))
 
 
 def steps(uow, report_id: UUID, visibilities: Iterable[str]):

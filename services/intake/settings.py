@@ -7,6 +7,7 @@ import ipaddress
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Mapping
@@ -45,9 +46,9 @@ class IntakeSettings:
     due_soon: timedelta = timedelta(hours=24)
     base_days: Mapping[str, int | None] = field(default_factory=dict)  # category → normal working days
 
-    @property
+    @cached_property
     def rate_pepper(self) -> bytes:
-        """The server-side secret that keys rate-limit counters (derived from the token key)."""
+        """The server-side secret that keys rate-limit counters (derived from the token key, once)."""
         return hmac.new(self.token_key.encode(), b"intake-rate-limit", hashlib.sha256).digest()
 
     def exempt(self, ip: str | None) -> bool:

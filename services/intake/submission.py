@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from types import SimpleNamespace
 
 from nameko.rpc import rpc
 
-from libs.contracts.common import Status, utcnow
+from libs.contracts.common import Location, Status, utcnow
 from libs.contracts.errors import ErrorCode
 from libs.contracts.events import ReportAcceptedV1, ReportSubmittedV1
 from libs.contracts.lifecycle import MeToo, MeTooRef
@@ -16,11 +17,11 @@ from libs.platform.errors import ServiceError, parse
 from . import repo_people as people
 from . import repo_queries as queries
 from . import repository as repo
-from .casefile import CaseFile, location_of
-from .domain import fingerprint, report_code, tracking_token
+from .casefile import CaseFile, columns_after, status_changed, step_of
+from .domain import fingerprint, tracking_token
 from .dupes import ReportPoint, bounding_box, suggest
-from .ratelimit import RateLimiter, check_all
-from .workflow import OPEN_STATES, PUBLIC_STATES, Action, Actor, Kind, Role, State, should_auto_accept
+from .ratelimit import check_all
+from .workflow import OPEN_STATES, PUBLIC_STATES, Action, Actor, CaseState, Kind, Role, State, should_auto_accept
 
 AUTO_TRIAGE = Actor(role=Role.SYSTEM, subject="auto_triage")
 
@@ -30,45 +31,61 @@ class Submission(CaseFile):
 
     @rpc(expected_exceptions=ServiceError)
     def submit_report(self, payload: dict) -> dict:
-        """Create a report (or return the one already made under the same Idempotency-Key)."""
+        """Create a report (or return the one already made under the same Idempotency-Key).
+
+        One transaction, four statements at most: the key look-up, every rate-limit counter at once, then the
+        report with its number, timeline, follower and the duplicate candidates (`repository.create`), then its
+        events (one outbox statement). Automatic triage is decided before anything is written.
+        """
         cmd = parse(SubmitReportCommand, payload)
-        report, key = cmd.report, cmd.idempotency_key
+        report, key, request_fingerprint = cmd.report, cmd.idempotency_key, fingerprint(cmd.report)
         if key and (existing := repo.by_idempotency_key(self.db, key)) is not None:
-            return self._replay(existing, fingerprint(report))
+            return self._replay(existing, request_fingerprint)
         self._validate(report)  # may raise VALIDATION_FAILED / UNKNOWN_CATEGORY: nothing written
         now = utcnow()
-        self._rate_limit(report.reporter, cmd.client, now)  # may raise RATE_LIMITED
-        report_id = uuid.uuid4()
-        code = report_code(now.year, repo.next_seq(self.db))
-        window = self.settings.urgent_triage_window if report.priority.value == "KHAN" else self.settings.triage_window
-        repo.insert(self.db, id=report_id, code=code, category=report.category, description=report.description,
-                    lat=report.location.lat, lon=report.location.lon, address=report.address,
-                    priority=report.priority.value, status=Status.CHO_TIEP_NHAN.value, channel=report.channel,
-                    reporter_sealed=self.settings.sealer.seal(report.reporter), idempotency_key=key,
-                    request_fingerprint=fingerprint(report), attributes=report.attributes,
-                    base_working_days=self.settings.base_days.get(report.category),
-                    triage_due_at=now + window, created_at=now, updated_at=now)
-        repo.add_step(self.db, report_id, now, Role.CITIZEN.value, None, Status.CHO_TIEP_NHAN, action="submit")
-        people.add_follower(self.db, report_id, "reporter", now, source_report_id=report_id)
-        if should_auto_accept(report.category, report.channel, report.priority.value, self.settings.auto_triage):
-            status = self._auto_accept(report_id, now)
-        else:
-            status = Status.CHO_TIEP_NHAN
-        self.db.emit(ReportSubmittedV1(report_id=report_id, code=code, category=report.category,
-                                       priority=report.priority, location=report.location, status=status,
-                                       channel=report.channel))
-        similar = self._similar(report.category, report.location.lat, report.location.lon, now, report_id)
-        self.db.commit()  # may raise IntegrityError on a concurrent same-key submission
-        return ReportRef(id=report_id, code=code, tracking_token=tracking_token(self.settings.token_key, report_id),
-                         status=status, created_at=now, similar=similar).model_dump(mode="json")
+        self._rate_limit(report.reporter, cmd.client, now)  # may raise RATE_LIMITED (its hits rolled back)
+        report_id, s = uuid.uuid4(), self.settings
+        row = dict(id=report_id, category=report.category, description=report.description, lat=report.location.lat,
+                   lon=report.location.lon, address=report.address, priority=report.priority.value,
+                   status=Status.CHO_TIEP_NHAN.value, channel=report.channel,
+                   reporter_sealed=s.sealer.seal(report.reporter), idempotency_key=key,
+                   request_fingerprint=request_fingerprint, attributes=report.attributes,
+                   base_working_days=s.base_days.get(report.category), created_at=now, updated_at=now,
+                   triage_due_at=now + (s.urgent_triage_window if report.priority.value == "KHAN"
+                                        else s.triage_window))
+        steps = [repo.step_values(report_id, now, Role.CITIZEN.value, None, Status.CHO_TIEP_NHAN, action="submit")]
+        accepted = self._auto_accept(report, row, steps, now)
+        follower = dict(ref=uuid.uuid4(), report_id=report_id, role="reporter", created_at=now,
+                        source_report_id=report_id)
+        code, candidates = repo.create(self.db, now.year, row, steps, follower,
+                                       self._near(report.category, report.location, now))
+        status = Status(row["status"])
+        events = [ReportSubmittedV1(report_id=report_id, code=code, category=report.category,
+                                    priority=report.priority, location=report.location, status=status,
+                                    channel=report.channel)]
+        if accepted is not None:
+            new = SimpleNamespace(id=report_id, code=code, category=report.category)
+            events[:0] = [status_changed(new, accepted),
+                          ReportAcceptedV1(report_id=report_id, code=code, category=report.category,
+                                           priority=accepted.after.priority, location=report.location)]
+        self.db.emit(*events)
+        self.db.commit()
+        return ReportRef(id=report_id, code=code, tracking_token=tracking_token(s.token_key, report_id),
+                         status=status, created_at=now,
+                         similar=self._suggestions(candidates, report.category, report.location, now, report_id),
+                         ).model_dump(mode="json")
 
-    def _auto_accept(self, report_id, now: datetime) -> Status:
-        row = repo.get(self.db, report_id)
-        t = self._perform(row, AUTO_TRIAGE, Action(kind=Kind.ACCEPT, note="Tự động tiếp nhận / accepted automatically"),
-                          now)
-        self.db.emit(ReportAcceptedV1(report_id=row.id, code=row.code, category=row.category,
-                                      priority=t.after.priority, location=location_of(row)))
-        return Status(t.to_state)
+    def _auto_accept(self, report: SubmitReport, row: dict, steps: list[dict], now: datetime):
+        """When triage is automatic: the accept transition, applied to the new row and its steps (still unwritten)."""
+        if not should_auto_accept(report.category, report.channel, report.priority.value, self.settings.auto_triage):
+            return None
+        case = CaseState(case_id=str(row["id"]), category=report.category, priority=report.priority.value,
+                         base_working_days=row["base_working_days"])
+        t = self._transition(case, AUTO_TRIAGE, Action(kind=Kind.ACCEPT,
+                                                       note="Tự động tiếp nhận / accepted automatically"), now)
+        row.update(columns_after(t))
+        steps.append(repo.step_values(**step_of(row["id"], t)))
+        return t
 
     def _replay(self, row, request_fingerprint: str) -> dict:
         if row.request_fingerprint != request_fingerprint:
@@ -108,23 +125,27 @@ class Submission(CaseFile):
             return
         identity = {"device": (client and client.device_id) or (contact and contact.device_id),
                     "phone": contact and contact.phone, "account": contact and contact.account_id, "ip": ip}
-        decision = check_all(RateLimiter(people.PgCounterStore(self.db.session.get_bind())), identity, rules, now,
-                             self.settings.rate_pepper)
+        decision = check_all(people.PgCounterStore(self.db), identity, rules, now, self.settings.rate_pepper)
         if not decision.allowed:
+            self.db.rollback()  # nothing of a denied request stays (its hits were given back already)
             scope = decision.key.split(":")[1] if decision.key else "client"
             raise ServiceError(ErrorCode.RATE_LIMITED, f"too many submissions; retry after {decision.retry_after_s} s",
                                [{"field": "Retry-After", "message": str(decision.retry_after_s), "type": "retry_after"},
                                 {"field": f"client.{scope}", "message": "gửi quá nhiều / too many submissions",
                                  "type": "rate_limited"}])
 
-    def _similar(self, category: str, lat: float, lon: float, now: datetime, exclude=None) -> list[SimilarReport]:
+    def _near(self, category: str, at: Location, now: datetime) -> dict:
+        """Where duplicate suggestions are looked for: open reports of the category in the radius's box."""
+        s = self.settings
+        return queries.near_params(category, bounding_box(at.lat, at.lon, s.duplicate_radius_m),
+                                   now - s.duplicate_max_age)
+
+    def _suggestions(self, rows, category: str, at: Location, now: datetime, exclude=None) -> list[SimilarReport]:
         """Open reports of the category nearby, nearest first; text only for verified ones."""
         s = self.settings
-        rows = queries.duplicate_candidates(self.db, category, bounding_box(lat, lon, s.duplicate_radius_m),
-                                            now - s.duplicate_max_age, exclude)
         by_id = {str(r.id): r for r in rows}
         points = [ReportPoint(str(r.id), r.category, r.lat, r.lon, r.created_at, State(r.status)) for r in rows]
-        here = ReportPoint(str(exclude or ""), category, lat, lon, now)
+        here = ReportPoint(str(exclude or ""), category, at.lat, at.lon, now)
         return [SimilarReport(id=by_id[h.case_id].id, code=by_id[h.case_id].code, category=category,
                               status=Status(h.state.value), distance_m=round(h.distance_m, 1),
                               created_at=by_id[h.case_id].created_at,
@@ -134,8 +155,9 @@ class Submission(CaseFile):
     @rpc(expected_exceptions=ServiceError)
     def similar_reports(self, payload: dict) -> list[dict]:
         """Before submitting: "is this yours?" — open reports of the category near the point."""
-        query = parse(SimilarQuery, payload)
-        found = self._similar(query.category, query.location.lat, query.location.lon, utcnow())
+        query, now = parse(SimilarQuery, payload), utcnow()
+        rows = queries.duplicate_candidates(self.db, self._near(query.category, query.location, now))
+        found = self._suggestions(rows, query.category, query.location, now)
         return [s.model_dump(mode="json") for s in found]
 
     @rpc(expected_exceptions=ServiceError)

@@ -26,7 +26,8 @@ class Timers(CaseFile):
     def sweep_deadlines(self) -> None:
         """INFO_TIMEOUT after the info window, CLOSE after the rating window; expired rate counters go."""
         self.sweep_once()
-        people.PgCounterStore(self.db.session.get_bind()).purge()
+        people.PgCounterStore(self.db).purge()
+        self.db.commit()
 
     def sweep_once(self) -> int:
         """One pass (each case in its own transaction, skipping rows another instance holds); returns how many."""

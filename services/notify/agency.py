@@ -6,7 +6,7 @@ which of its own actions count as acknowledging receipt, are decided here.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -126,26 +126,35 @@ def routing_key(msg: AgencyCaseMessageV1) -> str:
     return routingkeys.key_for(msg.event, msg.agency_code, msg.ward_code, msg.category)
 
 
-def _note(msg: AgencyCaseMessageV1) -> Name:
+class Names(Protocol):
+    """Display names by code (`names.NameBook`): a {'vi', 'en'} name, or the code when unknown."""
+
+    def category(self, code: str | None) -> Name: ...
+    def agency(self, code: str | None) -> Name: ...
+    def ward(self, code: str | None) -> Name: ...
+
+
+def _note(msg: AgencyCaseMessageV1, names: Names) -> Name:
     if msg.event == "case.due_soon":
         which = {"accept": ("tiếp nhận", "accept"), "process": ("xử lý", "process")}[msg.deadline or "process"]
         return {"vi": f"Hạn {which[0]} sắp đến.", "en": f"The {which[1]} deadline is near."}
     if msg.event == "case.overdue":
         if msg.level == 2 and msg.holding_agency:
-            return {"vi": f"Chuyển cấp: {msg.holding_agency} đã quá hạn xử lý phản ánh này.",
-                    "en": f"Escalation: {msg.holding_agency} is late on this report."}
+            late = names.agency(msg.holding_agency)
+            vi, en = (late, late) if isinstance(late, str) else (late["vi"], late["en"])
+            return {"vi": f"Chuyển cấp: {vi} đã quá hạn xử lý phản ánh này.",
+                    "en": f"Escalation: {en} is late on this report."}
         which = "tiếp nhận" if msg.deadline == "accept" else "xử lý"
         return {"vi": f"Đơn vị đã quá hạn {which}.", "en": f"Your agency is past the {msg.deadline} deadline."}
     return msg.public_note or NOT_SET
 
 
-def email(msg: AgencyCaseMessageV1, category_name: Callable[[str | None], Name],
-          language: str = "vi") -> templates.RenderedMessage:
-    """The readable e-mail of a message (Vietnamese by default), linking to the agency's inbox."""
+def email(msg: AgencyCaseMessageV1, names: Names, language: str = "vi") -> templates.RenderedMessage:
+    """The readable e-mail of a message (Vietnamese by default, names rather than codes), linking to the inbox."""
     due = msg.accept_due_at if msg.deadline == "accept" else msg.due_at
     values: Mapping[str, object] = {
-        "code": msg.code, "category_name": category_name(msg.category), "ward_name": msg.ward_code or NOT_SET,
-        "due_at": due or NOT_SET, "inbox_url": msg.links.inbox, "note": _note(msg),
+        "code": msg.code, "category_name": names.category(msg.category), "ward_name": names.ward(msg.ward_code),
+        "due_at": due or NOT_SET, "inbox_url": msg.links.inbox, "note": _note(msg, names),
         "priority": msg.priority.value if msg.priority else None,
     }
     return templates.render(EMAIL_TEMPLATE[msg.event], language, values)

@@ -112,7 +112,8 @@ def plan_routed(event: ReportRoutedV1) -> NoticePlan:
     """Tell the citizen which agency now handles the case, and by when."""
     return NoticePlan("case_routed", {
         "code": event.code, "category": event.category, "agency_code": event.agency_code,
-        "due_at": event.due_at.isoformat() if event.due_at else None}, urgent=event.priority is Priority.KHAN)
+        "ward_code": event.ward_code, "due_at": event.due_at.isoformat() if event.due_at else None},
+        urgent=event.priority is Priority.KHAN)
 
 
 def channels_for(recipient: NotificationRecipient, has_inbox: bool) -> list[str]:

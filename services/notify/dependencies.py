@@ -1,24 +1,23 @@
 """Dependency providers of the notify service: settings, the channel couriers, and RPC to its peers.
 
-Peers are asked through standalone `ClusterRpcProxy`s that carry a timeout (nameko 2.x service-to-service
-RPC has none); a proxy is not thread-safe, so each call borrows one from a small pool and gives it back,
-and a proxy that timed out or broke is dropped and replaced.
+Peers (intake, routing) are asked through nameko's per-worker proxies with a bounded wait
+(`libs.platform.peers.timed_call`); a call in flight is abandoned when the sweep's timer is being stopped.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 import httpx
-from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.extensions import DependencyProvider
-from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.rpc import ServiceProxy
 from pydantic import ValidationError
 
 from libs.contracts.notify import NotificationRecipient, NotificationRecipientsQuery
 from libs.platform.boot import BootError
+from libs.platform.peers import PeerError, PeerStopped, PromptReplyListener, stop_requested, timed_call
 
 from . import settings as settings_module
 from . import templates
@@ -104,103 +103,60 @@ class Couriers(DependencyProvider):
         return self._get()
 
 
-class PeerError(Exception):
-    """A peer service did not answer usefully; `reason` is a short code (timeout, unknown_service, remote:X)."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-class NotifyRpcProxy(ClusterRpcProxy):
-    """A standalone proxy whose calls carry notify's name in the call-id stack (intake audits the caller)."""
-
-    class ServiceContainer(ClusterRpcProxy.ServiceContainer):
-        service_name = "notify"
-
-
-class PeerPool:
-    """Borrow-and-return pool of started standalone RPC proxies, each with a timeout."""
-
-    def __init__(self, amqp_uri: str, timeout: float):
-        self.config, self.timeout = {"AMQP_URI": amqp_uri}, timeout
-        self._idle: list[tuple[ClusterRpcProxy, Any]] = []
-        self._closed = False
-
-    def _borrow(self) -> tuple[ClusterRpcProxy, Any]:
-        if self._idle:
-            return self._idle.pop()
-        runner = NotifyRpcProxy(self.config, timeout=self.timeout)
-        return runner, runner.start()
-
-    def _discard(self, runner: ClusterRpcProxy) -> None:
-        try:
-            runner.stop()
-        except Exception:  # a broken connection cannot be closed cleanly
-            pass
-
-    def call(self, service: str, method: str, **kwargs: Any) -> Any:
-        """`service.method(**kwargs)` within the timeout; may raise PeerError."""
-        try:
-            runner, proxy = self._borrow()
-        except Exception as exc:  # broker unreachable
-            raise PeerError(f"broker:{type(exc).__name__}") from None
-        try:
-            result = getattr(getattr(proxy, service), method)(**kwargs)
-        except RemoteError as exc:  # the peer answered with an error: the proxy is fine
-            self._idle.append((runner, proxy))
-            raise PeerError(f"remote:{exc.exc_type}") from None
-        except RpcTimeout:
-            self._discard(runner)
-            raise PeerError("timeout") from None
-        except UnknownService:
-            self._discard(runner)
-            raise PeerError("unknown_service") from None
-        except Exception as exc:
-            self._discard(runner)
-            raise PeerError(f"rpc:{type(exc).__name__}") from None
-        if self._closed:
-            self._discard(runner)
-        else:
-            self._idle.append((runner, proxy))
-        return result
-
-    def close(self) -> None:
-        self._closed = True
-        while self._idle:
-            self._discard(self._idle.pop()[0])
-
-
 class PeerClient:
-    """What notify asks its peers: who follows a case (intake, audited there) and display names (routing)."""
+    """What one worker asks notify's peers: who follows a case (intake, audited there) and display names (routing).
 
-    def __init__(self, pool: PeerPool, names_ttl_s: float):
-        self.pool = pool
-        self.names = NameBook(lambda: pool.call("routing", "list_categories"), names_ttl_s)
+    Calls go through the worker's own nameko proxies with a bounded wait (`libs.platform.peers.timed_call`), and
+    are abandoned as soon as the timer that started the worker is being stopped (`stopping`).
+    """
+
+    def __init__(self, intake: ServiceProxy, routing: ServiceProxy, book: NameBook, timeout_s: float,
+                 stopping: Callable[[], bool]):
+        self.intake, self.routing, self.book = intake, routing, book
+        self.timeout_s, self.stopping = timeout_s, stopping
+
+    def _call(self, proxy: ServiceProxy, method: str, **kwargs: Any) -> Any:
+        return timed_call(proxy, method, self.timeout_s, stopping=self.stopping, **kwargs)
 
     def recipients(self, report_id: UUID, purpose: str) -> list[NotificationRecipient]:
         """Contacts of everyone following a case, read now for `purpose`; may raise PeerError."""
         query = NotificationRecipientsQuery(report_id=report_id, purpose=purpose)
-        answer = self.pool.call("intake", "notification_recipients", payload=query.model_dump(mode="json"))
+        answer = self._call(self.intake, "notification_recipients", payload=query.model_dump(mode="json"))
         try:
             return [NotificationRecipient.model_validate(item) for item in answer or []]
-        except ValidationError:
-            raise PeerError("invalid_recipients") from None  # the answer itself may hold contacts: not logged
+        except ValidationError:  # the answer itself may hold contacts: not logged
+            raise PeerError("intake", "notification_recipients", "invalid_recipients") from None
+
+    @property
+    def names(self) -> NameBook:
+        """The process's names, refreshed from routing first when they are due."""
+        self.book.refresh(self._list_names)
+        return self.book
+
+    def _list_names(self) -> dict | None:
+        try:
+            return self._call(self.routing, "list_names")
+        except PeerStopped:
+            raise
+        except PeerError as exc:
+            log.warning("names unavailable (codes are shown): %s", exc.reason)
+            return None
 
 
 class Peers(DependencyProvider):
-    """Injects the PeerClient used to ask intake (recipients) and routing (names) with a bounded wait."""
+    """Gives each worker a PeerClient over its own proxies to intake and routing.
+
+    The proxies are nameko's, made exactly as its `RpcProxy` dependency makes them (a `ServiceProxy` per worker
+    over the container's one reply queue, so notify's name is on the call-id stack); only the name cache is
+    shared by the workers. The reply listener lets go of its queue at once at stop (`PromptReplyListener`).
+    """
+
+    rpc_reply_listener = PromptReplyListener()
 
     def setup(self) -> None:
-        cfg = self.container.config
-        parsed = settings_module.parse(cfg)
-        self.pool = PeerPool(cfg["AMQP_URI"], parsed.rpc_timeout_s)
-        self.client = PeerClient(self.pool, parsed.names_ttl_s)
-
-    def stop(self) -> None:
-        self.pool.close()
-
-    kill = stop
+        parsed = settings_module.parse(self.container.config)
+        self.timeout_s, self.book = parsed.rpc_timeout_s, NameBook(parsed.names_ttl_s)
 
     def get_dependency(self, worker_ctx) -> PeerClient:
-        return self.client
+        proxy = lambda service: ServiceProxy(worker_ctx, service, self.rpc_reply_listener)  # noqa: E731
+        return PeerClient(proxy("intake"), proxy("routing"), self.book, self.timeout_s, stop_requested(worker_ctx))

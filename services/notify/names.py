@@ -1,50 +1,74 @@
-"""Display names for messages (category, agency, ward), looked up from routing and cached for a while.
+"""Display names for messages (category, agency, ward/commune), in Vietnamese and English, from routing.
 
-Routing answers `list_categories` today; agency and ward names are not exposed by routing yet, so messages
-show their codes (a ward code is the official 5-digit code, an agency code such as `UBND_18073`).
+Routing's `list_names` answers every name of the directory in force; the book keeps them for `ttl_s` seconds
+(process-wide) and is refreshed by whoever reads it next. When routing cannot be asked, the last names are kept,
+or, before any answer, messages show codes (`UBND_18073`, the official 5-digit ward code); routing is asked again
+after `RETRY_S` (or the TTL when shorter), not on every message.
 """
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from libs.contracts.directory import DirectoryNames, NamedEntry
 
 log = logging.getLogger(__name__)
 Name = str | dict[str, str]
 NOT_SET: dict[str, str] = {"vi": "chưa xác định", "en": "not set"}
+RETRY_S = 15.0
+
+
+def _by_code(entries: Iterable[NamedEntry]) -> dict[str, dict[str, str]]:
+    return {e.code: {"vi": e.name_vi, "en": e.name_en} for e in entries}
 
 
 class NameBook:
-    """Names by code, refreshed after `ttl_s`; when routing is unreachable the last names (or codes) are used."""
+    """Names by code, refreshed after `ttl_s`; lookups never call anyone (a missing name is the code)."""
 
-    def __init__(self, load_categories: Callable[[], list[dict]], ttl_s: float = 300.0):
-        self._load = load_categories
+    def __init__(self, ttl_s: float = 300.0):
         self.ttl_s = ttl_s
-        self._categories: dict[str, dict[str, str]] = {}
-        self._loaded_at = float("-inf")
+        self._names: dict[str, dict[str, dict[str, str]]] = {"category": {}, "agency": {}, "unit": {}}
+        self._due_at = float("-inf")
 
-    def _refresh(self) -> None:
-        if time.monotonic() - self._loaded_at <= self.ttl_s:
+    def refresh(self, load: Callable[[], Mapping[str, Any] | None]) -> None:
+        """Ask `load()` (routing's `list_names`; None when routing cannot answer) once the names are due.
+
+        Without an answer the names there are stay (codes before the first answer): a nicety, never a failure.
+        """
+        now = time.monotonic()
+        if now < self._due_at:
             return
-        self._loaded_at = time.monotonic()  # also after a failure: do not ask again on every message
+        self._due_at = now + min(self.ttl_s, RETRY_S)  # set first: concurrent readers do not ask too
+        answer = load()
+        if answer is None:
+            return
         try:
-            rows = self._load()
-            self._categories = {r["code"]: {"vi": r.get("name_vi") or r["code"], "en": r.get("name_en") or r["code"]}
-                                for r in rows}
-        except Exception as exc:  # PeerError or a malformed answer: names are a nicety, codes still work
-            log.warning("category names unavailable: %s", exc)
+            names = DirectoryNames.model_validate(answer)
+        except ValidationError:
+            log.warning("routing answered malformed names: codes are shown")
+            return
+        if names.version:  # version 0: the directory is not seeded yet
+            self._names = {"category": _by_code(names.categories), "agency": _by_code(names.agencies),
+                           "unit": _by_code(names.units)}
+            self._due_at = now + self.ttl_s
+
+    def _name(self, kind: str, code: str | None) -> Name:
+        if not code:
+            return NOT_SET
+        return self._names[kind].get(code, code)
 
     def category(self, code: str | None) -> Name:
         """{'vi', 'en'} names of a category, or its code."""
-        if not code:
-            return NOT_SET
-        self._refresh()
-        return self._categories.get(code, code)
+        return self._name("category", code)
 
     def agency(self, code: str | None) -> Name:
-        """The agency's code (routing has no names RPC yet)."""
-        return code or NOT_SET
+        """{'vi', 'en'} names of an agency ("UBND Phường Thành Sen"), or its code."""
+        return self._name("agency", code)
 
     def ward(self, code: str | None) -> Name:
-        """The ward's official code, or 'not set' for a province-level case."""
-        return code or NOT_SET
+        """{'vi', 'en'} names of a ward/commune ("Phường Thành Sen"), its code, or 'not set' for a province case."""
+        return self._name("unit", code)

@@ -3,7 +3,8 @@
 Two passes run on their own timers: `agencies()` sends due agency deliveries; `citizens()` expands due
 citizen notices (asking intake who follows the case, at send time), then sends due citizen deliveries
 (retries and messages held by quiet hours). Every outcome becomes state through `backoff`; a delivery out of
-retries is parked and alerted.
+retries is parked and alerted. A pass ends early when its timer is being stopped (the service is shutting down):
+the item in hand is finished, or, when it waits for a peer, rolled back as it was (still due at the next start).
 """
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from typing import Any
 
 from libs.contracts.common import utcnow
 from libs.contracts.notify import AgencyCaseMessageV1, NotificationRecipient
+from libs.platform.peers import PeerError, PeerRemoteError, PeerStopped
 
 from . import agency, backoff, citizens, planner, templates
 from . import repository as repo
 from .backoff import RetryPolicy
 from .channels import DeliveryResult
-from .dependencies import Courier, PeerClient, PeerError
+from .dependencies import Courier, PeerClient
 from .names import NOT_SET
 from .quiet import deliver_at
 from .settings import NotifySettings
@@ -34,6 +36,7 @@ class Sweep:
     def __init__(self, uow, settings: NotifySettings, courier: Courier, peers: PeerClient,
                  clock: Callable[[], datetime] = utcnow):
         self.uow, self.settings, self.courier, self.peers, self.clock = uow, settings, courier, peers, clock
+        self.stopping = peers.stopping  # the timer running this pass is being stopped
         self._peer_down = False
 
     def agencies(self) -> int:
@@ -48,7 +51,7 @@ class Sweep:
 
     def _loop(self, step: Callable[[], bool], budget: int) -> int:
         done = 0
-        while done < budget and not self._peer_down and step():
+        while done < budget and not self._peer_down and not self.stopping() and step():
             done += 1
         return done
 
@@ -57,6 +60,8 @@ class Sweep:
         try:
             work()
             self.uow.commit()
+        except PeerStopped:  # shutting down while waiting for a peer: the item stays as it was, still due
+            self.uow.rollback()
         except Exception as exc:
             self.uow.rollback()
             log.exception("sweep: an item crashed")
@@ -71,7 +76,7 @@ class Sweep:
 
     def _peer_failed(self, exc: PeerError) -> None:
         """Intake did not answer at all: leave the rest of this pass for later (each try costs a timeout)."""
-        if not exc.reason.startswith("remote:"):
+        if not isinstance(exc, PeerRemoteError):
             self._peer_down = True
 
     # --- outcomes ---------------------------------------------------------------------------------------------
@@ -80,6 +85,8 @@ class Sweep:
         """A bug in one delivery becomes that delivery's state instead of stopping the sweep."""
         try:
             return send()
+        except PeerStopped:
+            raise
         except templates.TemplateError:
             return DeliveryResult(ok=False, error="template_error", permanent=True)
         except Exception as exc:
@@ -130,7 +137,7 @@ class Sweep:
         if row.channel == "webhook":
             return self.courier.webhook(ch.url, row.payload, list(ch.secrets), row.kind, delivery_id)
         if row.channel == "email":
-            msg = agency.email(AgencyCaseMessageV1.model_validate(row.payload), self.peers.names.category)
+            msg = agency.email(AgencyCaseMessageV1.model_validate(row.payload), self.peers.names)
             return self.courier.email(ch.email, msg.subject, msg.text,
                                       headers={"X-HT-Delivery": delivery_id, "X-HT-Event": row.kind})
         return DeliveryResult(ok=False, error=f"unknown_channel:{row.channel}", permanent=True)
@@ -148,6 +155,8 @@ class Sweep:
     def _notice_work(self, notice, now: datetime) -> None:
         try:
             people = self.peers.recipients(notice.report_id, purpose=f"notify:{notice.template}")
+        except PeerStopped:
+            raise
         except PeerError as exc:
             self._notice_failed(notice, exc.reason, now)
             self._peer_failed(exc)
@@ -210,6 +219,8 @@ class Sweep:
         try:
             people = {p.recipient_ref: p for p in
                       self.peers.recipients(report_id, purpose=f"notify:{rows[0].template}:retry")}
+        except PeerStopped:
+            raise
         except PeerError as exc:
             for row in rows:
                 self._record(row, DeliveryResult(ok=False, error=exc.reason), now, self.settings.citizen_policy)

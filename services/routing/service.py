@@ -14,8 +14,8 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from libs.contracts.common import utcnow
-from libs.contracts.directory import (Actor, ChangeDirectory, DryRun, ExplainDecision, LocateWard, ReadDirectory,
-                                      ReplayDecision)
+from libs.contracts.directory import (Actor, ChangeDirectory, DirectoryNames, DryRun, ExplainDecision, LocateWard,
+                                      NamedEntry, ReadDirectory, ReplayDecision)
 from libs.contracts.errors import ErrorCode
 from libs.contracts.events import ReportAcceptedV1, ReportRerouteRequestedV1, ReportStatusChangedV1
 from libs.contracts.health import ServiceHealth
@@ -34,6 +34,19 @@ from .views import routing_decision_view
 log = logging.getLogger(__name__)
 SWEEP_INTERVAL_S = float(os.environ.get("ROUTING_SWEEP_INTERVAL_S", "30"))  # read at import: @timer needs it
 ADMIN, OPERATOR = "administrator", "operator"
+UNIT_TYPES = {"phuong": ("Phường", "Ward"), "xa": ("Xã", "Commune"), "dac_khu": ("Đặc khu", "Special Zone")}
+
+
+def entry_names(entry: dict) -> NamedEntry:
+    """A category's or agency's names (English falls back to Vietnamese)."""
+    return NamedEntry(code=entry["code"], name_vi=entry["name_vi"], name_en=entry.get("name_en") or entry["name_vi"])
+
+
+def unit_names(unit: dict) -> NamedEntry:
+    """A unit's Vietnamese name as recorded ("Phường Thành Sen") and its English one ("Thành Sen Ward")."""
+    vi_type, en_type = UNIT_TYPES.get(unit.get("type"), ("", ""))
+    short = unit.get("details", {}).get("short_name") or unit["name"].removeprefix(f"{vi_type} ")
+    return NamedEntry(code=unit["code"], name_vi=unit["name"], name_en=f"{short} {en_type}".strip())
 
 
 def require_role(actor: Actor | None, *roles: str, internal_ok: bool = False) -> None:
@@ -168,6 +181,18 @@ class RoutingService:
         return [CategoryView(code=c["code"], name_vi=c["name_vi"], name_en=c["name_en"],
                              description=c["description"], default_agency=c["default_agency"]
                              ).model_dump(mode="json") for _, c in sorted(cats.items())]
+
+    @rpc
+    def list_names(self) -> dict:
+        """Vietnamese and English names of the categories, agencies and units in force (read-only, for messages)."""
+        directory = self.directories.current(self.db, utcnow())
+        if directory is None:
+            return DirectoryNames(version=0).model_dump(mode="json")
+        doc = directory.doc
+        return DirectoryNames(version=directory.version,
+                              categories=[entry_names(c) for _, c in sorted(doc["category"].items())],
+                              agencies=[entry_names(a) for _, a in sorted(doc["agency"].items())],
+                              units=[unit_names(u) for _, u in sorted(doc["unit"].items())]).model_dump(mode="json")
 
     @rpc
     def directory_counts(self) -> dict:

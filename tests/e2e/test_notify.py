@@ -130,10 +130,15 @@ def test_a_case_reaches_the_agency_signed_and_by_email_and_the_citizen_in_englis
     ours = [m for m in mails if ref["code"] in m["subject"]]
     [to_agency] = [m for m in ours if m["rcpt_tos"] == ["ubnd18073@agency.example.vn"]]
     assert to_agency["subject"].startswith("[KHẨN] ") and "Phản ánh mới" in to_agency["subject"]
+    assert to_agency["subject"].endswith("Thoát nước, ngập úng – Phường Thành Sen")  # routing's names, not codes
+    assert "Địa bàn: Phường Thành Sen" in to_agency["text"] and "18073" not in to_agency["text"]
     assert not any(p in json.dumps(to_agency, ensure_ascii=False) for p in personal)
-    to_citizen = sorted(m["subject"] for m in ours if m["rcpt_tos"] == [person["email"]])
-    assert to_citizen == [f"[{ref['code']}] Your report has been accepted",
-                          f"[{ref['code']}] Your report was routed to {AGENCY}"]
+    to_citizen = sorted((m for m in ours if m["rcpt_tos"] == [person["email"]]), key=lambda m: m["subject"])
+    assert [m["subject"] for m in to_citizen] == [
+        f"[{ref['code']}] Your report has been accepted",
+        f"[{ref['code']}] Your report was routed to People's Committee of Thành Sen Ward"]
+    assert "(Drainage & flooding (urban))" in to_citizen[0]["text"]
+    assert "Ward/commune: Thành Sen Ward." in to_citizen[1]["text"] and AGENCY not in to_citizen[1]["text"]
 
     # the webhook's reply acknowledges the case: the e-mail, once sent, counts as acknowledged with it
     rows = wait_for(lambda: agency_deliveries(client, world, ref["id"]),
@@ -169,6 +174,7 @@ def test_a_case_reaches_the_agency_signed_and_by_email_and_the_citizen_in_englis
     assert time.monotonic() - started > 1.5 and result and result[0].status_code == 200
     assert [m["template"] for m in result[0].json()] == ["agency_progress"]
     assert "Đội ứng cứu đang đến" in result[0].json()[0]["body"]
+    assert result[0].json()[0]["body"].startswith("People's Committee of Thành Sen Ward posted a progress update")
 
     # server-sent events replay from a cursor (EventSource sends the token as a query parameter)
     with client.stream("GET", f"/v1/reports/{ref['id']}/notifications/stream",

@@ -4,26 +4,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from kombu import Connection
 from nameko.testing.services import entrypoint_waiter
 
-from libs.contracts.events import ReportStatusChangedV1
-from libs.platform import topology
 from services.feedback.service import FeedbackService
+from services.feedback.tests.builders import changed, publish
 
 pytestmark = pytest.mark.interface
-
-
-def publish(stack, event) -> None:
-    exchange = topology.event_exchange(event.producer)
-    with Connection(stack.amqp_uri) as conn:
-        conn.Producer(serializer="json").publish(event.model_dump(mode="json"), exchange=exchange,
-                                                 routing_key=event.event_type, declare=[exchange])
-
-
-def changed(report_id, to_status="DA_CONG_KHAI", from_status="DA_XU_LY", **kw):
-    return ReportStatusChangedV1(report_id=report_id, code="HT-2026-000009", category="CHIEU_SANG",
-                                 from_status=from_status, to_status=to_status, actor_role="operator", **kw)
 
 
 def test_rating_state_is_not_open_for_an_unknown_report(start_service, rpc):

@@ -116,20 +116,64 @@ def test_keys_hide_the_identity_and_depend_on_pepper():
 
 def test_check_all_denies_on_any_rule_and_undoes_the_others():
     store, pepper = MemoryStore(), os.urandom(16)
-    limiter = RateLimiter(store)
     rules = (LimitRule(scope="device", limit=2, window_s=60), LimitRule(scope="ip", limit=100, window_s=3600))
     device, ip = uuid.uuid4().hex, f"203.0.113.{uuid.uuid4().int % 250}"
     ip_key = limit_key(rules[1], ip, pepper)
     for _ in range(2):
-        assert check_all(limiter, {"device": device, "ip": ip}, rules, T0, pepper).allowed
-    denied = check_all(limiter, {"device": device, "ip": ip}, rules, T0, pepper)
+        assert check_all(store, {"device": device, "ip": ip}, rules, T0, pepper).allowed
+    denied = check_all(store, {"device": device, "ip": ip}, rules, T0, pepper)
     assert not denied.allowed and denied.retry_after_s == 90
     assert store.get(ip_key, int(T0.timestamp()) // 3600) == 2  # the denied request's IP hit was undone
-    assert check_all(limiter, {"device": uuid.uuid4().hex, "ip": ip}, rules, T0, pepper).allowed
+    assert check_all(store, {"device": uuid.uuid4().hex, "ip": ip}, rules, T0, pepper).allowed
 
 
 def test_check_all_skips_missing_scopes_and_reports_tightest_remaining():
-    limiter, pepper = RateLimiter(MemoryStore()), os.urandom(16)
-    d = check_all(limiter, {"device": uuid.uuid4().hex, "phone": None}, SUBMISSION_LIMITS, T0, pepper)
+    store, pepper = MemoryStore(), os.urandom(16)
+    d = check_all(store, {"device": uuid.uuid4().hex, "phone": None}, SUBMISSION_LIMITS, T0, pepper)
     assert d.allowed and d.remaining == 2 and d.limit == 3  # device 3/min is the tightest
-    assert check_all(limiter, {}, SUBMISSION_LIMITS, T0, pepper).allowed
+    assert check_all(store, {}, SUBMISSION_LIMITS, T0, pepper).allowed
+
+
+class CountingStore(MemoryStore):
+    """A MemoryStore that counts its calls (each is one round trip on PostgreSQL)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    def hit(self, hits):
+        self.calls.append("hit")
+        return super().hit(hits)
+
+    def give_back(self, hits):
+        self.calls.append("give_back")
+        super().give_back(hits)
+
+
+def test_check_all_counts_every_scope_in_one_call_and_agrees_with_one_rule_at_a_time():
+    """The batch gives the same verdicts, remaining counts and Retry-After as checking rule by rule."""
+    batch, single, pepper = CountingStore(), RateLimiter(MemoryStore()), os.urandom(16)
+    rules = (LimitRule(scope="device", limit=3, window_s=60), LimitRule(scope="device", limit=5, window_s=3600),
+             LimitRule(scope="ip", limit=4, window_s=3600))
+    identity, clock = {"device": uuid.uuid4().hex, "ip": "198.51.100.7"}, FakeClock(T0)
+    for _ in range(12):
+        now = clock.tick(7.5)
+        got = check_all(batch, identity, rules, now, pepper)
+        each = [single.check(limit_key(r, identity[r.scope], pepper), r.limit, r.window_s, now) for r in rules]
+        if all(d.allowed for d in each):
+            assert got.allowed and got.remaining == min(d.remaining for d in each)
+        else:
+            assert not got.allowed and got.retry_after_s == max(d.retry_after_s for d in each if not d.allowed)
+            for r, d in zip(rules, each):  # rule by rule, the allowed ones are given back by hand
+                if d.allowed:
+                    single.store.add(d.key, d.bucket, -1, 2 * r.window_s + 1)
+    assert batch.calls.count("hit") == 12 and set(batch.calls) == {"hit", "give_back"}
+    nonzero = lambda counts: {k: v for k, v in counts.items() if v}  # noqa: E731
+    assert nonzero(batch.counts) == nonzero(single.store.counts)
+
+
+def test_rules_sharing_a_key_share_one_hit():
+    store, pepper = MemoryStore(), os.urandom(16)
+    rules = (LimitRule(scope="phone", limit=2, window_s=60), LimitRule(scope="phone", limit=5, window_s=60))
+    assert check_all(store, {"phone": "0912345678"}, rules, T0, pepper).remaining == 1
+    assert sum(store.counts.values()) == 1

@@ -85,4 +85,6 @@ def test_the_service_keeps_answering_while_a_video_is_transcoded(media, rpc, tmp
         latencies.append(time.perf_counter() - started)
         state = rpc.media.get_media(payload={"media_id": confirmed["id"], "actor": OPERATOR})["state"]
     assert state == "ready" and len(latencies) >= 3  # the render (in the pool) took a while...
-    assert max(latencies) < 0.5, latencies  # ...and the hub stayed free: RPCs and heartbeats carry on
+    # ...and the hub stayed free: RPCs and heartbeats carry on (bounds leave room for a busy 2-core machine;
+    # a blocked hub would hold a call for the whole render)
+    assert sorted(latencies)[len(latencies) // 2] < 0.25 and max(latencies) < 1.0, latencies

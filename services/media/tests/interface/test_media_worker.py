@@ -49,13 +49,19 @@ def test_our_failures_back_off_then_give_up_as_rejected(start_service, intake, r
 
 
 def test_orphan_uploads_are_swept_after_their_ttl(start_service, intake, rpc, stack):
-    start_service(MediaService, MEDIA_UPLOAD_TTL_S="1", MEDIA_EXPIRE_GRACE_S="0", MEDIA_ATTACH_TTL_S="2")
+    # TTLs of ten minutes; the rows are then made older than that, so the test does not race the sweep timer
+    start_service(MediaService, MEDIA_UPLOAD_TTL_S="600", MEDIA_EXPIRE_GRACE_S="0", MEDIA_ATTACH_TTL_S="600")
     never_confirmed = slot(rpc, hostile.jpeg(64, 48))["media_id"]
+    fresh_slot = slot(rpc, hostile.jpeg(64, 48))["media_id"]  # unconfirmed too, but still within its time
     lost = upload(rpc, hostile.jpeg(64, 48), actor=OPERATOR)  # its report does not exist at intake
     kept = upload(rpc, hostile.jpeg(64, 48), report_id=known_report(), actor=OPERATOR)
+    for media_id in (lost["id"], kept["id"]):
+        assert wait_for(lambda: row(stack.engine, media_id), lambda r: r.state == "ready", timeout=30).state == "ready"
     lost_keys = [row(stack.engine, lost["id"]).object_key, *rendition_keys(stack.engine, lost["id"])]
     assert len(lost_keys) == 4
     assert all(in_bucket(stack, k) for k in lost_keys)
+    execute(stack.engine, "UPDATE media.uploads SET created_at = created_at - interval '11 minutes' "
+            "WHERE id IN (:a, :b, :c)", a=never_confirmed, b=lost["id"], c=kept["id"])
     swept = wait_for(lambda: (row(stack.engine, never_confirmed), row(stack.engine, lost["id"])),
                      lambda rs: all(r.state == "rejected" for r in rs), timeout=30, pause=0.5)
     assert [(r.state, r.reject_reason) for r in swept] == [("rejected", "MEDIA_EXPIRED")] * 2
@@ -63,3 +69,5 @@ def test_orphan_uploads_are_swept_after_their_ttl(start_service, intake, rpc, st
     assert [e for e, _ in outbox_events(stack.engine, lost["id"])] == ["media.stored", "media.rejected"]
     attached = wait_for(lambda: row(stack.engine, kept["id"]), lambda r: r.attached_at is not None, timeout=15)
     assert attached.state == "ready"
+    still = row(stack.engine, fresh_slot)  # the sweep ran (the others went) and left the slot within its time
+    assert (still.state, still.reject_reason) == ("pending", None) and in_bucket(stack, still.object_key)

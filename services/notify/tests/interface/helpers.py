@@ -1,4 +1,4 @@
-"""Shared pieces of notify's interface tests: a test-only intake, builders, event publishing, waiting."""
+"""Shared pieces of notify's interface tests: test-only intake and routing, builders, event publishing, waiting."""
 from __future__ import annotations
 
 import secrets
@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from kombu import Connection
+from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
 from libs.contracts.events import Event, ReportRoutedV1, ReportStatusChangedV1
@@ -38,6 +39,28 @@ class FakeIntake:
     def notification_recipients(self, payload: dict) -> list[dict]:
         self.CALLS.append((payload["report_id"], payload["purpose"]))
         return self.RECIPIENTS.get(payload["report_id"], [])
+
+
+class CallIdStack(DependencyProvider):
+    """The call-id stack of the current call (who called, as the real services audit it)."""
+
+    def get_dependency(self, worker_ctx) -> list[str]:
+        return list(worker_ctx.call_id_stack or [])
+
+
+class FakeRouting:
+    """A real nameko service named `routing` answering only `list_names` with NAMES (test-only); CALLERS records
+    the service each call came from."""
+
+    name = "routing"
+    NAMES: dict = {"version": 0}
+    CALLERS: list[str] = []
+    stack = CallIdStack()
+
+    @rpc
+    def list_names(self) -> dict:
+        self.CALLERS.append(self.stack[-2].split(".", 1)[0] if len(self.stack) >= 2 else "unknown")
+        return self.NAMES
 
 
 def agency_code() -> str:
@@ -71,9 +94,9 @@ def status_changed(report_id: uuid.UUID, code: str, frm: str | None, to: str, **
     return ReportStatusChangedV1(**values)
 
 
-def publish(stack, event: Event) -> None:
+def publish(stack, event: Event, amqp_uri: str | None = None) -> None:
     """Publish an event as its producer's relay would (exchange and consumer queues declared first)."""
-    with Connection(stack.amqp_uri) as conn:
+    with Connection(amqp_uri or stack.amqp_uri) as conn:
         topology.declare(conn.default_channel, event.producer)
         conn.Producer(serializer="json").publish(
             event.model_dump(mode="json"), exchange=topology.event_exchange(event.producer),
@@ -90,6 +113,10 @@ def wait_for(fetch, predicate, timeout: float = 20.0, what: str = "condition"):
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}: {value!r}")
         time.sleep(0.2)
+
+
+def set_channel(rpc_proxy, **fields) -> dict:
+    return rpc_proxy.notify.set_agency_channel(payload={"actor": ADMIN, **fields})
 
 
 def deliveries(rpc_proxy, report_id, **filters) -> list[dict]:

@@ -15,14 +15,10 @@ from services.notify import routingkeys, signing
 from services.notify.channels.amqp import agency_exchange, provision
 from services.notify.tests.loopback import LoopbackServer
 
-from .helpers import (ADMIN, OPERATOR, agency_code, deliveries, fake_intake, person, publish, routed,  # noqa: F401
-                      start_notify, status_changed, wait_for)
+from .helpers import (OPERATOR, agency_code, deliveries, fake_intake, person, publish, routed,  # noqa: F401
+                      set_channel, start_notify, status_changed, wait_for)
 
 pytestmark = pytest.mark.interface
-
-
-def set_channel(rpc, **fields) -> dict:
-    return rpc.notify.set_agency_channel(payload={"actor": ADMIN, **fields})
 
 
 def agency_rows(rpc, report_id) -> list[dict]:

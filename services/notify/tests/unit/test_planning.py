@@ -8,10 +8,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from libs.contracts.directory import DirectoryNames, NamedEntry
 from libs.contracts.events import ReportRoutedV1, ReportStatusChangedV1
 from libs.contracts.notify import AgencyCaseMessageV1, NotificationRecipient
 from services.notify import agency, citizens, routingkeys, templates
 from services.notify.agency import CaseFacts
+from services.notify.names import NameBook
 
 NOW = datetime(2026, 3, 16, 2, 0, tzinfo=timezone.utc)
 
@@ -165,21 +167,41 @@ def test_one_message_for_every_channel_with_its_routing_key():
     assert set(msg.model_dump()) & templates.REPORTER_FIELDS == set()
 
 
+def name_book() -> NameBook:
+    """Names as routing's `list_names` answers them."""
+    book = NameBook(ttl_s=300)
+    book.refresh(lambda: DirectoryNames(version=3, categories=[
+        NamedEntry(code="CHIEU_SANG", name_vi="Chiếu sáng công cộng", name_en="Street lighting")], agencies=[
+        NamedEntry(code="UBND_18073", name_vi="UBND Phường Thành Sen", name_en="People's Committee of Thành Sen Ward")],
+        units=[NamedEntry(code="18073", name_vi="Phường Thành Sen", name_en="Thành Sen Ward")]).model_dump(mode="json"))
+    return book
+
+
 @pytest.mark.parametrize(("kind", "extra", "subject", "line"), [
     ("case.routed", {}, "[KHẨN] [HT-2026-000042] Phản ánh mới chuyển đến đơn vị", "Hạn xử lý:"),
     ("case.updated", {"public_note": "Đã duyệt gia hạn."}, "[KHẨN] [HT-2026-000042] Cập nhật phản ánh",
      "Đã duyệt gia hạn."),
     ("case.due_soon", {"deadline": "accept"}, "[HT-2026-000042] Phản ánh sắp đến hạn", "Hạn tiếp nhận sắp đến."),
     ("case.overdue", {"deadline": "process", "level": 2, "holding_agency": "UBND_18073"},
-     "[QUÁ HẠN] [HT-2026-000042]", "Chuyển cấp: UBND_18073 đã quá hạn"),
+     "[QUÁ HẠN] [HT-2026-000042]", "Chuyển cấp: UBND Phường Thành Sen đã quá hạn"),
 ])
-def test_agency_emails_are_vietnamese_and_link_to_the_inbox(kind, extra, subject, line):
+def test_agency_emails_are_vietnamese_with_names_and_link_to_the_inbox(kind, extra, subject, line):
     msg = agency.message(kind, uuid.uuid4(), facts(), "SO_XD" if extra.get("level") == 2 else "UBND_18073", NOW,
                          "https://h/co-quan/1", **extra)
-    mail = agency.email(msg, lambda code: {"vi": "Chiếu sáng công cộng", "en": "Street lighting"})
+    mail = agency.email(msg, name_book())
     assert mail.subject.startswith(subject) and line in mail.text
-    assert "https://h/co-quan/1" in mail.text and "Chiếu sáng công cộng" in mail.subject
+    assert mail.subject.endswith("Chiếu sáng công cộng – Phường Thành Sen") and "Phường Thành Sen" in mail.text
+    assert "https://h/co-quan/1" in mail.text and "18073" not in mail.subject
     assert "Hủy đăng ký" not in mail.text
+
+
+def test_without_names_from_routing_agency_emails_show_codes():
+    msg = agency.message("case.overdue", uuid.uuid4(), facts(), "SO_XD", NOW, "https://h/co-quan/1",
+                         deadline="process", level=2, holding_agency="UBND_18073")
+    book = NameBook(ttl_s=300)
+    book.refresh(lambda: None)  # routing could not answer
+    mail = agency.email(msg, book)
+    assert mail.subject.endswith("CHIEU_SANG – 18073") and "Chuyển cấp: UBND_18073 đã quá hạn" in mail.text
 
 
 def test_the_inbox_body_is_the_message_without_the_email_footer():

@@ -19,7 +19,8 @@ system-packages:  ## Debian packages the services need (ffmpeg for video), insta
 	@bash scripts/system-packages.sh
 
 run: install  ## the whole system: migrate, seed, local S3 if none configured, 5 services + gateway
-	PYTHONWARNINGS=ignore::DeprecationWarning $(PY) -m libs.platform.devrun
+	PYTHONWARNINGS='ignore::DeprecationWarning,ignore:pkg_resources is deprecated:UserWarning' \
+	  exec $(PY) -m libs.platform.devrun
 
 test: install  ## every test ring (unit, interface, end-to-end) against the real broker, database and S3
 	$(VENV)/bin/pytest

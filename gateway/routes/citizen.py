@@ -1,6 +1,7 @@
-"""The citizen's steps on a report: answer a request for information, rate, ask to reopen, "me too", unsubscribe.
+"""The citizen's steps on a report: answer a request for information, rate, ask to reopen, "me too".
 
 The reporter proves ownership with the report's tracking token (`X-Tracking-Token`); a wrong token is a 404.
+A "me too" answer carries the follower's private token: their inbox and unsubscribe are in `notify_citizen.py`.
 """
 from __future__ import annotations
 
@@ -52,16 +53,10 @@ async def request_reopen(report_id: UUID, body: RequestReopen, token: Token, rt:
 
 
 @router.post("/{report_id}/me-too", status_code=201, response_model=MeTooRef, responses=PROBLEMS,
-             summary="Tôi cũng gặp / follow this case instead of reporting it again")
+             summary="Tôi cũng gặp / follow this case instead of reporting it again; the answer's private "
+                     "`follower_token` (shown once) opens your in-app messages and unsubscribes you")
 async def me_too(report_id: UUID, request: Request, body: MeTooBody | None = None, device_id: DeviceId = None,
                  rt: Runtime = Depends(runtime)) -> dict:
     contact = body.contact.model_dump(mode="json") if body and body.contact else None
     return await call_intake(rt, "me_too", payload={"report_id": str(report_id), "contact": contact,
                                                     "client": client_info(request, device_id)})
-
-
-@router.post("/{report_id}/followers/{recipient_ref}/unsubscribe", responses=PROBLEMS,
-             summary="Hủy nhận thông báo / stop notifications of this case")
-async def unsubscribe(report_id: UUID, recipient_ref: str, rt: Runtime = Depends(runtime)) -> dict:
-    return await call_intake(rt, "unsubscribe", payload={"report_id": str(report_id),
-                                                         "recipient_ref": recipient_ref})

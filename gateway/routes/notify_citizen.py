@@ -1,8 +1,11 @@
-"""The citizen's side of notifications: the in-app inbox of a report (list, long-poll, server-sent events) and
-unsubscribing from a case (with the tracking token, or with an e-mail's unsubscribe link).
+"""The citizen's side of notifications: the in-app inbox of a report's reporter or of a "me too" follower (list,
+long-poll, server-sent events), and unsubscribing from a case (with the tracking token, the follower token, or an
+e-mail's unsubscribe link).
 
-The inbox is opened with the report's tracking token; the gateway checks it through intake (`get_report`) and
-answers 404 for a wrong token, as for an unknown report.
+The reporter opens the inbox with the report's tracking token, checked through intake (`get_report`); a follower
+with the private follower token the me-too answer gave them, resolved by intake (`follower_ref`) to their opaque
+recipient_ref. Both readers share one long-poll and one stream; a wrong or missing token is a 404 like an unknown
+report.
 """
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import asyncio
 import html
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 from uuid import UUID
 
@@ -31,54 +34,70 @@ STREAM_S = 300  # server-sent events: a stream ends after this (clients reconnec
 HEARTBEAT_S = 15
 TokenHeader = Annotated[str | None, Header(alias="X-Tracking-Token", max_length=200,
                                            description="The report's private tracking token")]
+FollowerHeader = Annotated[str | None, Header(alias="X-Follower-Token", max_length=200,
+                                              description="The follower's private token (from the me-too answer)")]
 TokenQuery = Annotated[str | None, Query(alias="token", max_length=200,
-                                         description="Same as X-Tracking-Token (EventSource sends no headers)")]
+                                         description="Same as the token header (EventSource sends no headers)")]
+After = Annotated[int, Query(ge=0, description="Cursor: the `id` of the newest message already seen")]
+Wait = Annotated[int, Query(ge=0, le=MAX_WAIT_S, description="seconds to wait")]
+Limit = Annotated[int, Query(ge=1, le=200)]
+LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)]
+Inbox = dict  # the `list_inbox` payload naming one reader's inbox: report_id (+ recipient_ref for a follower)
 
 
-async def _owner(rt: Runtime, report_id: UUID, token: str | None) -> None:
+def _not_found(report_id: UUID) -> ApiError:
+    return ApiError(ErrorCode.REPORT_NOT_FOUND, f"no report {report_id}")
+
+
+async def reporter_inbox(report_id: UUID, tracking_token: TokenHeader = None, token: TokenQuery = None,
+                         rt: Runtime = Depends(runtime)) -> Inbox:
     """Check the tracking token through intake; a wrong or missing token is a 404 like an unknown report."""
+    token = tracking_token or token
     if not token:
-        raise ApiError(ErrorCode.REPORT_NOT_FOUND, f"no report {report_id}")
+        raise _not_found(report_id)
     view = await rt.rpc.call("intake", "get_report", payload={"report_id": str(report_id), "tracking_token": token})
     if view.get("own") is not True:  # intake says whether the token matched
-        raise ApiError(ErrorCode.REPORT_NOT_FOUND, f"no report {report_id}")
+        raise _not_found(report_id)
+    return {"report_id": str(report_id)}
 
 
-async def _inbox(rt: Runtime, report_id: UUID, after: int, limit: int = 50) -> list:
-    return await rt.rpc.call("notify", "list_inbox", payload={"report_id": str(report_id), "after": after,
-                                                              "limit": limit})
+def follower_access(report_id: UUID, follower_token: FollowerHeader = None, token: TokenQuery = None) -> dict:
+    """The payload of intake's follower RPCs; a missing or malformed token is the same 404."""
+    token = follower_token or token
+    if not token or len(token) < 8:
+        raise _not_found(report_id)
+    return {"report_id": str(report_id), "follower_token": token}
 
 
-@router.get("/v1/reports/{report_id}/notifications", response_model=list[InboxMessageView], responses=PROBLEMS,
-            summary="Hộp thư thông báo / the report's in-app messages; `wait` long-polls for new ones")
-async def notifications(report_id: UUID, request: Request, tracking_token: TokenHeader = None,
-                        token: TokenQuery = None, after: Annotated[int, Query(ge=0)] = 0,
-                        wait: Annotated[int, Query(ge=0, le=MAX_WAIT_S, description="seconds to wait")] = 0,
-                        limit: Annotated[int, Query(ge=1, le=200)] = 50, rt: Runtime = Depends(runtime)) -> list:
-    await _owner(rt, report_id, tracking_token or token)
+async def follower_inbox(access: dict = Depends(follower_access), rt: Runtime = Depends(runtime)) -> Inbox:
+    """Resolve a follower token through intake (REPORT_NOT_FOUND, the same 404, for a wrong one)."""
+    ref = await rt.rpc.call("intake", "follower_ref", payload=access)
+    return {"report_id": access["report_id"], "recipient_ref": ref["recipient_ref"]}
+
+
+async def _inbox(rt: Runtime, inbox: Inbox, after: int, limit: int = 50) -> list:
+    return await rt.rpc.call("notify", "list_inbox", payload={**inbox, "after": after, "limit": limit})
+
+
+async def _long_poll(rt: Runtime, request: Request, inbox: Inbox, after: int, wait: int, limit: int) -> list:
+    """The messages after the cursor, waiting up to `wait` seconds for the first one."""
     deadline = time.monotonic() + wait
     while True:
-        messages = await _inbox(rt, report_id, after, limit)
+        messages = await _inbox(rt, inbox, after, limit)
         if messages or time.monotonic() >= deadline or await request.is_disconnected():
             return messages
         await asyncio.sleep(POLL_S)
 
 
-@router.get("/v1/reports/{report_id}/notifications/stream", responses=PROBLEMS,
-            response_class=StreamingResponse,
-            summary="Luồng thông báo / server-sent events: one `notification` event per in-app message")
-async def stream(report_id: UUID, request: Request, tracking_token: TokenHeader = None, token: TokenQuery = None,
-                 last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
-                 after: Annotated[int, Query(ge=0)] = 0, rt: Runtime = Depends(runtime)) -> StreamingResponse:
-    await _owner(rt, report_id, tracking_token or token)
-    cursor = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+def _stream(rt: Runtime, request: Request, inbox: Inbox, cursor: int) -> StreamingResponse:
+    """Server-sent events: one `notification` event per message (`id` = its cursor), heartbeats in between."""
 
     async def events(cursor: int) -> AsyncIterator[str]:
         started = last_beat = time.monotonic()
         yield f"retry: {int(POLL_S * 3000)}\n\n"
         while time.monotonic() - started < STREAM_S and not await request.is_disconnected():
             try:
-                messages = await _inbox(rt, report_id, cursor)
+                messages = await _inbox(rt, inbox, cursor)
             except Exception:  # notify unreachable for a moment: keep the stream, try again
                 messages = []
             for msg in messages:
@@ -93,12 +112,49 @@ async def stream(report_id: UUID, request: Request, tracking_token: TokenHeader 
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
+def _list_route(reader: Callable[..., Awaitable[Inbox]]) -> Callable[..., Awaitable[list]]:
+    async def list_inbox(request: Request, after: After = 0, wait: Wait = 0, limit: Limit = 50,
+                         inbox: Inbox = Depends(reader), rt: Runtime = Depends(runtime)) -> list:
+        return await _long_poll(rt, request, inbox, after, wait, limit)
+    return list_inbox
+
+
+def _stream_route(reader: Callable[..., Awaitable[Inbox]]) -> Callable[..., Awaitable[StreamingResponse]]:
+    async def stream_inbox(request: Request, last_event_id: LastEventId = None, after: After = 0,
+                           inbox: Inbox = Depends(reader), rt: Runtime = Depends(runtime)) -> StreamingResponse:
+        cursor = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+        return _stream(rt, request, inbox, cursor)
+    return stream_inbox
+
+
+# The reporter (tracking token) and a "me too" follower (follower token) read their inboxes the same way.
+READERS = (
+    ("/v1/reports/{report_id}/notifications", reporter_inbox,
+     "Hộp thư thông báo / the report's in-app messages; `wait` long-polls for new ones",
+     "Luồng thông báo / server-sent events: one `notification` event per in-app message"),
+    ("/v1/reports/{report_id}/followers/notifications", follower_inbox,
+     "Hộp thư của người theo dõi / a me-too follower's in-app messages (`X-Follower-Token`); `wait` long-polls",
+     "Luồng thông báo của người theo dõi / a me-too follower's server-sent events, one per in-app message"),
+)
+for path, reader, list_summary, stream_summary in READERS:
+    router.add_api_route(path, _list_route(reader), methods=["GET"], response_model=list[InboxMessageView],
+                         responses=PROBLEMS, summary=list_summary)
+    router.add_api_route(f"{path}/stream", _stream_route(reader), methods=["GET"], response_class=StreamingResponse,
+                         responses=PROBLEMS, summary=stream_summary)
+
+
 @router.post("/v1/reports/{report_id}/notifications/unsubscribe", response_model=UnsubscribeResult,
              responses=PROBLEMS, summary="Hủy nhận thông báo / the reporter stops e-mail and SMS about this case")
-async def unsubscribe_reporter(report_id: UUID, tracking_token: TokenHeader = None, token: TokenQuery = None,
-                               rt: Runtime = Depends(runtime)) -> dict:
-    await _owner(rt, report_id, tracking_token or token)
-    return await rt.rpc.call("notify", "unsubscribe_reporter", payload={"report_id": str(report_id)})
+async def unsubscribe_reporter(inbox: Inbox = Depends(reporter_inbox), rt: Runtime = Depends(runtime)) -> dict:
+    return await rt.rpc.call("notify", "unsubscribe_reporter", payload=inbox)
+
+
+@router.post("/v1/reports/{report_id}/followers/unsubscribe", response_model=UnsubscribeResult, responses=PROBLEMS,
+             summary="Người theo dõi hủy nhận thông báo / a me-too follower stops e-mail and SMS about this case "
+                     "(`X-Follower-Token`)")
+async def unsubscribe_follower(access: dict = Depends(follower_access), rt: Runtime = Depends(runtime)) -> dict:
+    done = await rt.rpc.call("intake", "unsubscribe_follower", payload=access)
+    return {"report_id": done["report_id"], "unsubscribed": done["unsubscribed"]}
 
 
 PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8">

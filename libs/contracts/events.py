@@ -65,6 +65,8 @@ class ReportRoutedV1(Event):
     ward_code: UnitCode
     ward_approximate: bool
     agency_code: AgencyCode
+    agency_name: str | None = Field(None, description="The agency's Vietnamese name when routed (for timelines)")
+    agency_name_en: str | None = Field(None, description="Its English name")
     co_handlers: list[AgencyCode] = []
     reason: Literal["rule", "default", "override", "manual"]
     directory_version: int

@@ -60,6 +60,10 @@ class StatsRow(Contract):
 
     key: str | None = Field(None, description="Agency, ward or category code, or YYYY-MM; null: not known yet "
                                               "(a case in triage has no ward or agency) or the total")
+    name_vi: str | None = Field(None, description="Tên cơ quan, xã/phường hoặc lĩnh vực của `key`: the name of the "
+                                                  "agency, ward or category (from routing's directory, as in "
+                                                  "`NamedEntry`); null when not known or not a code")
+    name_en: str | None = Field(None, description="The same name in English (Vietnamese where none is known)")
     received: int = Field(0, description="Reports submitted in the period")
     accepted: int = Field(0, description="Verified (DA_TIEP_NHAN) in the period")
     rejected: int = Field(0, description="Rejected or merged as duplicates (TU_CHOI) in the period")
@@ -123,6 +127,11 @@ STATS_COLUMNS: dict[str, tuple[str, str]] = {
 STATS_KEY_COLUMNS: dict[str, tuple[str, str]] = {
     "total": ("Phạm vi", "Scope"), "agency": ("Cơ quan xử lý", "Agency"), "ward": ("Xã/phường", "Ward/commune"),
     "category": ("Lĩnh vực", "Category"), "month": ("Tháng", "Month"),
+}
+# The name column an export puts next to a code key (no name for a month or the total).
+STATS_NAME_COLUMNS: dict[str, tuple[str, str]] = {
+    "agency": ("Tên cơ quan xử lý", "Agency name"), "ward": ("Tên xã/phường", "Ward/commune name"),
+    "category": ("Tên lĩnh vực", "Category name"),
 }
 STATS_PERIOD_COLUMNS: tuple[tuple[str, str], tuple[str, str]] = (("Từ ngày", "From"), ("Đến ngày", "To"))
 STATS_TOTAL_LABEL: tuple[str, str] = ("Tổng cộng", "Total")

@@ -175,10 +175,17 @@ class SupplyInfo(Contract):
 
 
 class RateResult(Contract):
-    """The citizen's rating of the published result (its comment is the feedback service's business)."""
+    """The citizen's rating of the published result, with an optional comment.
+
+    The comment is kept on the case timeline for staff and the reporter (it may hold personal details): never in
+    the public timeline, never in an event.
+    """
 
     kind: Literal["rate"] = "rate"
     rating: RatingLevel
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = Field(
+        None, description="Ý kiến kèm đánh giá (tuỳ chọn) / optional comment, up to 1000 characters; seen by staff, "
+                          "never public")
 
 
 class RequestReopen(Contract):
@@ -208,11 +215,32 @@ class MeToo(Contract):
 
 
 class MeTooRef(Contract):
-    """The follower's private reference (also their unsubscribe handle)."""
+    """A new follower of a case: their private follower token (shown once, only its hash is kept) opens their
+    in-app inbox of this case and unsubscribes them; `recipient_ref` is the opaque reference other services and
+    staff see, never a credential."""
 
     report_id: UUID
     recipient_ref: str
+    follower_token: str = Field(description="Mã theo dõi riêng, chỉ hiện một lần / the follower's private token, "
+                                            "shown once: send it as X-Follower-Token")
     supporters: int
+
+
+FollowerToken = Annotated[str, StringConstraints(min_length=8, max_length=200)]
+
+
+class FollowerAccess(Contract):
+    """A follower proves who they are with their follower token (a wrong token is an unknown report)."""
+
+    report_id: UUID
+    follower_token: FollowerToken
+
+
+class FollowerRef(Contract):
+    """Whom a follower token stands for (for the gateway, which then reads their in-app inbox)."""
+
+    report_id: UUID
+    recipient_ref: str
 
 
 # ---- staff views and queries ---------------------------------------------------------------------------
@@ -391,6 +419,8 @@ class Recipient(Contract):
     phone: str | None = None
     role: Literal["reporter", "follower"]
     unsubscribed: bool = False
+    report_id: UUID | None = Field(None, description="The recipient's own report when it differs (merged duplicate)")
+    inbox: bool = Field(False, description="A follower who reads an in-app inbox with a follower token")
 
 
 class Unsubscribe(Contract):

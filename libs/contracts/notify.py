@@ -195,9 +195,11 @@ class CaseDeliveryState(Contract):
 # --- citizens: in-app inbox and unsubscribe ---------------------------------------------------------------------
 
 class ListInbox(Contract):
-    """Messages for the reporter of `report_id` (the gateway checked the tracking token), after a cursor."""
+    """In-app messages after a cursor: of the reporter of `report_id` (the gateway checked the tracking token), or,
+    with `recipient_ref`, of that follower of the case (the gateway checked their follower token with intake)."""
 
     report_id: UUID
+    recipient_ref: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     after: int = Field(0, ge=0, description="Cursor: the `id` of the newest message already seen")
     limit: int = Field(50, ge=1, le=200)
 
@@ -255,6 +257,7 @@ class NotificationRecipient(BaseModel):
     role: str = "reporter"
     unsubscribed: bool = False
     report_id: UUID | None = Field(None, description="The recipient's own report when it differs (merged duplicate)")
+    inbox: bool = Field(False, description="A follower who reads an in-app inbox with their follower token")
 
 
 # --- events ------------------------------------------------------------------------------------------------------

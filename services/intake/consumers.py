@@ -25,6 +25,12 @@ ROUTE_KIND = {State.DA_TIEP_NHAN: Kind.ROUTE, State.TRA_LAI: Kind.REROUTE,
               State.DA_CHUYEN_XU_LY: Kind.REASSIGN, State.DANG_XU_LY: Kind.REASSIGN}
 
 
+def routed_note(event: ReportRoutedV1) -> str:
+    """The public timeline note of a routing: the agency's names (its code when routing sent none)."""
+    return (f"Chuyển {event.agency_name or event.agency_code} / "
+            f"routed to {event.agency_name_en or event.agency_name or event.agency_code}")
+
+
 class Consumers(CaseFile):
     """handle_report_routed, handle_report_unroutable, handle_report_deadline_changed, handle_report_overdue,
     handle_media_stored."""
@@ -49,7 +55,7 @@ class Consumers(CaseFile):
             return
         case = case_state(row).model_copy(update={"ward": event.ward_code})
         action = Action(kind=kind, agency=event.agency_code, co_agencies=tuple(event.co_handlers), due_at=event.due_at,
-                        note=event.note or f"Chuyển {event.agency_code} / routed to {event.agency_code}")
+                        note=event.note or routed_note(event))
         try:
             self._perform(row, ROUTER, action, now, case=case, **columns)
         except ServiceError as exc:  # refused before anything was written: logged, not retried

@@ -4,11 +4,11 @@ from __future__ import annotations
 import logging
 import time
 
-import eventlet
 from nameko.extensions import DependencyProvider
 
 from libs.geo.wards import WardGeometryError
 from libs.platform.boot import BootError
+from libs.platform.peers import PeerError, timed_call
 
 from .domain import Sealer
 from .settings import ConfigError, IntakeSettings, from_config
@@ -46,15 +46,17 @@ class CategoryCache:
         self.loaded_at = float("-inf")
 
     def known(self, code: str, routing) -> bool:
-        """Whether `code` is a category; `routing` is the RpcProxy (asked at most once per TTL)."""
+        """Whether `code` is a category; `routing` is the worker's RpcProxy, asked at most once per TTL with a
+        bounded wait (`libs.platform.peers.timed_call`)."""
         if time.monotonic() - self.loaded_at > self.ttl_s:
             self.loaded_at = time.monotonic()
             try:
-                with eventlet.Timeout(self.timeout_s):
-                    rows = routing.list_categories.call_async().result()
+                rows = timed_call(routing, "list_categories", self.timeout_s)
                 self.codes = frozenset(r["code"] for r in rows) or None
-            except (Exception, eventlet.Timeout) as exc:  # routing down or not deployed: keep what we had
-                log.warning("category list from routing unavailable (%s): using the cached or seed list",
+            except PeerError as exc:  # routing down, not deployed, slow or failing: keep what we had
+                log.warning("category list from routing unavailable (%s): using the cached or seed list", exc.reason)
+            except (KeyError, TypeError) as exc:  # an answer of the wrong shape
+                log.warning("category list from routing unreadable (%s): using the cached or seed list",
                             type(exc).__name__)
         return code in (self.codes or self.fallback)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 from base64 import urlsafe_b64encode
 from uuid import UUID
 
@@ -30,6 +31,21 @@ def token_matches(key: str, report_id: UUID, token: str | None) -> bool:
     return bool(token) and hmac.compare_digest(tracking_token(key, report_id), token)
 
 
+def follower_token() -> tuple[str, str]:
+    """A me-too follower's private token and the hash that is stored instead of it.
+
+    Random (not derived from the recipient_ref, which other services and staff see), 256 bits, so a plain
+    SHA-256 is a safe way to keep it: a stolen table gives no token back.
+    """
+    token = secrets.token_urlsafe(32)
+    return token, follower_token_hash(token)
+
+
+def follower_token_hash(token: str) -> str:
+    """What is stored for a follower token (and looked up when one is presented)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def fingerprint(report: SubmitReport) -> str:
     """A stable hash of a submission, to tell a replay from a different request under the same key."""
     canonical = json.dumps(report.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
@@ -54,5 +70,5 @@ class Sealer:
         return ReporterContact.model_validate_json(self._fernet.decrypt(bytes(sealed)))
 
 
-__all__ = ["InvalidToken", "Sealer", "fingerprint", "report_code",
+__all__ = ["InvalidToken", "Sealer", "fingerprint", "follower_token", "follower_token_hash", "report_code",
            "token_matches", "tracking_token"]

@@ -105,6 +105,8 @@ followers = sa.Table(
     sa.Column("contact_sealed", sa.LargeBinary, comment="Fernet-encrypted ReporterContact JSON (me too)"),
     sa.Column("unsubscribed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("token_hash", sa.Text, unique=True,
+              comment="SHA-256 (hex) of a me-too follower's private token; the token itself is never stored"),
 )
 
 audit_log = sa.Table(

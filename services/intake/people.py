@@ -6,12 +6,13 @@ import uuid
 from nameko.rpc import rpc
 
 from libs.contracts.errors import ErrorCode
-from libs.contracts.lifecycle import (AuditEntry, AuditQuery, FollowerContact, ReadReporter, Recipient,
-                                     RecipientsQuery, ReporterDisclosure, Unsubscribe)
+from libs.contracts.lifecycle import (AuditEntry, AuditQuery, FollowerAccess, FollowerContact, FollowerRef,
+                                     ReadReporter, Recipient, RecipientsQuery, ReporterDisclosure, Unsubscribe)
 from libs.platform.errors import ServiceError, parse
 
 from . import repo_people as people
 from .casefile import CaseFile
+from .domain import follower_token_hash
 
 CONTACT_FIELDS = ("name", "phone", "email", "device_id", "account_id")
 
@@ -21,7 +22,7 @@ def _present(contact) -> list[str]:
 
 
 class People(CaseFile):
-    """read_reporter, notification_recipients, unsubscribe, list_audit."""
+    """read_reporter, notification_recipients, unsubscribe, follower_ref, unsubscribe_follower, list_audit."""
 
     def _contacts(self, report_id):
         """(follower row, opened contact) for every follower of a case."""
@@ -54,7 +55,9 @@ class People(CaseFile):
             recipients.append(Recipient(
                 recipient_ref=str(f.ref), language=(contact.language if contact else "vi"),
                 email=contact and contact.email, phone=contact and contact.phone,
-                role="reporter" if f.role == "reporter" else "follower", unsubscribed=f.unsubscribed))
+                role="reporter" if f.role == "reporter" else "follower", unsubscribed=f.unsubscribed,
+                report_id=f.source_report_id if f.source_report_id not in (None, row.id) else None,
+                inbox=f.inbox))
         fields = sorted({x for _, c in contacts for x in ("email", "phone") if c and getattr(c, x)})
         people.audit(self.db, row.id, "notification_recipients", "service", fields, query.purpose,
                      service=self.caller)
@@ -63,7 +66,8 @@ class People(CaseFile):
 
     @rpc(expected_exceptions=ServiceError)
     def unsubscribe(self, payload: dict) -> dict:
-        """No more notifications of this case for this recipient (the ref is the credential)."""
+        """No more notifications of this case for this recipient (trusted callers only: the gateway no longer
+        exposes it, as the recipient_ref is seen by notify and staff; a follower uses `unsubscribe_follower`)."""
         cmd = parse(Unsubscribe, payload)
         try:
             ref = uuid.UUID(cmd.recipient_ref)
@@ -74,6 +78,28 @@ class People(CaseFile):
                                [{"field": "recipient_ref", "message": "not found", "type": "not_found"}])
         self.db.commit()
         return {"report_id": str(cmd.report_id), "recipient_ref": cmd.recipient_ref, "unsubscribed": True}
+
+    def _follower(self, cmd: FollowerAccess) -> uuid.UUID:
+        """The follower holding this token; a wrong token is REPORT_NOT_FOUND, as for an unknown report."""
+        ref = people.follower_by_token(self.db, cmd.report_id, follower_token_hash(cmd.follower_token))
+        if ref is None:
+            raise ServiceError(ErrorCode.REPORT_NOT_FOUND, f"no report {cmd.report_id}")
+        return ref
+
+    @rpc(expected_exceptions=ServiceError)
+    def follower_ref(self, payload: dict) -> dict:
+        """For the gateway: whom a follower token stands for on this case (then it reads their in-app inbox)."""
+        cmd = parse(FollowerAccess, payload)
+        return FollowerRef(report_id=cmd.report_id, recipient_ref=str(self._follower(cmd))).model_dump(mode="json")
+
+    @rpc(expected_exceptions=ServiceError)
+    def unsubscribe_follower(self, payload: dict) -> dict:
+        """A me-too follower (their token is the credential) stops e-mail/SMS of this case; the inbox stays."""
+        cmd = parse(FollowerAccess, payload)
+        ref = self._follower(cmd)
+        people.unsubscribe(self.db, cmd.report_id, ref)
+        self.db.commit()
+        return {"report_id": str(cmd.report_id), "recipient_ref": str(ref), "unsubscribed": True}
 
     @rpc(expected_exceptions=ServiceError)
     def list_audit(self, payload: dict) -> list[dict]:

@@ -15,12 +15,19 @@ from .ratelimit import Hit
 
 
 def add_follower(uow, report_id: UUID, role: str, at: datetime, source_report_id: UUID | None = None,
-                 contact_sealed: bytes | None = None) -> UUID:
+                 contact_sealed: bytes | None = None, token_hash: str | None = None) -> UUID:
     """Someone follows a case; returns their opaque recipient_ref."""
     ref = uuid.uuid4()
     uow.execute(sa.insert(followers).values(ref=ref, report_id=report_id, role=role, created_at=at,
-                                            source_report_id=source_report_id, contact_sealed=contact_sealed))
+                                            source_report_id=source_report_id, contact_sealed=contact_sealed,
+                                            token_hash=token_hash))
     return ref
+
+
+def follower_by_token(uow, report_id: UUID, token_hash: str) -> UUID | None:
+    """The recipient_ref of the follower of this case holding the token with this hash, or None."""
+    return uow.execute(sa.select(followers.c.ref).where(followers.c.report_id == report_id,
+                                                        followers.c.token_hash == token_hash)).scalar()
 
 
 def copy_followers(uow, from_report: UUID, to_report: UUID, at: datetime) -> int:
@@ -34,7 +41,8 @@ def copy_followers(uow, from_report: UUID, to_report: UUID, at: datetime) -> int
 def followers_with_contacts(uow, report_id: UUID):
     """Follower rows with the sealed blob that holds their contact (their own, or their report's reporter's)."""
     source = reports.alias("source")
-    stmt = (sa.select(followers.c.ref, followers.c.role, followers.c.unsubscribed,
+    stmt = (sa.select(followers.c.ref, followers.c.role, followers.c.unsubscribed, followers.c.source_report_id,
+                      followers.c.token_hash.is_not(None).label("inbox"),
                       sa.func.coalesce(followers.c.contact_sealed, source.c.reporter_sealed).label("sealed"))
             .select_from(followers.outerjoin(source, source.c.id == followers.c.source_report_id))
             .where(followers.c.report_id == report_id)

@@ -18,7 +18,7 @@ from . import repo_people as people
 from . import repo_queries as queries
 from . import repository as repo
 from .casefile import CaseFile, columns_after, status_changed, step_of
-from .domain import fingerprint, tracking_token
+from .domain import fingerprint, follower_token, tracking_token
 from .dupes import ReportPoint, bounding_box, suggest
 from .ratelimit import check_all
 from .workflow import OPEN_STATES, PUBLIC_STATES, Action, Actor, CaseState, Kind, Role, State, should_auto_accept
@@ -162,7 +162,11 @@ class Submission(CaseFile):
 
     @rpc(expected_exceptions=ServiceError)
     def me_too(self, payload: dict) -> dict:
-        """Follow an open case instead of submitting a duplicate (rate-limited like a submission)."""
+        """Follow an open case instead of submitting a duplicate (rate-limited like a submission).
+
+        The answer carries a random follower token, shown this once (only its SHA-256 is stored): it opens the
+        follower's in-app inbox and unsubscribes them. The recipient_ref, which notify and staff see, is no key.
+        """
         cmd = parse(MeToo, payload)
         row = self._load(cmd.report_id, lock=True)
         if State(row.status) not in OPEN_STATES:
@@ -171,8 +175,10 @@ class Submission(CaseFile):
                                  "type": "case_closed"}])
         now = utcnow()
         self._rate_limit(cmd.contact, cmd.client, now)
+        token, token_hash = follower_token()
         ref = people.add_follower(self.db, row.id, "follower", now,
-                                  contact_sealed=self.settings.sealer.seal(cmd.contact))
+                                  contact_sealed=self.settings.sealer.seal(cmd.contact), token_hash=token_hash)
         supporters = repo.add_supporters(self.db, row.id, 1)
         self.db.commit()
-        return MeTooRef(report_id=row.id, recipient_ref=str(ref), supporters=supporters).model_dump(mode="json")
+        return MeTooRef(report_id=row.id, recipient_ref=str(ref), follower_token=token,
+                        supporters=supporters).model_dump(mode="json")

@@ -127,10 +127,16 @@ def channels_for(recipient: NotificationRecipient, has_inbox: bool) -> list[str]
 
 
 def inbox_owner(recipient: NotificationRecipient, case_id: UUID) -> UUID | None:
-    """The report whose tracking token opens this recipient's in-app inbox (None: no inbox, e.g. a follower)."""
+    """The report whose tracking token opens this recipient's in-app inbox (None: a follower without a report)."""
     if recipient.report_id is not None:
         return recipient.report_id
     return case_id if recipient.role == "reporter" else None
+
+
+def has_inbox(recipient: NotificationRecipient, owner: UUID | None) -> bool:
+    """Someone can read this recipient's in-app messages: a reporter (tracking token of `owner`) or a me-too
+    follower (their follower token; the messages are kept under their recipient_ref)."""
+    return owner is not None or recipient.inbox
 
 
 def revive(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@
 - `cases`: notify's projection of routed cases (who holds it, accept deadline, acknowledgement).
 - `notices`: one citizen notification to fan out to whoever follows a case (expanded by the sweep).
 - `case_recipients`: opaque recipient refs per case, their unsubscribe link token and unsubscription.
-- `inapp_messages`: the citizen in-app inbox.
+- `inapp_messages`: the citizen in-app inbox (a reporter's by `owner_report_id`, a follower's by `recipient_ref`).
 """
 from __future__ import annotations
 
@@ -126,6 +126,7 @@ inapp_messages = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("created_at", TS, nullable=False),
     sa.Index("ix_inapp_owner", "owner_report_id", "id"),
+    sa.Index("ix_inapp_recipient", "report_id", "recipient_ref", "id"),
 )
 
 inbox = inbox_table(metadata)

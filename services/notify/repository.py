@@ -278,8 +278,10 @@ def insert_inapp(uow, **values) -> None:
                 .on_conflict_do_nothing(index_elements=[inapp_messages.c.delivery_id]))
 
 
-def list_inapp(uow, owner_report_id: UUID, after: int, limit: int):
-    """In-app messages of the inbox opened by this report's token, oldest first after the cursor."""
-    return uow.execute(sa.select(inapp_messages).where(inapp_messages.c.owner_report_id == owner_report_id,
-                                                       inapp_messages.c.id > after)
-                       .order_by(inapp_messages.c.id).limit(limit)).all()
+def list_inapp(uow, report_id: UUID, recipient_ref: str | None, after: int, limit: int):
+    """In-app messages after the cursor, oldest first: of the inbox this report's tracking token opens, or, with
+    `recipient_ref`, of that follower of the case (their follower token opens it)."""
+    m = inapp_messages
+    whose = (sa.and_(m.c.report_id == report_id, m.c.recipient_ref == recipient_ref) if recipient_ref is not None
+             else m.c.owner_report_id == report_id)
+    return uow.execute(sa.select(m).where(whose, m.c.id > after).order_by(m.c.id).limit(limit)).all()

@@ -267,10 +267,10 @@ class NotifyService:
 
     @rpc(expected_exceptions=ServiceError)
     def list_inbox(self, payload: dict) -> list[dict]:
-        """In-app messages for the reporter of a report (the caller checked its tracking token)."""
+        """In-app messages of a report's reporter, or of one follower of the case (the caller checked the token)."""
         query = parse(ListInbox, payload)
         return [inbox_view(r).model_dump(mode="json")
-                for r in repo.list_inapp(self.db, query.report_id, query.after, query.limit)]
+                for r in repo.list_inapp(self.db, query.report_id, query.recipient_ref, query.after, query.limit)]
 
     @rpc(expected_exceptions=ServiceError)
     def unsubscribe_link(self, payload: dict) -> dict:

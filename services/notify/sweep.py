@@ -187,7 +187,7 @@ class Sweep:
         owner = citizens.inbox_owner(person, notice.report_id)
         link = repo.recipient_link(self.uow, notice.report_id, person.recipient_ref, person.role, owner, now)
         muted = person.unsubscribed or link.unsubscribed_at is not None or repo.owner_muted(self.uow, owner)
-        for channel in citizens.channels_for(person, owner is not None):
+        for channel in citizens.channels_for(person, citizens.has_inbox(person, owner)):
             if channel != "inapp" and muted:
                 continue
             at = now if channel == "inapp" else deliver_at(now, notice.urgent, self.settings.quiet)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 import libs.geo as geo
 from libs.contracts.directory import (AgencyData, CategoryData, CategoryDeadline, DeadlineSettings, HolidayYear,
-                                      RuleData, UnitData)
+                                      NamedEntry, RuleData, UnitData)
 from libs.geo.wards import Unit, WardIndex, load_outline
 
 from .rules import CategoryRoute, DirectorySnapshot, PriorityRule, RoutingRule
@@ -27,6 +27,7 @@ KINDS = ("unit", "agency", "category", "rule", "settings", "holiday_year", "ward
 ENTRY_MODELS: dict[str, type[BaseModel]] = {"unit": UnitData, "agency": AgencyData, "category": CategoryData,
                                             "rule": RuleData, "holiday_year": HolidayYear}
 DEADLINES, PROVINCE, CELLS = "deadlines", "province", "cells"
+UNIT_TYPES = {"phuong": ("Phường", "Ward"), "xa": ("Xã", "Commune"), "dac_khu": ("Đặc khu", "Special Zone")}
 
 
 class ProvinceSettings(BaseModel):
@@ -53,6 +54,11 @@ class Directory:
     snapshot: DirectorySnapshot
     wards: WardIndex
     deadlines: DeadlineSettings
+
+    def agency_names(self, code: str | None) -> NamedEntry | None:
+        """The agency's Vietnamese and English names, or None."""
+        agency = self.doc["agency"].get(code or "")
+        return entry_names(agency) if agency else None
 
     def unit_name(self, code: str | None) -> str | None:
         """The unit's name, or None."""
@@ -206,3 +212,15 @@ def doc_digest(doc: Mapping) -> str:
     import hashlib
 
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def entry_names(entry: dict) -> NamedEntry:
+    """A category's or agency's names (English falls back to Vietnamese)."""
+    return NamedEntry(code=entry["code"], name_vi=entry["name_vi"], name_en=entry.get("name_en") or entry["name_vi"])
+
+
+def unit_names(unit: dict) -> NamedEntry:
+    """A unit's Vietnamese name as recorded ("Phường Thành Sen") and its English one ("Thành Sen Ward")."""
+    vi_type, en_type = UNIT_TYPES.get(unit.get("type"), ("", ""))
+    short = unit.get("details", {}).get("short_name") or unit["name"].removeprefix(f"{vi_type} ")
+    return NamedEntry(code=unit["code"], name_vi=unit["name"], name_en=f"{short} {en_type}".strip())

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from libs.contracts.common import Priority
+from libs.contracts.directory import NamedEntry
 from libs.contracts.events import (ReportDeadlineChangedV1, ReportDueSoonV1, ReportOverdueV1, ReportRoutedV1,
                                    ReportStatusChangedV1, ReportUnroutableV1)
 
@@ -46,12 +47,15 @@ def route_report(uow, directory: Directory | None, request: RouteRequest, now: d
     """Decide and record; emits report.routed or report.unroutable (and deadline_changed on a re-route)."""
     outcome = route(directory, request, now) if directory else not_loaded(request, now)
     record_outcome(uow, outcome, request, directory.version if directory else 0, now, trigger=trigger,
-                   cause_event_id=cause_event_id, code=code, note=note)
+                   cause_event_id=cause_event_id, code=code, note=note,
+                   names=directory.agency_names(outcome.result.agency_code)
+                   if directory and outcome.routed else None)
     return outcome
 
 
 def record_outcome(uow, outcome: Outcome, request: RouteRequest, version: int, now: datetime, *, trigger: str,
-                   cause_event_id: uuid.UUID, code: str, note: str | None = None) -> None:
+                   cause_event_id: uuid.UUID, code: str, note: str | None = None,
+                   names: NamedEntry | None = None) -> None:
     """Store the decision, move the case to its new agency (keeping who held it before), announce it."""
     result, ward, routed = outcome.result, outcome.ward, outcome.routed
     report_id = uuid.UUID(request.report_id)
@@ -87,6 +91,7 @@ def record_outcome(uow, outcome: Outcome, request: RouteRequest, version: int, n
     uow.emit(ReportRoutedV1(
         report_id=report_id, code=code, category=request.category, priority=Priority(request.priority),
         ward_code=ward.unit_code, ward_approximate=ward.approximate, agency_code=agency,
+        agency_name=names.name_vi if names else None, agency_name_en=names.name_en if names else None,
         co_handlers=list(result.co_handlers), reason=result.reason, directory_version=version,
         accept_due_at=result.accept_due_at, due_at=result.due_at, note=note))
     before = (case.accept_due_at, case.due_at) if case is not None else (None, None)
@@ -115,7 +120,7 @@ def reroute_open_cases(uow, directory: Directory, now: datetime, note: str) -> t
         if agency == case.agency_code:
             continue
         record_outcome(uow, outcome, request, directory.version, now, trigger="directory_change",
-                       cause_event_id=cause, code=case.code, note=note)
+                       cause_event_id=cause, code=case.code, note=note, names=directory.agency_names(agency))
         rerouted, lost = (rerouted + 1, lost) if outcome.routed else (rerouted, lost + 1)
     return rerouted, lost
 

@@ -27,6 +27,7 @@ from libs.platform.events import consumes
 from . import admin, explain, flow
 from . import case_repository as cases_repo
 from .dependencies import Directories
+from .directory import entry_names, unit_names
 from .engine import RouteRequest
 from .models import inbox, outbox
 from .views import routing_decision_view
@@ -34,19 +35,6 @@ from .views import routing_decision_view
 log = logging.getLogger(__name__)
 SWEEP_INTERVAL_S = float(os.environ.get("ROUTING_SWEEP_INTERVAL_S", "30"))  # read at import: @timer needs it
 ADMIN, OPERATOR = "administrator", "operator"
-UNIT_TYPES = {"phuong": ("Phường", "Ward"), "xa": ("Xã", "Commune"), "dac_khu": ("Đặc khu", "Special Zone")}
-
-
-def entry_names(entry: dict) -> NamedEntry:
-    """A category's or agency's names (English falls back to Vietnamese)."""
-    return NamedEntry(code=entry["code"], name_vi=entry["name_vi"], name_en=entry.get("name_en") or entry["name_vi"])
-
-
-def unit_names(unit: dict) -> NamedEntry:
-    """A unit's Vietnamese name as recorded ("Phường Thành Sen") and its English one ("Thành Sen Ward")."""
-    vi_type, en_type = UNIT_TYPES.get(unit.get("type"), ("", ""))
-    short = unit.get("details", {}).get("short_name") or unit["name"].removeprefix(f"{vi_type} ")
-    return NamedEntry(code=unit["code"], name_vi=unit["name"], name_en=f"{short} {en_type}".strip())
 
 
 def require_role(actor: Actor | None, *roles: str, internal_ok: bool = False) -> None:

@@ -134,8 +134,9 @@ def test_merge_a_duplicate_and_every_reporter_follows_the_case(client, staff, rp
     assert sorted(r["role"] for r in recipients) == ["follower", "follower", "reporter"]
     assert {r["phone"] for r in recipients} >= {first_reporter["phone"], second_reporter["phone"]}
     assert "hang.xom@example.vn" in {r["email"] for r in recipients}
-    unsubscribed = client.post(f"/v1/reports/{first['id']}/followers/{me_too.json()['recipient_ref']}/unsubscribe")
-    assert unsubscribed.status_code == 200
+    unsubscribed = client.post(f"/v1/reports/{first['id']}/followers/unsubscribe",
+                               headers={"X-Follower-Token": me_too.json()["follower_token"]})
+    assert unsubscribed.status_code == 200 and unsubscribed.json()["unsubscribed"] is True
     with system.stack.engine.connect() as db:
         rows = db.execute(sa.select(audit_log.c.action, audit_log.c.actor_kind, audit_log.c.purpose).where(
             audit_log.c.report_id == uuid.UUID(first["id"]))).all()

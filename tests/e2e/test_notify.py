@@ -255,3 +255,63 @@ def test_an_anonymous_reporter_reads_the_inbox_with_the_tracking_token_only(clie
     wrong = client.get(f"/v1/reports/{ref['id']}/notifications", headers={"X-Tracking-Token": "x" * 32})
     missing = client.get(f"/v1/reports/{ref['id']}/notifications")
     assert wrong.status_code == 404 and missing.status_code == 404
+
+
+def test_a_me_too_follower_reads_their_own_inbox_with_their_follower_token(client, world):
+    ref = client.post("/v1/reports", json={"category": CATEGORY, "description": f"Cống tắc {uuid.uuid4().hex[:6]}",
+                                           "location": POINT, "reporter": reporter()}).json()
+    assert ref["status"] == "CHO_TIEP_NHAN"  # waits for the operator: the followers join before it is routed
+    elsewhere = submit_urgent(client, reporter())
+    follow = lambda report_id, **body: client.post(f"/v1/reports/{report_id}/me-too", json=body)  # noqa: E731
+    mine, neighbour = follow(ref["id"], contact={"language": "en"}), follow(ref["id"])
+    stranger = follow(elsewhere["id"])
+    assert {mine.status_code, neighbour.status_code, stranger.status_code} == {201}
+    token = mine.json()["follower_token"]
+    assert token != mine.json()["recipient_ref"] and token != neighbour.json()["follower_token"]
+    read = lambda token, report_id=ref["id"], **params: client.get(  # noqa: E731
+        f"/v1/reports/{report_id}/followers/notifications", params=params, headers={"X-Follower-Token": token})
+
+    accept = client.post(f"/v1/operator/reports/{ref['id']}/accept", json={}, headers=world.headers())
+    assert accept.status_code == 200, accept.text
+    first = read(token, wait=25)  # long-poll: answers with the first message told
+    assert first.status_code == 200 and first.json(), first.text
+    messages = wait_for(lambda: read(token).json(), lambda ms: "case_routed" in {m["template"] for m in ms},
+                        what="the routed case in the follower's inbox")
+    assert {m["language"] for m in messages} == {"en"} and {m["report_id"] for m in messages} == {ref["id"]}
+    routed_msg = next(m for m in messages if m["template"] == "case_routed")
+    assert "Thành Sen" in routed_msg["body"] and ref["code"] in routed_msg["subject"]
+
+    # server-sent events with the token as a query parameter replay the same messages
+    with client.stream("GET", f"/v1/reports/{ref['id']}/followers/notifications/stream",
+                       params={"token": token, "after": 0}) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        events = []
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                events.append(json.loads(line[6:]))
+            if len(events) == len(messages):
+                break
+    assert [e["id"] for e in events] == [m["id"] for m in messages]
+
+    # every other reader sees other messages, or nothing at all
+    theirs = wait_for(lambda: read(neighbour.json()["follower_token"]).json(), lambda ms: len(ms) >= len(messages),
+                      what="the other follower's inbox")
+    assert {m["language"] for m in theirs} == {"vi"} and {m["id"] for m in theirs}.isdisjoint(m["id"] for m in events)
+    reporters = client.get(f"/v1/reports/{ref['id']}/notifications", headers={"X-Tracking-Token": ref["tracking_token"]})
+    assert {m["id"] for m in reporters.json()}.isdisjoint(m["id"] for m in messages)
+    unknown = str(uuid.uuid4())
+    nowhere = read(token, unknown)
+    refused = [read(stranger.json()["follower_token"]), read("x" * 43), read(mine.json()["recipient_ref"]),
+               read(token, elsewhere["id"]), client.get(f"/v1/reports/{ref['id']}/followers/notifications")]
+    refused.append(client.get(f"/v1/reports/{ref['id']}/notifications", headers={"X-Tracking-Token": token}))
+    assert {r.status_code for r in refused} == {nowhere.status_code} == {404}
+    same = {r.json()["detail"].replace(elsewhere["id"], ref["id"]) for r in refused}
+    assert same == {nowhere.json()["detail"].replace(unknown, ref["id"])}  # a wrong token looks like no report
+    assert client.get(f"/v1/reports/{ref['id']}/followers/notifications/stream",
+                      params={"token": stranger.json()["follower_token"]}).status_code == 404
+
+    # the follower unsubscribes from e-mail/SMS with the same token (someone else's token: 404)
+    assert client.post(f"/v1/reports/{ref['id']}/followers/unsubscribe",
+                       headers={"X-Follower-Token": stranger.json()["follower_token"]}).status_code == 404
+    done = client.post(f"/v1/reports/{ref['id']}/followers/unsubscribe", headers={"X-Follower-Token": token})
+    assert done.status_code == 200 and done.json() == {"report_id": ref["id"], "code": None, "unsubscribed": True}

@@ -68,6 +68,8 @@ def test_a_report_flows_through_every_service(client, system, rpc_e2e):
     assert view["status"] == "DA_CHUYEN_XU_LY", view
     assert view["ward_code"] == "18073" and view["agency_code"] == "UBND_18073"
     assert [s["to_status"] for s in view["timeline"]] == ["CHO_TIEP_NHAN", "DA_TIEP_NHAN", "DA_CHUYEN_XU_LY"]
+    assert view["timeline"][-1]["note"] == ("Chuyển UBND Phường Thành Sen / "
+                                            "routed to People's Committee of Thành Sen Ward")  # names, not codes
     assert "reporter" not in view and not any(p in str(view) for p in PERSONAL)
 
     own = client.get(f"/v1/reports/{ref['id']}", headers={"X-Tracking-Token": ref["tracking_token"]}).json()

@@ -42,7 +42,9 @@ def march_stories(category: str, agency: str, wards: tuple[str, str]) -> dict[st
 
 
 def figures(row: dict) -> dict:
-    return {k: v for k, v in row.items() if k != "key"}
+    """The counts of a row: not its key, nor its names (feedback leaves them null; the gateway adds them)."""
+    assert row["name_vi"] is None and row["name_en"] is None
+    return {k: v for k, v in row.items() if k not in ("key", "name_vi", "name_en")}
 
 
 def test_march_figures_per_period_ward_agency_and_month(start_service, rpc, stack):

@@ -6,8 +6,8 @@ import uuid
 import pytest
 from pydantic import ValidationError
 
-from libs.contracts.feedback import (STATS_COLUMNS, STATS_KEY_COLUMNS, GroupBy, RatingState, StatsQuery,
-                                     StatsRow)
+from libs.contracts.feedback import (STATS_COLUMNS, STATS_KEY_COLUMNS, STATS_NAME_COLUMNS, GroupBy, RatingState,
+                                     StatsQuery, StatsRow)
 
 
 @pytest.mark.parametrize("state", ["NOT_OPEN", "OPEN", "RATED", "CLOSED"])
@@ -38,7 +38,9 @@ def test_stats_query_names_the_field_at_fault(query, field):
 
 
 def test_every_figure_and_grouping_has_vietnamese_and_english_headers():
-    figures = [name for name in StatsRow.model_fields if name != "key"]
+    figures = [name for name in StatsRow.model_fields if name not in ("key", "name_vi", "name_en")]
     assert list(STATS_COLUMNS) == figures
     assert set(STATS_KEY_COLUMNS) == set(GroupBy.__args__)
-    assert all(vi and en and vi != en for vi, en in [*STATS_COLUMNS.values(), *STATS_KEY_COLUMNS.values()])
+    assert set(STATS_NAME_COLUMNS) == {"agency", "ward", "category"}
+    assert all(vi and en and vi != en for vi, en in [*STATS_COLUMNS.values(), *STATS_KEY_COLUMNS.values(),
+                                                     *STATS_NAME_COLUMNS.values()])

@@ -297,7 +297,15 @@ def test_extension_result_publish_rate_reopen(intake, rpc, stack, act):
     act(ref["id"], staff(), kind="publish", note="Kết quả đã được kiểm tra")
     token = ref["tracking_token"]
     cit = lambda **a: rpc.intake.citizen_action(payload={"report_id": ref["id"], "tracking_token": token, "action": a})  # noqa: E731
-    assert cit(kind="rate", rating="KHONG_HAI_LONG")["status"] == "DA_DANH_GIA"
+    comment = "Ổ gà vẫn còn, gọi tôi số 0912345678"
+    own = cit(kind="rate", rating="KHONG_HAI_LONG", comment=f"  {comment} ")
+    assert own["status"] == "DA_DANH_GIA" and own["timeline"][-1]["note"] == comment  # stripped, the reporter's
+    assert comment not in str(rpc.intake.get_report(payload={"report_id": ref["id"]}))  # not public
+    for reader in (officer, staff()):  # the agency that handled it, an operator
+        case = rpc.intake.get_case(payload={"report_id": ref["id"], "actor": reader})
+        [note] = [s for s in case["timeline"] if s["action"] == "rating_comment"]
+        assert (note["note"], note["visibility"]) == (comment, "reporter")
+    assert comment not in str(events_of(stack, ref["id"], "report.status_changed"))  # never in an event
     cit(kind="request_reopen", note="Ổ gà vẫn còn")
     view = act(ref["id"], staff(), kind="approve_reopen", due_in_days=5)
     assert view["status"] == "DANG_XU_LY" and view["agency_code"] == agency and view["reopen_count"] == 1

@@ -61,3 +61,18 @@ def test_unverified_reports_are_restricted_to_their_reporter():
     assert not own.restricted and own.description.startswith("Số nhà")
     verified = report_view(row(status="DA_TIEP_NHAN"), steps=[], photos=[])
     assert not verified.restricted and verified.description == "Đèn hỏng"
+
+
+def test_the_routed_note_names_the_agency_and_falls_back_to_its_code():
+    from libs.contracts.events import ReportRoutedV1
+    from services.intake.consumers import routed_note
+
+    base = dict(report_id=uuid.uuid4(), code="HT-2026-000001", category="CHIEU_SANG", priority="BINH_THUONG",
+                ward_code="18073", ward_approximate=True, agency_code="UBND_18073", reason="default",
+                directory_version=1)
+    named = ReportRoutedV1(**base, agency_name="UBND Phường Thành Sen",
+                           agency_name_en="People's Committee of Thành Sen Ward")
+    assert routed_note(named) == "Chuyển UBND Phường Thành Sen / routed to People's Committee of Thành Sen Ward"
+    assert routed_note(ReportRoutedV1(**base, agency_name="UBND Phường Thành Sen")) == \
+        "Chuyển UBND Phường Thành Sen / routed to UBND Phường Thành Sen"
+    assert routed_note(ReportRoutedV1(**base)) == "Chuyển UBND_18073 / routed to UBND_18073"  # an older routing

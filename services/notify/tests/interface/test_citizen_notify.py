@@ -23,8 +23,9 @@ def citizen_rows(rpc, report_id, **filters) -> list[dict]:
     return deliveries(rpc, report_id, audience="citizen", **filters)
 
 
-def inbox(rpc, report_id) -> list[dict]:
-    return rpc.notify.list_inbox(payload={"report_id": str(report_id)})
+def inbox(rpc, report_id, recipient_ref: str | None = None) -> list[dict]:
+    """The reporter's inbox of a report, or with `recipient_ref` that follower's inbox of the case."""
+    return rpc.notify.list_inbox(payload={"report_id": str(report_id), "recipient_ref": recipient_ref})
 
 
 @pytest.fixture
@@ -44,9 +45,10 @@ def test_every_step_reaches_each_follower_in_their_language_on_their_channels(
     start_notify(**mail_settings(smtp, sms))
     case, merged, code = uuid.uuid4(), uuid.uuid4(), "HT-2026-%06d" % (uuid.uuid4().int % 10**6)
     reporter = person("en")  # e-mail + in-app (the case's own reporter)
-    follower = person("vi", email=False, phone=True, role="follower")  # SMS only (no inbox without a token)
+    follower = person("vi", email=False, phone=True, role="follower")  # SMS only (no follower token: no inbox)
     co_reporter = person("vi", email=False, report_id=merged)  # merged duplicate, anonymous: in-app only
-    fake_intake.RECIPIENTS[str(case)] = [reporter, follower, co_reporter]
+    me_too = {**person("en", email=False, role="follower"), "inbox": True}  # follower token: in-app only
+    fake_intake.RECIPIENTS[str(case)] = [reporter, follower, co_reporter, me_too]
     steps = [("CHO_TIEP_NHAN", "CHO_BO_SUNG", {"public_note": "Vui lòng chụp thêm ảnh rõ vị trí ổ gà."}),
              ("CHO_BO_SUNG", "CHO_TIEP_NHAN", {"actor_role": "citizen"}),  # the citizen's own step: nothing
              ("CHO_TIEP_NHAN", "DA_TIEP_NHAN", {}),
@@ -58,6 +60,8 @@ def test_every_step_reaches_each_follower_in_their_language_on_their_channels(
     texts = wait_for(sms.received, lambda m: len(m) >= 3, what="three SMS")
     mine = wait_for(lambda: inbox(rpc, case), lambda m: len(m) >= 3, what="the reporter's inbox")
     theirs = wait_for(lambda: inbox(rpc, merged), lambda m: len(m) >= 3, what="the co-reporter's inbox")
+    followed = wait_for(lambda: inbox(rpc, case, me_too["recipient_ref"]), lambda m: len(m) >= 3,
+                        what="the me-too follower's inbox")
 
     assert {m["rcpt_tos"][0] for m in mails} == {reporter["email"]}
     assert sorted(m["subject"] for m in mails) == sorted([
@@ -67,8 +71,10 @@ def test_every_step_reaches_each_follower_in_their_language_on_their_channels(
     assert {t["json"]["to"] for t in texts} == {follower["phone"]}
     assert all(t["json"]["text"].isascii() and templates.sms_segments(t["json"]["text"]) == 1 for t in texts)
     assert any(t["json"]["text"].startswith(f"Phan anh {code} da duoc tiep nhan") for t in texts)
-    assert {m["language"] for m in mine} == {"en"} and {m["language"] for m in theirs} == {"vi"}
-    assert {m["template"] for m in mine} == {m["template"] for m in theirs} == {
+    assert {m["language"] for m in mine} == {m["language"] for m in followed} == {"en"}
+    assert {m["language"] for m in theirs} == {"vi"} and inbox(rpc, case, follower["recipient_ref"]) == []
+    assert {m["id"] for m in followed}.isdisjoint({m["id"] for m in mine})  # each reads their own messages
+    assert {m["template"] for m in mine} == {m["template"] for m in theirs} == {m["template"] for m in followed} == {
         "info_requested", "case_accepted", "result_published"}
     assert all("Unsubscribe" not in m["body"] for m in mine)  # the inbox shows the message, not the e-mail footer
     assert len(inbox(rpc, case)) == 3 and inbox(rpc, uuid.uuid4()) == []

@@ -219,3 +219,12 @@ def test_an_agency_queue_is_provisioned_read_only_for_its_own_user():
     add, grant = broker_commands("UBND_18073", "hientruong")
     assert add.startswith("rabbitmqctl add_user agency_ubnd_18073 ")
     assert grant == "rabbitmqctl set_permissions -p hientruong agency_ubnd_18073 '^$' '^$' '^agency\\.UBND_18073$'"
+
+
+def test_a_follower_has_an_inbox_only_with_a_follower_token():
+    case = uuid.uuid4()
+    reporter, follower, with_token = recipient(), recipient(role="follower"), recipient(role="follower", inbox=True)
+    assert citizens.has_inbox(reporter, citizens.inbox_owner(reporter, case))
+    assert not citizens.has_inbox(follower, citizens.inbox_owner(follower, case))
+    assert citizens.has_inbox(with_token, citizens.inbox_owner(with_token, case))
+    assert citizens.channels_for(with_token, citizens.has_inbox(with_token, None)) == ["inapp"]

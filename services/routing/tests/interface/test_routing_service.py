@@ -62,6 +62,7 @@ def test_accepted_report_is_routed_recorded_and_explainable(routing, stack, db, 
     [routed] = emitted(db, event.report_id)
     assert (routed["event_type"], routed["agency_code"], routed["ward_code"], routed["reason"]) == \
         ("report.routed", "CA_18844", "18844", "default")
+    assert (routed["agency_name"], routed["agency_name_en"]) == ("Công an xã Kỳ Thượng", "Kỳ Thượng commune/ward police")
     assert routed["ward_approximate"] is True and routed["directory_version"] >= 1
     case = case_row(db, event.report_id)
     assert (case.status, case.agency_code, case.escalation_agency) == ("DA_CHUYEN_XU_LY", "CA_18844", "CONG_AN_TINH")

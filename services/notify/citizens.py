@@ -22,13 +22,13 @@ S = Status
 DATETIME_KEYS = frozenset({"due_at", "rating_due_at"})
 DEFAULT_NOTES: dict[str, dict[str, str]] = {
     "info_requested": {"vi": "Vui lòng xem yêu cầu bổ sung tại trang theo dõi phản ánh.",
-                       "en": "Please see what is needed on your report's page."},
+                       "en": "Please see what is needed on the report's page."},
     "case_rejected": {"vi": "Phản ánh không đủ điều kiện tiếp nhận.",
                       "en": "The report does not meet the conditions to be accepted."},
     "agency_accepted": {"vi": "Đơn vị đã tiếp nhận phản ánh và đang xử lý.",
                         "en": "The agency accepted the report and is working on it."},
     "result_published": {"vi": "Xem kết quả xử lý tại trang theo dõi phản ánh.",
-                         "en": "See the result on your report's page."},
+                         "en": "See the result on the report's page."},
     "reopen_refused": {"vi": "Kết quả xử lý đã đáp ứng yêu cầu.",
                        "en": "The result was found to meet the request."},
 }

@@ -135,8 +135,8 @@ def test_a_case_reaches_the_agency_signed_and_by_email_and_the_citizen_in_englis
     assert not any(p in json.dumps(to_agency, ensure_ascii=False) for p in personal)
     to_citizen = sorted((m for m in ours if m["rcpt_tos"] == [person["email"]]), key=lambda m: m["subject"])
     assert [m["subject"] for m in to_citizen] == [
-        f"[{ref['code']}] Your report has been accepted",
-        f"[{ref['code']}] Your report was routed to People's Committee of Thành Sen Ward"]
+        f"[{ref['code']}] Report accepted",
+        f"[{ref['code']}] Report routed to People's Committee of Thành Sen Ward"]
     assert "(Drainage & flooding (urban))" in to_citizen[0]["text"]
     assert "Ward/commune: Thành Sen Ward." in to_citizen[1]["text"] and AGENCY not in to_citizen[1]["text"]
 

@@ -49,7 +49,7 @@ def test_agency_email_is_vietnamese_without_reporter_data_and_citizens_get_their
     assert "Hủy đăng ký" not in to_agency["text"]
 
     to_reporter, to_follower = by_rcpt[reporter["email"]], by_rcpt[follower["email"]]
-    assert to_reporter["subject"] == f"[{event.code}] Your report was routed to {agency}"
+    assert to_reporter["subject"] == f"[{event.code}] Report routed to {agency}"
     assert "Unsubscribe: https://ht.example.vn/v1/notifications/unsubscribe/" in to_reporter["text"]
     assert to_reporter["headers"]["List-Unsubscribe"].strip().startswith("<https://ht.example.vn/v1/notifications/")
     assert to_follower["subject"] == f"[{event.code}] Phản ánh đã được chuyển đến {agency}"

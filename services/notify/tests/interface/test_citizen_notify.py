@@ -65,8 +65,8 @@ def test_every_step_reaches_each_follower_in_their_language_on_their_channels(
 
     assert {m["rcpt_tos"][0] for m in mails} == {reporter["email"]}
     assert sorted(m["subject"] for m in mails) == sorted([
-        f"[{code}] More information needed for your report", f"[{code}] Your report has been accepted",
-        f"[{code}] Your report has been resolved"])
+        f"[{code}] More information needed for the report", f"[{code}] Report accepted",
+        f"[{code}] Report resolved"])
     assert any("Vui lòng chụp thêm ảnh rõ vị trí ổ gà." in m["text"] for m in mails)
     assert {t["json"]["to"] for t in texts} == {follower["phone"]}
     assert all(t["json"]["text"].isascii() and templates.sms_segments(t["json"]["text"]) == 1 for t in texts)
@@ -134,7 +134,7 @@ def test_quiet_hours_hold_non_urgent_email_until_morning_but_not_urgent_or_inapp
     assert by_channel["inapp"]["state"] == "sent" and by_channel["email"]["state"] == "pending"
     wake = datetime.fromisoformat(by_channel["email"]["next_attempt_at"]).astimezone(local.tzinfo)
     assert f"{wake:%H:%M}" == window.split("-")[1] and wake > local
-    assert [m["subject"] for m in smtp.received()] == ["[HT-2026-000003] Phản ánh của bạn đã được tiếp nhận"]
+    assert [m["subject"] for m in smtp.received()] == ["[HT-2026-000003] Phản ánh đã được tiếp nhận"]
 
 
 def test_when_intake_cannot_answer_the_notice_is_parked_visibly_and_an_operator_redelivers_it(
@@ -154,7 +154,7 @@ def test_when_intake_cannot_answer_the_notice_is_parked_visibly_and_an_operator_
     container_factory(FakeIntake, {"AMQP_URI": stack.amqp_uri}).start()
     rpc.notify.redeliver(payload={"delivery_id": parked["id"], "actor": OPERATOR})
     mails = wait_for(smtp.received, lambda m: any(code in x["subject"] for x in m), what="the e-mail at last")
-    assert [m["subject"] for m in mails if code in m["subject"]] == [f"[{code}] Your report has been accepted"]
+    assert [m["subject"] for m in mails if code in m["subject"]] == [f"[{code}] Report accepted"]
     rows = citizen_rows(rpc, case)
     assert {(d["channel"], d["state"]) for d in rows} == {("none", "skipped"), ("email", "sent"), ("inapp", "sent")}
     with stack.engine.connect() as db:

@@ -58,7 +58,7 @@ def test_agencies_and_citizens_read_names_not_codes(tmp_path, start_notify, fake
     assert mails[follower["email"]]["subject"] == f"[{event.code}] Phản ánh đã được chuyển đến UBND Phường Thành Sen"
     assert "Địa bàn: Phường Thành Sen." in mails[follower["email"]]["text"]
     english = mails[reporter["email"]]
-    assert english["subject"] == f"[{event.code}] Your report was routed to People's Committee of Thành Sen Ward"
+    assert english["subject"] == f"[{event.code}] Report routed to People's Committee of Thành Sen Ward"
     assert "(Road infrastructure)" in english["text"] and "Ward/commune: Thành Sen Ward." in english["text"]
     assert agency not in english["text"] and agency not in to_agency["text"]
     assert set(fake_routing.CALLERS) == {"notify"}  # nameko's proxy carries notify's call-id stack

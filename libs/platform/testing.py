@@ -57,6 +57,18 @@ class Stack:
             os.environ.update(saved)
 
 
+def wait_for(fetch, predicate, timeout: float = 20.0, what: str = "condition"):
+    """Poll `fetch()` until `predicate(value)`; fail the test with the last value after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if predicate(value):
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}: {value!r}")
+        time.sleep(0.2)
+
+
 def _fresh_database(url: str) -> None:
     target = make_url(url)
     admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -199,4 +211,4 @@ def system(stack, tmp_path_factory):
         sysm.stop()
 
 
-__all__ = ["Stack", "System", "stack", "rabbit_config", "rpc", "start_service", "system"]
+__all__ = ["Stack", "System", "stack", "rabbit_config", "rpc", "start_service", "system", "wait_for"]

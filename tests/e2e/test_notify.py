@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from libs.auth.tokens import mint
+from libs.platform import testing as platform_testing
 from services.notify.tests.loopback import LoopbackServer
 
 pytestmark = pytest.mark.e2e
@@ -24,14 +25,7 @@ POINT = {"lat": 18.3419, "lon": 105.903}
 
 
 def wait_for(fetch, predicate, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if predicate(value):
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}: {value!r}")
-        time.sleep(0.2)
+    return platform_testing.wait_for(fetch, predicate, timeout, what)  # a longer default: the whole system works
 
 
 class World:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import secrets
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -13,6 +12,7 @@ from nameko.rpc import rpc
 
 from libs.contracts.events import Event, ReportRoutedV1, ReportStatusChangedV1
 from libs.platform import topology
+from libs.platform.testing import wait_for  # noqa: F401  (the tests import it from here)
 from services.notify.service import NotifyService
 
 OPERATOR = {"sub": "op-test", "role": "operator", "agency": None}
@@ -103,16 +103,6 @@ def publish(stack, event: Event, amqp_uri: str | None = None) -> None:
             routing_key=event.event_type, delivery_mode=2)
 
 
-def wait_for(fetch, predicate, timeout: float = 20.0, what: str = "condition"):
-    """Poll `fetch()` until `predicate(value)`; fail with the last value after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if predicate(value):
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}: {value!r}")
-        time.sleep(0.2)
 
 
 def set_channel(rpc_proxy, **fields) -> dict:

@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 REQS   := requirements.txt $(wildcard services/*/requirements.txt) gateway/requirements.txt
 
-.PHONY: run test install system-packages migrate seed bench bench-lookup token lint clean
+.PHONY: run test install system-packages tools web migrate seed bench bench-submit bench-lookup bench-web token admin lint clean backup restore
 
 $(VENV)/.installed: $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -13,16 +13,32 @@ $(VENV)/.installed: $(REQS)
 	$(VENV)/bin/pip install -q --no-deps -e .
 	touch $@
 
-install: $(VENV)/.installed system-packages  ## virtualenv with every dependency, plus Debian packages
+install: $(VENV)/.installed system-packages tools  ## virtualenv with every dependency, plus Debian packages
 
-system-packages:  ## Debian packages the services need (ffmpeg for video), installed only when missing
+tools: $(VENV)/.installed  ## promtool (alert rule checks), from Debian's prometheus package: the binary only
+	@bash scripts/promtool.sh $(VENV)/bin
+
+system-packages:  ## Debian packages (ffmpeg, chromium, rabbitmq-server, postgresql), installed only when missing
 	@bash scripts/system-packages.sh
 
-run: install  ## the whole system: migrate, seed, local S3 if none configured, 5 services + gateway
+# The web clients (web/): npm ci when the lockfile changes, a build when any source does (never committed).
+WEB_SRC := $(shell find web -path web/node_modules -prune -o -path web/dist -prune -o -type f -print 2>/dev/null)
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web/dist/.built: web/node_modules/.installed $(WEB_SRC)
+	cd web && node build.mjs
+	touch $@
+
+web: web/dist/.built  ## build the citizen app and the staff console into web/dist
+
+run: install web  ## the whole system: broker and database (private ones if none), migrate, seed, S3, 6 services + gateway
 	PYTHONWARNINGS='ignore::DeprecationWarning,ignore:pkg_resources is deprecated:UserWarning' \
 	  exec $(PY) -m libs.platform.devrun
 
-test: install  ## every test ring (unit, interface, end-to-end) against the real broker, database and S3
+test: install web  ## every test ring (unit, interface, end-to-end) against a real broker, database and S3
 	$(VENV)/bin/pytest
 
 migrate: install
@@ -31,18 +47,34 @@ migrate: install
 seed: install
 	$(PY) -m services.routing.seed
 
-bench: install  ## submit N reports through a running gateway (make run first): BENCH_N, BENCH_URL
+bench: install  ## with make run up: raw ceilings, public reads (ab), open-loop submissions at 35, 100/s and the highest sustained rate
+	$(PY) bench/suite.py
+
+bench-submit: install  ## closed loop: submit BENCH_N reports with BENCH_CONCURRENCY in flight (make run first)
 	$(PY) bench/submit.py
 
 bench-lookup: install
 	$(PY) bench/lookup.py
 
+bench-web: install web  ## the citizen app in Chromium on a throttled network: bytes, time to interactive, map
+	$(PY) bench/web.py
+
+backup: install  ## every service schema and the bucket into BACKUP (default backups/<UTC time>)
+	$(PY) -m libs.platform.backup create $(BACKUP)
+
+restore: install  ## put BACKUP back (services stopped): schemas, bucket, unhandled events sent again
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/<time>"; exit 2; }
+	$(PY) -m libs.platform.backup restore $(BACKUP)
+
 token: install  ## a local staff token: make token ROLE=operator | ROLE=agency_officer AGENCY=UBND_18073
 	@HT_JWT_SECRET=$$($(PY) -c 'import json;print(json.load(open(".run/secrets.json"))["HT_JWT_SECRET"])') \
 	  $(PY) -m libs.auth.cli mint --role $(or $(ROLE),operator) $(if $(AGENCY),--agency $(AGENCY))
+
+admin: install  ## an administrator account with a one-time password: make admin [USERNAME=admin] [RESET=1]
+	@$(PY) -m services.accounts.bootstrap --username $(or $(USERNAME),admin) $(if $(RESET),--reset)
 
 lint: install
 	$(VENV)/bin/ruff check . || true
 
 clean:
-	rm -rf $(VENV) .run
+	rm -rf $(VENV) .run web/dist web/node_modules

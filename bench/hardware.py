@@ -1,6 +1,7 @@
 """What machine a benchmark ran on."""
 from __future__ import annotations
 
+import math
 import os
 import platform
 
@@ -25,8 +26,18 @@ def describe() -> str:
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
-    """Nearest-rank percentile of an already sorted list."""
+    """Nearest-rank percentile of an already sorted list: the smallest value with at least p % of them at or below.
+
+    (`round(x + 0.5)` rounded half to even, which put p99 of 100 values on the largest one.)"""
     if not sorted_values:
         return float("nan")
-    k = max(0, min(len(sorted_values) - 1, round(p / 100 * len(sorted_values) + 0.5) - 1))
+    k = max(0, min(len(sorted_values) - 1, math.ceil(p / 100 * len(sorted_values) - 1e-9) - 1))
     return sorted_values[k]
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages (the machine may be shared: the figures depend on it)."""
+    try:
+        return " / ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "unknown"

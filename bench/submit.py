@@ -1,6 +1,7 @@
 """Submit N reports through the gateway; print reports/s and p50/p95/p99 of submit and submit→routed latency.
 
-Run the system first (`make run`), then `make bench` (or `python bench/submit.py`).
+Run the system first (`make run`), then `make bench-submit` (or `python bench/submit.py`); closed loop: the open-loop
+bench is bench/openloop.py, part of `make bench`.
 Settings: BENCH_URL (http://127.0.0.1:8000), BENCH_N (500), BENCH_CONCURRENCY (16), BENCH_PRIORITY (KHAN: the
 urgent fast track, accepted and routed without waiting for triage; with BINH_THUONG start the system with
 AUTO_ACCEPT_CATEGORIES='*' to measure routing), AMQP_URI (the broker the

@@ -7,8 +7,12 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from . import problems
+from libs.platform import logs
+
+from . import admission, edge, observability, problems, readcache, web
+from .casefeed import CaseFeed
 from .deps import CategoryCache, Runtime
+from .oidc import Provider
 from . import routes
 from .rpc import RpcClient, RpcUnavailable
 from .settings import GatewaySettings
@@ -20,6 +24,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     """Build the app; the broker connection opens at start-up (and is retried on first use)."""
     settings = settings or GatewaySettings()
     settings.jwt_key  # refuse to start with a weak staff-token key (raises WeakSigningKey)
+    settings.grant_signing_key  # and without the key of the grants for reads of personal data (ValueError)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -32,15 +37,24 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         except RpcUnavailable as exc:
             log.warning("%s (will retry on the first request)", exc)
         yield
+        await app.state.case_feed.close()
         await rt.http.aclose()
         await rt.rpc.close()
 
     app = FastAPI(title="Hiện Trường API", version="0.1.0", lifespan=lifespan,
                   description="Phản ánh hiện trường — field reports. Vietnamese first; send "
                               "`Accept-Language: en` for English error titles.")
+    app.state.oidc = Provider(settings)  # single sign-on, when OIDC_ISSUER is configured
+    app.state.case_feed = CaseFeed(settings.amqp_uri)  # live hints for the staff console, bound on first use
     problems.install(app)
+    edge.install(app, settings)  # inside the request id: its refusals carry X-Request-Id
+    admission.install(app, settings)  # in-flight bounds per route class, before the edge guard
+    readcache.install(app)  # public reads (READ_CACHE_TTL_S), outside the bounds: a hit holds no service
+    admission.install_buckets(app)  # per-client buckets, outside the cache: a flood of cached reads is a flood
+    observability.install(app)
     for router in routes.all_routers():
         app.include_router(router)
+    web.install(app, settings)
     return app
 
 
@@ -49,9 +63,12 @@ def main() -> None:
     import uvicorn
 
     settings = GatewaySettings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s gateway %(levelname)s %(name)s: %(message)s")
+    logs.configure("gateway")
+    # the client address (rate limits, sign-in throttles) comes from X-Forwarded-For only when the peer is one of
+    # TRUSTED_PROXIES (uvicorn takes the right-most address no trusted proxy added); otherwise it is the peer's own
     uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port,
-                log_level="info", access_log=False)
+                log_config=logs.dict_config("gateway"), access_log=False, proxy_headers=True,
+                forwarded_allow_ips=settings.trusted_proxies)
 
 
 if __name__ == "__main__":

@@ -13,23 +13,21 @@ from .settings import GatewaySettings
 
 @dataclass
 class CategoryCache:
-    """Category codes from routing, refreshed after a TTL; stale data is kept if routing is down."""
+    """Categories from routing (code → row), refreshed after a TTL; stale data is kept if routing is down."""
 
     ttl_s: float
-    codes: frozenset[str] = frozenset()
+    rows: dict[str, dict] = field(default_factory=dict)
     loaded_at: float = field(default=float("-inf"))
 
-    async def known(self, rpc: RpcClient, code: str) -> bool | None:
-        """True/False when the directory is known, None when it could never be loaded."""
+    async def load(self, rpc: RpcClient) -> dict[str, dict]:
+        """The rows by code; empty when they could never be loaded."""
         if time.monotonic() - self.loaded_at > self.ttl_s:
             try:
                 rows = await rpc.call("routing", "list_categories", timeout=2.0)
-                self.codes, self.loaded_at = frozenset(r["code"] for r in rows), time.monotonic()
+                self.rows, self.loaded_at = {r["code"]: r for r in rows}, time.monotonic()
             except (RpcTimeout, RpcUnavailable):
                 pass
-        if not self.codes:
-            return None
-        return code in self.codes
+        return self.rows
 
 
 @dataclass

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from libs.contracts.errors import HTTP_STATUS, TITLES, ErrorCode, FieldError, Problem
+from libs.platform import correlation
 
 from .rpc import RemoteError, RpcTimeout, RpcUnavailable
 
@@ -37,9 +38,17 @@ def problem(request: Request, code: ErrorCode, detail: str | None = None, errors
     vi, en = TITLES[code]
     body = Problem(type=f"/problems/{code.value.lower().replace('_', '-')}", title=en if english(request) else vi,
                    status=status or HTTP_STATUS[code], code=code, detail=detail,
-                   errors=[FieldError(**e) for e in errors or []])
+                   errors=[FieldError(**e) for e in errors or []], request_id=correlation.request_id.get())
     return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=body.status,
                         media_type=MEDIA_TYPE, headers=headers)
+
+
+def retry_after(code: ErrorCode, errors: list[dict]) -> tuple[list[dict], dict[str, str] | None]:
+    """A service names the seconds to wait as a `Retry-After` field error: it becomes the header."""
+    wait = next((e["message"] for e in errors if e.get("field") == "Retry-After"), None)
+    if wait is None and code == ErrorCode.RATE_LIMITED:
+        wait = "60"
+    return [e for e in errors if e.get("field") != "Retry-After"], ({"Retry-After": str(wait)} if wait else None)
 
 
 def _field(loc: tuple) -> str:
@@ -70,7 +79,8 @@ def install(app: FastAPI) -> None:
                 code = None
             if code is not None:
                 args = list(exc.exc_args) + [None, []]
-                return problem(request, code, args[1], args[2] or [])
+                errors, headers = retry_after(code, args[2] or [])
+                return problem(request, code, args[1], errors, headers=headers)
         log.error("unexpected remote error %s: %s", exc.exc_type, exc.value)
         return problem(request, ErrorCode.INTERNAL_ERROR, "a service failed; the error was logged")
 
@@ -82,10 +92,18 @@ def install(app: FastAPI) -> None:
     async def unavailable(request: Request, exc: RpcUnavailable):
         return problem(request, ErrorCode.UPSTREAM_UNAVAILABLE, str(exc), headers={"Retry-After": "10"})
 
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception):
+        # served by Starlette's outermost middleware: the request-id middleware is not around this answer
+        log.error("unhandled error: %r", exc, exc_info=exc)
+        rid = correlation.request_id.get() or correlation.new_request_id()
+        return problem(request, ErrorCode.INTERNAL_ERROR, "the gateway failed; the error was logged",
+                       headers={correlation.HEADER: rid})
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         vi_en = ("Không tìm thấy", "Not found") if exc.status_code == 404 else ("Yêu cầu không hợp lệ", "Bad request")
         body = {"type": "about:blank", "title": vi_en[1] if english(request) else vi_en[0],
-                "status": exc.status_code, "detail": str(exc.detail)}
+                "status": exc.status_code, "detail": str(exc.detail), "request_id": correlation.request_id.get()}
         return JSONResponse(body, status_code=exc.status_code, media_type=MEDIA_TYPE,
                             headers=getattr(exc, "headers", None))

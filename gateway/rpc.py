@@ -2,18 +2,30 @@
 
 One connection and one exclusive reply queue per gateway process; every call has a timeout.
 Protocol: publish `{"args": [], "kwargs": {...}}` to the `nameko-rpc` topic exchange with routing key
-`<service>.<method>`, `reply_to` = our reply routing key and a `correlation_id`; the reply is
+`<service>.<method>`, `reply_to` = our reply routing key and a `correlation_id`, the request id as nameko
+context data (header `nameko.request_id`: the service's worker and everything it calls carry it); the reply is
 `{"result": ..., "error": {"exc_type", "exc_path", "exc_args", "value"} | null}`.
+
+Deadlines travel with the work: a request is published with an AMQP `expiration` equal to the call's timeout
+(RabbitMQ drops it unread once nobody waits for it) and the same instant as context data (header
+`nameko.deadline`, Unix seconds as a string): a service skips a worker whose deadline passed while it waited for
+a free worker (`libs.platform.deadline`).
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from typing import Any
 
 import aio_pika
 from aio_pika.exceptions import AMQPError, DeliveryError
+
+from libs.platform import correlation, deadline
+from libs.platform.metrics import child
+
+from .observability import RPC_CALLS, RPC_DURATION
 
 RPC_EXCHANGE = "nameko-rpc"
 
@@ -72,6 +84,14 @@ class RpcClient:
             await self._connection.close()
         self._connection = self._exchange = None
 
+    def _headers(self, correlation_id: str, timeout: float) -> dict:
+        headers = {"nameko.call_id_stack": [f"{self.name}.http.{correlation_id}"],
+                   deadline.HEADER: deadline.after(timeout)}
+        request_id = correlation.request_id.get()
+        if request_id:
+            headers[correlation.AMQP_HEADER] = request_id
+        return headers
+
     async def _on_reply(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
         future = self._pending.pop(message.correlation_id or "", None)
         if future is not None and not future.done():
@@ -79,23 +99,61 @@ class RpcClient:
 
     async def call(self, service: str, method: str, timeout: float | None = None, **kwargs: Any) -> Any:
         """Call `service.method(**kwargs)`; may raise RpcTimeout, RpcUnavailable or RemoteError."""
+        started, outcome = time.perf_counter(), "ok"
+        try:
+            return await self._call(service, method, timeout, kwargs)
+        except RemoteError:
+            outcome = "remote_error"
+            raise
+        except RpcTimeout:
+            outcome = "timeout"
+            raise
+        except RpcUnavailable:
+            outcome = "unavailable"
+            raise
+        finally:
+            child(RPC_DURATION, service, method).observe(time.perf_counter() - started)
+            child(RPC_CALLS, service, method, outcome).inc()
+
+    async def queue_state(self, names: list[str]) -> dict[str, tuple[int, int]]:
+        """(messages ready, consumers) of each existing queue, by passive declares on a channel of its own."""
         if self._exchange is None:
             await self.connect()
-        correlation_id = str(uuid.uuid4())
+        found: dict[str, tuple[int, int]] = {}
+        channel = await self._connection.channel()
+        try:
+            for name in names:
+                try:
+                    queue = await channel.declare_queue(name, passive=True)
+                except AMQPError:  # no such queue: the broker closed the channel
+                    channel = await self._connection.channel()
+                    continue
+                result = queue.declaration_result
+                found[name] = (result.message_count, result.consumer_count)
+        finally:
+            if not channel.is_closed:
+                await channel.close()
+        return found
+
+    async def _call(self, service: str, method: str, timeout: float | None, kwargs: dict) -> Any:
+        if self._exchange is None:
+            await self.connect()
+        correlation_id, timeout = str(uuid.uuid4()), timeout or self.timeout
         future = asyncio.get_running_loop().create_future()
         self._pending[correlation_id] = future
         body = json.dumps({"args": [], "kwargs": kwargs}).encode()
         message = aio_pika.Message(body, content_type="application/json", content_encoding="utf-8",
                                    reply_to=self.reply_key, correlation_id=correlation_id,
-                                   headers={"nameko.call_id_stack": [f"{self.name}.http.{correlation_id}"]})
+                                   headers=self._headers(correlation_id, timeout),
+                                   expiration=max(timeout, 0.001))
         try:
-            await self._exchange.publish(message, routing_key=f"{service}.{method}", mandatory=True,
-                                         timeout=timeout or self.timeout)
-            reply = await asyncio.wait_for(future, timeout or self.timeout)
+            async with asyncio.timeout(timeout):  # one budget for the publish and the answer, as the deadline
+                await self._exchange.publish(message, routing_key=f"{service}.{method}", mandatory=True)
+                reply = await future
         except DeliveryError as exc:  # returned: no queue bound, the service is not running
             raise RpcUnavailable(f"service {service} is not running") from exc
         except asyncio.TimeoutError as exc:
-            raise RpcTimeout(f"{service}.{method} did not answer within {timeout or self.timeout}s") from exc
+            raise RpcTimeout(f"{service}.{method} did not answer within {timeout}s") from exc
         except (AMQPError, OSError, RuntimeError) as exc:
             raise RpcUnavailable(f"broker unreachable: {exc}") from exc
         finally:

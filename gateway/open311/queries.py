@@ -73,12 +73,19 @@ class SingleRequestQuery:
 
 @dataclass(frozen=True)
 class UpdatesQuery:
-    """GET servicerequestupdates: window on updated_datetime (default last 90 days)."""
+    """GET servicerequestupdates: window on updated_datetime (default last 90 days). Without page/page_size
+    (`paged` False) the answer is every update in the window; with them, one page of it."""
 
     jurisdiction: Jurisdiction
     window: tuple[datetime, datetime]
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
+    paged: bool = False
+
+    @property
+    def offset(self) -> int:
+        """Updates before this page."""
+        return (self.page - 1) * self.page_size
 
 
 def parse_services_query(pairs: Pairs, registry: JurisdictionRegistry = DEFAULT_REGISTRY) -> ServicesQuery:
@@ -148,4 +155,5 @@ def parse_updates_query(
         window,
         page=parse_int(params.get("page"), "page", 1, 1_000_000, 1),
         page_size=parse_int(params.get("page_size"), "page_size", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
+        paged=params.get("page") is not None or params.get("page_size") is not None,
     )

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from .dates import parse_w3c, to_w3c
-from .privacy import redact_contacts
+from .privacy import mask_personal_data
 from .statuses import CLOSED, OPEN, label, open311_status, transition_status
 
 View = Mapping[str, Any]
@@ -28,7 +28,7 @@ def build_request(view: View, *, extensions: bool = False) -> dict[str, Any]:
         "status_notes": latest_note(timeline),
         "service_name": view.get("category_name"),
         "service_code": str(view["category"]),
-        "description": redact_contacts(view.get("description")),
+        "description": mask_personal_data(view.get("description")),
         "agency_responsible": view.get("agency_name"),
         "service_notice": service_notice(view),
         "requested_datetime": to_w3c(view.get("created_at")),
@@ -66,7 +66,7 @@ def latest_note(timeline: Sequence[Mapping[str, Any]]) -> str | None:
     """The latest non-empty public note (``status_notes``)."""
     for entry in reversed(timeline):
         if (entry.get("note") or "").strip():
-            return redact_contacts(entry["note"].strip())
+            return mask_personal_data(entry["note"].strip())
     return None
 
 
@@ -87,7 +87,7 @@ def build_note(entry: Mapping[str, Any]) -> dict[str, Any]:
     note = (entry.get("note") or "").strip()
     return {
         "datetime": to_w3c(entry["at"]),
-        "description": redact_contacts(note) if note else label(entry["to_status"]),
+        "description": mask_personal_data(note) if note else label(entry["to_status"]),
         "type": note_type(entry.get("from_status"), entry["to_status"]),
     }
 
@@ -111,7 +111,7 @@ def build_update(entry: Mapping[str, Any], service_request_id: str) -> dict[str,
         "service_request_id": service_request_id,
         "status": transition_status(entry.get("from_status"), entry["to_status"], entry.get("reason")),
         "updated_datetime": to_w3c(entry["at"]),
-        "description": redact_contacts(note) if note else label(entry["to_status"]),
+        "description": mask_personal_data(note) if note else label(entry["to_status"]),
         "media_url": entry.get("media_url") or (photos[0] if photos else None),
     }
 

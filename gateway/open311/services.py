@@ -198,6 +198,8 @@ def _in_values(attribute: Attribute, key: str) -> str:
 
 
 def _bad(attribute: Attribute, why: str) -> Open311Error:
-    """A 400 naming the attribute."""
-    return Open311Error.of("ATTRIBUTE_INVALID", code=attribute.code, why=why)
+    """A 400 naming the attribute (also kept as `.attribute` for the native API's field errors)."""
+    error = Open311Error.of("ATTRIBUTE_INVALID", code=attribute.code, why=why)
+    error.attribute, error.why = attribute.code, why
+    return error
 

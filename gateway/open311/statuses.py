@@ -4,6 +4,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Collection
 
+from libs.privacy.visibility import STATUS_LABELS
+
 from .errors import Open311Error
 
 OPEN, CLOSED = "open", "closed"
@@ -31,20 +33,8 @@ STATES: dict[str, tuple[str, str]] = {
     "DA_DANH_GIA": (CLOSED, "FIXED"),  # rated
     "DONG": (CLOSED, "CLOSED"),  # rating window over without a rating
 }
-# (Vietnamese, English) labels, Vietnamese from workflow.json.
-LABELS: dict[str, tuple[str, str]] = {
-    "CHO_TIEP_NHAN": ("Chờ tiếp nhận", "Received"),
-    "CHO_BO_SUNG": ("Chờ bổ sung thông tin", "Waiting for more information"),
-    "TU_CHOI": ("Không tiếp nhận", "Rejected"),
-    "DA_TIEP_NHAN": ("Đã tiếp nhận", "Accepted"),
-    "DA_CHUYEN_XU_LY": ("Đã chuyển đơn vị xử lý", "Sent to the handling agency"),
-    "DANG_XU_LY": ("Đang xử lý", "In progress"),
-    "TRA_LAI": ("Đơn vị trả lại, đang chuyển lại", "Returned by the agency, being re-routed"),
-    "DA_XU_LY": ("Đã xử lý, chờ duyệt", "Handled, result under review"),
-    "DA_CONG_KHAI": ("Đã công khai kết quả", "Result published"),
-    "DA_DANH_GIA": ("Đã đánh giá", "Rated"),
-    "DONG": ("Đã đóng", "Closed"),
-}
+# (Vietnamese, English) plain labels: the public's, shared with /v1 (libs.privacy.visibility).
+LABELS = STATUS_LABELS
 # Rejection reasons that sharpen TU_CHOI's extended status: the workflow's reason texts (REJECT_REASONS of
 # services/intake/workflow_model.py, compared case-insensitively) and short codes for other callers.
 REJECTION_REASONS: dict[str, str] = {

@@ -1,16 +1,18 @@
 """Adapt intake's public reports (libs.contracts.search.PublicReport, as JSON) and posted updates to the views
-`requests.py` renders, and assemble the servicerequestupdates feed. Pure: names and URLs are passed in.
+`requests.py` renders, and the items of intake's servicerequestupdates feed to request_update elements. Pure:
+names and URLs are passed in.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
+from libs.privacy.visibility import restricted as restricted_fields
+
 from .dates import parse_w3c, to_w3c
-from .privacy import redact_contacts
-from .requests import build_update, sorted_timeline
+from .privacy import mask_personal_data
+from .requests import build_update
 from .statuses import extended_status
 
 MediaUrl = Callable[[str, str], str]  # (service_request_id, media id) -> public URL
@@ -29,11 +31,16 @@ def report_view(report: Mapping[str, Any], names: Names, media_url: MediaUrl,
                 restricted: bool = False) -> dict[str, Any]:
     """The view `build_request` reads, from a PublicReport (whitelisted fields only).
 
-    `restricted`: a request not yet verified by the operators, asked for by its id: only its id, service, status
-    and times are shown (no text, address, location, photos or history), like /v1's restricted view.
+    `restricted`: a request not yet verified by the operators, asked for by its id: only its id, service and
+    status are shown (no text, place, time, agency, photos or history), by the same rule as /v1's restricted view.
     """
+    if restricted:
+        kept = restricted_fields(report)
+        return {"id": str(kept["id"]), "code": str(kept.get("code") or kept["id"]), "category": kept["category"],
+                "category_name": names.categories.get(kept["category"]), "status": kept["status"], "timeline": [],
+                "photos": []}
     code = str(report.get("code") or report["id"])
-    location = {} if restricted else report.get("location") or {}
+    location = report.get("location") or {}
     agency = report.get("agency_code")
     ward = report.get("ward_code")
     view = {
@@ -57,8 +64,6 @@ def report_view(report: Mapping[str, Any], names: Names, media_url: MediaUrl,
         "timeline": [dict(entry) for entry in report.get("timeline") or ()],
         "photos": [media_url(code, str(media_id)) for media_id in report.get("photos") or ()],
     }
-    if restricted:
-        view.update(description=None, address=None, timeline=[], photos=[], ward_code=None, ward_name=None)
     return view
 
 
@@ -66,7 +71,7 @@ def posted_note(update: Mapping[str, Any]) -> dict[str, Any]:
     """A partner's posted update as an extension note (type `activity`: it never changes the state)."""
     text = (update.get("description") or "").strip()
     return {"datetime": to_w3c(update["updated_datetime"]),
-            "description": redact_contacts(text) if text else update["status"], "type": "activity"}
+            "description": mask_personal_data(text) if text else update["status"], "type": "activity"}
 
 
 def add_posted_notes(item: dict[str, Any], updates: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -77,13 +82,6 @@ def add_posted_notes(item: dict[str, Any], updates: Iterable[Mapping[str, Any]])
     return item
 
 
-def timeline_updates(view: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The public timeline of one report as request_update elements; ids `<code>.<n>` (n from 1, stable)."""
-    code = view["code"]
-    return [build_update({**entry, "update_id": f"{code}.{n}"}, code)
-            for n, entry in enumerate(sorted_timeline(view["timeline"]), start=1)]
-
-
 def posted_update(update: Mapping[str, Any]) -> dict[str, Any]:
     """A partner's posted update as a request_update: the case's status after it (unchanged by the post)."""
     text = (update.get("description") or "").strip()
@@ -92,22 +90,17 @@ def posted_update(update: Mapping[str, Any]) -> dict[str, Any]:
         "service_request_id": update["code"],
         "status": extended_status(update["state_at_post"]),
         "updated_datetime": to_w3c(update["updated_datetime"]),
-        "description": redact_contacts(text) if text else None,
+        "description": mask_personal_data(text) if text else None,
         "media_url": update.get("media_url"),
     }
 
 
-def updates_feed(views: Sequence[Mapping[str, Any]], posted: Sequence[Mapping[str, Any]],
-                 window: tuple[datetime, datetime]) -> list[dict[str, Any]]:
-    """Every update in the window (inclusive), oldest first, ties broken by id."""
-    start, end = window
-    items = [u for view in views for u in timeline_updates(view)] + [posted_update(u) for u in posted]
-    inside = [(parse_w3c(u["updated_datetime"]), u) for u in items]
-    inside = [(at, u) for at, u in inside if start <= at <= end]
-    return [u for _, u in sorted(inside, key=lambda pair: (pair[0], pair[1]["update_id"]))]
-
-
-def page(items: Sequence[Any], number: int, size: int) -> list[Any]:
-    """One page (1-based) of a list."""
-    return list(items[(number - 1) * size:number * size])
-
+def feed_update(item: Mapping[str, Any]) -> dict[str, Any]:
+    """One item of intake's feed (libs.contracts.open311.FeedItem, as JSON) as a request_update: a public
+    timeline step gets the stable id `<code>.<n>` (n its place in the report's public timeline, from 1); a
+    partner's update its `U<n>` and the case's status when it was posted."""
+    if item["kind"] == 0:
+        step = {"update_id": f"{item['code']}.{item['ordinal']}", "at": item["updated_datetime"],
+                "from_status": item.get("from_status"), "to_status": item["to_status"], "note": item.get("note")}
+        return build_update(step, item["code"])
+    return posted_update(item)

@@ -24,6 +24,8 @@ class NewApiKey(BaseModel):
         description="Who the key is for, e.g. 'FixMyStreet Hà Tĩnh' or 'Cổng DVC tỉnh'")
     rate_limit_per_hour: int = Field(600, ge=1, le=100_000, description="Open311 POSTs allowed per sliding hour")
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    may_update_any: bool = Field(False, description="Grant: post updates on any public request; by default a "
+                                                    "partner posts only on the requests it submitted")
 
 
 @router.post("", status_code=201, response_model=ApiKeyCreated, responses=PROBLEMS,

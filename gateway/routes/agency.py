@@ -7,9 +7,10 @@ import asyncio
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request
 
 from libs.auth.tokens import Principal
+from libs.contracts.common import MAX_OFFSET
 from libs.contracts.errors import ErrorCode
 from libs.contracts.lifecycle import (AddCoHandlers, AgencyAccept, AgencyReturn, CaseView, PostResult, ProgressNote,
                                       QueuePage, RequestExtension)
@@ -18,9 +19,11 @@ from pydantic import BaseModel
 
 from ..auth import actor_payload, require
 from ..deps import Runtime, runtime
+from ..problems import ApiError
 from ..rpc import RemoteError
 from .lifecycle_support import PROBLEMS, call_intake, staff_act
-from .media_upload import check_headers, store_upload_file
+from .media import MULTIPART_DOC
+from .media_upload import check_headers, evidence_refused, receive_file, store_file
 
 router = APIRouter(prefix="/v1/agency", tags=["agency"])
 Officer = Annotated[Principal, Depends(require("agency_officer", "agency_leader"))]
@@ -32,7 +35,7 @@ MEDIA_WAIT_S = 5.0  # a just-confirmed photo reaches intake through an event: wa
             summary="Hộp việc của đơn vị / the agency's inbox, by due time")
 async def inbox(principal: Officer,
                 bucket: Annotated[str | None, Query(description="new, in_progress, due_soon, overdue")] = None,
-                offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 50,
                 rt: Runtime = Depends(runtime)) -> dict:
     return await call_intake(rt, "list_queue", payload={"actor": actor_payload(principal), "bucket": bucket,
                                                         "offset": offset, "limit": limit})
@@ -46,13 +49,21 @@ async def get_case(report_id: UUID, principal: Officer, rt: Runtime = Depends(ru
 
 
 @router.post("/reports/{report_id}/media", status_code=201, response_model=MediaView, responses=PROBLEMS,
-             summary="Tải ảnh tiến độ/kết quả / upload a progress or after-photo (multipart `file`)")
-async def upload(report_id: UUID, request: Request, principal: Officer, file: Annotated[UploadFile, File()],
-                 role: Annotated[str, Form(pattern="^(result|evidence)$")] = "result",
-                 rt: Runtime = Depends(runtime)) -> dict:
+             openapi_extra=MULTIPART_DOC,
+             summary="Tải ảnh tiến độ/kết quả / upload a progress or after-photo (multipart `file`, `role`)")
+async def upload(report_id: UUID, request: Request, principal: Officer, rt: Runtime = Depends(runtime)) -> dict:
     check_headers(request)  # refuses an oversized body before reading it
-    await get_case(report_id, principal, rt)  # 404 unless this agency holds or held the case
-    return await store_upload_file(rt, report_id, file, role=role, actor=actor_payload(principal))
+    await get_case(report_id, principal, rt)  # the token and the case are checked before the body is read
+    received = await receive_file(request, "file")  # streamed, counted: 413 as soon as it passes the limit
+    role = received.fields.get("role") or "result"
+    if role not in ("result", "evidence"):
+        received.remove()
+        raise ApiError(ErrorCode.VALIDATION_FAILED, "role is result or evidence",
+                       [{"field": "role", "message": "result | evidence", "type": "enum"}])
+    if role == "evidence":  # the reporter's; media refuses it too, and checks this agency holds the case now
+        received.remove()
+        raise evidence_refused()
+    return await store_file(rt, report_id, received, role=role, actor=actor_payload(principal))
 
 
 async def _act_waiting_for_media(rt: Runtime, report_id: UUID, principal: Principal, action: BaseModel) -> dict:

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request
 
-from libs.contracts.lifecycle import MeTooRef, RateResult, RequestReopen, SupplyInfo
+from libs.contracts.lifecycle import ContactErased, MeTooRef, RateResult, RequestReopen, SupplyInfo
 from libs.contracts.reports import ReporterContact, ReportView
 from pydantic import BaseModel
 
@@ -29,27 +29,39 @@ class MeTooBody(BaseModel):
     contact: ReporterContact | None = None
 
 
-async def _citizen(rt: Runtime, report_id: UUID, token: str, action: BaseModel) -> dict:
+async def _citizen(rt: Runtime, request: Request, report_id: UUID, token: str, action: BaseModel) -> dict:
     return await call_intake(rt, "citizen_action", payload={
-        "report_id": str(report_id), "tracking_token": token, "action": action.model_dump(mode="json")})
+        "report_id": str(report_id), "tracking_token": token, "action": action.model_dump(mode="json"),
+        "client": client_info(request)})
 
 
 @router.post("/{report_id}/info", response_model=ReportView, responses=PROBLEMS, response_model_exclude_none=True,
              summary="Bổ sung thông tin / answer the operator's request for information")
-async def supply_info(report_id: UUID, body: SupplyInfo, token: Token, rt: Runtime = Depends(runtime)) -> dict:
-    return await _citizen(rt, report_id, token, body)
+async def supply_info(report_id: UUID, body: SupplyInfo, token: Token, request: Request,
+                      rt: Runtime = Depends(runtime)) -> dict:
+    return await _citizen(rt, request, report_id, token, body)
 
 
 @router.post("/{report_id}/rating", response_model=ReportView, responses=PROBLEMS, response_model_exclude_none=True,
              summary="Đánh giá kết quả / rate the published result")
-async def rate(report_id: UUID, body: RateResult, token: Token, rt: Runtime = Depends(runtime)) -> dict:
-    return await _citizen(rt, report_id, token, body)
+async def rate(report_id: UUID, body: RateResult, token: Token, request: Request,
+               rt: Runtime = Depends(runtime)) -> dict:
+    return await _citizen(rt, request, report_id, token, body)
 
 
 @router.post("/{report_id}/reopen", response_model=ReportView, responses=PROBLEMS, response_model_exclude_none=True,
              summary="Đề nghị xử lý lại / ask once to reopen (when unsatisfied)")
-async def request_reopen(report_id: UUID, body: RequestReopen, token: Token, rt: Runtime = Depends(runtime)) -> dict:
-    return await _citizen(rt, report_id, token, body)
+async def request_reopen(report_id: UUID, body: RequestReopen, token: Token, request: Request,
+                         rt: Runtime = Depends(runtime)) -> dict:
+    return await _citizen(rt, request, report_id, token, body)
+
+
+@router.delete("/{report_id}/contact", response_model=ContactErased, responses=PROBLEMS,
+               summary="Xóa thông tin liên hệ / the reporter erases their contact data (name, phone, e-mail) at any "
+                       "time; the report stays and news still reaches the in-app inbox")
+async def erase_contact(report_id: UUID, token: Token, request: Request, rt: Runtime = Depends(runtime)) -> dict:
+    return await call_intake(rt, "erase_contact", payload={"report_id": str(report_id), "tracking_token": token,
+                                                           "client": client_info(request)})
 
 
 @router.post("/{report_id}/me-too", status_code=201, response_model=MeTooRef, responses=PROBLEMS,

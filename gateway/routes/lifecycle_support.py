@@ -15,6 +15,9 @@ from ..deps import Runtime
 from ..problems import ApiError
 from ..rpc import RemoteError
 
+# intake's public reads, served by a service of their own so that a flood of reads never queues before a citizen's
+# submission or a staff action (issue 18; docs/architecture.md). The one place the gateway names it.
+PUBLIC_READS = "intake_reads"
 PROBLEMS = {code: {"model": Problem, "content": {"application/problem+json": {}}}
             for code in (401, 403, 404, 409, 422, 429, 503, 504)}
 
@@ -27,8 +30,23 @@ def client_info(request: Request, device_id: str | None = None) -> dict:
 
 async def call_intake(rt: Runtime, method: str, **kwargs: Any) -> Any:
     """Call intake; RATE_LIMITED becomes a 429 problem with `Retry-After` (intake names the seconds)."""
+    return await call_service(rt, "intake", method, **kwargs)
+
+
+async def call_reads(rt: Runtime, method: str, **kwargs: Any) -> Any:
+    """Call intake's public reads (search, a report without its tracking token, Open311 feeds)."""
+    return await call_service(rt, PUBLIC_READS, method, **kwargs)
+
+
+async def call_media(rt: Runtime, method: str, **kwargs: Any) -> Any:
+    """Call media; RATE_LIMITED (intake's answer about wrong tokens, passed on) becomes a 429 problem."""
+    return await call_service(rt, "media", method, **kwargs)
+
+
+async def call_service(rt: Runtime, service: str, method: str, **kwargs: Any) -> Any:
+    """Call a service; RATE_LIMITED becomes a 429 problem with `Retry-After` (the service names the seconds)."""
     try:
-        return await rt.rpc.call("intake", method, **kwargs)
+        return await rt.rpc.call(service, method, **kwargs)
     except RemoteError as exc:
         args = list(exc.exc_args) + [None, []]
         if exc.exc_type == "ServiceError" and args[0] == ErrorCode.RATE_LIMITED.value:

@@ -15,11 +15,12 @@ from libs.auth.tokens import Principal
 from libs.contracts.errors import ErrorCode, Problem
 from libs.contracts.media import MediaView, UploadSlot
 
-from ..auth import actor_payload, optional_principal
+from ..auth import actor_payload, optional_principal, personal_data_grant
 from ..deps import Runtime, runtime
 from ..problems import ApiError
-from .lifecycle_support import PROBLEMS
-from .media_upload import accepted_or_problem, check_headers, receive_file, store_file, upload_settings
+from .lifecycle_support import PROBLEMS, call_intake, call_media, client_info
+from .media_upload import (accepted_or_problem, check_headers, evidence_refused, receive_file, store_file,
+                           upload_settings)
 
 router = APIRouter(prefix="/v1", tags=["media"])
 UPLOAD_PROBLEMS = {**PROBLEMS, **{code: {"model": Problem, "content": {"application/problem+json": {}}}
@@ -42,11 +43,12 @@ class UploadRequest(BaseModel):
     role: Literal["evidence", "result"] = "evidence"
 
 
-async def _report_exists(rt: Runtime, report_id: UUID, token: str | None = None) -> None:
-    await rt.rpc.call("intake", "get_report", payload={"report_id": str(report_id), "tracking_token": token})
+async def _report_exists(rt: Runtime, request: Request, report_id: UUID, token: str | None = None) -> None:
+    await call_intake(rt, "get_report", payload={"report_id": str(report_id), "tracking_token": token,
+                                                 "client": client_info(request)})
 
 
-async def _may_upload(rt: Runtime, report_id: UUID, principal: Principal | None, role: str,
+async def _may_upload(rt: Runtime, request: Request, report_id: UUID, principal: Principal | None, role: str,
                       tracking_token: str | None) -> None:
     """The reporter (with the tracking token) adds evidence; after-photos (`result`) come from staff.
 
@@ -57,32 +59,37 @@ async def _may_upload(rt: Runtime, report_id: UUID, principal: Principal | None,
         if role != "evidence":
             raise ApiError(ErrorCode.FORBIDDEN, "after-photos are uploaded by the agency or an operator",
                            [{"field": "role", "message": "staff only", "type": "forbidden"}])
-        view = await rt.rpc.call("intake", "get_report", payload={"report_id": str(report_id),
-                                                                  "tracking_token": tracking_token})
+        view = await call_intake(rt, "get_report", payload={"report_id": str(report_id),
+                                                            "tracking_token": tracking_token,
+                                                            "client": client_info(request)})
         if view.get("own") is not True:
             raise ApiError(ErrorCode.REPORT_NOT_FOUND, f"no report {report_id} for this tracking token",
                            [{"field": "X-Tracking-Token", "message": "the report's tracking token is required",
                              "type": "tracking_token"}])
+    elif role == "evidence" and principal.role != "operator":
+        raise evidence_refused()
     elif principal.role == "operator":
-        await _report_exists(rt, report_id)
-    # agencies: the media service asks intake whether they hold the case (404 otherwise)
+        await _report_exists(rt, request, report_id)
+    # agencies' after-photos: the media service asks intake whether they hold the case now (404 otherwise)
 
 
 @router.post("/reports/{report_id}/uploads", status_code=201, response_model=UploadSlot, responses=UPLOAD_PROBLEMS,
              summary="Xin URL tải lên / get a presigned upload URL (then PUT the bytes and confirm)")
-async def create_upload(report_id: UUID, body: UploadRequest, principal: Staff,
+async def create_upload(report_id: UUID, body: UploadRequest, request: Request, principal: Staff,
                         tracking_token: TrackingToken = None, rt: Runtime = Depends(runtime)) -> dict:
-    await _may_upload(rt, report_id, principal, body.role, tracking_token)
+    await _may_upload(rt, request, report_id, principal, body.role, tracking_token)
     return await rt.rpc.call("media", "create_upload", payload={
         "report_id": str(report_id), **body.model_dump(), "actor": actor_payload(principal)})
 
 
 @router.post("/media/{media_id}/confirm", response_model=MediaView, responses=UPLOAD_PROBLEMS,
              summary="Xác nhận tải lên / check and process the uploaded bytes (202 while a video renders)")
-async def confirm_upload(media_id: UUID, response: Response, principal: Staff, tracking_token: TrackingToken = None,
-                         rt: Runtime = Depends(runtime)) -> dict:
-    view = await rt.rpc.call("media", "confirm_upload", timeout=upload_settings().confirm_timeout_s, payload={
-        "media_id": str(media_id), "actor": actor_payload(principal), "tracking_token": tracking_token})
+async def confirm_upload(media_id: UUID, request: Request, response: Response, principal: Staff,
+                         tracking_token: TrackingToken = None, rt: Runtime = Depends(runtime)) -> dict:
+    view = await call_media(rt, "confirm_upload", timeout=upload_settings().confirm_timeout_s, payload={
+        "media_id": str(media_id), "actor": actor_payload(principal), "tracking_token": tracking_token,
+        "client": client_info(request),
+        "grant": personal_data_grant(request, principal, "view_media", media_id=media_id)})
     response.status_code = 202 if view["state"] == "pending" else 200
     return accepted_or_problem(view)
 
@@ -93,9 +100,10 @@ async def confirm_upload(media_id: UUID, response: Response, principal: Staff, t
 async def upload(report_id: UUID, request: Request, response: Response, principal: Staff,
                  tracking_token: TrackingToken = None, rt: Runtime = Depends(runtime)) -> dict:
     check_headers(request, "file")  # 413 before anything is read when Content-Length is too big
-    await _may_upload(rt, report_id, principal, "evidence", tracking_token)
+    await _may_upload(rt, request, report_id, principal, "evidence", tracking_token)
     received = await receive_file(request, "file")  # counts while streaming: 413 as soon as it passes the limit
-    view = await store_file(rt, report_id, received, actor=actor_payload(principal), tracking_token=tracking_token)
+    view = await store_file(rt, report_id, received, actor=actor_payload(principal), tracking_token=tracking_token,
+                            grant=personal_data_grant(request, principal, "view_media", report_id=report_id))
     if view["state"] == "pending":
         response.status_code = 202
     return view
@@ -103,19 +111,22 @@ async def upload(report_id: UUID, request: Request, response: Response, principa
 
 @router.get("/reports/{report_id}/media", response_model=list[MediaView], responses=PROBLEMS,
             summary="Ảnh/video của phản ánh / the report's media (URLs of what the caller may see)")
-async def list_media(report_id: UUID, principal: Staff, tracking_token: TrackingToken = None,
+async def list_media(report_id: UUID, request: Request, principal: Staff, tracking_token: TrackingToken = None,
                      role: Annotated[Literal["evidence", "result"] | None, Query()] = None,
                      state: Annotated[Literal["pending", "ready", "rejected"] | None, Query()] = None,
                      rt: Runtime = Depends(runtime)) -> list:
-    await _report_exists(rt, report_id, tracking_token)
-    return await rt.rpc.call("media", "list_media", payload={
+    await _report_exists(rt, request, report_id, tracking_token)
+    return await call_media(rt, "list_media", payload={
         "report_id": str(report_id), "actor": actor_payload(principal), "tracking_token": tracking_token,
-        "role": role, "state": state})
+        "client": client_info(request), "role": role, "state": state,
+        "grant": personal_data_grant(request, principal, "view_media", report_id=report_id)})
 
 
 @router.get("/media/{media_id}", response_model=MediaView, responses=PROBLEMS,
             summary="Một tệp / one file (follow a video while it renders)")
-async def get_media(media_id: UUID, principal: Staff, tracking_token: TrackingToken = None,
+async def get_media(media_id: UUID, request: Request, principal: Staff, tracking_token: TrackingToken = None,
                     rt: Runtime = Depends(runtime)) -> dict:
-    return await rt.rpc.call("media", "get_media", payload={
-        "media_id": str(media_id), "actor": actor_payload(principal), "tracking_token": tracking_token})
+    return await call_media(rt, "get_media", payload={
+        "media_id": str(media_id), "actor": actor_payload(principal), "tracking_token": tracking_token,
+        "client": client_info(request),
+        "grant": personal_data_grant(request, principal, "view_media", media_id=media_id)})

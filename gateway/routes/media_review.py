@@ -4,13 +4,13 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from libs.auth.tokens import Principal
 from libs.contracts.media import MediaView, RedactRegion
 
-from ..auth import actor_payload, require
+from ..auth import actor_payload, personal_data_grant, require
 from ..deps import Runtime, runtime
 from .lifecycle_support import PROBLEMS
 from .media_upload import upload_settings
@@ -30,6 +30,8 @@ class MediaReview(BaseModel):
 
 @router.post("/media/{media_id}/review", response_model=MediaView, responses=PROBLEMS,
              summary="Che vùng ảnh / công khai video — redact regions of a photo, release a video")
-async def review_media(media_id: UUID, body: MediaReview, principal: Operator, rt: Runtime = Depends(runtime)) -> dict:
+async def review_media(media_id: UUID, body: MediaReview, principal: Operator, request: Request,
+                       rt: Runtime = Depends(runtime)) -> dict:
     return await rt.rpc.call("media", "review_media", timeout=upload_settings().confirm_timeout_s, payload={
-        "media_id": str(media_id), "actor": actor_payload(principal), **body.model_dump(mode="json")})
+        "media_id": str(media_id), "actor": actor_payload(principal), **body.model_dump(mode="json"),
+        "grant": personal_data_grant(request, principal, "view_media", media_id=media_id)})

@@ -17,7 +17,7 @@ from uuid import UUID
 
 import anyio
 import httpx
-from fastapi import Request, UploadFile
+from fastapi import Request
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from python_multipart.exceptions import MultipartParseError
@@ -43,6 +43,7 @@ class UploadSettings(BaseSettings):
     max_photo_bytes: int = Field(15 * 1024 * 1024, alias="MEDIA_MAX_PHOTO_BYTES", gt=0)
     max_video_bytes: int = Field(100 * 1024 * 1024, alias="MEDIA_MAX_VIDEO_BYTES", gt=0)
     confirm_timeout_s: float = Field(30.0, alias="MEDIA_CONFIRM_TIMEOUT_S", gt=0)
+    fetch_timeout_s: float = Field(20.0, alias="MEDIA_FETCH_TIMEOUT_S", gt=0)
 
     @property
     def max_bytes(self) -> int:
@@ -89,17 +90,12 @@ class Received:
             pass
 
 
-class _Parts:
-    """python-multipart callbacks: headers of each part, the file part to disk, small fields to memory."""
+class PartHeaders:
+    """python-multipart callbacks that collect each part's headers; subclasses say what to do with the parts."""
 
-    def __init__(self, name: str, received: Received, handle, limits: UploadSettings):
-        self.name, self.received, self.handle, self.limits = name, received, handle, limits
+    def __init__(self) -> None:
         self.headers: dict[bytes, bytes] = {}
         self.header_name = self.header_value = b""
-        self.current: str | None = None
-        self.is_file = self.found = False
-        self.value = bytearray()
-        self.error: ApiError | None = None
 
     def callbacks(self) -> dict:
         return {"on_part_begin": self.begin, "on_header_field": self.h_field, "on_header_value": self.h_value,
@@ -107,7 +103,7 @@ class _Parts:
                 "on_part_end": self.end}
 
     def begin(self) -> None:
-        self.headers, self.value, self.current = {}, bytearray(), None
+        self.headers = {}
 
     def h_field(self, data: bytes, start: int, end: int) -> None:
         self.header_name += data[start:end]
@@ -119,8 +115,37 @@ class _Parts:
         self.headers[self.header_name.lower()] = self.header_value
         self.header_name = self.header_value = b""
 
+    def disposition(self) -> dict[bytes, bytes]:
+        """The options of the part's Content-Disposition (name, filename)."""
+        return parse_options_header(self.headers.get(b"content-disposition", b""))[1]
+
     def headers_done(self) -> None:
-        _, options = parse_options_header(self.headers.get(b"content-disposition", b""))
+        raise NotImplementedError
+
+    def data(self, data: bytes, start: int, end: int) -> None:
+        raise NotImplementedError
+
+    def end(self) -> None:
+        raise NotImplementedError
+
+
+class _Parts(PartHeaders):
+    """python-multipart callbacks: headers of each part, the file part to disk, small fields to memory."""
+
+    def __init__(self, name: str, received: Received, handle, limits: UploadSettings):
+        super().__init__()
+        self.name, self.received, self.handle, self.limits = name, received, handle, limits
+        self.current: str | None = None
+        self.is_file = self.found = False
+        self.value = bytearray()
+        self.error: ApiError | None = None
+
+    def begin(self) -> None:
+        super().begin()
+        self.value, self.current = bytearray(), None
+
+    def headers_done(self) -> None:
+        options = self.disposition()
         self.current = options.get(b"name", b"").decode("utf-8", "replace")
         self.is_file = self.current == self.name and not self.found
         if self.is_file:
@@ -202,35 +227,21 @@ async def _file_chunks(path: str) -> AsyncIterator[bytes]:
             yield data
 
 
-async def _upload_chunks(upload: UploadFile) -> AsyncIterator[bytes]:
-    await upload.seek(0)
-    while data := await upload.read(CHUNK):
-        yield data
-
-
 async def store_file(rt: Runtime, report_id: UUID | str, received: Received, *, name: str = "file",
-                     role: str = "evidence", actor: dict | None = None, tracking_token: str | None = None) -> dict:
-    """Slot → PUT → confirm; returns the media view (ready, or pending while a video renders)."""
+                     role: str = "evidence", actor: dict | None = None, tracking_token: str | None = None,
+                     grant: str | None = None) -> dict:
+    """Slot → PUT → confirm; returns the media view (ready, or pending while a video renders). An operator's
+    view is unblurred: `grant` (gateway.auth.personal_data_grant over the report) lets intake audit it."""
     try:
         return await _store(rt, str(report_id), received.size, received.content_type, _file_chunks(received.path),
-                            name, role, actor, tracking_token)
+                            name, role, actor, tracking_token, grant)
     finally:
         received.remove()
 
 
-async def store_upload_file(rt: Runtime, report_id: UUID | str, upload: UploadFile, *, name: str = "file",
-                            role: str = "evidence", actor: dict | None = None) -> dict:
-    """The same for a file Starlette already parsed (e.g. Open311's `media` in `request.form()`)."""
-    size = upload.size or 0
-    limits = upload_settings()
-    if size > limits.max_bytes:
-        raise too_large(name, limits.max_bytes)
-    return await _store(rt, str(report_id), size, upload.content_type, _upload_chunks(upload), name, role, actor,
-                        None)
-
-
 async def _store(rt: Runtime, report_id: str, size: int, claimed: str | None, chunks: AsyncIterator[bytes],
-                 name: str, role: str, actor: dict | None, tracking_token: str | None) -> dict:
+                 name: str, role: str, actor: dict | None, tracking_token: str | None,
+                 grant: str | None = None) -> dict:
     slot = await rt.rpc.call("media", "create_upload", payload={
         "report_id": report_id, "content_type": claimed or "application/octet-stream", "size": max(size, 1),
         "role": role, "actor": actor})
@@ -241,8 +252,15 @@ async def _store(rt: Runtime, report_id: str, size: int, claimed: str | None, ch
     if put.status_code >= 300:
         raise ApiError(ErrorCode.UPSTREAM_UNAVAILABLE, f"object store refused the upload ({put.status_code})")
     view = await rt.rpc.call("media", "confirm_upload", timeout=upload_settings().confirm_timeout_s, payload={
-        "media_id": slot["media_id"], "actor": actor, "tracking_token": tracking_token})
+        "media_id": slot["media_id"], "actor": actor, "tracking_token": tracking_token, "grant": grant})
     return accepted_or_problem(view, name)
+
+
+def evidence_refused() -> ApiError:
+    """403 for staff other than operators adding evidence: that is the reporter's (agencies add `result`)."""
+    return ApiError(ErrorCode.FORBIDDEN, "evidence comes from the reporter; an agency adds after-photos",
+                    [{"field": "role", "message": "ảnh hiện trường do người phản ánh gửi; đơn vị xử lý gửi ảnh kết "
+                      "quả (result) / evidence is the reporter's; agencies upload role result", "type": "forbidden"}])
 
 
 def accepted_or_problem(view: dict, name: str = "file") -> dict:

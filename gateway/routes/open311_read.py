@@ -1,29 +1,37 @@
 """Open311 GeoReport v2 reads: discovery, services, service definitions, requests, tokens, servicerequestupdates."""
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+import os
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 
 from libs.contracts.common import utcnow
 
 from ..deps import Runtime, runtime
 from ..open311.discovery import build_discovery
 from ..open311.errors import Open311Error
-from ..open311.formats import render
+from ..open311.dates import to_w3c
+from ..open311.formats import CONTENT_TYPES, render, stream_head, stream_items, stream_tail
 from ..open311.params import Params, parse_format, parse_id, parse_lang
 from ..open311.queries import RequestQuery, parse_request_query, parse_requests_query, parse_services_query, \
     parse_updates_query
 from ..open311.requests import build_request, token_response
 from ..open311.statuses import states_for
-from ..open311.views import add_posted_notes, page, report_view, updates_feed
-from .open311_support import (API_PATH, SEARCH_PAGE, Directory, Open311Route, directory, in_area, lookup,
-                              media_link, posted_updates, public_base, scoped_bbox, search, search_ids)
+from ..open311.views import add_posted_notes, feed_update, report_view
+from .lifecycle_support import PUBLIC_READS
+from .open311_support import (API_PATH, Directory, Open311Route, directory, in_area, lookup, media_link,
+                              posted_updates, public_base, scoped_bbox, search, search_ids)
 
 read_router = APIRouter(route_class=Open311Route, tags=["open311"])
 CHANGESET = datetime.fromisoformat("2026-03-16T00:00:00+07:00")  # when this Open311 profile last changed
-MAX_FEED_REPORTS = 10_000  # servicerequestupdates reads at most this many recently updated reports
+FEED_BATCH = 500  # feed items per RPC to intake (≈ 150 KB messages); a stream is any number of batches
+PAGE_SETTLE_S = float(os.environ.get("OPEN311_PAGE_SETTLE_S", "5"))  # see `updates`
+log = logging.getLogger("gateway.open311")
 
 
 def document(kind: str, data, fmt: str) -> Response:
@@ -140,36 +148,87 @@ async def token(token: str, fmt: str, request: Request, rt: Runtime = Depends(ru
         token = parse_id(token, "token")
     except Open311Error:
         raise Open311Error.of("TOKEN_NOT_FOUND", token=token[:64]) from None
-    record = await rt.rpc.call("intake", "resolve_open311_token", payload={"token": token})  # may raise 404
+    record = await rt.rpc.call(PUBLIC_READS, "resolve_open311_token", payload={"token": token})  # may raise 404
     return document("service_requests", token_response(token, record["code"]), fmt)
 
 
 @read_router.get(f"{API_PATH}/servicerequestupdates.{{fmt}}",
                  summary="Open311 (mySociety): updates on requests within a window")
 async def updates(fmt: str, request: Request, rt: Runtime = Depends(runtime)) -> Response:
+    """Every update in the window, streamed batch by batch (no page parameters), or one stable page of it."""
     fmt = parse_format(fmt)
-    query = parse_updates_query(pairs(request), now=utcnow())
-    dir_ = directory(request)
-    catalogue = await dir_.services(rt.rpc)
-    names, link = dir_.names(catalogue, "vi"), media_link(request)
+    now = utcnow()
+    query = parse_updates_query(pairs(request), now=now)
+    area = directory(request).geography.area(query.jurisdiction)
     start, end = query.window
-    reports: list[dict] = []
-    bbox = list(dir_.geography.area(query.jurisdiction).bbox)
-    for offset in range(0, MAX_FEED_REPORTS, SEARCH_PAGE):
-        result = await search(rt.rpc, updated_from=start.isoformat(), bbox=bbox, offset=offset, limit=SEARCH_PAGE,
-                              order="updated_desc")
-        reports += result["items"]
-        if len(result["items"]) < SEARCH_PAGE:
-            break
-    posted = await posted_updates(rt.rpc, start=start, end=end)
-    known = {r["code"] for r in reports}
-    missing = sorted({u["code"] for u in posted} - known)
-    reports += await search_ids(rt.rpc, missing) if missing else []
-    reports = [r for r in reports if in_area(dir_, query.jurisdiction, r)]
-    visible = {r["code"] for r in reports}
-    views = [report_view(r, names, link) for r in reports]
-    feed = updates_feed(views, [u for u in posted if u["code"] in visible], query.window)
-    return document("service_request_updates", page(feed, query.page, query.page_size), fmt)
+    # The snapshot: updates recorded up to `as_of`. A page leaves out the last few seconds, so that an update
+    # still being committed cannot land on a page already served (later ones sort after every served page).
+    as_of = min(end, now - timedelta(seconds=PAGE_SETTLE_S) if query.paged else now)
+    if query.paged:
+        as_of = as_of.replace(microsecond=0)  # whole seconds, as the next page's pinned end_date says it
+    feed = Feed(rt.rpc, area, {"updated_from": start.isoformat(), "updated_to": end.isoformat(),
+                               "recorded_to": as_of.isoformat(), "bbox": list(area.bbox)})
+    if query.paged:
+        items, more = await feed.page(query.offset, query.page_size)
+        headers = {"Link": next_page_link(request, query, as_of)} if more else None
+        body, content_type = render("service_request_updates", items, fmt)
+        return Response(body, 200, media_type=content_type, headers=headers)
+    first = await feed.batch()  # before the first byte: a service that is down is still a clean 503/504
+    return StreamingResponse(feed.stream(first, fmt), 200, media_type=CONTENT_TYPES[fmt])
+
+
+def next_page_link(request: Request, query, as_of: datetime) -> str:
+    """`<…?page=N+1&start_date&end_date>; rel="next"`: the window pinned to this page's snapshot."""
+    params = dict(request.query_params) | {"page": str(query.page + 1), "page_size": str(query.page_size),
+                                            "start_date": to_w3c(query.window[0]), "end_date": to_w3c(as_of)}
+    return f'<{public_base(request)}{request.url.path}?{urlencode(params)}>; rel="next"'
+
+
+class Feed:
+    """intake's servicerequestupdates feed read in batches over RPC (keyset: each batch continues the last)."""
+
+    def __init__(self, rpc, area, filters: dict) -> None:
+        self.rpc, self.area, self.filters = rpc, area, filters
+        self.cursor: dict | None = None
+        self.done = False
+
+    async def batch(self, offset: int = 0, limit: int = FEED_BATCH) -> list[dict]:
+        """The next batch as request_update elements (only those inside the jurisdiction's outline)."""
+        payload = {**self.filters, "offset": offset, "limit": limit}
+        if self.cursor is not None:
+            payload["after"] = self.cursor
+        result = await self.rpc.call(PUBLIC_READS, "open311_feed", payload=payload)
+        self.cursor = result["next"]
+        self.done = self.cursor is None
+        return [feed_update(item) for item in result["items"] if self.area.contains(item["lat"], item["lon"])]
+
+    async def page(self, offset: int, size: int) -> tuple[list[dict], bool]:
+        """Positions [offset, offset + size) of the feed, and whether more may follow."""
+        items = await self.batch(offset, min(size, FEED_BATCH))
+        taken = min(size, FEED_BATCH)
+        while not self.done and taken < size:
+            items += await self.batch(0, min(size - taken, FEED_BATCH))
+            taken += min(size - taken, FEED_BATCH)
+        return items, not self.done
+
+    async def stream(self, first: list[dict], fmt: str) -> AsyncIterator[bytes]:
+        """The whole document, one batch at a time. A failure after the first byte aborts the answer (the
+        client sees a cut connection, never a well-formed but incomplete list)."""
+        kind = "service_request_updates"
+        yield stream_head(kind, fmt)
+        written, items = False, first
+        try:
+            while True:
+                if items:
+                    yield stream_items(kind, items, fmt, first=not written)
+                    written = True
+                if self.done:
+                    break
+                items = await self.batch()
+        except Exception:
+            log.exception("servicerequestupdates stream aborted")
+            raise
+        yield stream_tail(kind, fmt)
 
 
 @read_router.get(f"{API_PATH}/media/{{service_request_id}}/{{media_id}}", summary="Open311: a request's photo",

@@ -23,6 +23,7 @@ from ..open311.jurisdictions import Jurisdiction
 from ..open311.services import ServiceCatalogue
 from ..open311.views import Names
 from ..rpc import RemoteError, RpcTimeout, RpcUnavailable
+from .lifecycle_support import PUBLIC_READS
 
 log = logging.getLogger("gateway.open311")
 API_PATH = "/open311/v2"
@@ -172,17 +173,19 @@ def media_link(request: Request):
     return link
 
 
-async def search(rpc, **filters: Any) -> dict[str, Any]:
-    """One page of intake's report search (libs.contracts.search.SearchReports → ReportPage)."""
-    return await rpc.call("intake", "search_reports", payload={k: v for k, v in filters.items() if v is not None})
+async def search(rpc, service: str = PUBLIC_READS, **filters: Any) -> dict[str, Any]:
+    """One page of intake's report search (libs.contracts.search.SearchReports → ReportPage); a write asks
+    `service="intake"`, never queueing behind public reads."""
+    return await rpc.call(service, "search_reports", payload={k: v for k, v in filters.items() if v is not None})
 
 
-async def search_ids(rpc, ids: list[str], public_only: bool = True) -> list[dict[str, Any]]:
+async def search_ids(rpc, ids: list[str], public_only: bool = True, service: str = PUBLIC_READS
+                     ) -> list[dict[str, Any]]:
     """The reports with these codes (ids override every other filter), in batches of 100."""
     found: list[dict[str, Any]] = []
     for start in range(0, len(ids), MAX_ID_BATCH):
         batch = ids[start:start + MAX_ID_BATCH]
-        result = await search(rpc, ids=batch, public_only=public_only, limit=len(batch))
+        result = await search(rpc, service, ids=batch, public_only=public_only, limit=len(batch))
         found += result["items"]
     return found
 
@@ -216,6 +219,6 @@ async def posted_updates(rpc, report_ids: list[str] | None = None, start=None, e
         payload["updated_from"] = start.isoformat()
     if end is not None:
         payload["updated_to"] = end.isoformat()
-    result = await rpc.call("intake", "list_open311_updates", payload={k: v for k, v in payload.items()
+    result = await rpc.call(PUBLIC_READS, "list_open311_updates", payload={k: v for k, v in payload.items()
                                                                         if v is not None})
     return result["items"]

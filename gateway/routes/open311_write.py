@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 
 from libs.contracts.errors import ErrorCode
@@ -19,8 +19,9 @@ from ..open311.params import Params, invalid, parse_format, parse_lang
 from ..open311.requests import post_response, update_post_response
 from ..open311.statuses import label, state_for_extended
 from ..problems import ApiError
-from ..rpc import RemoteError
-from .media_upload import store_upload_file
+from ..rpc import RemoteError, RpcTimeout, RpcUnavailable
+from .media_upload import Received, store_file, upload_settings
+from .open311_form import read_form
 from .open311_support import API_PATH, Open311Route, directory, in_area, search_ids
 
 write_router = APIRouter(route_class=Open311Route, tags=["open311"])
@@ -39,20 +40,15 @@ def document(kind: str, data, fmt: str) -> Response:
     return Response(body, 200, media_type=content_type)
 
 
-async def form_of(request: Request) -> tuple[list[tuple[str, str]], list[UploadFile]]:
-    """Text fields and `media` files of a urlencoded or multipart body."""
-    form = await request.form(max_files=MAX_MEDIA + 1)
-    text = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-    files = [v for k, v in form.multi_items() if k == "media" and not isinstance(v, str)]
-    if len(files) > MAX_MEDIA:
-        raise invalid("media", f"at most {MAX_MEDIA} files")
-    return text, files
-
-
 async def authorize(rt: Runtime, params: Params) -> dict:
     """The partner behind the api_key (403 missing/invalid/revoked, 429 over its rate limit)."""
     api_key = require_api_key(params)
     return await rt.rpc.call("intake", "authorize_open311_client", payload={"api_key": api_key[:200]})
+
+
+async def form_of(request: Request, rt: Runtime) -> tuple[list[tuple[str, str]], list[Received], dict]:
+    """Text fields, `media` files (on disk) and the partner's grant: the key is checked before any file is stored."""
+    return await read_form(request, lambda pairs: authorize(rt, Params(pairs)), MAX_MEDIA)
 
 
 def locate(new: NewRequest, area: Area) -> tuple[float, float, str | None]:
@@ -90,7 +86,7 @@ def submission(new: NewRequest, service_name: str, lat: float, lon: float, addre
             category=new.service_code, description=new.description or f"[Open311] {service_name}",
             location={"lat": lat, "lon": lon}, address=address,
             priority=attributes.get("priority") or "BINH_THUONG", reporter=reporter(new.personal, lang),
-            channel=CHANNEL, attributes=attributes, media_urls=[new.media_url] if new.media_url else [])
+            attributes=attributes)  # media_url: fetched into the media pipeline after the submission
     except ValidationError as exc:
         names = sorted({_param(e["loc"]) for e in exc.errors()})
         raise invalid(", ".join(names), "không hợp lệ / invalid") from None
@@ -102,21 +98,48 @@ def _param(loc: tuple) -> str:
     return PARAMS.get(str(key), "request")
 
 
-async def upload(rt: Runtime, report_id: str, file: UploadFile) -> bool:
+async def upload(rt: Runtime, report_id: str, file: Received) -> bool:
     """One `media` file through the shared upload path (presigned PUT, then confirm); False when refused."""
     try:
-        await store_upload_file(rt, report_id, file, name="media")
+        await store_file(rt, report_id, file, name="media")
     except (ApiError, RemoteError):  # refused (type, size, pixels...) or the media service said no
         return False
     return True
 
 
+MEDIA_URL_KEPT = (" — không tải được ảnh từ media_url, liên kết được lưu cho cán bộ xem / media_url could not be "
+                  "fetched; the link is kept for staff")
+MEDIA_URL_LATER = (" — chưa tải được ảnh từ media_url, hãy gửi lại sau / media_url could not be fetched now; "
+                   "send it again later")
+
+
+async def import_media_url(rt: Runtime, report_id: str, url: str) -> str:
+    """The photo a `media_url` names, fetched by the media service (public addresses only, size and time limits);
+    returns what `service_notice` must add ("" when stored). A refused link is kept by media on a refused file for
+    staff (`source_url`); when media does not answer the client is told to send it again."""
+    limits = upload_settings()
+    try:
+        view = await rt.rpc.call("media", "import_url", timeout=limits.fetch_timeout_s + limits.confirm_timeout_s,
+                                 payload={"report_id": report_id, "url": url})
+    except (RemoteError, RpcTimeout, RpcUnavailable):  # e.g. TOO_MANY_MEDIA, or media down or slow
+        return MEDIA_URL_LATER
+    return MEDIA_URL_KEPT if view["state"] == "rejected" else ""
+
+
 @write_router.post(f"{API_PATH}/requests.{{fmt}}", summary="Open311: submit a service request (api_key)")
 async def post_request(fmt: str, request: Request, rt: Runtime = Depends(runtime)) -> Response:
     fmt = parse_format(fmt)
-    text, files = await form_of(request)
+    text, files, grant = await form_of(request, rt)  # 403 / 429 before any file is stored
+    try:
+        return await _post_request(fmt, request, rt, text, files, grant)
+    finally:
+        for file in files:
+            file.remove()
+
+
+async def _post_request(fmt: str, request: Request, rt: Runtime, text: list[tuple[str, str]], files: list[Received],
+                        grant: dict) -> Response:
     params = Params(text)
-    grant = await authorize(rt, params)  # 403 / 429 before anything else
     dir_ = directory(request)
     catalogue = await dir_.services(rt.rpc)
     new = parse_new_request(text, catalogue)  # 404 jurisdiction/service, then 400s
@@ -124,14 +147,17 @@ async def post_request(fmt: str, request: Request, rt: Runtime = Depends(runtime
     lat, lon, address = locate(new, dir_.geography.area(new.jurisdiction))
     category = catalogue.category(new.service_code)
     report = submission(new, category["name_vi"], lat, lon, address, lang)
-    ref = await rt.rpc.call("intake", "submit_report", payload={
-        "report": report.model_dump(mode="json"), "idempotency_key": request.headers.get("idempotency-key")})
+    ref = await rt.rpc.call("intake", "submit_report", payload={  # the channel is the key's, never the body's
+        "report": report.model_dump(mode="json"), "idempotency_key": request.headers.get("idempotency-key"),
+        "channel": CHANNEL, "api_key_id": grant["key_id"]})
     record = await rt.rpc.call("intake", "record_open311_submission", payload={
         "report_id": ref["id"], "key_id": grant["key_id"], "batch": new.service_type == "batch"})
     refused = [f for f in files if not await upload(rt, ref["id"], f)]
     notice = label(ref["status"])
     if refused:
         notice += f" — {len(refused)} tệp media bị từ chối / {len(refused)} media file(s) refused"
+    if new.media_url:
+        notice += await import_media_url(rt, ref["id"], new.media_url)
     if record["token"] is not None:
         return document("service_requests", post_response(token=record["token"], service_notice=notice), fmt)
     return document("service_requests", post_response(service_request_id=ref["code"], service_notice=notice), fmt)
@@ -141,10 +167,11 @@ async def post_request(fmt: str, request: Request, rt: Runtime = Depends(runtime
                    summary="Open311 (mySociety): post an update on a request (api_key; idempotent on update_id)")
 async def post_update(fmt: str, request: Request, rt: Runtime = Depends(runtime)) -> Response:
     fmt = parse_format(fmt)
-    text, _ = await form_of(request)
-    grant = await authorize(rt, Params(text))
+    text, files, grant = await form_of(request, rt)
+    for file in files:  # updates carry a media_url, not files
+        file.remove()
     post = parse_update_post(text)
-    found = [r for r in await search_ids(rt.rpc, [post.service_request_id], public_only=False)
+    found = [r for r in await search_ids(rt.rpc, [post.service_request_id], public_only=False, service="intake")
              if r.get("code") == post.service_request_id and in_area(directory(request), post.jurisdiction, r)]
     if not found:
         raise Open311Error.of("REQUEST_NOT_FOUND", service_request_id=post.service_request_id)

@@ -122,6 +122,15 @@ def _cell(value) -> str:
     return "" if value is None else str(value)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral(text: str) -> str:
+    """A text cell a spreadsheet will not run: one starting like a formula gets a leading quote (OWASP CSV
+    injection); names come from the directory administrators edit."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _name_cell(row, in_english: bool) -> str:
     """The group's name in the export's language; its code when the name is not known."""
     if row.key is None:
@@ -140,7 +149,7 @@ def render_csv(report: StatsReport, in_english: bool) -> str:
     groups = [] if report.group_by == "total" else [(r.key or STATS_UNKNOWN_LABEL[pick], r) for r in report.rows]
     for label, row in [*groups, (STATS_TOTAL_LABEL[pick], report.total)]:
         name = [_name_cell(row, in_english)] if name_header else []
-        writer.writerow([label, *name, report.date_from, report.date_to,
+        writer.writerow([neutral(label), *map(neutral, name), report.date_from, report.date_to,
                          *(_cell(getattr(row, f)) for f in STATS_COLUMNS)])
     return out.getvalue()
 

@@ -1,4 +1,5 @@
-"""Every RPC the gateway waits on ends: a timeout (504) or unavailable (503), never a hang."""
+"""Every RPC the gateway waits on ends: a timeout (504) or unavailable (503), never a hang; a request nobody waits
+for any more is dropped by the broker (its expiration is the call's timeout)."""
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ import pytest
 from kombu import Connection, Exchange, Queue
 
 from libs.platform.devstack import ROOT
+from libs.platform.testing import wait_for
 
 pytestmark = pytest.mark.interface
 
@@ -26,3 +28,9 @@ def test_missing_service_silent_service_and_dead_broker(stack):
     assert results["missing_service"]["kind"] == "unavailable" and results["missing_service"]["seconds"] < 3
     assert results["silent_service"]["kind"] == "timeout" and 0.4 < results["silent_service"]["seconds"] < 3
     assert results["dead_broker"]["kind"] == "unavailable" and results["dead_broker"]["seconds"] < 5
+
+    def waiting() -> int:  # the silent service's request expired with its caller's timeout: nothing is left
+        with Connection(stack.amqp_uri) as conn:
+            return conn.default_channel.queue_declare(f"rpc-{silent}", passive=True).message_count
+
+    assert wait_for(waiting, lambda n: n == 0, 10, "the expired request dropped") == 0

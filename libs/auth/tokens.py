@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal, get_args
+from typing import Any, get_args
+from uuid import UUID, uuid4
 
 import jwt
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
@@ -11,9 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ISSUER = "hientruong"
 ALGORITHM = "HS256"
-StaffRole = Literal["operator", "agency_officer", "agency_leader", "administrator"]
+from libs.contracts.accounts import AGENCY_ROLES, StaffRole
+
 STAFF_ROLES: frozenset[str] = frozenset(get_args(StaffRole))
-AGENCY_ROLES: frozenset[str] = frozenset({"agency_officer", "agency_leader"})
 MIN_KEY_BYTES = 32  # RFC 7518 §3.2: an HS256 key must be at least as long as the hash output
 DEFAULT_LOOKING = ("changeme", "change-me", "change_me", "secret", "default", "password", "example",
                    "dev-", "dev_", "test", "hientruong", "your-", "your_", "insecure", "xxx")
@@ -43,6 +44,7 @@ class Principal(BaseModel):
     agency: str | None = None
     iat: AwareDatetime
     exp: AwareDatetime
+    sid: UUID | None = Field(None, description="The signed-in session (absent in development tokens)")
 
     @model_validator(mode="after")
     def _agency_matches_role(self) -> "Principal":
@@ -100,17 +102,20 @@ def parse_ttl(text: str) -> timedelta:
 
 def mint(
     sub: str, role: str, key: str, agency: str | None = None, ttl: timedelta = timedelta(hours=8),
-    now: datetime | None = None,
+    now: datetime | None = None, sid: UUID | str | None = None,
 ) -> str:
-    """Sign a staff token; raises ValueError for a bad role/agency combination."""
+    """Sign a staff token (with `sid` for a signed-in session); raises ValueError for a bad role/agency."""
     now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
     if role not in STAFF_ROLES:
         raise ValueError(f"role must be one of {sorted(STAFF_ROLES)}")
-    principal = Principal(sub=sub, role=role, agency=agency, iat=now, exp=now + ttl)  # may raise ValueError
+    principal = Principal(sub=sub, role=role, agency=agency, iat=now, exp=now + ttl, sid=sid)  # may raise ValueError
     claims: dict[str, Any] = {"sub": principal.sub, "role": principal.role, "iss": ISSUER,
-                              "iat": int(now.timestamp()), "exp": int(principal.exp.timestamp())}
+                              "iat": int(now.timestamp()), "exp": int(principal.exp.timestamp()),
+                              "jti": uuid4().hex}  # every token differs, even two minted in the same second
     if agency:
         claims["agency"] = agency
+    if principal.sid:
+        claims["sid"] = str(principal.sid)
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
@@ -132,12 +137,13 @@ def verify(token: str, key: str, leeway_s: int = 30) -> Principal:
                             options={"require": ["sub", "role", "iss", "iat", "exp"]})
     except jwt.InvalidTokenError as exc:
         raise InvalidToken(next(reason for kind, reason in _REASONS if isinstance(exc, kind))) from None
-    if claims.get("role") not in STAFF_ROLES:
+    role = claims.get("role")
+    if not isinstance(role, str) or role not in STAFF_ROLES:  # a list would not even hash
         raise InvalidToken("bad_role")
     try:
         return Principal(sub=claims["sub"], role=claims["role"], agency=claims.get("agency"),
                          iat=datetime.fromtimestamp(claims["iat"], timezone.utc),
-                         exp=datetime.fromtimestamp(claims["exp"], timezone.utc))
+                         exp=datetime.fromtimestamp(claims["exp"], timezone.utc), sid=claims.get("sid"))
     except ValueError as exc:  # pydantic ValidationError is a ValueError
         reason = next((r for r in ("agency_required", "agency_not_allowed") if r in str(exc)), "malformed")
         raise InvalidToken(reason) from None

@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 UnitCode = Annotated[str, Field(pattern=r"^\d{5}$", description="5-digit official commune/ward code")]
 AgencyCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
 CategoryCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
+MAX_OFFSET = 1_000_000_000  # paging deeper is refused (422 naming `offset`), never an SQL overflow
+MAX_CURSOR = 2 ** 63 - 1  # an id cursor (PostgreSQL bigint): beyond it a 422, not an SQL error
+NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"  # no NUL (PostgreSQL refuses it) or other control characters
 
 
 def utcnow() -> datetime:

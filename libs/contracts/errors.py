@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ErrorCode(str, Enum):
@@ -18,6 +18,7 @@ class ErrorCode(str, Enum):
     UNKNOWN_CATEGORY = "UNKNOWN_CATEGORY"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     TRANSITION_NOT_ALLOWED = "TRANSITION_NOT_ALLOWED"
+    CONCURRENT_CHANGE = "CONCURRENT_CHANGE"
     MEDIA_NOT_FOUND = "MEDIA_NOT_FOUND"
     MEDIA_REJECTED = "MEDIA_REJECTED"
     MEDIA_TOO_LARGE = "MEDIA_TOO_LARGE"
@@ -30,6 +31,7 @@ class ErrorCode(str, Enum):
     VIDEO_TOO_LONG = "VIDEO_TOO_LONG"
     MEDIA_PROCESSING_FAILED = "MEDIA_PROCESSING_FAILED"
     MEDIA_EXPIRED = "MEDIA_EXPIRED"
+    MEDIA_FETCH_FAILED = "MEDIA_FETCH_FAILED"
     MEDIA_NOT_READY = "MEDIA_NOT_READY"
     DIRECTORY_ENTRY_NOT_FOUND = "DIRECTORY_ENTRY_NOT_FOUND"
     DIRECTORY_CONFLICT = "DIRECTORY_CONFLICT"
@@ -43,6 +45,20 @@ class ErrorCode(str, Enum):
     API_KEY_NOT_FOUND = "API_KEY_NOT_FOUND"
     OPEN311_UPDATE_EXISTS = "OPEN311_UPDATE_EXISTS"
     OPEN311_TOKEN_NOT_FOUND = "OPEN311_TOKEN_NOT_FOUND"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    SIGN_IN_THROTTLED = "SIGN_IN_THROTTLED"
+    ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
+    ACCOUNT_DISABLED = "ACCOUNT_DISABLED"
+    CHALLENGE_INVALID = "CHALLENGE_INVALID"
+    SESSION_REVOKED = "SESSION_REVOKED"
+    REFRESH_RACE = "REFRESH_RACE"
+    CSRF_FAILED = "CSRF_FAILED"
+    ACCOUNT_NOT_FOUND = "ACCOUNT_NOT_FOUND"
+    ACCOUNT_CONFLICT = "ACCOUNT_CONFLICT"
+    SSO_FAILED = "SSO_FAILED"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
+    GATEWAY_BUSY = "GATEWAY_BUSY"
 
 
 HTTP_STATUS: dict[ErrorCode, int] = {
@@ -55,6 +71,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNKNOWN_CATEGORY: 422,
     ErrorCode.IDEMPOTENCY_KEY_REUSED: 409,
     ErrorCode.TRANSITION_NOT_ALLOWED: 409,
+    ErrorCode.CONCURRENT_CHANGE: 409,
     ErrorCode.MEDIA_NOT_FOUND: 404,
     ErrorCode.MEDIA_REJECTED: 422,
     ErrorCode.MEDIA_TOO_LARGE: 413,
@@ -67,6 +84,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.VIDEO_TOO_LONG: 422,
     ErrorCode.MEDIA_PROCESSING_FAILED: 503,
     ErrorCode.MEDIA_EXPIRED: 410,
+    ErrorCode.MEDIA_FETCH_FAILED: 422,
     ErrorCode.MEDIA_NOT_READY: 409,
     ErrorCode.DIRECTORY_ENTRY_NOT_FOUND: 404,
     ErrorCode.DIRECTORY_CONFLICT: 409,
@@ -75,11 +93,25 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.DELIVERY_STATE_CONFLICT: 409,
     ErrorCode.UPSTREAM_TIMEOUT: 504,
     ErrorCode.UPSTREAM_UNAVAILABLE: 503,
+    ErrorCode.GATEWAY_BUSY: 503,
     ErrorCode.INTERNAL_ERROR: 500,
     ErrorCode.API_KEY_INVALID: 403,
     ErrorCode.API_KEY_NOT_FOUND: 404,
     ErrorCode.OPEN311_UPDATE_EXISTS: 409,
     ErrorCode.OPEN311_TOKEN_NOT_FOUND: 404,
+    ErrorCode.INVALID_CREDENTIALS: 401,
+    ErrorCode.SIGN_IN_THROTTLED: 429,
+    ErrorCode.ACCOUNT_LOCKED: 423,
+    ErrorCode.ACCOUNT_DISABLED: 403,
+    ErrorCode.CHALLENGE_INVALID: 401,
+    ErrorCode.SESSION_REVOKED: 401,
+    ErrorCode.REFRESH_RACE: 409,
+    ErrorCode.CSRF_FAILED: 403,
+    ErrorCode.ACCOUNT_NOT_FOUND: 404,
+    ErrorCode.ACCOUNT_CONFLICT: 409,
+    ErrorCode.SSO_FAILED: 502,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.REQUEST_TIMEOUT: 408,
 }
 
 TITLES: dict[ErrorCode, tuple[str, str]] = {
@@ -98,6 +130,10 @@ TITLES: dict[ErrorCode, tuple[str, str]] = {
         "Không thể thực hiện ở trạng thái hiện tại của phản ánh",
         "Not allowed in the case's current state",
     ),
+    ErrorCode.CONCURRENT_CHANGE: (
+        "Phản ánh vừa được thay đổi cùng lúc; hãy tải lại và thử lại",
+        "The case changed at the same time; reload it and try again",
+    ),
     ErrorCode.MEDIA_NOT_FOUND: ("Không tìm thấy tệp", "Media not found"),
     ErrorCode.MEDIA_REJECTED: ("Tệp bị từ chối", "Media rejected"),
     ErrorCode.MEDIA_TOO_LARGE: ("Tệp quá lớn", "Media too large"),
@@ -112,6 +148,7 @@ TITLES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.MEDIA_PROCESSING_FAILED: ("Không xử lý được tệp, vui lòng thử lại sau",
                                         "The file could not be processed, retry later"),
     ErrorCode.MEDIA_EXPIRED: ("Phiên tải lên đã hết hạn", "The upload slot has expired"),
+    ErrorCode.MEDIA_FETCH_FAILED: ("Không tải được ảnh từ liên kết", "The photo could not be fetched from its link"),
     ErrorCode.MEDIA_NOT_READY: ("Tệp chưa xử lý xong", "The file is not processed yet"),
     ErrorCode.DIRECTORY_ENTRY_NOT_FOUND: ("Không tìm thấy mục trong danh mục định tuyến", "Directory entry not found"),
     ErrorCode.DIRECTORY_CONFLICT: ("Thay đổi xung đột với danh mục hiện hành", "The change conflicts with the directory"),
@@ -121,11 +158,32 @@ TITLES: dict[ErrorCode, tuple[str, str]] = {
                                         "The delivery's state does not allow this"),
     ErrorCode.UPSTREAM_TIMEOUT: ("Hệ thống đang bận, vui lòng thử lại", "A service did not answer in time"),
     ErrorCode.UPSTREAM_UNAVAILABLE: ("Hệ thống tạm thời gián đoạn", "A service is unavailable"),
+    ErrorCode.GATEWAY_BUSY: ("Hệ thống đang quá tải, vui lòng thử lại sau giây lát",
+                             "Too many requests in progress, retry in a moment"),
     ErrorCode.INTERNAL_ERROR: ("Lỗi hệ thống", "Internal error"),
     ErrorCode.API_KEY_INVALID: ("api_key không hợp lệ hoặc đã bị thu hồi", "api_key is invalid or revoked"),
     ErrorCode.API_KEY_NOT_FOUND: ("Không tìm thấy khóa API", "API key not found"),
     ErrorCode.OPEN311_UPDATE_EXISTS: ("Cập nhật này đã tồn tại", "This update already exists"),
     ErrorCode.OPEN311_TOKEN_NOT_FOUND: ("Không tìm thấy token", "Token not found"),
+    ErrorCode.INVALID_CREDENTIALS: ("Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng",
+                                    "Wrong username, password or code"),
+    ErrorCode.SIGN_IN_THROTTLED: ("Đăng nhập sai nhiều lần, vui lòng chờ rồi thử lại",
+                                  "Too many failed sign-ins, wait and retry"),
+    ErrorCode.ACCOUNT_LOCKED: ("Tài khoản tạm khóa do đăng nhập sai nhiều lần",
+                               "The account is locked after repeated failed sign-ins"),
+    ErrorCode.ACCOUNT_DISABLED: ("Tài khoản đã bị vô hiệu hóa", "The account is disabled"),
+    ErrorCode.CHALLENGE_INVALID: ("Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại",
+                                  "The sign-in step expired, sign in again"),
+    ErrorCode.SESSION_REVOKED: ("Phiên làm việc đã kết thúc, vui lòng đăng nhập lại",
+                                "The session has ended, sign in again"),
+    ErrorCode.REFRESH_RACE: ("Phiên vừa được gia hạn ở cửa sổ khác, vui lòng thử lại",
+                             "The session was just renewed elsewhere, retry"),
+    ErrorCode.CSRF_FAILED: ("Thiếu hoặc sai mã chống giả mạo yêu cầu (CSRF)", "Missing or wrong CSRF token"),
+    ErrorCode.ACCOUNT_NOT_FOUND: ("Không tìm thấy tài khoản", "Account not found"),
+    ErrorCode.ACCOUNT_CONFLICT: ("Tài khoản đã tồn tại hoặc thay đổi xung đột", "The account exists or conflicts"),
+    ErrorCode.SSO_FAILED: ("Đăng nhập một lần (SSO) không thành công", "Single sign-on failed"),
+    ErrorCode.PAYLOAD_TOO_LARGE: ("Yêu cầu quá lớn", "The request body is too large"),
+    ErrorCode.REQUEST_TIMEOUT: ("Yêu cầu gửi quá chậm", "The request body arrived too slowly"),
 }
 
 
@@ -146,3 +204,4 @@ class Problem(BaseModel):
     code: ErrorCode
     detail: str | None = None
     errors: list[FieldError] = []
+    request_id: str | None = Field(None, description="The X-Request-Id of the request: quote it to the operators")

@@ -169,6 +169,18 @@ class ReportOverdueV1(Event):
     level: Literal[1, 2]
 
 
+class ReportMediaVisibilityChangedV1(Event):
+    """An operator hid a file of a report from everyone but the IOC (or showed it again): media stops (or
+    resumes) serving its public renditions."""
+
+    event_type: ClassVar[str] = "report.media_visibility_changed"
+    producer: ClassVar[str] = "intake"
+    schema_version: Literal[1] = 1
+    report_id: UUID
+    media_id: UUID
+    hidden: bool
+
+
 class MediaStoredV1(Event):
     """A file of a report passed the checks and is stored."""
 
@@ -203,6 +215,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ReportDeadlineChangedV1,
     ReportDueSoonV1,
     ReportOverdueV1,
+    ReportMediaVisibilityChangedV1,
     MediaStoredV1,
     MediaRejectedV1,
 )

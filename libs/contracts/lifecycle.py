@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from .common import AgencyCode, CategoryCode, Contract, Priority, Status, UnitCode
+from .common import MAX_OFFSET, AgencyCode, CategoryCode, Contract, Priority, Status, UnitCode
 from .reports import ClientInfo, ReportCore, ReporterContact
 
 StaffRole = Literal["operator", "agency_officer", "agency_leader", "administrator"]
@@ -18,6 +18,9 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 MediaIds = Annotated[list[UUID], Field(default_factory=list, max_length=10)]
 RatingLevel = Literal["HAI_LONG", "CHAP_NHAN", "KHONG_HAI_LONG"]
+
+
+GrantToken = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 
 class ActorRef(Contract):
@@ -62,6 +65,38 @@ class MergeReport(Contract):
     kind: Literal["merge"] = "merge"
     into: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
         description="The primary case: UUID or code")
+    note: Note = ""
+
+
+class VerifyReport(Contract):
+    """Verify a case automatic triage let through unverified (a citizen's urgent report): it becomes public.
+
+    The operator may downgrade it (`priority`): routing then recomputes its deadlines.
+    """
+
+    kind: Literal["verify"] = "verify"
+    priority: Priority | None = None
+    note: Note = ""
+
+
+class EditPublicText(Contract):
+    """The operators' wording of what the public reads (the citizen's original stays for the IOC).
+
+    `null` leaves a field as it is; an empty string goes back to the citizen's text (masked).
+    """
+
+    kind: Literal["edit_public_text"] = "edit_public_text"
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    note: Note = ""
+
+
+class HideMedia(Contract):
+    """Hide a photo or video from everyone but the IOC (or show it again)."""
+
+    kind: Literal["hide_media"] = "hide_media"
+    media_id: UUID
+    hidden: bool = True
     note: Note = ""
 
 
@@ -151,7 +186,8 @@ class PostResult(Contract):
 
 
 StaffAction = Annotated[Union[
-    AcceptReport, RequestInfo, RejectReport, MergeReport, RequestReroute, DecideExtension, ReviewResult,
+    AcceptReport, RequestInfo, RejectReport, MergeReport, VerifyReport, EditPublicText, HideMedia, RequestReroute,
+    DecideExtension, ReviewResult,
     DecideReopen, AgencyAccept, AgencyReturn, ProgressNote, AddCoHandlers, RequestExtension, PostResult,
 ], Field(discriminator="kind")]
 
@@ -198,12 +234,32 @@ class RequestReopen(Contract):
 CitizenAction = Annotated[Union[SupplyInfo, RateResult, RequestReopen], Field(discriminator="kind")]
 
 
+TrackingToken = Annotated[str, StringConstraints(min_length=8, max_length=200)]
+
+
 class CitizenCaseAction(Contract):
-    """A citizen's verb on their own report, proven by its tracking token."""
+    """A citizen's verb on their own report, proven by its tracking token (wrong tokens are counted per IP)."""
 
     report_id: UUID
-    tracking_token: Annotated[str, StringConstraints(min_length=8, max_length=200)]
+    tracking_token: TrackingToken
     action: CitizenAction
+    client: ClientInfo | None = None
+
+
+class EraseContact(Contract):
+    """The reporter erases their sealed contact data (name, phone, e-mail, ids) at any time."""
+
+    report_id: UUID
+    tracking_token: TrackingToken
+    client: ClientInfo | None = None
+
+
+class ContactErased(Contract):
+    """The answer to an erasure: what was erased, and that nothing will reach them but the in-app inbox."""
+
+    report_id: UUID
+    erased: bool = Field(description="False when there was nothing left to erase")
+    erased_at: AwareDatetime | None = None
 
 
 class MeToo(Contract):
@@ -234,6 +290,7 @@ class FollowerAccess(Contract):
 
     report_id: UUID
     follower_token: FollowerToken
+    client: ClientInfo | None = None
 
 
 class FollowerRef(Contract):
@@ -276,6 +333,7 @@ class CaseMedia(Contract):
     id: UUID
     role: str
     content_type: str
+    hidden: bool = Field(False, description="Hidden by an operator: only the IOC sees it")
 
 
 class CaseView(ReportCore):
@@ -297,6 +355,11 @@ class CaseView(ReportCore):
     queue_reason: str | None = Field(None, description="Why the case waits in the operator queue (e.g. unroutable)")
     attributes: dict[str, str | list[str]] = Field(default_factory=dict)
     media: list[CaseMedia] = Field(default_factory=list)
+    verified_at: AwareDatetime | None = Field(None, description="When it was verified (public from then on)")
+    public: bool = Field(False, description="Whether the public sees it now")
+    public_description: str | None = Field(None, description="IOC only: the operators' public wording, if any")
+    public_address: str | None = Field(None, description="IOC only: the operators' public address, if any")
+    contact_erased: bool = Field(False, description="The reporter's contact data was erased")
     agencies: list[AgencySpell] = Field(default_factory=list)
     timeline: list[CaseStep] = Field(default_factory=list)
     allowed_actions: list[str] = Field(default_factory=list, description="Verbs this viewer may try now")
@@ -309,7 +372,7 @@ class GetCase(Contract):
     actor: ActorRef
 
 
-OperatorBucket = Literal["new", "info_answered", "unroutable", "returned", "results", "extensions",
+OperatorBucket = Literal["urgent", "new", "info_answered", "unroutable", "returned", "results", "extensions",
                          "reopen_requests", "overdue"]
 AgencyBucket = Literal["new", "in_progress", "due_soon", "overdue"]
 
@@ -319,7 +382,7 @@ class QueueQuery(Contract):
 
     actor: ActorRef
     bucket: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,32}$")] | None = None
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     limit: int = Field(50, ge=1, le=500)
 
 
@@ -359,6 +422,8 @@ class ReadReporter(Contract):
     report_id: UUID
     actor: ActorRef
     purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+    grant: GrantToken | None = Field(None, description="The gateway's signed grant for this read "
+                                     "(libs.auth.grants); without a valid one nothing is disclosed")
 
 
 class FollowerContact(Contract):
@@ -394,11 +459,36 @@ class AuditEntry(Contract):
     report_id: UUID
     action: str
     purpose: str | None = None
-    actor_kind: Literal["staff", "service"]
+    actor_kind: Literal["staff", "service", "citizen", "system"]
     actor_role: str | None = None
     actor_sub: str | None = None
     service: str | None = None
     fields: list[str] = Field(default_factory=list)
+    media_id: UUID | None = Field(None, description="The file whose unblurred renditions were seen")
+
+
+# ---- for the media service ----------------------------------------------------------------------------------
+
+class RecordMediaAccess(Contract):
+    """Media records that a staff member is shown unblurred renditions (audited like a read of the identity)."""
+
+    report_id: UUID
+    actor: ActorRef
+    media_ids: list[UUID] = Field(min_length=1, max_length=100)
+    grant: GrantToken | None = Field(None, description="The gateway's signed grant, passed on by media")
+
+
+class CaseClosures(Contract):
+    """When each of these cases closed (media's retention deletes originals a while after)."""
+
+    report_ids: list[UUID] = Field(min_length=1, max_length=1000)
+
+
+class CaseClosure(Contract):
+    """One case's closing time (None while open or reopened)."""
+
+    report_id: UUID
+    closed_at: AwareDatetime | None = None
 
 
 # ---- for the notify service ------------------------------------------------------------------------------
@@ -408,6 +498,7 @@ class RecipientsQuery(Contract):
 
     report_id: UUID
     purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    grant: GrantToken | None = Field(None, description="notify's signed grant for this read (libs.auth.grants)")
 
 
 class Recipient(Contract):

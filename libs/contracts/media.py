@@ -12,7 +12,8 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from .common import Contract
-from .lifecycle import ActorRef
+from .lifecycle import ActorRef, GrantToken
+from .reports import ClientInfo
 
 MediaState = Literal["pending", "ready", "rejected"]
 MediaRole = Literal["evidence", "result"]
@@ -31,6 +32,13 @@ class CreateUpload(Contract):
     actor: ActorRef | None = Field(None, description="The staff member uploading (None: a citizen)")
 
 
+class ImportUrl(Contract):
+    """Fetch a photo or video a partner named by URL (Open311 `media_url`) into the pipeline, as evidence."""
+
+    report_id: UUID
+    url: Annotated[str, StringConstraints(min_length=8, max_length=2000, pattern=r"^https?://")]
+
+
 class UploadSlot(Contract):
     """Where to PUT the bytes, and until when."""
 
@@ -46,6 +54,9 @@ class ConfirmUpload(Contract):
     media_id: UUID
     actor: ActorRef | None = None
     tracking_token: Token | None = None
+    client: ClientInfo | None = Field(None, description="The caller's IP: intake counts wrong tokens per IP")
+    grant: GrantToken | None = Field(None, description="The gateway's grant for an operator's unblurred view "
+                                     "(passed on to intake, which verifies and audits it)")
 
 
 class GetMedia(Contract):
@@ -54,6 +65,9 @@ class GetMedia(Contract):
     media_id: UUID
     actor: ActorRef | None = None
     tracking_token: Token | None = None
+    client: ClientInfo | None = Field(None, description="The caller's IP: intake counts wrong tokens per IP")
+    grant: GrantToken | None = Field(None, description="The gateway's grant for an operator's unblurred view "
+                                     "(passed on to intake, which verifies and audits it)")
 
 
 class ListMedia(Contract):
@@ -62,8 +76,11 @@ class ListMedia(Contract):
     report_id: UUID
     actor: ActorRef | None = None
     tracking_token: Token | None = None
+    client: ClientInfo | None = Field(None, description="The caller's IP: intake counts wrong tokens per IP")
     role: MediaRole | None = None
     state: MediaState | None = None
+    grant: GrantToken | None = Field(None, description="The gateway's grant for an operator's unblurred view "
+                                     "(passed on to intake, which verifies and audits it)")
 
 
 class RedactRegion(Contract):
@@ -84,6 +101,8 @@ class ReviewMedia(Contract):
     regions: list[RedactRegion] | None = Field(None, max_length=50, description="Photos only; [] clears them")
     release_video: bool | None = Field(
         None, description="Videos only: the moving picture (faces are not blurred in it) may be shown publicly")
+    grant: GrantToken | None = Field(None, description="The gateway's grant for an operator's unblurred view "
+                                     "(passed on to intake, which verifies and audits it)")
 
 
 class LocationHint(Contract):
@@ -127,3 +146,5 @@ class MediaView(Contract):
     renditions: list[Rendition] = Field(default_factory=list)
     location_hint: LocationHint | None = Field(
         None, description="Only in the answer to the confirming uploader; never stored")
+    source_url: str | None = Field(None, description="Operators: the link a partner named (Open311 media_url), "
+                                                     "kept when it could not be fetched")

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from .common import AgencyCode, CategoryCode, Contract, Priority, Status, UnitCode
+from .common import MAX_CURSOR, AgencyCode, CategoryCode, Contract, Priority, Status, UnitCode
 from .events import Event
 
 Audience = Literal["agency", "citizen"]
@@ -200,7 +200,7 @@ class ListInbox(Contract):
 
     report_id: UUID
     recipient_ref: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
-    after: int = Field(0, ge=0, description="Cursor: the `id` of the newest message already seen")
+    after: int = Field(0, ge=0, le=MAX_CURSOR, description="Cursor: the `id` of the newest message already seen")
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -243,6 +243,7 @@ class NotificationRecipientsQuery(Contract):
 
     report_id: UUID
     purpose: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    grant: str | None = Field(None, description="notify's signed grant (libs.auth.grants): intake requires it")
 
 
 class NotificationRecipient(BaseModel):

@@ -1,7 +1,7 @@
 """Commands and views of intake's Open311 RPCs: partner API keys, submissions, batch tokens, posted updates."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints
@@ -27,6 +27,8 @@ class CreateApiKey(Contract):
     client_name: ClientName
     rate_limit_per_hour: int = Field(600, ge=1, le=100_000, description="POSTs allowed per sliding hour")
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    may_update_any: bool = Field(False, description="Granted: post updates on any public request (default: only on "
+                                                    "the requests this partner submitted)")
 
 
 class ListApiKeys(Contract):
@@ -56,6 +58,7 @@ class ApiKeyView(Contract):
     revoked_at: AwareDatetime | None = None
     revoked_by: str | None = None
     last_used_at: AwareDatetime | None = None
+    may_update_any: bool = False
 
 
 class ApiKeyCreated(Contract):
@@ -152,3 +155,57 @@ class UpdateList(Contract):
     """Posted updates, oldest first."""
 
     items: list[UpdateView]
+
+
+FEED_BATCH = 1000  # the most feed items one RPC answers (keeps each RabbitMQ message small: ~0.3 MB)
+
+
+class FeedCursor(Contract):
+    """Where a feed batch ended: the order key of its last item (recorded_at, kind, id)."""
+
+    recorded_at: AwareDatetime
+    kind: Literal[0, 1] = Field(description="0 a public timeline step, 1 a partner's posted update")
+    id: int
+
+
+class FeedQuery(Contract):
+    """One batch of the servicerequestupdates feed: public timeline steps and posted updates of public reports.
+
+    The feed is ordered by when each update was recorded (a step's time, a posted update's reception), then kind,
+    then id: rows recorded later always sort after, so pages already served never shift. `recorded_to` bounds the
+    snapshot; `after` continues from a cursor (keyset), `offset` skips items of the first batch (page numbers)."""
+
+    updated_from: AwareDatetime
+    updated_to: AwareDatetime
+    recorded_to: AwareDatetime
+    bbox: tuple[float, float, float, float] | None = Field(None, description="min_lon, min_lat, max_lon, max_lat")
+    after: FeedCursor | None = None
+    offset: int = Field(0, ge=0, le=1_000_000_000)
+    limit: int = Field(500, ge=1, le=FEED_BATCH)
+
+
+class FeedItem(Contract):
+    """One update of the feed, with what the gateway needs to render it (no personal data; notes masked)."""
+
+    kind: Literal[0, 1]
+    id: int
+    code: str
+    lat: float
+    lon: float
+    recorded_at: AwareDatetime
+    updated_datetime: AwareDatetime
+    ordinal: int | None = Field(None, description="A step's position in its report's public timeline, from 1")
+    from_status: Status | None = None
+    to_status: Status | None = None
+    note: str | None = None
+    update_id: str | None = Field(None, description="A posted update's id, `U<n>`")
+    state_at_post: Status | None = None
+    description: str | None = None
+    media_url: str | None = None
+
+
+class FeedPage(Contract):
+    """A feed batch; `next` is set when more items may follow (pass it as `after`)."""
+
+    items: list[FeedItem]
+    next: FeedCursor | None = None

@@ -1,14 +1,19 @@
 """Commands and views of the intake service."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, EmailStr, Field, StringConstraints
+from pydantic import AwareDatetime, EmailStr, Field, StringConstraints, model_validator
 
 from .common import AgencyCode, CategoryCode, Contract, Location, Priority, Status, UnitCode
 
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+MAX_ATTRIBUTES = 30  # answers of one report
+AttributeKey = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+AttributeText = Annotated[str, StringConstraints(max_length=1000)]
+AttributeItem = Annotated[str, StringConstraints(max_length=200)]
+AttributeValue = AttributeText | Annotated[list[AttributeItem], Field(max_length=30)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 .-]{8,20}$")]
 
 
@@ -32,9 +37,10 @@ class SubmitReport(Contract):
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
     priority: Priority = Priority.BINH_THUONG
     reporter: ReporterContact | None = None
-    channel: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{2,32}$")] = "web"
-    attributes: dict[str, str | list[str]] = Field(default_factory=dict,
-                                                    description="Category-specific answers (Open311 attributes)")
+    attributes: dict[AttributeKey, AttributeValue] = Field(
+        default_factory=dict, max_length=MAX_ATTRIBUTES,
+        description=f"Category-specific answers (Open311 attributes): at most {MAX_ATTRIBUTES}, codes of at most 64 "
+                    "letters, digits and `_.:-`, a text of at most 1,000 characters or a list of at most 30 choices")
     media_urls: list[Annotated[str, StringConstraints(max_length=2000)]] = Field(default_factory=list, max_length=6)
 
 
@@ -45,12 +51,32 @@ class ClientInfo(Contract):
     device_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
 
 
+Channel = Literal["web", "open311", "hotline"]
+StaffSubject = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
 class SubmitReportCommand(Contract):
-    """The RPC form of a submission: the report plus its idempotency key and the client (rate limits)."""
+    """The RPC form of a submission: the report, its idempotency key, the client (rate limits) and who calls.
+
+    The channel is never the citizen's word: the gateway sets it from who is calling — `web` for an anonymous
+    citizen (the app or the site), `open311` for a partner's API key (`api_key_id`), `hotline` for an IOC operator
+    entering a call (`staff_sub`). Only the last two are authenticated, so only they may be trusted by automatic
+    triage; each also scopes the Idempotency-Key (with the device or IP for `web`).
+    """
 
     report: SubmitReport
     idempotency_key: Annotated[str, StringConstraints(min_length=8, max_length=200)] | None = None
     client: ClientInfo | None = None
+    channel: Channel = "web"
+    api_key_id: UUID | None = None
+    staff_sub: StaffSubject | None = None
+
+    @model_validator(mode="after")
+    def _caller_matches_channel(self) -> "SubmitReportCommand":
+        expected = {"web": (False, False), "open311": (True, False), "hotline": (False, True)}[self.channel]
+        if (self.api_key_id is not None, self.staff_sub is not None) != expected:
+            raise ValueError(f"channel {self.channel}: api_key_id only for open311, staff_sub only for hotline")
+        return self
 
 
 class SimilarReport(Contract):
@@ -66,10 +92,11 @@ class SimilarReport(Contract):
 
 
 class SimilarQuery(Contract):
-    """Before submitting: open reports of this category near this point."""
+    """Before submitting: public open reports of this category near this point (rate-limited per client)."""
 
     category: CategoryCode
     location: Location
+    client: ClientInfo | None = None
 
 
 class ReportRef(Contract):
@@ -118,8 +145,21 @@ class ReportCore(Contract):
 
 
 class ReportView(ReportCore):
-    """A report as the public (or, with the tracking token, its reporter) sees it."""
+    """A report as the public (or, with the tracking token, its reporter) sees it.
 
+    A report not yet verified (`restricted`) shows others only its id, code, category and status: every other
+    field is absent.
+    """
+
+    description: str = ""
+    location: Location | None = None
+    priority: Priority | None = None
+    channel: str | None = None
+    ward_approximate: bool | None = None
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+    status_label: str | None = Field(None, description="Nhãn trạng thái / the state in plain Vietnamese")
+    status_label_en: str | None = Field(None, description="The state in plain English")
     timeline: list[TimelineEntry]
     reporter: ReporterContact | None = Field(None, description="Only with the report's tracking token")
     own: bool = Field(False, description="True when the request carried this report's tracking token")
@@ -131,7 +171,8 @@ class ReportView(ReportCore):
 
 
 class GetReport(Contract):
-    """Read one report; the tracking token unlocks the reporter's own data."""
+    """Read one report; the tracking token unlocks the reporter's own data (wrong tokens are counted per IP)."""
 
     report_id: UUID
     tracking_token: str | None = None
+    client: ClientInfo | None = None

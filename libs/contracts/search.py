@@ -6,14 +6,14 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from .common import CategoryCode, Contract, Status, UnitCode
+from .common import MAX_OFFSET, CategoryCode, Contract, Status, NO_CONTROL, UnitCode
 from .reports import ReportCore, TimelineEntry
 
 
 class SearchReports(Contract):
     """Filters (all optional, combined with AND); `ids` overrides every other filter (Open311 rule)."""
 
-    ids: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
+    ids: list[Annotated[str, StringConstraints(max_length=64, pattern=NO_CONTROL)]] | None = Field(
         None, description="Report UUIDs or human-readable codes")
     categories: list[CategoryCode] | None = None
     wards: list[UnitCode] | None = None
@@ -23,16 +23,18 @@ class SearchReports(Contract):
     updated_from: AwareDatetime | None = None
     updated_to: AwareDatetime | None = None
     bbox: tuple[float, float, float, float] | None = Field(None, description="min_lon, min_lat, max_lon, max_lat")
-    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    public_only: bool = Field(True, description="Only verified reports (accepted or later, not rejected)")
-    offset: int = Field(0, ge=0)
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=NO_CONTROL)] | None = None
+    public_only: bool = Field(True, description="Only public reports (verified, then in every later state)")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     limit: int = Field(100, ge=1, le=1000)
     order: Literal["created_desc", "updated_desc", "due_asc"] = "created_desc"
 
 
 class PublicReport(ReportCore):
-    """A report as anyone may see it: no personal data, public timeline only."""
+    """A report as anyone may see it: no personal data, masked text, public timeline only."""
 
+    status_label: str | None = Field(None, description="Nhãn trạng thái / the state in plain Vietnamese")
+    status_label_en: str | None = Field(None, description="The state in plain English")
     photos: list[UUID] = Field(default_factory=list, description="Media ids of public photos")
     timeline: list[TimelineEntry] = Field(default_factory=list)
 

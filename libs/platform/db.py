@@ -6,8 +6,11 @@ sweeps whatever is left (for example rows written while the broker was down).
 """
 from __future__ import annotations
 
+import functools
 import logging
+import random
 import threading
+import time
 from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
@@ -15,18 +18,58 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from libs.contracts.errors import ErrorCode
 from libs.contracts.events import Event
 
+from . import correlation
 from .boot import assert_green
+from .errors import ServiceError
 from .relay import OutboxRelay
 
 log = logging.getLogger(__name__)
 
 
 def make_engine(url: str, pool_size: int = 10) -> sa.Engine:
-    """An engine whose pool is at least the worker count; connections checked before use."""
+    """An engine whose pool is at least the worker count; connections checked before use. A failed statement is
+    logged without its parameters (they may be personal data or a secret)."""
     return sa.create_engine(url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True,
-                            pool_recycle=1800)
+                            pool_recycle=1800, hide_parameters=True)
+
+
+# PostgreSQL's "try the transaction again" answers: serialization_failure, deadlock_detected.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether the database refused a transaction only because of a concurrent one (running it again may pass)."""
+    return isinstance(exc, sa.exc.DBAPIError) and getattr(exc.orig, "pgcode", None) in RETRYABLE_SQLSTATES
+
+
+def retry_conflicts(attempts: int = 4, pause_s: float = 0.05):
+    """Decorate a worker method whose unit of work is `self.db`: a deadlock or serialization failure rolls back and
+    runs the whole method again (after a short random pause, so the two transactions do not meet again); when the
+    last attempt fails too, the caller gets CONCURRENT_CHANGE (409), never an internal error.
+
+    The method must decide everything from what it reads inside its transaction (it is run from the start)."""
+    def wrap(method):
+        @functools.wraps(method)
+        def run(self, *args, **kwargs):
+            for attempt in range(1, attempts + 1):
+                try:
+                    return method(self, *args, **kwargs)
+                except sa.exc.DBAPIError as exc:
+                    if not is_retryable(exc):
+                        raise
+                    self.db.rollback()
+                    log.warning("%s: %s (attempt %d of %d)", method.__name__, exc.orig.pgerror or exc.orig,
+                                attempt, attempts)
+                    if attempt == attempts:
+                        raise ServiceError(ErrorCode.CONCURRENT_CHANGE, "the case changed concurrently; try again",
+                                           [{"field": "report_id", "message": "thay đổi đồng thời / changed "
+                                             "concurrently", "type": "concurrent_change"}]) from None
+                    time.sleep(random.uniform(0, pause_s * attempt))  # green under eventlet
+        return run
+    return wrap
 
 
 class UnitOfWork:
@@ -42,12 +85,17 @@ class UnitOfWork:
         return self.session.execute(statement, params)
 
     def emit(self, *events: Event) -> None:
-        """Write events to the outbox, in the current transaction (one statement, in the order given)."""
+        """Write events to the outbox, in the current transaction (one statement, in the order given).
+
+        Each row keeps the request id of the work in hand: the relay sends it with the event.
+        """
         if self._outbox is None:
             raise RuntimeError("this service has no outbox")
         if events:  # an executemany: one INSERT .. VALUES (..), (..) on PostgreSQL, compiled once per process
+            request_id = correlation.request_id.get()
             self.session.execute(sa.insert(self._outbox), [dict(
-                event_id=e.event_id, event_type=e.event_type, payload=e.model_dump(mode="json")) for e in events])
+                event_id=e.event_id, event_type=e.event_type, payload=e.model_dump(mode="json"),
+                request_id=request_id) for e in events])
             self._emitted += len(events)
 
     def claim(self, event_id, consumer: str, event_type: str, outcome: str = "handled",
@@ -81,11 +129,14 @@ class UnitOfWork:
 
 
 class Database(DependencyProvider):
-    """Injects a `UnitOfWork`; runs the outbox relay of the service when it has an outbox."""
+    """Injects a `UnitOfWork`; runs the outbox relay of the service when it has an outbox. `read_only`: every
+    transaction is READ ONLY (PostgreSQL refuses any write), for a service that only reads (intake_reads)."""
 
     def __init__(self, outbox: sa.Table | None = None, inbox: sa.Table | None = None,
-                 relay_interval: float = 1.0):
-        self.outbox, self.inbox, self.relay_interval = outbox, inbox, relay_interval
+                 relay_interval: float = 1.0, read_only: bool = False):
+        if read_only and (outbox is not None or inbox is not None):
+            raise ValueError("a read-only database has no outbox and no inbox")
+        self.outbox, self.inbox, self.relay_interval, self.read_only = outbox, inbox, relay_interval, read_only
         self.units: WeakKeyDictionary = WeakKeyDictionary()
         self.engine: sa.Engine | None = None
         self.relay: OutboxRelay | None = None
@@ -97,6 +148,8 @@ class Database(DependencyProvider):
         config = self.container.config
         workers = int(config.get("max_workers", 10))
         self.engine = make_engine(config["DATABASE_URL"], pool_size=workers + 2)
+        if self.read_only:
+            self.engine = self.engine.execution_options(postgresql_readonly=True)
         if self.outbox is not None:
             self.relay = OutboxRelay(self.engine, self.outbox, config["AMQP_URI"], self.container.service_name)
 

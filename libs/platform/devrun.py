@@ -1,6 +1,7 @@
-"""`make run`: check the engines, migrate, seed, start S3 if needed, then run every process under honcho.
+"""`make run`: choose the broker and database (private ones if none, engines.py), migrate, seed, start S3 if
+needed, then run every process under honcho.
 
-Ctrl-C stops everything. Configuration comes from the environment (see README).
+Ctrl-C stops everything, the private engines last. Configuration comes from the environment (see README).
 """
 from __future__ import annotations
 
@@ -14,18 +15,21 @@ import time
 import urllib.request
 from pathlib import Path
 
-from . import devstack, migrate
+from . import devstack, engines, migrate
 
-RUN_DIR = devstack.ROOT / ".run"
+RUN_DIR = engines.run_dir(devstack.ROOT)  # `.run/` of the checkout, or HT_RUN_DIR
 
 
-def announce_when_ready(url: str, stop: threading.Event) -> None:
-    """Print one line when the gateway reports ready."""
+def announce_when_ready(url: str, metrics: dict[str, int], stop: threading.Event, uses: list[str]) -> None:
+    """Print the addresses, and what the system runs on, when the gateway reports ready."""
     while not stop.is_set():
         try:
             with urllib.request.urlopen(f"{url}/ready", timeout=3) as resp:
                 if resp.status == 200:
+                    ports = "  ".join(f"{s} :{p}" for s, p in metrics.items())
+                    using = "".join(f"\n==> {line}" for line in uses)
                     print(f"\n==> Hiện Trường is ready: {url}  (API docs {url}/docs, OpenAPI {url}/openapi.json)"
+                          f"\n==> Metrics: {url}/metrics; services (/metrics, /health/ready): {ports}{using}"
                           f"\n==> Ctrl-C stops everything.\n", flush=True)
                     return
         except OSError:
@@ -33,25 +37,54 @@ def announce_when_ready(url: str, stop: threading.Event) -> None:
         stop.wait(1.0)
 
 
+def _interrupted(*_) -> None:
+    raise KeyboardInterrupt  # a SIGTERM before honcho runs: unwind, so private engines already started stop
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupted)
     env = dict(os.environ)
-    env.setdefault("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
-    env.setdefault("DATABASE_URL", migrate.DEFAULT_DATABASE_URL)
     # eventlet prints a multi-line deprecation banner from every process it is imported in (six times here);
     # it is known and documented (docs/architecture.md), so the local launcher silences it. This variable
     # only switches that banner off (eventlet/__init__.py).
     env.setdefault("EVENTLET_TESTS", "1")
+    env.setdefault("LOG_FORMAT", "text")  # readable lines here; compose and Kubernetes default to json
     os.environ.update(env)
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
     try:
-        devstack.check_broker(env["AMQP_URI"])
+        # configured, local defaults, or private ones under RUN_DIR (a private broker boots during migrations)
+        used = engines.resolve(devstack.ROOT, wait=False)
+    except (engines.EngineError, KeyboardInterrupt) as exc:
+        print(f"error: {exc or 'interrupted'}", file=sys.stderr)
+        return 2
+    try:
+        env.pop(engines.CTL_ENV, None)
+        env.update(AMQP_URI=used.amqp_uri, DATABASE_URL=used.database_url)
+        if engines.CTL_ENV in os.environ:
+            env[engines.CTL_ENV] = os.environ[engines.CTL_ENV]
+        os.environ.update(env)
+        return run(env, used)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        used.stop()  # the private engines this run started (after every service has stopped)
+
+
+def run(env: dict[str, str], used: engines.Engines) -> int:
+    booting = any(isinstance(e, engines.PrivateRabbit) for e in used.private)
+    try:
         devstack.check_database(env["DATABASE_URL"])
-    except devstack.StackError as exc:
+        if not booting:  # nothing changes before both engines answer
+            devstack.check_broker(env["AMQP_URI"])
+        if migrate.main([]) != 0:
+            return 2
+        from services.routing import seed
+        seed.main([])
+        used.wait_ready()  # a private broker has booted meanwhile
+        devstack.check_broker(env["AMQP_URI"])
+    except (devstack.StackError, engines.EngineError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if migrate.main([]) != 0:
-        return 2
-    from services.routing import seed
-    seed.main([])
     for key, value in devstack.dev_secrets(RUN_DIR / "secrets.json").items():
         env.setdefault(key, value)
     s3 = None
@@ -60,13 +93,18 @@ def main() -> int:
         env.setdefault("S3_ACCESS_KEY", devstack.S3_ACCESS_KEY)
         env.setdefault("S3_SECRET_KEY", devstack.S3_SECRET_KEY)
         print(f"local S3 server (moto) at {env['S3_ENDPOINT']}")
-    procs = {s: devstack.service_command(s) for s in devstack.SERVICES}
+    store = (f"object store: local S3 server (moto) {env['S3_ENDPOINT']}, log {RUN_DIR / 's3.log'}" if s3 else
+             f"object store: configured S3 {env['S3_ENDPOINT']} (its own logs)")
+    uses = [f"broker: {used.broker}", f"database: {used.database}", store]
+    print("\n".join(uses), flush=True)
+    ports = devstack.metrics_ports()
+    procs = {s: [f"METRICS_PORT={ports[s]}", *devstack.service_command(s)] for s in devstack.SERVICES}
     procs["gateway"] = devstack.gateway_command()
     procfile = RUN_DIR / "Procfile"
     procfile.write_text("".join(f"{name}: {shlex.join(cmd)}\n" for name, cmd in procs.items()))
     url = f"http://{env.get('GATEWAY_HOST', '127.0.0.1')}:{env.get('GATEWAY_PORT', '8000')}"
     stop = threading.Event()
-    threading.Thread(target=announce_when_ready, args=(url, stop), daemon=True).start()
+    threading.Thread(target=announce_when_ready, args=(url, ports, stop, uses), daemon=True).start()
     honcho = subprocess.Popen([str(Path(sys.executable).parent / "honcho"), "start", "-f", str(procfile),
                                "-d", str(devstack.ROOT)], env=env)
     # Ctrl-C reaches honcho from the terminal; a SIGTERM/SIGINT sent to this process alone is passed on too.

@@ -1,13 +1,12 @@
 """Local infrastructure for `make run` and the tests: checks, vhosts, an S3 server, secrets, process commands.
 
-Only the engines this machine already runs (RabbitMQ, PostgreSQL) are used; the S3-compatible server for
-development is moto's, started on a free loopback port when no MinIO endpoint is configured.
+The broker and the database are chosen (configured, local defaults, or private ones) by engines.py; the
+S3-compatible server for development is moto's, started on a free loopback port when no MinIO endpoint is configured.
 """
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -17,7 +16,10 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("intake", "routing", "media", "notify", "feedback")
+# Every nameko process the system runs. Most are `services/<name>/service.py` with `services/<name>/config.yml`;
+# `intake_reads` is a second service of the intake package (its public reads on workers of their own).
+SERVICES = ("intake", "intake_reads", "routing", "media", "notify", "feedback", "accounts")
+ENTRY_POINTS = {"intake_reads": ("services/intake/reads_config.yml", "services.intake.reads_service")}
 S3_ACCESS_KEY, S3_SECRET_KEY = "hientruong", "hientruong-secret"
 
 
@@ -42,7 +44,7 @@ def check_broker(amqp_uri: str, timeout: float = 3.0) -> None:
     except Exception as exc:
         url = urlparse(amqp_uri)
         raise StackError(f"RabbitMQ is not reachable at {url.hostname}:{url.port or 5672} ({exc}); "
-                         f"start it (e.g. `rabbitmq-server -detached`) or set AMQP_URI") from None
+                         f"start it, or fix AMQP_URI (unset, `make run` starts a private broker when none answers)") from None
 
 
 def check_database(url: str) -> None:
@@ -55,22 +57,28 @@ def check_database(url: str) -> None:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except Exception as exc:
-        raise StackError(f"PostgreSQL is not reachable ({str(exc).splitlines()[0]}); start it "
-                         f"(e.g. `pg_ctlcluster 15 main start`) or set DATABASE_URL") from None
+        raise StackError(f"PostgreSQL is not reachable ({str(exc).splitlines()[0]}); start it, or fix "
+                         f"DATABASE_URL (unset, `make run` starts a private database when none answers)") from None
     finally:
         engine.dispose()
 
 
-def ensure_vhost(vhost: str, fresh: bool = False) -> None:
-    """Create a RabbitMQ vhost for guest (with rabbitmqctl, or the management API when that is enabled)."""
+def ensure_vhost(vhost: str, fresh: bool = False, queue_type: str | None = None) -> None:
+    """Create a RabbitMQ vhost for guest (with rabbitmqctl, or the management API when that is enabled).
+
+    `queue_type` sets the vhost's default queue type (e.g. quorum: what production uses, docs/operations.md).
+    """
     if vhost == "/":
         return
-    ctl = shutil.which("rabbitmqctl")
+    from . import engines
+
+    ctl = engines.rabbitmqctl()  # the private node's when one is in use (libs/platform/engines.py)
     if ctl:
-        run = lambda *a: subprocess.run([ctl, *a], capture_output=True, text=True, timeout=60)  # noqa: E731
+        run = lambda *a: subprocess.run([*ctl[0], *a], env=ctl[1], capture_output=True, text=True,  # noqa: E731
+                                        timeout=60)
         if fresh:
             run("delete_vhost", vhost)
-        run("add_vhost", vhost)
+        run("add_vhost", vhost, *(("--default-queue-type", queue_type) if queue_type else ()))
         done = run("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
         if done.returncode != 0:
             raise StackError(f"cannot set permissions on vhost {vhost}: {done.stderr.strip()}")
@@ -92,7 +100,7 @@ def ensure_vhost(vhost: str, fresh: bool = False) -> None:
     try:
         if fresh:
             call("DELETE", f"/vhosts/{quote(vhost, safe='')}")
-        call("PUT", f"/vhosts/{quote(vhost, safe='')}")
+        call("PUT", f"/vhosts/{quote(vhost, safe='')}", {"default_queue_type": queue_type} if queue_type else None)
         call("PUT", f"/permissions/{quote(vhost, safe='')}/guest", {"configure": ".*", "write": ".*", "read": ".*"})
     except OSError as exc:
         raise StackError(f"cannot create RabbitMQ vhost {vhost}: no rabbitmqctl and no management API ({exc})")
@@ -104,12 +112,17 @@ def amqp_uri_for(base: str, vhost: str) -> str:
     return url._replace(path="/" + quote(vhost, safe="")).geturl()
 
 
-def start_s3(log_path: Path | None = None) -> tuple[subprocess.Popen, str]:
-    """Start moto's S3-compatible server on a free loopback port; returns (process, endpoint)."""
+def start_s3(log_path: Path | None = None, start=None) -> tuple[subprocess.Popen, str]:
+    """Start moto's S3-compatible server on a free loopback port; returns (process, endpoint).
+
+    `start(cmd)` starts the process when given (the tests' own, which ties it to the test session)."""
     port = free_port()
-    out = open(log_path, "ab") if log_path else subprocess.DEVNULL
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=out, stderr=subprocess.STDOUT)
+    cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    if start is not None:
+        proc = start(cmd)
+    else:
+        out = open(log_path, "ab") if log_path else subprocess.DEVNULL
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -125,13 +138,15 @@ def start_s3(log_path: Path | None = None) -> tuple[subprocess.Popen, str]:
 
 
 def generate_secrets() -> dict[str, str]:
-    """Fresh random keys: personal-data sealing, tracking tokens, staff JWTs."""
+    """Fresh random keys: personal-data sealing, tracking tokens, staff JWTs, staff accounts' sealing, grants for
+    reads of personal data."""
     import secrets as pysecrets
 
     from cryptography.fernet import Fernet
 
     return {"HT_SEAL_KEY": Fernet.generate_key().decode(), "HT_TOKEN_KEY": pysecrets.token_urlsafe(48),
-            "HT_JWT_SECRET": pysecrets.token_urlsafe(48)}
+            "HT_JWT_SECRET": pysecrets.token_urlsafe(48), "HT_ACCOUNTS_KEY": Fernet.generate_key().decode(),
+            "HT_GRANT_KEY": pysecrets.token_urlsafe(48)}
 
 
 def dev_secrets(path: Path) -> dict[str, str]:
@@ -146,10 +161,20 @@ def dev_secrets(path: Path) -> dict[str, str]:
     return secrets
 
 
+def metrics_ports() -> dict[str, int]:
+    """A metrics/health port per service: `METRICS_PORT_<SERVICE>` when set, else a free one."""
+    return {s: int(os.environ.get(f"METRICS_PORT_{s.upper()}") or free_port()) for s in SERVICES}
+
+
+def service_entry(service: str) -> tuple[str, str]:
+    """(config file relative to the checkout, module `nameko run` serves) of a service process."""
+    return ENTRY_POINTS.get(service, (f"services/{service}/config.yml", f"services.{service}.service"))
+
+
 def service_command(service: str) -> list[str]:
     """How each service is started: `nameko run` with its own config file."""
-    return [str(Path(sys.executable).parent / "nameko"), "run", "--config",
-            str(ROOT / "services" / service / "config.yml"), f"services.{service}.service"]
+    config, module = service_entry(service)
+    return [str(Path(sys.executable).parent / "nameko"), "run", "--config", str(ROOT / config), module]
 
 
 def gateway_command() -> list[str]:

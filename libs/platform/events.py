@@ -2,7 +2,8 @@
 
 A handler that raises is rolled back and redelivered after a short, growing pause (never a hot loop); after
 `MAX_ATTEMPTS` failures of the same event the event is parked in the inbox as `failed` with its error, where
-operators can see it, and acknowledged.
+operators can see it, and acknowledged. Each outcome is counted (`libs.platform.metrics`: handled with its time,
+duplicate, retried, parked) and the event's report id is bound to the worker's log lines.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from collections import OrderedDict
 from pydantic import ValidationError
 
 from libs.contracts.events import Event
+
+from . import correlation, metrics
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +50,20 @@ def consumes(model: type[Event]):
 
         @functools.wraps(fn)
         def handler(self, payload):
+            started, service, event_type = time.perf_counter(), self.name, model.event_type
             try:
                 event = model.model_validate(payload)
             except ValidationError as exc:
-                log.error("%s: invalid %s: %s", consumer, model.event_type, exc)
-                _park(self, _event_id(payload), consumer, model.event_type, "invalid", str(exc))
+                log.error("%s: invalid %s: %s", consumer, event_type, exc)
+                _park(self, _event_id(payload), consumer, event_type, "invalid", str(exc))
+                metrics.EVENTS_PARKED.labels(service, event_type, "invalid").inc()
                 return None
-            if not self.db.claim(event.event_id, consumer, model.event_type):
-                log.info("%s: %s %s already handled", consumer, model.event_type, event.event_id)
+            if getattr(event, "report_id", None) is not None:
+                correlation.bind_report(event.report_id)
+            if not self.db.claim(event.event_id, consumer, event_type):
+                log.info("%s: %s %s already handled", consumer, event_type, event.event_id)
                 self.db.rollback()
+                metrics.child(metrics.INBOX_DUPLICATES, service, event_type).inc()
                 return None
             key = (event.event_id, consumer)
             try:
@@ -63,16 +71,22 @@ def consumes(model: type[Event]):
             except Exception as exc:
                 attempts = _failures.pop(key, 0) + 1
                 if attempts >= MAX_ATTEMPTS:
-                    log.exception("%s: %s %s parked after %d attempts", consumer, model.event_type,
+                    log.exception("%s: %s %s parked after %d attempts", consumer, event_type,
                                   event.event_id, attempts)
-                    _park(self, event.event_id, consumer, model.event_type, "failed", repr(exc))
+                    _park(self, event.event_id, consumer, event_type, "failed", repr(exc))
+                    metrics.EVENTS_PARKED.labels(service, event_type, "failed").inc()
                     return None
                 _failures[key] = attempts
                 while len(_failures) > 10_000:
                     _failures.popitem(last=False)
+                metrics.EVENT_RETRIES.labels(service, event_type).inc()
                 time.sleep(min(0.2 * 2 ** attempts, 10))  # green under eventlet: the pause frees the hub
                 raise
             _failures.pop(key, None)
+            elapsed = time.perf_counter() - started
+            metrics.child(metrics.EVENTS_HANDLED, service, event_type).inc()
+            metrics.child(metrics.EVENT_DURATION, service, event_type).observe(elapsed)
+            log.info("%s %s handled in %.1f ms", event_type, event.event_id, elapsed * 1000)
             return result
 
         return handler

@@ -8,6 +8,7 @@ from typing import Protocol
 from urllib.parse import urlparse
 
 from minio import Minio
+from minio.commonconfig import CopySource
 from minio.error import S3Error
 from nameko.extensions import DependencyProvider
 
@@ -30,6 +31,7 @@ class MediaBucket(Protocol):
     def presign_put(self, key: str, expires: timedelta) -> str: ...
     def presign_get(self, key: str, expires: timedelta) -> str: ...
     def delete(self, key: str) -> None: ...
+    def copy(self, source: str, target: str) -> None: ...
     def ping(self) -> bool: ...
 
 
@@ -81,6 +83,10 @@ class MinioBucket:
 
     def delete(self, key: str) -> None:
         self.client.remove_object(self.bucket, key)
+
+    def copy(self, source: str, target: str) -> None:
+        """A server-side copy within the bucket (the bytes do not pass through this process)."""
+        self.client.copy_object(self.bucket, target, CopySource(self.bucket, source))
 
     def ping(self) -> bool:
         try:

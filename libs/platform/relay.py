@@ -1,7 +1,8 @@
 """The outbox relay: publishes committed outbox rows with publisher confirms, oldest first.
 
 Rows are locked with `FOR UPDATE SKIP LOCKED`, so several instances of a service share the work. A row is
-stamped `published_at` only after the broker confirmed it; a failure becomes state (attempts, last_error,
+stamped `published_at` only after the broker confirmed it; the request id stored with the row travels as the
+`nameko.request_id` header (nameko's context data in every consumer); a failure becomes state (attempts, last_error,
 next_attempt_at with back-off), never a hot loop. Delivery is at least once: consumers dedupe by event_id.
 """
 from __future__ import annotations
@@ -12,11 +13,19 @@ from datetime import timedelta
 import sqlalchemy as sa
 from kombu import Connection
 
-from . import topology
+from . import correlation, metrics, topology
 
 log = logging.getLogger(__name__)
 
 BACKOFF_S = (1, 2, 5, 15, 30, 60)
+
+
+def headers(event_type: str, request_id: str | None) -> dict:
+    """Message headers of a relayed event: its type, and the request id as nameko context data."""
+    found = {"event_type": event_type}
+    if request_id:
+        found[correlation.AMQP_HEADER] = request_id
+    return found
 
 
 class OutboxRelay:
@@ -42,7 +51,7 @@ class OutboxRelay:
         t = self.outbox
         with self.engine.begin() as db:
             rows = db.execute(
-                sa.select(t.c.id, t.c.event_id, t.c.event_type, t.c.payload, t.c.attempts)
+                sa.select(t.c.id, t.c.event_id, t.c.event_type, t.c.payload, t.c.attempts, t.c.request_id)
                 .where(t.c.published_at.is_(None), t.c.next_attempt_at <= sa.func.now())
                 .order_by(t.c.id).limit(self.batch).with_for_update(skip_locked=True)
             ).all()
@@ -51,7 +60,9 @@ class OutboxRelay:
                 try:
                     self._publish(row)
                 except Exception as exc:  # broker down, channel closed, nack: becomes state
-                    log.warning("outbox %s publish failed: %s", row.event_id, exc)
+                    log.warning("outbox %s publish failed: %s", row.event_id, exc,
+                                extra={"request_id": row.request_id})
+                    metrics.OUTBOX_FAILURES.labels(self.source).inc()
                     self.close()
                     delay = BACKOFF_S[min(row.attempts, len(BACKOFF_S) - 1)]
                     db.execute(sa.update(t).where(t.c.id == row.id).values(
@@ -61,6 +72,8 @@ class OutboxRelay:
                 done.append(row.id)
             if done:
                 db.execute(sa.update(t).where(t.c.id.in_(done)).values(published_at=sa.func.now()))
+        if done:
+            metrics.OUTBOX_PUBLISHED.labels(self.source).inc(len(done))
         return len(done)
 
     def _publish(self, row) -> None:
@@ -68,7 +81,7 @@ class OutboxRelay:
         producer.publish(
             row.payload, exchange=topology.event_exchange(self.source), routing_key=row.event_type,
             delivery_mode=2, message_id=str(row.event_id), retry=False,
-            headers={"event_type": row.event_type},
+            headers=headers(row.event_type, row.request_id),
         )
 
     def drain(self) -> int:

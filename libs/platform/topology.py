@@ -44,6 +44,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("routing", "report.deadline_changed", "feedback", "handle_report_deadline_changed"),
     Subscription("routing", "report.overdue", "feedback", "handle_report_overdue"),
     Subscription("media", "media.stored", "intake", "handle_media_stored"),
+    Subscription("intake", "report.media_visibility_changed", "media", "handle_media_visibility_changed"),
 )
 
 

@@ -21,6 +21,7 @@ from libs.contracts.health import ServiceHealth
 from libs.platform.db import Database
 from libs.platform.errors import ServiceError, parse
 from libs.platform.events import consumes
+from libs.platform.telemetry import Telemetry
 
 from . import figures, periods
 from . import repository as repo
@@ -33,6 +34,7 @@ class FeedbackService:
 
     name = "feedback"
     db = Database(inbox=inbox)
+    telemetry = Telemetry()
 
     def _record(self, event: Event) -> None:
         """Keep what the event says about its case and fold the case again; commit."""

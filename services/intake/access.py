@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from services.intake.workflow import AGENCY_ROLES, PUBLIC_STATES, RULES, Actor, Kind, Role, State
+from services.intake.workflow import AGENCY_ROLES, RULES, Actor, Kind, Role, State
 
 ViewLevel = Literal["operator", "agency", "reporter", "public"]
 
@@ -40,6 +40,7 @@ class CaseAccess(BaseModel):
     past_agencies: tuple[str, ...] = ()  # every agency that previously held the case
     co_agencies: tuple[str, ...] = ()
     reporter_key: str | None = None  # opaque subject of the reporter (account or tracking-token id)
+    public: bool = False  # libs.privacy.visibility.is_public: verified, and in a state after verification
 
 
 class CaseNotFound(Exception):
@@ -73,7 +74,7 @@ def can_read(actor: Actor, case: CaseAccess) -> bool:
         return True
     if actor.role in AGENCY_ROLES:
         return actor.agency is not None and actor.agency in holders(case)
-    return is_reporter(actor, case) or case.state in PUBLIC_STATES
+    return is_reporter(actor, case) or case.public
 
 
 def can_act(actor: Actor, action: Kind, case: CaseAccess) -> bool:

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 from nameko.extensions import DependencyProvider
 
+from libs.auth.grants import check_grant_key
 from libs.geo.wards import WardGeometryError
 from libs.platform.boot import BootError
 from libs.platform.peers import PeerError, timed_call
@@ -29,7 +31,11 @@ class Settings(DependencyProvider):
         except ValueError:
             raise BootError("HT_SEAL_KEY must be a Fernet key (32 url-safe base64 bytes)") from None
         try:
-            self.settings = from_config(cfg, sealer, token_key)
+            grant_key = check_grant_key(cfg.get("HT_GRANT_KEY") or "")
+        except ValueError as exc:
+            raise BootError(str(exc)) from None
+        try:
+            self.settings = replace(from_config(cfg, sealer, token_key), grant_key=grant_key)
         except (ConfigError, WardGeometryError, OSError, KeyError) as exc:
             raise BootError(f"intake configuration refused: {exc}") from None
 

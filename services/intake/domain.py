@@ -10,7 +10,7 @@ from uuid import UUID
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from libs.contracts.reports import ReporterContact, SubmitReport
+from libs.contracts.reports import ReporterContact, SubmitReport, SubmitReportCommand
 
 CODE_PREFIX = "HT"
 
@@ -52,6 +52,24 @@ def fingerprint(report: SubmitReport) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def idempotency_scope(cmd: SubmitReportCommand, pepper: bytes) -> str:
+    """Whose Idempotency-Key this is: the staff member, the partner's API key, else the citizen's device (or IP).
+
+    Keys are unique per scope, so one client can neither replay another's report (and read its tracking token)
+    nor block another's key. Devices and IPs are kept as an HMAC, never as such.
+    """
+    if cmd.channel == "hotline":
+        return f"staff:{cmd.staff_sub}"
+    if cmd.channel == "open311":
+        return f"apikey:{cmd.api_key_id}"
+    client, contact = cmd.client, cmd.report.reporter
+    device = (client and client.device_id) or (contact and contact.device_id)
+    kind, value = ("device", device) if device else ("ip", client and client.ip)
+    if not value:
+        return "anonymous"
+    return f"{kind}:{hmac.new(pepper, f'{kind}:{value}'.encode(), hashlib.sha256).hexdigest()[:32]}"
+
+
 class Sealer:
     """Encrypts personal data at rest (Fernet: AES-128-CBC + HMAC-SHA256); the key comes from config."""
 
@@ -70,5 +88,5 @@ class Sealer:
         return ReporterContact.model_validate_json(self._fernet.decrypt(bytes(sealed)))
 
 
-__all__ = ["InvalidToken", "Sealer", "fingerprint", "follower_token", "follower_token_hash", "report_code",
-           "token_matches", "tracking_token"]
+__all__ = ["InvalidToken", "Sealer", "fingerprint", "follower_token", "follower_token_hash", "idempotency_scope",
+           "report_code", "token_matches", "tracking_token"]

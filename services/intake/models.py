@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
-from libs.platform.tables import inbox_table, outbox_table
+from libs.platform.tables import inbox_table, outbox_table, retention_runs_table
 
 from .workflow_model import OPEN_STATES
 
@@ -33,7 +33,7 @@ reports = sa.Table(
     sa.Column("accept_due_at", sa.DateTime(timezone=True)),
     sa.Column("due_at", sa.DateTime(timezone=True)),
     sa.Column("reporter_sealed", sa.LargeBinary, comment="Fernet-encrypted ReporterContact JSON"),
-    sa.Column("idempotency_key", sa.Text, unique=True),
+    sa.Column("idempotency_key", sa.Text),
     sa.Column("request_fingerprint", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -56,6 +56,18 @@ reports = sa.Table(
     sa.Column("supporters", sa.Integer, nullable=False, server_default="0"),
     sa.Column("queue_reason", sa.Text),
     sa.Column("attributes", JSONB, nullable=False, server_default="{}"),
+    # 0006_trust_core: public once verified, operators' public text, keys per client, retention
+    sa.Column("verified_at", sa.DateTime(timezone=True),
+              comment="when the IOC (or trusted automatic triage) verified it: public from then on"),
+    sa.Column("closed_at", sa.DateTime(timezone=True), comment="when it reached a terminal state (retention)"),
+    sa.Column("public_description", sa.Text, comment="the operators' edit of the public text (original kept)"),
+    sa.Column("public_address", sa.Text, comment="the operators' edit of the public address"),
+    sa.Column("idempotency_scope", sa.Text, nullable=False, server_default="",
+              comment="whose Idempotency-Key: an HMAC of the device or IP, an API key id, a staff subject"),
+    sa.Column("contact_erased_at", sa.DateTime(timezone=True),
+              comment="when the sealed identity was erased (retention, or the reporter's own request)"),
+    sa.UniqueConstraint("idempotency_scope", "idempotency_key", name="uq_reports_idempotency"),
+    sa.Index("ix_reports_closed_sealed", "closed_at", postgresql_where=sa.text("contact_erased_at IS NULL")),
     sa.Index("ix_reports_status_created", "status", "created_at"),
     sa.Index("ix_reports_agency_status", "agency_code", "status"),
     sa.Index("ix_reports_updated", "updated_at"),
@@ -82,6 +94,8 @@ timeline = sa.Table(
     sa.Column("actor_subject", sa.Text, comment="staff or system id; never a citizen's"),
     sa.Column("media_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
     sa.Column("changes", JSONB),
+    # 0007_open311_feed: the servicerequestupdates feed reads public steps in time order from a cursor
+    sa.Index("ix_timeline_at_public", "at", "id", postgresql_where=sa.text("visibility = 'public'")),
 )
 
 agency_spells = sa.Table(
@@ -122,6 +136,7 @@ audit_log = sa.Table(
     sa.Column("actor_agency", sa.Text),
     sa.Column("service", sa.Text),
     sa.Column("fields", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("media_id", UUID(as_uuid=True), comment="the file whose unblurred renditions were seen"),
     comment="append-only: a trigger refuses UPDATE, DELETE and TRUNCATE",
 )
 
@@ -140,7 +155,11 @@ media = sa.Table(
     sa.Column("role", sa.Text, nullable=False),
     sa.Column("content_type", sa.Text, nullable=False),
     sa.Column("attached_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("hidden", sa.Boolean, nullable=False, server_default=sa.false(),
+              comment="hidden by an operator: only the IOC sees it"),
 )
+
+retention_runs = retention_runs_table(metadata)
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

@@ -1,4 +1,5 @@
-"""Intake's Open311 tables (schema `intake`, migration 0002_open311): partner keys, submissions, updates."""
+"""Intake's Open311 tables (schema `intake`; migrations 0002_open311, 0003_open311_update_grant): partner keys,
+submissions, updates."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -19,6 +20,8 @@ api_keys = sa.Table(
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
     sa.Column("revoked_by", sa.Text),
     sa.Column("last_used_at", sa.DateTime(timezone=True)),
+    sa.Column("may_update_any", sa.Boolean, nullable=False, server_default=sa.false(),
+              comment="Granted: may post updates on any public request, not only on the ones it submitted"),
 )
 
 submissions = sa.Table(
@@ -46,6 +49,8 @@ updates = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("client_name", "external_id", name="uq_open311_updates_client_external"),
+    # 0007_open311_feed: the feed reads posted updates in the order they were received, from a cursor
+    sa.Index("ix_open311_updates_received", "received_at", "id"),
 )
 
 rate_counters = sa.Table(

@@ -7,8 +7,9 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from .models import reports
+from .models import reports, timeline
 from .open311_models import api_keys, rate_counters, submissions, updates
+from .repo_queries import PUBLIC_CONDITION
 
 
 def insert_key(uow, **values) -> None:
@@ -66,8 +67,8 @@ def report_by_id(uow, report_id: UUID):
 
 
 def report_by_code(uow, code: str):
-    """(id, code, status) of a report by its human-readable code, or None."""
-    return uow.execute(sa.select(reports.c.id, reports.c.code, reports.c.status)
+    """(id, code, status, verified_at) of a report by its human-readable code, or None."""
+    return uow.execute(sa.select(reports.c.id, reports.c.code, reports.c.status, reports.c.verified_at)
                        .where(reports.c.code == code)).first()
 
 
@@ -88,6 +89,58 @@ def list_updates(uow, report_ids: list[UUID] | None, start: datetime | None, end
         stmt = stmt.where(updates.c.updated_at >= start)
     if end is not None:
         stmt = stmt.where(updates.c.updated_at <= end)
+    return uow.execute(stmt).all()
+
+
+def _null(name: str, type_=sa.Text):
+    """A typed NULL column (UNION ALL needs the types of both branches to match)."""
+    return sa.cast(sa.null(), type_).label(name)
+
+
+def _feed_branches(q):
+    """The two sources of the servicerequestupdates feed as selects with the same columns, each cut to the batch."""
+    t, u, r = timeline.c, updates.c, reports.c
+    area = []
+    if q.bbox:
+        min_lon, min_lat, max_lon, max_lat = q.bbox
+        area = [r.lon.between(min(min_lon, max_lon), max(min_lon, max_lon)),
+                r.lat.between(min(min_lat, max_lat), max(min_lat, max_lat))]
+    earlier = timeline.alias("earlier")
+    ordinal = (sa.select(sa.func.count()).where(
+        earlier.c.report_id == t.report_id, earlier.c.visibility == "public",
+        sa.tuple_(earlier.c.at, earlier.c.id) <= sa.tuple_(t.at, t.id)).scalar_subquery())
+    steps = (sa.select(sa.literal(0).label("kind"), t.id, r.code, r.lat, r.lon, t.at.label("recorded_at"),
+                       t.at.label("updated_datetime"), ordinal.label("ordinal"), t.from_status, t.to_status,
+                       t.note, t.actor_role, _null("state_at_post"), _null("description"), _null("media_url"))
+             .join_from(timeline, reports, r.id == t.report_id)
+             .where(t.visibility == "public", PUBLIC_CONDITION, *area, t.at >= q.updated_from,
+                    t.at <= q.updated_to, t.at <= q.recorded_to))
+    posted = (sa.select(sa.literal(1).label("kind"), u.id, r.code, r.lat, r.lon, u.received_at.label("recorded_at"),
+                        u.updated_at.label("updated_datetime"), _null("ordinal", sa.BigInteger),
+                        _null("from_status"), _null("to_status"), _null("note"), _null("actor_role"),
+                        u.state_at_post, u.description, u.media_url)
+              .join_from(updates, reports, r.id == u.report_id)
+              .where(PUBLIC_CONDITION, *area, u.updated_at >= q.updated_from, u.updated_at <= q.updated_to,
+                     u.received_at <= q.recorded_to))
+    if q.after is not None:  # (recorded_at, kind, id) > cursor, with a plain bound on time so that the index
+        at, cursor_id = q.after.recorded_at, q.after.id  # scan starts at the cursor (a row comparison may not)
+        if q.after.kind == 0:
+            steps = steps.where(t.at >= at, sa.or_(t.at > at, t.id > cursor_id))
+            posted = posted.where(u.received_at >= at)
+        else:
+            steps = steps.where(t.at > at)
+            posted = posted.where(u.received_at >= at, sa.or_(u.received_at > at, u.id > cursor_id))
+    enough = q.offset + q.limit  # neither source can contribute more than this to the batch
+    return (steps.order_by(t.at, t.id).limit(enough), posted.order_by(u.received_at, u.id).limit(enough))
+
+
+def feed(uow, q):
+    """One batch of the feed in its fixed order (recorded_at, kind, id): each source is read along its index
+    (`ix_timeline_at_public`, `ix_open311_updates_received`) from the cursor, at most offset + limit rows each."""
+    steps, posted = _feed_branches(q)
+    both = sa.union_all(steps.subquery().select(), posted.subquery().select()).subquery("feed")
+    stmt = (sa.select(both).order_by(both.c.recorded_at, both.c.kind, both.c.id)
+            .offset(q.offset).limit(q.limit))
     return uow.execute(stmt).all()
 
 

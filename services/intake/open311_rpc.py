@@ -14,22 +14,23 @@ import uuid
 
 from nameko.rpc import rpc
 
-from libs.contracts.common import Status, utcnow
+from libs.contracts.common import utcnow
 from libs.contracts.errors import ErrorCode
 from libs.contracts.open311 import (Actor, ApiKeyCreated, ApiKeyList, ApiKeyView, AuthorizeClient, ClientGrant,
-                                    CreateApiKey, ListApiKeys, ListUpdates, PostUpdate, RecordSubmission,
-                                    ResolveToken, RevokeApiKey, SubmissionRecord, UpdateList, UpdateView)
+                                    CreateApiKey, ListApiKeys, PostUpdate, RecordSubmission, RevokeApiKey)
 from libs.platform.errors import ServiceError, parse
 
+from libs.privacy.visibility import is_public
+
 from . import open311_repository as repo
+from . import public_reads
+from .open311_views import submission_record, update_view
 from .ratelimit import RateLimiter
-from .workflow import PUBLIC_STATES
 
 KEY_LABEL = "ht311_"
 PREFIX_CHARS = 12
 RATE_WINDOW_S = 3600
 SWEEP_PROBABILITY = 0.01  # expired rate counters are deleted on about one write in a hundred
-PUBLIC_STATE_CODES = frozenset(str(state.value) for state in PUBLIC_STATES)
 
 
 def hash_key(api_key: str) -> str:
@@ -47,15 +48,7 @@ def key_view(row) -> ApiKeyView:
     return ApiKeyView(id=row.id, client_name=row.client_name, prefix=row.prefix,
                       rate_limit_per_hour=row.rate_limit_per_hour, note=row.note, created_at=row.created_at,
                       created_by=row.created_by, revoked_at=row.revoked_at, revoked_by=row.revoked_by,
-                      last_used_at=row.last_used_at)
-
-
-def update_view(row, code: str | None = None) -> UpdateView:
-    """A stored update as the feed shows it (`code`: the report's, when the row does not carry it)."""
-    return UpdateView(update_id=f"U{row.id}", report_id=row.report_id, code=code or row.code, status=row.status,
-                      requested_state=row.requested_state, state_at_post=row.state_at_post,
-                      description=row.description, media_url=row.media_url, updated_datetime=row.updated_at,
-                      received_at=row.received_at)
+                      last_used_at=row.last_used_at, may_update_any=row.may_update_any)
 
 
 def require_administrator(actor: Actor) -> None:
@@ -75,7 +68,7 @@ class Open311Rpc:
         secret, key_id, now = new_key(), uuid.uuid4(), utcnow()
         repo.insert_key(self.db, id=key_id, client_name=cmd.client_name, prefix=secret[:PREFIX_CHARS],
                         key_hash=hash_key(secret), rate_limit_per_hour=cmd.rate_limit_per_hour, note=cmd.note,
-                        created_at=now, created_by=cmd.actor.sub)
+                        created_at=now, created_by=cmd.actor.sub, may_update_any=cmd.may_update_any)
         row = repo.key_by_id(self.db, key_id)
         self.db.commit()
         return ApiKeyCreated(key=key_view(row), api_key=secret).model_dump(mode="json")
@@ -135,26 +128,23 @@ class Open311Rpc:
                                token=secrets.token_urlsafe(18) if cmd.batch else None, created_at=utcnow())
         row = repo.submission(self.db, report_id=cmd.report_id)
         self.db.commit()
-        return _submission_record(row).model_dump(mode="json")
+        return submission_record(row).model_dump(mode="json")
 
     @rpc(expected_exceptions=ServiceError)
     def resolve_open311_token(self, payload: dict) -> dict:
         """The submission behind a batch token; may raise OPEN311_TOKEN_NOT_FOUND."""
-        query = parse(ResolveToken, payload)
-        row = repo.submission(self.db, token=query.token)
-        if row is None:
-            raise ServiceError(ErrorCode.OPEN311_TOKEN_NOT_FOUND, f"no token {query.token}")
-        return _submission_record(row).model_dump(mode="json")
+        return public_reads.open311_token(self.db, payload)
 
     @rpc(expected_exceptions=ServiceError)
     def post_open311_update(self, payload: dict) -> dict:
-        """Store a partner's update on a public (or its own) request; a repeated update_id is refused."""
+        """Store a partner's update on a request it submitted (or, with the `may_update_any` grant, on any public
+        one); a repeated update_id is refused. Anything else is the same 404 as an unknown request."""
         cmd = parse(PostUpdate, payload)
         key = repo.key_by_id(self.db, cmd.key_id)
         if key is None or key.revoked_at is not None:
             raise ServiceError(ErrorCode.API_KEY_INVALID, "api_key is invalid or revoked")
         report = repo.report_by_code(self.db, cmd.service_request_id)
-        if report is None or not self._visible_to(report, key.client_name):
+        if report is None or not self._may_update(report, key):
             raise ServiceError(ErrorCode.REPORT_NOT_FOUND, f"no request {cmd.service_request_id}",
                                [{"field": "service_request_id", "message": "not found", "type": "not_found"}])
         now = utcnow()
@@ -172,19 +162,18 @@ class Open311Rpc:
     @rpc(expected_exceptions=ServiceError)
     def list_open311_updates(self, payload: dict) -> dict:
         """Posted updates of some reports and/or in a window on updated_datetime, oldest first."""
-        query = parse(ListUpdates, payload)
-        rows = repo.list_updates(self.db, query.report_ids, query.updated_from, query.updated_to, query.limit)
-        return UpdateList(items=[update_view(r) for r in rows]).model_dump(mode="json")
+        return public_reads.open311_updates(self.db, payload)
 
-    def _visible_to(self, report, client_name: str) -> bool:
-        """Partners may post on public cases, and on the ones they submitted (even while in triage)."""
-        if report.status in PUBLIC_STATE_CODES:
-            return True
+    @rpc(expected_exceptions=ServiceError)
+    def open311_feed(self, payload: dict) -> dict:
+        """One batch of the servicerequestupdates feed (public_reads.open311_feed)."""
+        return public_reads.open311_feed(self.db, payload)
+
+    def _may_update(self, report, key) -> bool:
+        """A partner posts on the requests it submitted (even while in triage); on other public requests only with
+        the `may_update_any` grant (an update's text and URL reach the case's timeline and its readers)."""
         own = repo.submission(self.db, report_id=report.id)
-        return own is not None and own.client_name == client_name
-
-
-def _submission_record(row) -> SubmissionRecord:
-    return SubmissionRecord(report_id=row.report_id, code=row.code, status=Status(row.status), token=row.token,
-                            client_name=row.client_name)
+        if own is not None and own.client_name == key.client_name:
+            return True
+        return key.may_update_any and is_public(report.status, report.verified_at is not None)
 

@@ -1,19 +1,25 @@
 """Use case: sealed identities — the operator's audited read, recipients for notify, unsubscribe, the audit log."""
 from __future__ import annotations
 
+import logging
 import uuid
 
 from nameko.rpc import rpc
 
+from libs.auth.grants import Grant, InvalidGrant, verify_grant
+from libs.contracts.common import utcnow
 from libs.contracts.errors import ErrorCode
-from libs.contracts.lifecycle import (AuditEntry, AuditQuery, FollowerAccess, FollowerContact, FollowerRef,
-                                     ReadReporter, Recipient, RecipientsQuery, ReporterDisclosure, Unsubscribe)
+from libs.contracts.lifecycle import (AuditEntry, AuditQuery, CaseClosure, CaseClosures, ContactErased, FollowerAccess,
+                                     FollowerContact, FollowerRef, ReadReporter, Recipient, RecipientsQuery,
+                                     RecordMediaAccess, ReporterDisclosure, Unsubscribe)
 from libs.platform.errors import ServiceError, parse
 
 from . import repo_people as people
+from . import repository as repo
 from .casefile import CaseFile
 from .domain import follower_token_hash
 
+log = logging.getLogger(__name__)
 CONTACT_FIELDS = ("name", "phone", "email", "device_id", "account_id")
 
 
@@ -22,7 +28,18 @@ def _present(contact) -> list[str]:
 
 
 class People(CaseFile):
-    """read_reporter, notification_recipients, unsubscribe, follower_ref, unsubscribe_follower, list_audit."""
+    """read_reporter, notification_recipients, unsubscribe, follower_ref, unsubscribe_follower,
+    erase_follower_contact, list_audit, record_media_access, case_closures."""
+
+    def _granted(self, grant: str | None, action: str, **scope) -> Grant:
+        """The staff member the gateway verified for this read (libs.auth.grants), never the payload's `actor`:
+        anyone with broker credentials can write that. No valid grant: FORBIDDEN, nothing read, nothing audited."""
+        try:
+            return verify_grant(grant, self.settings.grant_key, action, **scope)
+        except InvalidGrant as exc:
+            log.warning("personal-data read refused: grant %s (action %s)", exc.reason, action)
+            raise ServiceError(ErrorCode.FORBIDDEN, f"a valid grant from the gateway is required ({exc.reason})",
+                               [{"field": "grant", "message": exc.reason, "type": "grant"}]) from None
 
     def _contacts(self, report_id):
         """(follower row, opened contact) for every follower of a case."""
@@ -32,7 +49,8 @@ class People(CaseFile):
     def read_reporter(self, payload: dict) -> dict:
         """Operators only: the reporter's and followers' contacts; the audit row is committed with the read."""
         cmd = parse(ReadReporter, payload)
-        if cmd.actor.role != "operator":
+        who = self._granted(cmd.grant, "read_reporter", report_id=cmd.report_id, purpose=cmd.purpose)
+        if who.role != "operator":
             raise ServiceError(ErrorCode.FORBIDDEN, "only operators may read personal data")
         row = self._load(cmd.report_id)
         reporter = self.settings.sealer.open(row.reporter_sealed)
@@ -40,7 +58,7 @@ class People(CaseFile):
                      for f, c in self._contacts(row.id) if f.role == "follower"]
         fields = sorted(set(_present(reporter)) | {x for fc in followers for x in _present(fc.contact)})
         audit_id = people.audit(self.db, row.id, "read_reporter", "staff", fields, cmd.purpose,
-                                actor_role=cmd.actor.role, actor_sub=cmd.actor.sub, actor_agency=cmd.actor.agency)
+                                actor_role=who.role, actor_sub=who.sub, actor_agency=who.agency)
         self.db.commit()  # no disclosure without its audit row
         return ReporterDisclosure(report_id=row.id, reporter=reporter, followers=followers,
                                   audit_id=audit_id).model_dump(mode="json")
@@ -49,6 +67,9 @@ class People(CaseFile):
     def notification_recipients(self, payload: dict) -> list[dict]:
         """For notify: the reporter and every follower (me too, merged reports), each read audited."""
         query = parse(RecipientsQuery, payload)
+        who = self._granted(query.grant, "notification_recipients", report_id=query.report_id, purpose=query.purpose)
+        if who.role != "service":
+            raise ServiceError(ErrorCode.FORBIDDEN, "recipients are read by the notify service only")
         row = self._load(query.report_id)
         recipients, contacts = [], self._contacts(row.id)
         for f, contact in contacts:
@@ -60,7 +81,7 @@ class People(CaseFile):
                 inbox=f.inbox))
         fields = sorted({x for _, c in contacts for x in ("email", "phone") if c and getattr(c, x)})
         people.audit(self.db, row.id, "notification_recipients", "service", fields, query.purpose,
-                     service=self.caller)
+                     service=who.sub)
         self.db.commit()
         return [r.model_dump(mode="json") for r in recipients]
 
@@ -80,9 +101,12 @@ class People(CaseFile):
         return {"report_id": str(cmd.report_id), "recipient_ref": cmd.recipient_ref, "unsubscribed": True}
 
     def _follower(self, cmd: FollowerAccess) -> uuid.UUID:
-        """The follower holding this token; a wrong token is REPORT_NOT_FOUND, as for an unknown report."""
+        """The follower holding this token; a wrong token is REPORT_NOT_FOUND, as for an unknown report (and is
+        counted against the caller's IP: RATE_LIMITED after too many)."""
+        self._token_gate(cmd.client)
         ref = people.follower_by_token(self.db, cmd.report_id, follower_token_hash(cmd.follower_token))
         if ref is None:
+            self._token_failed(cmd.client)
             raise ServiceError(ErrorCode.REPORT_NOT_FOUND, f"no report {cmd.report_id}")
         return ref
 
@@ -102,6 +126,41 @@ class People(CaseFile):
         return {"report_id": str(cmd.report_id), "recipient_ref": str(ref), "unsubscribed": True}
 
     @rpc(expected_exceptions=ServiceError)
+    def erase_follower_contact(self, payload: dict) -> dict:
+        """A me-too follower erases the contact they gave (their in-app inbox stays)."""
+        cmd = parse(FollowerAccess, payload)
+        ref, now = self._follower(cmd), utcnow()
+        erased = people.erase_follower_contact(self.db, cmd.report_id, ref)
+        if erased:
+            people.audit(self.db, cmd.report_id, "erase_follower_contact", "citizen", ["contact"],
+                         "yêu cầu của người theo dõi")
+            self.db.commit()
+        return ContactErased(report_id=cmd.report_id, erased=erased, erased_at=now if erased else None
+                             ).model_dump(mode="json")
+
+    @rpc(expected_exceptions=ServiceError)
+    def record_media_access(self, payload: dict) -> dict:
+        """Media shows a staff member unblurred renditions: one audit row per file, committed before media
+        answers (like a read of the sealed identity). Only operators see unblurred renditions."""
+        cmd = parse(RecordMediaAccess, payload)
+        who = self._granted(cmd.grant, "view_media", report_id=cmd.report_id, media_ids=cmd.media_ids)
+        if who.role != "operator":
+            raise ServiceError(ErrorCode.FORBIDDEN, "only operators see unblurred media")
+        self._load(cmd.report_id)
+        ids = [people.audit(self.db, cmd.report_id, "view_unblurred_media", "staff", ["photo"],
+                            actor_role=who.role, actor_sub=who.sub, actor_agency=who.agency,
+                            media_id=media_id) for media_id in cmd.media_ids]
+        self.db.commit()
+        return {"report_id": str(cmd.report_id), "audit_ids": ids}
+
+    @rpc(expected_exceptions=ServiceError)
+    def case_closures(self, payload: dict) -> list[dict]:
+        """When each case closed (None while open): media deletes originals a while after."""
+        query = parse(CaseClosures, payload)
+        rows = repo.closures(self.db, query.report_ids)
+        return [CaseClosure(report_id=r.id, closed_at=r.closed_at).model_dump(mode="json") for r in rows]
+
+    @rpc(expected_exceptions=ServiceError)
     def list_audit(self, payload: dict) -> list[dict]:
         """Who read a case's personal data (operators and administrators only)."""
         query = parse(AuditQuery, payload)
@@ -110,5 +169,5 @@ class People(CaseFile):
         self._load(query.report_id)
         return [AuditEntry(id=a.id, at=a.at, report_id=a.report_id, action=a.action, purpose=a.purpose,
                            actor_kind=a.actor_kind, actor_role=a.actor_role, actor_sub=a.actor_sub, service=a.service,
-                           fields=list(a.fields)).model_dump(mode="json")
+                           fields=list(a.fields), media_id=a.media_id).model_dump(mode="json")
                 for a in people.audit_rows(self.db, query.report_id)]

@@ -7,18 +7,18 @@ from libs.contracts.common import utcnow
 from libs.contracts.errors import ErrorCode
 from libs.contracts.lifecycle import CaseView, GetCase, QueueItem, QueuePage, QueueQuery
 from libs.contracts.reports import GetReport
-from libs.contracts.search import ReportPage, SearchReports
 from libs.platform.errors import ServiceError, parse
 
+from . import public_reads
 from . import repo_queries as queries
 from . import repository as repo
 from .access import CaseNotFound, VISIBLE, view_level
 from .casefile import CaseFile, case_access, staff_actor
 from .domain import token_matches
-from .views import case_view, public_report, report_view
+from .views import case_view, report_view
 from .workflow import AGENCY_ROLES, Actor, Role
 
-OPERATOR_BUCKETS = ("new", "info_answered", "unroutable", "returned", "results", "extensions", "reopen_requests",
+OPERATOR_BUCKETS = ("urgent", "new", "info_answered", "unroutable", "returned", "results", "extensions", "reopen_requests",
                     "overdue")
 AGENCY_BUCKETS = ("new", "in_progress", "due_soon", "overdue")
 
@@ -28,21 +28,25 @@ class Queries(CaseFile):
 
     @rpc(expected_exceptions=ServiceError)
     def get_report(self, payload: dict) -> dict:
-        """One report with its public timeline; the tracking token adds the reporter's own data and notes."""
+        """One report with its public timeline (or only code, category and status when it is not public); the
+        tracking token adds the reporter's own data and notes. A wrong token answers the public view and is
+        counted against the caller's IP (RATE_LIMITED after too many)."""
         query = parse(GetReport, payload)
+        if query.tracking_token:
+            self._token_gate(query.client)
         row = self._load(query.report_id)
         if token_matches(self.settings.token_key, row.id, query.tracking_token):
             return self._own_view(row.id)
-        photos = [m.media_id for m in repo.media_of(self.db, row.id)]
-        return report_view(row, repo.steps(self.db, row.id, VISIBLE["public"]), photos).model_dump(mode="json")
+        if query.tracking_token:
+            self._token_failed(query.client)
+        return public_reads.report(self.db, row)
 
     def _own_view(self, report_id) -> dict:
         """The reporter's view: their contact (opened from the seal) and notes meant for them."""
         row = self._load(report_id)
-        photos = [m.media_id for m in repo.media_of(self.db, row.id)]
         reporter = self.settings.sealer.open(row.reporter_sealed)
-        return report_view(row, repo.steps(self.db, row.id, VISIBLE["reporter"]), photos, reporter,
-                           own=True).model_dump(mode="json")
+        return report_view(row, repo.steps(self.db, row.id, VISIBLE["reporter"]), repo.media_of(self.db, row.id),
+                           reporter, own=True).model_dump(mode="json")
 
     @rpc(expected_exceptions=ServiceError)
     def get_case(self, payload: dict) -> dict:
@@ -85,10 +89,5 @@ class Queries(CaseFile):
 
     @rpc(expected_exceptions=ServiceError)
     def search_reports(self, payload: dict) -> dict:
-        """The shared search (public list, map feed, Open311 `GET requests`): no personal data, public notes."""
-        query = parse(SearchReports, payload)
-        rows, total = queries.search(self.db, query)
-        ids = [r.id for r in rows]
-        steps, photos = repo.public_steps(self.db, ids), repo.media_ids_of(self.db, ids)
-        items = [public_report(r, steps[r.id], photos[r.id]) for r in rows]
-        return ReportPage(items=items, total=total, offset=query.offset, limit=query.limit).model_dump(mode="json")
+        """The shared search (public_reads.search)."""
+        return public_reads.search(self.db, payload)

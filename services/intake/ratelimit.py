@@ -19,7 +19,11 @@ from typing import Literal, Mapping, Protocol, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.privacy.masking import national_phone
+
 Scope = Literal["device", "phone", "ip", "account"]
+# What a rule counts: submissions, urgent submissions (on top), "is this yours?" questions, wrong tokens.
+Tier = Literal["submit", "urgent", "similar", "token"]
 
 
 class CounterStore(Protocol):
@@ -50,6 +54,9 @@ class BatchStore(Protocol):
     def give_back(self, hits: Sequence[Hit]) -> None:
         """Subtract the hits again (the request was denied)."""
 
+    def peek(self, hits: Sequence[Hit]) -> dict[str, tuple[int, int]]:
+        """Like `hit`, but reads only: key → (the previous bucket's count, the current count)."""
+
 
 class MemoryStore:
     """An in-process store for tests and single-process dev (not shared between workers)."""
@@ -70,6 +77,9 @@ class MemoryStore:
     def give_back(self, hits: Sequence[Hit]) -> None:
         for h in hits:
             self.add(h.key, h.bucket, -1, h.ttl_s)
+
+    def peek(self, hits: Sequence[Hit]) -> dict[str, tuple[int, int]]:
+        return {h.key: (self.get(h.key, h.bucket - 1), self.get(h.key, h.bucket)) for h in hits}
 
 
 @dataclass(frozen=True)
@@ -129,13 +139,14 @@ def _retry_after(previous: int, current: int, elapsed: float, window_s: int, lim
 
 
 class LimitRule(BaseModel):
-    """At most `limit` hits per `window_s` seconds for one scope."""
+    """At most `limit` hits per `window_s` seconds for one scope (of one tier: its counters are its own)."""
 
     model_config = ConfigDict(frozen=True)
 
     scope: Scope
     limit: int = Field(ge=1)
     window_s: int = Field(ge=1)
+    tier: Tier = "submit"
 
 
 # Proposed defaults for public submission; IPs are shared behind carrier NAT, so their limit is higher.
@@ -148,19 +159,41 @@ SUBMISSION_LIMITS: tuple[LimitRule, ...] = (
 )
 
 
+# Urgent (KHAN) submissions count against these as well: a citizen's urgency reaches an agency at once.
+URGENT_LIMITS: tuple[LimitRule, ...] = (
+    LimitRule(scope="device", limit=2, window_s=3600, tier="urgent"),
+    LimitRule(scope="phone", limit=2, window_s=3600, tier="urgent"),
+    LimitRule(scope="ip", limit=20, window_s=3600, tier="urgent"),
+)
+# "Is this yours?" questions: a map that follows a finger asks often, a scraper far more.
+SIMILAR_LIMITS: tuple[LimitRule, ...] = (
+    LimitRule(scope="device", limit=30, window_s=60, tier="similar"),
+    LimitRule(scope="ip", limit=60, window_s=60, tier="similar"),
+    LimitRule(scope="ip", limit=600, window_s=3600, tier="similar"),
+)
+# Wrong tracking or follower tokens: a few typos are fine, guessing is slowed to a crawl.
+TOKEN_LIMITS: tuple[LimitRule, ...] = (LimitRule(scope="ip", limit=20, window_s=600, tier="token"),)
+
+
 def normalize(scope: Scope, value: str) -> str:
-    """Canonical form so '+84 912 345 678' and '0912345678' share one counter."""
+    """Canonical form so '+84 912 345 678', '0084912345678' and '0912.345.678' share one counter."""
     value = value.strip().lower()
     if scope == "phone":
-        digits = re.sub(r"\D", "", value)
-        return "0" + digits[2:] if digits.startswith("84") and len(digits) > 10 else digits
+        return national_phone(value) or re.sub(r"\D", "", value)
     return value
 
 
 def limit_key(rule: LimitRule, value: str, pepper: bytes) -> str:
     """Store key for a rule and identity value; the value itself never reaches the store."""
     digest = hmac.new(pepper, f"{rule.scope}:{normalize(rule.scope, value)}".encode(), hashlib.sha256).hexdigest()
-    return f"rl:{rule.scope}:{rule.window_s}:{digest[:32]}"
+    tier = "" if rule.tier == "submit" else f"{rule.tier}:"
+    return f"rl:{tier}{rule.scope}:{rule.window_s}:{digest[:32]}"
+
+
+def scope_of(key: str) -> str:
+    """The scope a limit key counts ('rl:urgent:phone:3600:…' → 'phone')."""
+    parts = key.split(":")
+    return parts[-3] if len(parts) >= 4 else "client"
 
 
 def check_all(
@@ -170,11 +203,9 @@ def check_all(
 
     A denied request gives every hit back. Rules sharing a key (same scope and window) share one hit.
     """
-    keyed = [(r, limit_key(r, v, pepper)) for r in rules if (v := identity.get(r.scope))]
+    keyed, positions, hits = _keyed(identity, rules, now, pepper)
     if not keyed:
         return Decision(True, 0, 0, 0)
-    positions = {key: _position(r.limit, r.window_s, now) for r, key in keyed}
-    hits = sorted({Hit(key, positions[key][0], 2 * r.window_s + 1) for r, key in keyed})
     counts = store.hit(hits)
     decisions = [decide(key, positions[key][0], *counts[key], r.limit, r.window_s, positions[key][1])
                  for r, key in keyed]
@@ -183,3 +214,31 @@ def check_all(
         return min(decisions, key=lambda d: d.remaining)
     store.give_back(hits)
     return max(denied, key=lambda d: d.retry_after_s)
+
+
+def _keyed(identity: Mapping[str, str | None], rules: Sequence[LimitRule], now: datetime, pepper: bytes):
+    keyed = [(r, limit_key(r, v, pepper)) for r in rules if (v := identity.get(r.scope))]
+    positions = {key: _position(r.limit, r.window_s, now) for r, key in keyed}
+    hits = sorted({Hit(key, positions[key][0], 2 * r.window_s + 1) for r, key in keyed})
+    return keyed, positions, hits
+
+
+def blocked(store: BatchStore, identity: Mapping[str, str | None], rules: Sequence[LimitRule], now: datetime,
+            pepper: bytes) -> Decision:
+    """Whether one more hit would be refused, counting nothing (for failures counted only when they happen)."""
+    keyed, positions, hits = _keyed(identity, rules, now, pepper)
+    if not keyed:
+        return Decision(True, 0, 0, 0)
+    counts = store.peek(hits)
+    decisions = [decide(key, positions[key][0], counts[key][0], counts[key][1] + 1, r.limit, r.window_s,
+                        positions[key][1]) for r, key in keyed]
+    denied = [d for d in decisions if not d.allowed]
+    return max(denied, key=lambda d: d.retry_after_s) if denied else min(decisions, key=lambda d: d.remaining)
+
+
+def record(store: BatchStore, identity: Mapping[str, str | None], rules: Sequence[LimitRule], now: datetime,
+           pepper: bytes) -> None:
+    """Count one hit (a failure) on every counter of the identity, whatever the verdict."""
+    _, _, hits = _keyed(identity, rules, now, pepper)
+    if hits:
+        store.hit(hits)

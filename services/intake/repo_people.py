@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from .models import audit_log, followers, rate_counters, reports
+from libs.privacy.masking import mask_personal_data
+
+from .models import audit_log, followers, rate_counters, reports, timeline
 from .ratelimit import Hit
 
 
@@ -57,13 +59,65 @@ def unsubscribe(uow, report_id: UUID, ref: UUID) -> bool:
     return done is not None
 
 
+def erase_contacts(uow, report_ids: list[UUID], at: datetime, followers_too: bool = False) -> int:
+    """Erase the sealed identity of these reports (and, with `followers_too`, their me-too followers' contacts);
+    returns how many reports still had one. Followers whose contact is a report's reporter (merged duplicates)
+    lose it with that report's seal."""
+    done = uow.execute(sa.update(reports).where(reports.c.id.in_(report_ids), reports.c.contact_erased_at.is_(None))
+                       .values(reporter_sealed=None, contact_erased_at=at).returning(reports.c.id)).all()
+    if followers_too:
+        uow.execute(sa.update(followers).where(followers.c.report_id.in_(report_ids),
+                                               followers.c.contact_sealed.is_not(None)).values(contact_sealed=None))
+    return len(done)
+
+
+def erase_follower_contact(uow, report_id: UUID, ref: UUID) -> bool:
+    """Erase the contact a me-too follower gave; False when there was none."""
+    return uow.execute(sa.update(followers).where(followers.c.report_id == report_id, followers.c.ref == ref,
+                                                  followers.c.contact_sealed.is_not(None))
+                       .values(contact_sealed=None).returning(followers.c.ref)).first() is not None
+
+
+def due_for_erasure(uow, closed_before: datetime, limit: int) -> list[UUID]:
+    """Closed cases past the retention period whose identity is still sealed; locked, skipping held rows."""
+    return list(uow.execute(sa.select(reports.c.id).where(
+        reports.c.closed_at < closed_before, reports.c.contact_erased_at.is_(None))
+        .order_by(reports.c.closed_at).limit(limit).with_for_update(skip_locked=True)).scalars())
+
+
+def mask_citizen_text(uow, report_ids: list[UUID]) -> int:
+    """Mask the phone numbers, e-mails and identity numbers a citizen typed, in place (the IOC loses the
+    originals too); returns how many texts changed."""
+    changed = 0
+    for row in uow.execute(sa.select(reports.c.id, reports.c.description, reports.c.address)
+                           .where(reports.c.id.in_(report_ids))).all():
+        masked = {"description": mask_personal_data(row.description), "address": mask_personal_data(row.address)}
+        if masked != {"description": row.description, "address": row.address}:
+            uow.execute(sa.update(reports).where(reports.c.id == row.id).values(**masked))
+            changed += 1
+    notes = uow.execute(sa.select(timeline.c.id, timeline.c.note).where(
+        timeline.c.report_id.in_(report_ids), timeline.c.actor_role == "citizen", timeline.c.note.is_not(None))).all()
+    for step in notes:
+        if (masked := mask_personal_data(step.note)) != step.note:
+            uow.execute(sa.update(timeline).where(timeline.c.id == step.id).values(note=masked))
+            changed += 1
+    return changed
+
+
+def purge_audit(uow, before: datetime) -> int:
+    """Delete audit rows older than `before` (the trigger allows it only to this session flag, and only for rows
+    older than its own floor); returns how many."""
+    uow.execute(sa.text("SET LOCAL intake.audit_retention = 'on'"))
+    return uow.execute(sa.delete(audit_log).where(audit_log.c.at < before)).rowcount
+
+
 def audit(uow, report_id: UUID, action: str, actor_kind: str, fields: list[str], purpose: str | None = None,
           actor_role: str | None = None, actor_sub: str | None = None, actor_agency: str | None = None,
-          service: str | None = None) -> int:
+          service: str | None = None, media_id: UUID | None = None) -> int:
     """Append one audit row (the table refuses updates and deletes); returns its id."""
     return uow.execute(sa.insert(audit_log).values(
         report_id=report_id, action=action, actor_kind=actor_kind, fields=fields, purpose=purpose,
-        actor_role=actor_role, actor_sub=actor_sub, actor_agency=actor_agency, service=service)
+        actor_role=actor_role, actor_sub=actor_sub, actor_agency=actor_agency, service=service, media_id=media_id)
         .returning(audit_log.c.id)).scalar_one()
 
 
@@ -118,6 +172,14 @@ class PgCounterStore:
     def give_back(self, hits: Sequence[Hit]) -> None:
         pairs = sa.tuple_(rate_counters.c.key, rate_counters.c.bucket).in_([(h.key, h.bucket) for h in hits])
         self.uow.execute(sa.update(rate_counters).where(pairs).values(count=rate_counters.c.count - 1))
+
+    def peek(self, hits: Sequence[Hit]) -> dict[str, tuple[int, int]]:
+        pairs = [(h.key, b) for h in hits for b in (h.bucket - 1, h.bucket)]
+        rows = self.uow.execute(sa.select(rate_counters.c.key, rate_counters.c.bucket, rate_counters.c.count).where(
+            sa.tuple_(rate_counters.c.key, rate_counters.c.bucket).in_(pairs),
+            rate_counters.c.expires_at > sa.func.now())).all()
+        found = {(key, bucket): int(count) for key, bucket, count in rows}
+        return {h.key: (found.get((h.key, h.bucket - 1), 0), found.get((h.key, h.bucket), 0)) for h in hits}
 
     def purge(self) -> int:
         """Drop expired counters; returns how many (the caller commits)."""

@@ -7,9 +7,10 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from libs.contracts.search import SearchReports
+from libs.privacy.visibility import NEVER_PUBLIC
 
 from .models import reports
-from .workflow import HANDLING_STATES, OPEN_STATES, PUBLIC_STATES, Flag, State
+from .workflow import HANDLING_STATES, OPEN_STATES, TERMINAL_STATES, Flag, State
 
 r = reports.c
 HANDLING = [s.value for s in HANDLING_STATES]
@@ -29,9 +30,13 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+# libs.privacy.visibility.is_public in SQL: verified, and never one of the states before (or instead of) that.
+PUBLIC_CONDITION = sa.and_(r.verified_at.is_not(None), r.status.not_in(sorted(NEVER_PUBLIC)))
+
+
 def search_conditions(q: SearchReports) -> list:
     """WHERE clauses of a search; `ids` overrides every filter but `public_only` (visibility, not a filter)."""
-    conds = [r.status.in_([s.value for s in PUBLIC_STATES])] if q.public_only else []
+    conds = [PUBLIC_CONDITION] if q.public_only else []
     if q.ids is not None:
         return conds + [_ids_condition(q.ids)]
     pairs = ((q.categories, r.category), (q.wards, r.ward_code),
@@ -79,7 +84,9 @@ def _overdue(now: datetime):
 def operator_buckets(now: datetime) -> dict[str, object]:
     """The operator queue's buckets as conditions (a case may be in more than one)."""
     st = lambda s: r.status == s.value  # noqa: E731
-    return {
+    waiting_or_closed = sorted(s.value for s in TERMINAL_STATES | {State.CHO_BO_SUNG})
+    return {  # the first bucket a case falls in labels it: urgent ones first
+        "urgent": sa.and_(r.priority == "KHAN", r.verified_at.is_(None), r.status.not_in(waiting_or_closed)),
         "new": sa.and_(st(State.CHO_TIEP_NHAN), r.info_answered_at.is_(None)),
         "info_answered": sa.and_(st(State.CHO_TIEP_NHAN), r.info_answered_at.is_not(None)),
         "unroutable": sa.and_(st(State.DA_TIEP_NHAN), r.queue_reason.is_not(None)),
@@ -111,25 +118,25 @@ def queue(uow, buckets: dict[str, object], bucket: str | None, offset: int, limi
         sa.case((r.status == State.DA_CHUYEN_XU_LY.value, sa.func.coalesce(r.accept_due_at, r.due_at)),
                 (r.status == State.CHO_TIEP_NHAN.value, r.triage_due_at), else_=r.due_at),
         r.due_at, r.triage_due_at, r.created_at)
+    first = (label == "urgent").desc()  # a citizen's unverified urgency tops the operators' queue
     total = uow.execute(sa.select(sa.func.count()).select_from(reports).where(where)).scalar_one()
     rows = uow.execute(sa.select(reports, label.label("bucket"), sort_due.label("sort_due_at")).where(where)
-                       .order_by(sort_due.asc(), r.created_at, r.id).offset(offset).limit(limit)).all()
+                       .order_by(first, sort_due.asc(), r.created_at, r.id).offset(offset).limit(limit)).all()
     return rows, total
 
 
 OPEN = sorted(s.value for s in OPEN_STATES)
-PUBLIC = sorted(s.value for s in PUBLIC_STATES)
 _near = {name: sa.bindparam(f"near_{name}", type_=column.type) for name, column in (
     ("category", r.category), ("min_lat", r.lat), ("max_lat", r.lat), ("min_lon", r.lon), ("max_lon", r.lon),
     ("since", r.created_at))}
-# Open reports of a category inside a lat/lon box, newer than `since` (the pre-filter of dupes.suggest), built
-# once: its parameters come from `near_params`. Served by the partial index `ix_reports_open_nearby` (category,
-# lat, lon, created_at) of open reports; the text is read only for public ones (nothing else is shown).
+# Public open reports of a category inside a lat/lon box, newer than `since` (the pre-filter of dupes.suggest),
+# built once: its parameters come from `near_params`. Served by the partial index `ix_reports_open_nearby`
+# (category, lat, lon, created_at) of open reports; a report not yet public is never a candidate (its place is
+# private until an operator verifies it).
 DUPLICATE_CANDIDATES = (
-    sa.select(r.id, r.code, r.category, r.lat, r.lon, r.created_at, r.status,
-              sa.case((r.status.in_(PUBLIC), r.description), else_=sa.null()).label("description"))
+    sa.select(r.id, r.code, r.category, r.lat, r.lon, r.created_at, r.status, r.description, r.public_description)
     .where(r.category == _near["category"], r.status.in_(OPEN), r.lat.between(_near["min_lat"], _near["max_lat"]),
-           r.lon.between(_near["min_lon"], _near["max_lon"]), r.created_at >= _near["since"])
+           r.lon.between(_near["min_lon"], _near["max_lon"]), r.created_at >= _near["since"], PUBLIC_CONDITION)
     .order_by(r.created_at.desc()).limit(200))
 
 

@@ -68,12 +68,13 @@ def create(uow, year: int, report: dict[str, Any], steps: list[dict[str, Any]], 
 
 
 _BY_KEY = sa.select(reports.c.id, reports.c.code, reports.c.status, reports.c.created_at,
-                    reports.c.request_fingerprint).where(reports.c.idempotency_key == sa.bindparam("key"))
+                    reports.c.request_fingerprint).where(reports.c.idempotency_scope == sa.bindparam("scope"),
+                                                         reports.c.idempotency_key == sa.bindparam("key"))
 
 
-def by_idempotency_key(uow, key: str):
-    """What a replay needs of the report created under this key, or None."""
-    return uow.execute(_BY_KEY, {"key": key}).first()
+def by_idempotency_key(uow, scope: str, key: str):
+    """What a replay needs of the report this client created under this key, or None."""
+    return uow.execute(_BY_KEY, {"scope": scope, "key": key}).first()
 
 
 def get(uow, report_id: UUID, lock: bool = False):
@@ -94,6 +95,18 @@ def find(uow, ref: str, lock: bool = False):
 def update(uow, report_id: UUID, **values) -> None:
     """Change columns of one report."""
     uow.execute(sa.update(reports).where(reports.c.id == report_id).values(**values))
+
+
+def update_in_state(uow, report_id: UUID, decided_in: str, /, **values) -> bool:
+    """Change columns of one report only while it is still in state `decided_in` (the state a change was decided
+    from); False when it is not (anymore)."""
+    return uow.execute(sa.update(reports).where(reports.c.id == report_id, reports.c.status == decided_in)
+                       .values(**values).returning(reports.c.id)).first() is not None
+
+
+def closures(uow, report_ids: list[UUID]):
+    """(id, closed_at) of these reports (unknown ids are left out)."""
+    return uow.execute(sa.select(reports.c.id, reports.c.closed_at).where(reports.c.id.in_(report_ids))).all()
 
 
 def add_supporters(uow, report_id: UUID, n: int) -> int:
@@ -147,6 +160,13 @@ def attach_media(uow, media_id: UUID, report_id: UUID, role: str, content_type: 
     return uow.execute(stmt.on_conflict_do_nothing().returning(media.c.media_id)).first() is not None
 
 
+def set_media_hidden(uow, report_id: UUID, media_id: UUID, hidden: bool) -> bool:
+    """Hide (or show) one file of a report; False when it already was so."""
+    return uow.execute(sa.update(media).where(media.c.report_id == report_id, media.c.media_id == media_id,
+                                              media.c.hidden.is_(not hidden))
+                       .values(hidden=hidden).returning(media.c.media_id)).first() is not None
+
+
 def media_of(uow, report_id: UUID):
     """The stored files of a report, oldest first."""
     return uow.execute(sa.select(media).where(media.c.report_id == report_id)
@@ -154,11 +174,12 @@ def media_of(uow, report_id: UUID):
 
 
 def media_ids_of(uow, report_ids: list[UUID]) -> dict[UUID, list[UUID]]:
-    """Stored file ids of many reports at once."""
+    """Ids of the stored files of many reports at once that are not hidden (what the public may know of)."""
     out: dict[UUID, list[UUID]] = {rid: [] for rid in report_ids}
     if report_ids:
         for row in uow.execute(sa.select(media.c.report_id, media.c.media_id)
-                               .where(media.c.report_id.in_(report_ids)).order_by(media.c.attached_at)):
+                               .where(media.c.report_id.in_(report_ids), media.c.hidden.is_(False))
+                               .order_by(media.c.attached_at)):
             out[row.report_id].append(row.media_id)
     return out
 

@@ -12,18 +12,29 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Mapping
 
+from libs.platform import networks
+from libs.platform.networks import IpNetwork
+
 from .domain import Sealer
 from .geofence import ProvinceFence
-from .ratelimit import SUBMISSION_LIMITS, LimitRule
+from .ratelimit import SIMILAR_LIMITS, SUBMISSION_LIMITS, TOKEN_LIMITS, URGENT_LIMITS, LimitRule, Tier
 from .workflow import AutoTriageConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATEGORIES = ROOT / "services" / "routing" / "seed_data" / "hatinh" / "categories.json"
-IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ConfigError(ValueError):
     """A setting is malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long intake keeps personal data (docs/privacy.md explains each default)."""
+
+    contact_after_close: timedelta = timedelta(days=24 * 30)  # sealed identity and contacts: 24 months
+    audit: timedelta = timedelta(days=60 * 30)  # the audit log's own period: 60 months (the trigger floor: 12)
+    batch: int = 500  # cases erased per transaction
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,9 @@ class IntakeSettings:
     token_key: str
     auto_triage: AutoTriageConfig = AutoTriageConfig()
     rate_rules: tuple[LimitRule, ...] = SUBMISSION_LIMITS
+    urgent_rules: tuple[LimitRule, ...] = URGENT_LIMITS
+    similar_rules: tuple[LimitRule, ...] = SIMILAR_LIMITS
+    token_rules: tuple[LimitRule, ...] = TOKEN_LIMITS
     rate_exempt: tuple[IpNetwork, ...] = ()
     fence: ProvinceFence | None = None
     max_media: int = 6
@@ -45,6 +59,8 @@ class IntakeSettings:
     urgent_triage_window: timedelta = timedelta(minutes=30)
     due_soon: timedelta = timedelta(hours=24)
     base_days: Mapping[str, int | None] = field(default_factory=dict)  # category → normal working days
+    retention: Retention = Retention()
+    grant_key: str = ""  # HT_GRANT_KEY: verifies the gateway's grants for reads of personal data (libs.auth.grants)
 
     @cached_property
     def rate_pepper(self) -> bytes:
@@ -60,8 +76,12 @@ class IntakeSettings:
         return address is not None and any(address in net for net in self.rate_exempt)
 
 
-def parse_rate_rules(text: str | None) -> tuple[LimitRule, ...]:
-    """'device:3/60,ip:60/3600' → rules; 'off' or empty → none."""
+RATE_KEYS: dict[Tier, str] = {"submit": "RATE_LIMITS", "urgent": "URGENT_RATE_LIMITS",
+                              "similar": "SIMILAR_RATE_LIMITS", "token": "TOKEN_FAILURE_LIMITS"}
+
+
+def parse_rate_rules(text: str | None, tier: Tier = "submit") -> tuple[LimitRule, ...]:
+    """'device:3/60,ip:60/3600' → rules of a tier; 'off' or empty → none."""
     text = (text or "").strip()
     if text.lower() in ("", "off", "none"):
         return ()
@@ -69,17 +89,30 @@ def parse_rate_rules(text: str | None) -> tuple[LimitRule, ...]:
     for part in text.split(","):
         match = re.fullmatch(r"\s*(device|phone|ip|account)\s*:\s*(\d+)\s*/\s*(\d+)\s*", part)
         if not match:
-            raise ConfigError(f"RATE_LIMITS: bad rule {part!r} (use scope:limit/window_seconds)")
-        rules.append(LimitRule(scope=match[1], limit=int(match[2]), window_s=int(match[3])))
+            raise ConfigError(f"{RATE_KEYS[tier]}: bad rule {part!r} (use scope:limit/window_seconds)")
+        rules.append(LimitRule(scope=match[1], limit=int(match[2]), window_s=int(match[3]), tier=tier))
     return tuple(rules)
+
+
+def _rules(cfg: Mapping[str, Any], tier: Tier, default: tuple[LimitRule, ...]) -> tuple[LimitRule, ...]:
+    """A tier's rules from its key; absent → the default."""
+    value = cfg.get(RATE_KEYS[tier])
+    return default if value is None else parse_rate_rules(str(value), tier)
+
+
+def _months(cfg: Mapping[str, Any], key: str, default: float, floor: float = 0) -> timedelta:
+    months = _num(cfg, key, default)
+    if months < floor:
+        raise ConfigError(f"{key} must be at least {floor:g} months")
+    return timedelta(days=months * 30)
 
 
 def parse_networks(text: str | None) -> tuple[IpNetwork, ...]:
     """'127.0.0.0/8,::1/128' → networks."""
     try:
-        return tuple(ipaddress.ip_network(x.strip(), strict=False) for x in (text or "").split(",") if x.strip())
+        return networks.parse_networks(text, "RATE_LIMIT_EXEMPT_IPS")
     except ValueError as exc:
-        raise ConfigError(f"RATE_LIMIT_EXEMPT_IPS: {exc}") from None
+        raise ConfigError(str(exc)) from None
 
 
 def load_base_days(path: str | Path) -> dict[str, int | None]:
@@ -101,10 +134,17 @@ def _num(cfg: Mapping[str, Any], key: str, default: float) -> float:
 def from_config(cfg: Mapping[str, Any], sealer: Sealer, token_key: str) -> IntakeSettings:
     """Build the settings from a nameko config mapping; may raise ConfigError or WardGeometryError."""
     truthy = str(cfg.get("AUTO_ACCEPT_URGENT", "true")).strip().lower() not in ("0", "false", "no", "off")
+    try:
+        auto = AutoTriageConfig.parse(cfg.get("AUTO_ACCEPT_CATEGORIES"), cfg.get("AUTO_ACCEPT_CHANNELS"), truthy)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     return IntakeSettings(
-        sealer=sealer, token_key=token_key,
-        auto_triage=AutoTriageConfig.parse(cfg.get("AUTO_ACCEPT_CATEGORIES"), cfg.get("AUTO_ACCEPT_CHANNELS"), truthy),
+        sealer=sealer, token_key=token_key, auto_triage=auto,
         rate_rules=parse_rate_rules(cfg.get("RATE_LIMITS")),
+        urgent_rules=_rules(cfg, "urgent", URGENT_LIMITS), similar_rules=_rules(cfg, "similar", SIMILAR_LIMITS),
+        token_rules=_rules(cfg, "token", TOKEN_LIMITS),
+        retention=Retention(contact_after_close=_months(cfg, "RETENTION_CONTACT_MONTHS", 24),
+                            audit=_months(cfg, "RETENTION_AUDIT_MONTHS", 60, floor=12)),
         rate_exempt=parse_networks(cfg.get("RATE_LIMIT_EXEMPT_IPS")),
         fence=ProvinceFence.load(str(cfg.get("PROVINCE_CODE") or "42"), cfg.get("PROVINCE_OUTLINES") or None,
                                  _num(cfg, "PROVINCE_BUFFER_M", 5000)),

@@ -1,6 +1,13 @@
-"""Use case: a citizen submits a report (validated, rate-limited, deduplicated), or says "me too"."""
+"""Use case: a citizen submits a report (validated, rate-limited, deduplicated), or says "me too".
+
+The channel comes from who calls (the gateway sets it: `web` for an anonymous citizen, `open311` for a partner's
+key, `hotline` for an IOC operator entering a call), never from the citizen's body; automatic triage trusts only
+configured categories and authenticated channels. A citizen's urgency (`KHAN`) is routed at once but stays
+unverified (not public) until an operator verifies it, and counts against tighter limits.
+"""
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime
 from types import SimpleNamespace
@@ -12,16 +19,21 @@ from libs.contracts.errors import ErrorCode
 from libs.contracts.events import ReportAcceptedV1, ReportSubmittedV1
 from libs.contracts.lifecycle import MeToo, MeTooRef
 from libs.contracts.reports import ClientInfo, ReportRef, SimilarQuery, SimilarReport, SubmitReport, SubmitReportCommand
+from libs.platform import correlation
+from libs.platform.db import retry_conflicts
 from libs.platform.errors import ServiceError, parse
+from libs.privacy.visibility import public_text
 
 from . import repo_people as people
 from . import repo_queries as queries
 from . import repository as repo
 from .casefile import CaseFile, columns_after, status_changed, step_of
-from .domain import fingerprint, follower_token, tracking_token
+from .domain import fingerprint, follower_token, idempotency_scope, tracking_token
 from .dupes import ReportPoint, bounding_box, suggest
-from .ratelimit import check_all
-from .workflow import OPEN_STATES, PUBLIC_STATES, Action, Actor, CaseState, Kind, Role, State, should_auto_accept
+from .ratelimit import LimitRule, check_all, scope_of
+from .workflow import OPEN_STATES, Action, Actor, CaseState, Kind, Role, State, should_auto_accept
+
+log = logging.getLogger(__name__)
 
 AUTO_TRIAGE = Actor(role=Role.SYSTEM, subject="auto_triage")
 
@@ -37,24 +49,28 @@ class Submission(CaseFile):
         report with its number, timeline, follower and the duplicate candidates (`repository.create`), then its
         events (one outbox statement). Automatic triage is decided before anything is written.
         """
-        cmd = parse(SubmitReportCommand, payload)
+        cmd, s = parse(SubmitReportCommand, payload), self.settings
         report, key, request_fingerprint = cmd.report, cmd.idempotency_key, fingerprint(cmd.report)
-        if key and (existing := repo.by_idempotency_key(self.db, key)) is not None:
+        scope = idempotency_scope(cmd, s.rate_pepper)
+        if key and (existing := repo.by_idempotency_key(self.db, scope, key)) is not None:
             return self._replay(existing, request_fingerprint)
         self._validate(report)  # may raise VALIDATION_FAILED / UNKNOWN_CATEGORY: nothing written
-        now = utcnow()
-        self._rate_limit(report.reporter, cmd.client, now)  # may raise RATE_LIMITED (its hits rolled back)
-        report_id, s = uuid.uuid4(), self.settings
+        now, urgent = utcnow(), report.priority.value == "KHAN"
+        if cmd.channel == "web":  # partners are limited per key (authorize_open311_client), staff are not
+            rules = s.rate_rules + (s.urgent_rules if urgent else ())
+            self._rate_limit(report.reporter, cmd.client, now, rules)  # may raise RATE_LIMITED (hits rolled back)
+        report_id = uuid.uuid4()
         row = dict(id=report_id, category=report.category, description=report.description, lat=report.location.lat,
                    lon=report.location.lon, address=report.address, priority=report.priority.value,
-                   status=Status.CHO_TIEP_NHAN.value, channel=report.channel,
-                   reporter_sealed=s.sealer.seal(report.reporter), idempotency_key=key,
+                   status=Status.CHO_TIEP_NHAN.value, channel=cmd.channel,
+                   reporter_sealed=s.sealer.seal(report.reporter), idempotency_key=key, idempotency_scope=scope,
                    request_fingerprint=request_fingerprint, attributes=report.attributes,
                    base_working_days=s.base_days.get(report.category), created_at=now, updated_at=now,
-                   triage_due_at=now + (s.urgent_triage_window if report.priority.value == "KHAN"
-                                        else s.triage_window))
-        steps = [repo.step_values(report_id, now, Role.CITIZEN.value, None, Status.CHO_TIEP_NHAN, action="submit")]
-        accepted = self._auto_accept(report, row, steps, now)
+                   triage_due_at=now + (s.urgent_triage_window if urgent else s.triage_window))
+        entered_by = (Role.OPERATOR.value, cmd.staff_sub) if cmd.channel == "hotline" else (Role.CITIZEN.value, None)
+        steps = [repo.step_values(report_id, now, entered_by[0], None, Status.CHO_TIEP_NHAN, action="submit",
+                                  actor_subject=entered_by[1])]
+        accepted = self._auto_accept(report, cmd.channel, row, steps, now)
         follower = dict(ref=uuid.uuid4(), report_id=report_id, role="reporter", created_at=now,
                         source_report_id=report_id)
         code, candidates = repo.create(self.db, now.year, row, steps, follower,
@@ -62,7 +78,7 @@ class Submission(CaseFile):
         status = Status(row["status"])
         events = [ReportSubmittedV1(report_id=report_id, code=code, category=report.category,
                                     priority=report.priority, location=report.location, status=status,
-                                    channel=report.channel)]
+                                    channel=cmd.channel)]
         if accepted is not None:
             new = SimpleNamespace(id=report_id, code=code, category=report.category)
             events[:0] = [status_changed(new, accepted),
@@ -70,19 +86,27 @@ class Submission(CaseFile):
                                            priority=accepted.after.priority, location=report.location)]
         self.db.emit(*events)
         self.db.commit()
+        correlation.bind_report(report_id)
+        log.info("report %s submitted (%s, %s via %s)", code, report.category, status.value, cmd.channel)
         return ReportRef(id=report_id, code=code, tracking_token=tracking_token(s.token_key, report_id),
                          status=status, created_at=now,
                          similar=self._suggestions(candidates, report.category, report.location, now, report_id),
                          ).model_dump(mode="json")
 
-    def _auto_accept(self, report: SubmitReport, row: dict, steps: list[dict], now: datetime):
-        """When triage is automatic: the accept transition, applied to the new row and its steps (still unwritten)."""
-        if not should_auto_accept(report.category, report.channel, report.priority.value, self.settings.auto_triage):
+    def _auto_accept(self, report: SubmitReport, channel: str, row: dict, steps: list[dict], now: datetime):
+        """When triage is automatic: the accept transition, applied to the new row and its steps (still unwritten).
+
+        Trusted (a category or an authenticated channel): verified, public at once. Urgent only: routed at once,
+        not verified — the note says so, and the case waits in the operators' `urgent` bucket.
+        """
+        how = should_auto_accept(report.category, channel, report.priority.value, self.settings.auto_triage)
+        if how is None:
             return None
         case = CaseState(case_id=str(row["id"]), category=report.category, priority=report.priority.value,
                          base_working_days=row["base_working_days"])
-        t = self._transition(case, AUTO_TRIAGE, Action(kind=Kind.ACCEPT,
-                                                       note="Tự động tiếp nhận / accepted automatically"), now)
+        note = ("Tự động tiếp nhận / accepted automatically" if how == "trusted" else
+                "Khẩn: chuyển xử lý ngay, chờ xác minh / urgent: routed at once, awaiting verification")
+        t = self._transition(case, AUTO_TRIAGE, Action(kind=Kind.ACCEPT, note=note, verify=how == "trusted"), now)
         row.update(columns_after(t))
         steps.append(repo.step_values(**step_of(row["id"], t)))
         return t
@@ -117,10 +141,12 @@ class Submission(CaseFile):
                                [{"field": field, "message": "lĩnh vực không tồn tại / not a known category",
                                  "type": "unknown_category"}])
 
-    def _rate_limit(self, contact, client: ClientInfo | None, now: datetime) -> None:
-        """Per device, phone, account and IP; a denial is RATE_LIMITED with the seconds to wait."""
+    def _rate_limit(self, contact, client: ClientInfo | None, now: datetime,
+                    rules: tuple[LimitRule, ...] | None = None, what: str = "submissions") -> None:
+        """Per device, phone, account and IP — each counted whatever the others are, so a new device id resets
+        nothing; a denial is RATE_LIMITED with the seconds to wait (urgent ones name the emergency numbers)."""
         ip = client.ip if client else None
-        rules = self.settings.rate_rules
+        rules = self.settings.rate_rules if rules is None else rules
         if not rules or self.settings.exempt(ip):
             return
         identity = {"device": (client and client.device_id) or (contact and contact.device_id),
@@ -128,11 +154,14 @@ class Submission(CaseFile):
         decision = check_all(people.PgCounterStore(self.db), identity, rules, now, self.settings.rate_pepper)
         if not decision.allowed:
             self.db.rollback()  # nothing of a denied request stays (its hits were given back already)
-            scope = decision.key.split(":")[1] if decision.key else "client"
-            raise ServiceError(ErrorCode.RATE_LIMITED, f"too many submissions; retry after {decision.retry_after_s} s",
+            urgent = decision.key.startswith("rl:urgent:")
+            message = ("quá nhiều phản ánh khẩn; nguy hiểm tính mạng hãy gọi 112, 113, 114, 115 / too many urgent "
+                       "reports; in danger call 112, 113, 114, 115" if urgent else
+                       "gửi quá nhiều / too many " + what)
+            raise ServiceError(ErrorCode.RATE_LIMITED, f"too many {what}; retry after {decision.retry_after_s} s",
                                [{"field": "Retry-After", "message": str(decision.retry_after_s), "type": "retry_after"},
-                                {"field": f"client.{scope}", "message": "gửi quá nhiều / too many submissions",
-                                 "type": "rate_limited"}])
+                                {"field": f"client.{scope_of(decision.key)}", "message": message,
+                                 "type": "rate_limited_urgent" if urgent else "rate_limited"}])
 
     def _near(self, category: str, at: Location, now: datetime) -> dict:
         """Where duplicate suggestions are looked for: open reports of the category in the radius's box."""
@@ -141,7 +170,8 @@ class Submission(CaseFile):
                                    now - s.duplicate_max_age)
 
     def _suggestions(self, rows, category: str, at: Location, now: datetime, exclude=None) -> list[SimilarReport]:
-        """Open reports of the category nearby, nearest first; text only for verified ones."""
+        """Public open reports of the category nearby (the candidates are public only), nearest first, with
+        their public text; a report still waiting for verification is never suggested: its place is private."""
         s = self.settings
         by_id = {str(r.id): r for r in rows}
         points = [ReportPoint(str(r.id), r.category, r.lat, r.lon, r.created_at, State(r.status)) for r in rows]
@@ -149,18 +179,23 @@ class Submission(CaseFile):
         return [SimilarReport(id=by_id[h.case_id].id, code=by_id[h.case_id].code, category=category,
                               status=Status(h.state.value), distance_m=round(h.distance_m, 1),
                               created_at=by_id[h.case_id].created_at,
-                              description=by_id[h.case_id].description if h.state in PUBLIC_STATES else None)
+                              description=public_text(by_id[h.case_id].description,
+                                                      by_id[h.case_id].public_description))
                 for h in suggest(here, points, s.duplicate_radius_m, s.duplicate_max_age, now)]
 
     @rpc(expected_exceptions=ServiceError)
     def similar_reports(self, payload: dict) -> list[dict]:
-        """Before submitting: "is this yours?" — open reports of the category near the point."""
+        """Before submitting: "is this yours?" — public open reports of the category near the point
+        (rate-limited per device and IP: may raise RATE_LIMITED)."""
         query, now = parse(SimilarQuery, payload), utcnow()
+        self._rate_limit(None, query.client, now, self.settings.similar_rules, "questions")
         rows = queries.duplicate_candidates(self.db, self._near(query.category, query.location, now))
+        self.db.commit()  # the questions counted
         found = self._suggestions(rows, query.category, query.location, now)
         return [s.model_dump(mode="json") for s in found]
 
     @rpc(expected_exceptions=ServiceError)
+    @retry_conflicts()
     def me_too(self, payload: dict) -> dict:
         """Follow an open case instead of submitting a duplicate (rate-limited like a submission).
 

@@ -7,17 +7,19 @@ from nameko.rpc import rpc
 
 from libs.contracts.common import utcnow
 from libs.contracts.errors import ErrorCode
-from libs.contracts.events import ReportAcceptedV1, ReportRerouteRequestedV1
+from libs.contracts.events import ReportAcceptedV1, ReportMediaVisibilityChangedV1, ReportRerouteRequestedV1
 from libs.contracts.lifecycle import StaffCaseAction
+from libs.platform.db import retry_conflicts
 from libs.platform.errors import ServiceError, parse
 
 from . import repo_people as people
 from . import repository as repo
 from .casefile import CaseFile, location_of, staff_actor
-from .workflow import DUPLICATE_REASON, Action, Actor, Kind, State
+from .workflow import DUPLICATE_REASON, Action, Actor, Kind, Role, State
 
 KINDS = {  # contract verb → state-machine verb
     "accept": Kind.ACCEPT, "request_info": Kind.REQUEST_INFO, "reject": Kind.REJECT, "merge": Kind.MARK_DUPLICATE,
+    "verify": Kind.VERIFY,
     "reroute": Kind.REQUEST_REROUTE, "approve_extension": Kind.APPROVE_EXTENSION,
     "refuse_extension": Kind.REFUSE_EXTENSION, "publish": Kind.PUBLISH, "send_back": Kind.SEND_BACK,
     "approve_reopen": Kind.APPROVE_REOPEN, "refuse_reopen": Kind.REFUSE_REOPEN, "agency_accept": Kind.AGENCY_ACCEPT,
@@ -31,12 +33,16 @@ class Triage(CaseFile):
     """act_on_case (every staff verb) and the operator's verbs."""
 
     @rpc(expected_exceptions=ServiceError)
+    @retry_conflicts()
     def act_on_case(self, payload: dict) -> dict:
         """One staff verb on one case; answers the case as that staff member now sees it."""
         cmd = parse(StaffCaseAction, payload)
         actor, verb = staff_actor(cmd.actor), cmd.action
         row = self._load(cmd.report_id, lock=True)
-        self._authorize(actor, KINDS[verb.kind], row)  # 404 for a foreign case, 403 for a foreign verb
+        if verb.kind in KINDS:
+            self._authorize(actor, KINDS[verb.kind], row)  # 404 for a foreign case, 403 for a foreign verb
+        elif actor.role is not Role.OPERATOR:  # the public wording and hidden files are the IOC's
+            raise ServiceError(ErrorCode.FORBIDDEN, f"{actor.role.value} may not {verb.kind}")
         getattr(self, f"_do_{verb.kind}")(row, actor, verb, utcnow())
         self.db.commit()
         return self._case_view(row.id, actor).model_dump(mode="json")
@@ -50,6 +56,39 @@ class Triage(CaseFile):
         self.db.emit(ReportAcceptedV1(report_id=row.id, code=row.code, category=t.after.category,
                                       priority=t.after.priority, location=location_of(row),
                                       ward_code=verb.ward_code))
+
+    def _do_verify(self, row, actor: Actor, verb, now: datetime) -> None:
+        """A case automatic triage let through (a citizen's urgency) is verified: public from now on; a changed
+        priority reaches routing in `report.status_changed`, which recomputes the deadlines."""
+        self._perform(row, actor, Action(kind=Kind.VERIFY, priority=verb.priority and verb.priority.value,
+                                         note=verb.note), now)
+
+    def _do_edit_public_text(self, row, actor: Actor, verb, now: datetime) -> None:
+        """The operators' wording of the public text; the citizen's original stays, the edit is on the internal
+        timeline and in the audit log."""
+        edits = {column: (getattr(row, column), value or None)
+                 for column, value in (("public_description", verb.description), ("public_address", verb.address))
+                 if value is not None and (value or None) != getattr(row, column)}
+        if not edits:
+            return
+        repo.update(self.db, row.id, **{column: new for column, (_, new) in edits.items()}, updated_at=now)
+        repo.add_step(self.db, row.id, now, actor.role.value, row.status, row.status, note=verb.note,
+                      visibility="internal", action="edit_public_text", actor_subject=actor.subject,
+                      changes={column: list(pair) for column, pair in edits.items()})
+        people.audit(self.db, row.id, "edit_public_text", "staff", sorted(c.removeprefix("public_") for c in edits),
+                     verb.note or None, actor_role=actor.role.value, actor_sub=actor.subject)
+
+    def _do_hide_media(self, row, actor: Actor, verb, now: datetime) -> None:
+        """Hide a file from everyone but the IOC (or show it again): recorded, audited, and told to media."""
+        self._require_media(row, [verb.media_id], field="media_id")
+        if not repo.set_media_hidden(self.db, row.id, verb.media_id, verb.hidden):
+            return  # already so
+        action = "hide_media" if verb.hidden else "show_media"
+        repo.add_step(self.db, row.id, now, actor.role.value, row.status, row.status, note=verb.note,
+                      visibility="internal", action=action, actor_subject=actor.subject, media_ids=[verb.media_id])
+        people.audit(self.db, row.id, action, "staff", ["media"], verb.note or None, actor_role=actor.role.value,
+                     actor_sub=actor.subject, media_id=verb.media_id)
+        self.db.emit(ReportMediaVisibilityChangedV1(report_id=row.id, media_id=verb.media_id, hidden=verb.hidden))
 
     def _fix_columns(self, row, category: str | None, ward_code: str | None) -> dict:
         columns = {}

@@ -18,7 +18,7 @@ Vocabulary and models live in `workflow_model.py`, guards in `workflow_guards.py
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -65,6 +65,7 @@ EXTRA_EDGES: tuple[tuple[str, str, str], ...] = (
     ("DA_TIEP_NHAN", "DA_TIEP_NHAN", "operator"),  # unroutable: the operator asks routing again / names an agency
     ("TRA_LAI", "TRA_LAI", "operator"),  # returned: the operator asks routing to re-route
     ("DA_CHUYEN_XU_LY", "DA_CHUYEN_XU_LY", "operator"),  # the operator fixes category/ward of an open case
+    ("DA_XU_LY", "DA_XU_LY", "operator"),  # verify an urgent case that reached its result unverified
 )
 JSON_ROLES: dict[str, frozenset[Role]] = {
     "operator": frozenset({R.OPERATOR}), "citizen": frozenset({R.CITIZEN}), "system": frozenset({R.SYSTEM}),
@@ -92,6 +93,7 @@ RULES: dict[Kind, Rule] = {
     K.REQUEST_INFO: _r(S.CHO_TIEP_NHAN, S.CHO_BO_SUNG, OP, "reporter", "stop"),
     K.REJECT: _r(S.CHO_TIEP_NHAN, S.TU_CHOI, OP, "reporter"),
     K.MARK_DUPLICATE: _r(S.CHO_TIEP_NHAN, S.TU_CHOI, OP, "reporter"),
+    K.VERIFY: _r((S.DA_TIEP_NHAN, S.DA_CHUYEN_XU_LY, S.DANG_XU_LY, S.TRA_LAI, S.DA_XU_LY), None, OP, "public"),
     K.ROUTE: _r(S.DA_TIEP_NHAN, S.DA_CHUYEN_XU_LY, (OP, SYS), "public", "start"),
     K.REROUTE: _r(S.TRA_LAI, S.DA_CHUYEN_XU_LY, (OP, SYS), "public", "start"),
     K.REQUEST_REROUTE: _r((S.DA_TIEP_NHAN, S.TRA_LAI, S.DA_CHUYEN_XU_LY, S.DANG_XU_LY), None, OP, "staff"),
@@ -143,6 +145,7 @@ def apply(case: CaseState, action: Action, actor: Actor, now: datetime) -> Trans
     visibility = _visibility(rule.visibility, action.visibility, actor)
     return Transition(
         case_id=case.case_id, from_state=case.state, to_state=target, action=action.kind,
+        newly_verified=after.verified and not case.verified,
         actor_role=actor.role, actor_agency=actor.agency,
         actor_subject=None if actor.role in (R.CITIZEN, R.PUBLIC) else actor.subject,
         at=now, note=action.note, visibility=visibility, public=visibility == "public",
@@ -175,33 +178,52 @@ def _visibility(default: Visibility, asked: Visibility | None, actor: Actor) -> 
     return asked
 
 
+# Channels whose caller the gateway authenticated (an Open311 key's client, an IOC operator entering a call);
+# the citizen's own `web` channel is anonymous, so no setting can make automatic triage trust it.
+AUTHENTICATED_CHANNELS = frozenset({"open311", "hotline"})
+AutoAccept = Literal["trusted", "urgent"]
+
+
 class AutoTriageConfig(BaseModel):
-    """Which reports skip the operator: trusted categories or channels ('*' = all), and urgent (KHAN) ones."""
+    """Which reports skip the operator: trusted categories or authenticated channels ('*' = all), and urgent
+    (KHAN) ones — routed at once but left unverified (not public) until an operator verifies them."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     categories: frozenset[str] = frozenset()
     channels: frozenset[str] = frozenset()
-    urgent: bool = True  # KHAN: auto-accept and route at once
+    urgent: bool = True  # KHAN: auto-accept and route at once (not verified)
 
     @classmethod
     def parse(cls, categories: str | None, channels: str | None, urgent: bool = True) -> "AutoTriageConfig":
-        """From comma lists as configured (`AUTO_ACCEPT_CATEGORIES`, `AUTO_ACCEPT_CHANNELS`)."""
+        """From comma lists as configured (`AUTO_ACCEPT_CATEGORIES`, `AUTO_ACCEPT_CHANNELS`); may raise ValueError
+        for a channel that is not authenticated ('*' means every authenticated channel)."""
         def split(text: str | None) -> frozenset[str]:
             return frozenset(x.strip() for x in (text or "").split(",") if x.strip())
-        return cls(categories=split(categories), channels=split(channels), urgent=urgent)
+        channel_set = split(channels)
+        untrusted = channel_set - AUTHENTICATED_CHANNELS - {"*"}
+        if untrusted:
+            raise ValueError(f"AUTO_ACCEPT_CHANNELS: {', '.join(sorted(untrusted))} not authenticated (use one of "
+                             f"{', '.join(sorted(AUTHENTICATED_CHANNELS))})")
+        if "*" in channel_set:
+            channel_set = AUTHENTICATED_CHANNELS
+        return cls(categories=split(categories), channels=channel_set, urgent=urgent)
 
 
-def should_auto_accept(category: str | None, channel: str | None, priority: str, config: AutoTriageConfig) -> bool:
-    """Whether the system accepts a new report without waiting for an operator."""
-    if config.urgent and priority == "KHAN":
-        return True
+def should_auto_accept(category: str | None, channel: str | None, priority: str,
+                       config: AutoTriageConfig) -> AutoAccept | None:
+    """Whether the system accepts a new report without waiting for an operator, and how far it is trusted:
+    `trusted` (a configured category, an authenticated channel: verified, public at once), `urgent` (a citizen's
+    urgency: routed at once, public only once an operator verifies it), None (the operator triages it)."""
     by_category = "*" in config.categories or (category is not None and category in config.categories)
-    return by_category or "*" in config.channels or (channel is not None and channel in config.channels)
+    by_channel = channel in AUTHENTICATED_CHANNELS and channel in config.channels
+    if by_category or by_channel:
+        return "trusted"
+    return "urgent" if config.urgent and priority == "KHAN" else None
 
 
 __all__ = [
-    "AGENCY_ROLES", "DUPLICATE_REASON", "EXTRA_EDGES", "HANDLING_STATES", "INFO_TIMEOUT_REASON", "JSON_ROLES",
+    "AGENCY_ROLES", "AUTHENTICATED_CHANNELS", "DUPLICATE_REASON", "EXTRA_EDGES", "HANDLING_STATES", "INFO_TIMEOUT_REASON", "JSON_ROLES",
     "JSON_TRANSITIONS", "MAX_EXTENSIONS", "MAX_REOPENS", "OPEN_STATES", "PRIORITIES", "PUBLIC_STATES",
     "RATING_WINDOW", "RATINGS", "REJECT_REASONS", "RULES", "TERMINAL_STATES", "VISIBILITY_ORDER", "Action", "Actor",
     "AutoTriageConfig", "CaseState", "Flag", "InvalidAction", "Kind", "Role", "Rule", "State", "Transition",

@@ -45,7 +45,19 @@ def _fixes(c: CaseState, a: Action) -> Result:
 
 
 def _accept(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
-    return _fixes(c, a)
+    """An operator's accept verifies; automatic triage verifies only when trusted (`a.verify`)."""
+    updates, extra = _fixes(c, a)
+    return {**updates, "verified": actor.role is Role.OPERATOR or a.verify}, extra
+
+
+def _verify(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
+    """The operator verifies a case automatic triage let through (a citizen's urgency), maybe downgrading it."""
+    if c.verified:
+        raise _refuse("ALREADY_VERIFIED", c, a, actor)
+    _need(a.category is None and a.ward is None, "priority", "verify fixes only the priority",
+          "xác minh chỉ sửa mức độ")
+    updates, extra = _fixes(c, a)
+    return {**updates, "verified": True}, extra
 
 
 def _request_info(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
@@ -152,7 +164,8 @@ def _post_result(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result
 
 
 def _publish(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
-    return {"published_at": now}, {}
+    """Publishing is the operator's review: a case not verified before is verified now."""
+    return {"published_at": now, "verified": True}, {}
 
 
 def _need_note_only(what_vi: str) -> Guard:
@@ -212,7 +225,7 @@ def _refuse_reopen(c: CaseState, a: Action, actor: Actor, now: datetime) -> Resu
 
 
 GUARDS: dict[Kind, Guard] = {
-    K.ACCEPT: _accept, K.REQUEST_INFO: _request_info, K.REJECT: _reject, K.MARK_DUPLICATE: _mark_duplicate,
+    K.ACCEPT: _accept, K.VERIFY: _verify, K.REQUEST_INFO: _request_info, K.REJECT: _reject, K.MARK_DUPLICATE: _mark_duplicate,
     K.ROUTE: _route, K.REROUTE: _route, K.REQUEST_REROUTE: _request_reroute, K.REASSIGN: _reassign,
     K.AGENCY_ACCEPT: lambda *_: NONE, K.AGENCY_RETURN: _agency_return,
     K.PROGRESS_NOTE: _progress_note, K.ADD_CO_HANDLER: _add_co_handler, K.REQUEST_EXTENSION: _request_extension,

@@ -31,6 +31,7 @@ class Kind(StrEnum):
     REQUEST_INFO = "request_info"
     REJECT = "reject"
     MARK_DUPLICATE = "mark_duplicate"
+    VERIFY = "verify"
     ROUTE = "route"
     REROUTE = "reroute"
     REQUEST_REROUTE = "request_reroute"
@@ -117,6 +118,7 @@ class CaseState(_Frozen):
     rating: str | None = None
     reopen_count: int = 0
     reopen_requested: bool = False
+    verified: bool = False  # by an operator, or by trusted automatic triage: public from then on
 
 
 class Action(_Frozen):
@@ -137,6 +139,7 @@ class Action(_Frozen):
     duplicate_of: str | None = None
     rating: str | None = None
     visibility: Visibility | None = None  # may only narrow the rule's default
+    verify: bool = True  # a system ACCEPT: whether the triage was trusted (a category or an authenticated channel)
 
 
 class Transition(_Frozen):
@@ -166,6 +169,7 @@ class Transition(_Frozen):
     rating: str | None = None
     committed_at: AwareDatetime | None = None  # overdue progress note: new committed date
     changes: dict[str, tuple[str | None, str | None]] = Field(default_factory=dict)
+    newly_verified: bool = False  # this step verified the case: it is public from now on
     after: CaseState
 
 

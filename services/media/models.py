@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from libs.platform.tables import inbox_table, outbox_table
+from libs.platform.tables import inbox_table, outbox_table, retention_runs_table
 
 SCHEMA = "media"
 metadata = sa.MetaData(schema=SCHEMA)
@@ -21,6 +21,10 @@ uploads = sa.Table(
     sa.Column("role", sa.Text, nullable=False),
     sa.Column("state", sa.Text, nullable=False),
     sa.Column("object_key", sa.Text, nullable=False, unique=True),  # the private original
+    # the key the presigned PUT URL names; the confirmation copies the bytes to a fresh `object_key`, and the
+    # sweep removes whatever is written here again once the URL has expired (then NULL)
+    sa.Column("slot_key", sa.Text),
+    sa.Column("source_url", sa.Text),  # a photo named by URL (Open311 media_url): kept for staff if not fetched
     sa.Column("declared_type", sa.Text),
     sa.Column("content_type", sa.Text),
     sa.Column("size", sa.BigInteger),
@@ -41,9 +45,14 @@ uploads = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
     sa.Column("attached_at", sa.DateTime(timezone=True)),
+    sa.Column("hidden", sa.Boolean, nullable=False, server_default=sa.false()),  # an operator hid it (intake)
+    sa.Column("original_deleted_at", sa.DateTime(timezone=True)),  # the retention schedule deleted the original
     sa.Index("ix_uploads_due", "next_attempt_at", postgresql_where=sa.text("state = 'pending'")),
     sa.Index("ix_uploads_unattached", "created_at",
              postgresql_where=sa.text("state = 'ready' AND attached_at IS NULL")),
+    sa.Index("ix_uploads_original_kept", "created_at",
+             postgresql_where=sa.text("state = 'ready' AND original_deleted_at IS NULL")),
+    sa.Index("ix_uploads_open_slots", "created_at", postgresql_where=sa.text("slot_key IS NOT NULL")),
 )
 
 renditions = sa.Table(
@@ -61,3 +70,4 @@ renditions = sa.Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+retention_runs = retention_runs_table(metadata)

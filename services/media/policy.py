@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
+from libs.contracts.accounts import AGENCY_ROLES
 from libs.contracts.errors import ErrorCode
 
 from .processing import Derivative
@@ -36,6 +37,18 @@ def audience_for(actor: Actor | None, report_public: bool | None) -> Audience | 
     if actor is not None and actor.role == "operator":
         return "operator"
     return "public" if report_public else None
+
+
+def upload_refusal(role: str, actor_role: str | None) -> str | None:
+    """Why this caller may not add a file of this role, or None. Evidence comes from the reporter (a citizen, whose
+    tracking token the gateway checked, or an Open311 partner at submission) or an operator taking a report on the
+    hotline, never from an agency; after-photos (`result`) come from staff: the agency holding the case (checked
+    with intake) or an operator."""
+    if role == "evidence" and actor_role not in (None, "operator"):
+        return "only the reporter (or an operator) adds evidence; an agency adds after-photos (role result)"
+    if role == "result" and actor_role != "operator" and actor_role not in AGENCY_ROLES:
+        return "after-photos come from the agency holding the case or an operator"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +87,10 @@ class StoredRow(Protocol):
     audience: str
 
 
-def visible(rows: Iterable[StoredRow], audience: Audience | None, video_public: bool) -> list:
-    """The rendition rows a caller with `audience` may read, in a stable order."""
-    if audience is None:
+def visible(rows: Iterable[StoredRow], audience: Audience | None, video_public: bool, hidden: bool = False) -> list:
+    """The rendition rows a caller with `audience` may read, in a stable order (a file an operator hid: none but
+    the operators')."""
+    if audience is None or (hidden and audience != "operator"):
         return []
     allowed = {"operator", "shared"} if audience == "operator" else {"public", "shared"}
     out = [r for r in rows if r.audience in allowed
@@ -119,3 +133,8 @@ def after_failure(attempts: int, max_attempts: int, now: datetime, base: timedel
 def reject_code(code: str) -> str:
     """A processing error code as the view's reject reason (unknown codes become MEDIA_REJECTED)."""
     return code if code in ErrorCode._value2member_map_ else ErrorCode.MEDIA_REJECTED.value
+
+
+def unblurred(stored: Iterable[StoredRow]) -> bool:
+    """Whether a file has renditions only operators see (faces or regions the public sees blurred)."""
+    return any(r.audience == "operator" for r in stored)

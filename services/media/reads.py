@@ -1,8 +1,8 @@
 """Use case: reads — one file or a report's files, with read URLs for what the caller may see.
 
-Operators get the unblurred renditions of every file; anyone else gets the public (blurred) renditions,
-only when intake shows them the report (verified, or their own with its tracking token), and never an
-original. `list_media(role="result", state="ready")` answers "does the case have an after-photo?".
+Operators get the unblurred renditions of every file (each such read audited by intake first); anyone else
+gets the public (blurred) renditions, only when intake shows them the report (verified, or their own with its
+tracking token), never of a file an operator hid, and never an original. `list_media(role="result", state="ready")` answers "does the case have an after-photo?".
 """
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ class Reads(MediaBase):
         """One file (for example, to follow a video while it renders); may raise MEDIA_NOT_FOUND."""
         query = parse(GetMedia, payload)
         row = self._row(query.media_id)
-        return self._view(row, self._audience(query.actor, row.report_id, query.tracking_token))
+        audience = self._audience(query.actor, row.report_id, query.tracking_token, query.client)
+        return self._view(row, audience, actor=query.actor, grant=query.grant)
 
     @rpc(expected_exceptions=ServiceError)
     def list_media(self, report_id: str | None = None, payload: dict | None = None) -> list[dict]:
@@ -32,4 +33,5 @@ class Reads(MediaBase):
         rows = repo.of_report(self.db, query.report_id, query.role, query.state)
         if not rows:
             return []
-        return self._views(rows, self._audience(query.actor, query.report_id, query.tracking_token))
+        audience = self._audience(query.actor, query.report_id, query.tracking_token, query.client)
+        return self._views(rows, audience, query.actor, query.grant)

@@ -46,6 +46,21 @@ def update(uow, media_id: UUID, **values) -> None:
     uow.execute(sa.update(uploads).where(uploads.c.id == media_id).values(**values))
 
 
+def update_of_report(uow, media_id: UUID, report_id: UUID, **values) -> None:
+    """Set columns of one upload, if it belongs to this report."""
+    uow.execute(sa.update(uploads).where(uploads.c.id == media_id, uploads.c.report_id == report_id).values(**values))
+
+
+def originals_kept(uow, created_before: datetime, limit: int, after_id: UUID | None = None) -> list:
+    """Ready files (renditions stored) whose original is still kept, created before a time, in id order after
+    `after_id`; locked, skipping held rows."""
+    stmt = sa.select(uploads.c.id, uploads.c.report_id, uploads.c.object_key).where(
+        uploads.c.state == "ready", uploads.c.original_deleted_at.is_(None), uploads.c.created_at < created_before)
+    if after_id is not None:
+        stmt = stmt.where(uploads.c.id > after_id)
+    return uow.execute(stmt.order_by(uploads.c.id).limit(limit).with_for_update(skip_locked=True)).all()
+
+
 def claim(uow, media_id: UUID, now: datetime, lease: timedelta):
     """Start an attempt: count it and hold the file for `lease` (another instance takes over after)."""
     return uow.execute(sa.update(uploads).where(uploads.c.id == media_id, uploads.c.state == "pending")
@@ -73,6 +88,21 @@ def expired_slots(uow, created_before: datetime, limit: int = 100) -> list:
     return uow.execute(sa.select(uploads).where(
         uploads.c.state == "pending", uploads.c.confirmed_at.is_(None), uploads.c.created_at < created_before)
         .order_by(uploads.c.created_at).limit(limit).with_for_update(skip_locked=True)).all()
+
+
+def slots_to_close(uow, created_before: datetime, limit: int = 100) -> list:
+    """Slots whose presigned URL has expired and whose key is no longer the file's original (confirmed: the bytes
+    were copied away; or refused). Not locked (removing an object twice is harmless, and the retention job's
+    `SKIP LOCKED` must not miss these rows); `slot_closed` clears each one conditionally."""
+    return uow.execute(sa.select(uploads.c.id, uploads.c.slot_key).where(
+        uploads.c.slot_key.is_not(None), uploads.c.slot_key != uploads.c.object_key,
+        uploads.c.created_at < created_before).order_by(uploads.c.created_at).limit(limit)).all()
+
+
+def slot_closed(uow, media_id: UUID, slot_key: str) -> None:
+    """Forget a slot whose object was removed (unless another instance already did)."""
+    uow.execute(sa.update(uploads).where(uploads.c.id == media_id, uploads.c.slot_key == slot_key)
+                .values(slot_key=None))
 
 
 def unattached(uow, created_before: datetime, limit: int = 50) -> list:

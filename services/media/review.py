@@ -40,9 +40,13 @@ class Review(MediaBase):
         if cmd.release_video is not None:
             repo.update(self.db, row.id, video_public=cmd.release_video, updated_at=utcnow())
         if cmd.regions is not None:
+            if row.original_deleted_at is not None:
+                raise ServiceError(ErrorCode.VALIDATION_FAILED, "the original was deleted by the retention schedule",
+                                   [{"field": "regions", "message": "ảnh gốc đã được xoá theo thời hạn lưu trữ / the "
+                                     "original was deleted by the retention schedule", "type": "original_deleted"}])
             self._redact(row, [r.model_dump() for r in cmd.regions])
         self.db.commit()
-        return self._view(self._row(row.id), "operator")
+        return self._view(self._row(row.id), "operator", actor=cmd.actor, grant=cmd.grant)
 
     def _redact(self, row, regions: list[dict]) -> None:
         """Process the original again with the regions and swap the renditions (in the caller's transaction)."""

@@ -23,6 +23,7 @@ class MediaSettings(BaseModel):
     expire_grace: timedelta = timedelta(minutes=15)  # unconfirmed slots are swept after ttl + grace
     attach_ttl: timedelta = timedelta(hours=24)  # ready files whose report intake never knew are swept after
     get_url_ttl: timedelta = timedelta(minutes=10)  # presigned GET validity: short-lived
+    originals_after_close: timedelta = timedelta(days=90)  # retention: originals deleted this long after closing
     max_attempts: int = Field(5, gt=0)
     retry_base: timedelta = timedelta(seconds=5)
     retry_cap: timedelta = timedelta(minutes=10)
@@ -33,6 +34,9 @@ class MediaSettings(BaseModel):
     pool_workers: int = Field(2, gt=0)
     pool_tasks_per_child: int = Field(50, gt=0)
     pool_memory_mb: int = Field(3072, gt=0)
+    fetch_timeout_s: float = Field(20.0, gt=0)  # a photo named by URL (Open311 media_url): the whole fetch
+    fetch_max_redirects: int = Field(3, ge=0)
+    fetch_allow_hosts: frozenset[str] = frozenset()  # exempt from the public-address rule: local tests only
 
     @property
     def max_slot_bytes(self) -> int:
@@ -71,6 +75,7 @@ def from_config(cfg: Mapping[str, Any]) -> MediaSettings:
         expire_grace=seconds("MEDIA_EXPIRE_GRACE_S", 900),
         attach_ttl=seconds("MEDIA_ATTACH_TTL_S", 86_400),
         get_url_ttl=seconds("MEDIA_GET_URL_TTL_S", 600),
+        originals_after_close=timedelta(days=float(_get(cfg, "RETENTION_ORIGINALS_DAYS", 90))),
         max_attempts=int(_get(cfg, "MEDIA_MAX_ATTEMPTS", 5)),
         retry_base=seconds("MEDIA_RETRY_BASE_S", 5),
         retry_cap=seconds("MEDIA_RETRY_CAP_S", 600),
@@ -79,4 +84,8 @@ def from_config(cfg: Mapping[str, Any]) -> MediaSettings:
         intake_timeout_s=float(_get(cfg, "MEDIA_INTAKE_TIMEOUT_S", 3)),
         pool_workers=int(_get(cfg, "MEDIA_POOL_WORKERS", 2)),
         pool_tasks_per_child=int(_get(cfg, "MEDIA_POOL_TASKS_PER_CHILD", 50)),
-        pool_memory_mb=int(_get(cfg, "MEDIA_POOL_MEMORY_MB", 3072)))
+        pool_memory_mb=int(_get(cfg, "MEDIA_POOL_MEMORY_MB", 3072)),
+        fetch_timeout_s=float(_get(cfg, "MEDIA_FETCH_TIMEOUT_S", 20)),
+        fetch_max_redirects=int(_get(cfg, "MEDIA_FETCH_MAX_REDIRECTS", 3)),
+        fetch_allow_hosts=frozenset(h.strip().lower() for h in str(_get(cfg, "MEDIA_FETCH_ALLOW_HOSTS", "")).split(",")
+                                    if h.strip()))

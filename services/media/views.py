@@ -13,7 +13,7 @@ Presign = Callable[[str], str]  # object key → short-lived GET URL
 def media_view(row, stored: list, audience: Audience | None, presign: Presign,
                hint: LocationHint | None = None) -> MediaView:
     """One file as `audience` sees it; read URLs only when ready (originals are never presigned)."""
-    shown = visible(stored, audience, bool(row.video_public)) if row.state == "ready" else []
+    shown = visible(stored, audience, bool(row.video_public), bool(row.hidden)) if row.state == "ready" else []
     items = [Rendition(name=r.name, url=presign(r.object_key), content_type=r.content_type, width=r.width,
                        height=r.height) for r in shown]
     main = main_rendition(i.name for i in items)
@@ -27,4 +27,4 @@ def media_view(row, stored: list, audience: Audience | None, presign: Presign,
         blurred=blurred_for(audience, row.faces_found, row.redactions or []),
         faces_found=row.faces_found if operator else None,
         video_public=bool(row.video_public) if row.kind == "video" and row.state == "ready" else None,
-        renditions=items, location_hint=hint)
+        renditions=items, location_hint=hint, source_url=getattr(row, "source_url", None) if operator else None)

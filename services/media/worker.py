@@ -56,8 +56,10 @@ class Worker(MediaBase):
 
     @timer(interval=SWEEP_INTERVAL_S)
     def sweep_orphans(self) -> None:
-        """Slots never confirmed in time, and ready files whose report intake does not know."""
+        """Slots never confirmed in time, slots written again after their confirmation, and ready files whose
+        report intake does not know."""
         self.sweep_expired_slots()
+        self.sweep_closed_slots()
         self.sweep_unattached()
 
     def sweep_expired_slots(self) -> int:
@@ -65,10 +67,27 @@ class Worker(MediaBase):
         now = utcnow()
         rows = repo.expired_slots(self.db, now - self.settings.upload_ttl - self.settings.expire_grace)
         for row in rows:  # nothing was announced for these: no event
-            repo.finish(self.db, row.id, "rejected", reject_reason=ErrorCode.MEDIA_EXPIRED.value, updated_at=now)
+            repo.finish(self.db, row.id, "rejected", reject_reason=ErrorCode.MEDIA_EXPIRED.value, updated_at=now,
+                        slot_key=None)
         self.db.commit()
         self.objects.delete_quietly(r.object_key for r in rows)
         return len(rows)
+
+    def sweep_closed_slots(self) -> int:
+        """Confirmed (or refused) files whose upload URL has expired: remove whatever was PUT to the slot after the
+        confirmation copied the bytes away (a second write is never processed or served; it is not kept either)."""
+        now = utcnow()
+        rows, closed = repo.slots_to_close(self.db, now - self.settings.upload_ttl - self.settings.expire_grace), 0
+        for row in rows:
+            try:
+                self.objects.delete(row.slot_key)  # removing a missing key is no error
+            except Exception as exc:  # store down: the row keeps its slot_key, the next sweep tries again
+                log.warning("could not remove upload slot %s: %s", row.slot_key, type(exc).__name__)
+                continue
+            repo.slot_closed(self.db, row.id, row.slot_key)
+            closed += 1
+        self.db.commit()
+        return closed
 
     def sweep_unattached(self) -> int:
         """Ready files older than the attach TTL: kept if their report exists (intake attached them), else swept."""

@@ -15,6 +15,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import ServiceProxy
 from pydantic import ValidationError
 
+from libs.auth.grants import check_grant_key, mint_grant
 from libs.contracts.notify import NotificationRecipient, NotificationRecipientsQuery
 from libs.platform.boot import BootError
 from libs.platform.peers import PeerError, PeerStopped, PromptReplyListener, stop_requested, timed_call
@@ -111,16 +112,18 @@ class PeerClient:
     """
 
     def __init__(self, intake: ServiceProxy, routing: ServiceProxy, book: NameBook, timeout_s: float,
-                 stopping: Callable[[], bool]):
+                 stopping: Callable[[], bool], grant_key: str = ""):
         self.intake, self.routing, self.book = intake, routing, book
-        self.timeout_s, self.stopping = timeout_s, stopping
+        self.timeout_s, self.stopping, self.grant_key = timeout_s, stopping, grant_key
 
     def _call(self, proxy: ServiceProxy, method: str, **kwargs: Any) -> Any:
         return timed_call(proxy, method, self.timeout_s, stopping=self.stopping, **kwargs)
 
     def recipients(self, report_id: UUID, purpose: str) -> list[NotificationRecipient]:
         """Contacts of everyone following a case, read now for `purpose`; may raise PeerError."""
-        query = NotificationRecipientsQuery(report_id=report_id, purpose=purpose)
+        grant = mint_grant(self.grant_key, sub="notify", role="service", agency=None,
+                           action="notification_recipients", report_id=report_id, purpose=purpose)
+        query = NotificationRecipientsQuery(report_id=report_id, purpose=purpose, grant=grant)
         answer = self._call(self.intake, "notification_recipients", payload=query.model_dump(mode="json"))
         try:
             return [NotificationRecipient.model_validate(item) for item in answer or []]
@@ -154,9 +157,17 @@ class Peers(DependencyProvider):
     rpc_reply_listener = PromptReplyListener()
 
     def setup(self) -> None:
-        parsed = settings_module.parse(self.container.config)
+        try:
+            parsed = settings_module.parse(self.container.config)
+        except settings_module.SettingsError as exc:  # the same refusal as the Settings provider's, whichever is first
+            raise BootError(f"notify: {exc}") from None
         self.timeout_s, self.book = parsed.rpc_timeout_s, NameBook(parsed.names_ttl_s)
+        try:  # signs the grant intake requires for each read of recipients' contacts
+            self.grant_key = check_grant_key(self.container.config.get("HT_GRANT_KEY") or "")
+        except ValueError as exc:
+            raise BootError(f"notify: {exc}") from None
 
     def get_dependency(self, worker_ctx) -> PeerClient:
         proxy = lambda service: ServiceProxy(worker_ctx, service, self.rpc_reply_listener)  # noqa: E731
-        return PeerClient(proxy("intake"), proxy("routing"), self.book, self.timeout_s, stop_requested(worker_ctx))
+        return PeerClient(proxy("intake"), proxy("routing"), self.book, self.timeout_s, stop_requested(worker_ctx),
+                          self.grant_key)

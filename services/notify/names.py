@@ -3,11 +3,14 @@
 Routing's `list_names` answers every name of the directory in force; the book keeps them for `ttl_s` seconds
 (process-wide) and is refreshed by whoever reads it next. When routing cannot be asked, the last names are kept,
 or, before any answer, messages show codes (`UBND_18073`, the official 5-digit ward code); routing is asked again
-after `RETRY_S` (or the TTL when shorter), not on every message.
+after `RETRY_S` (or the TTL when shorter), not on every message. One reader asks at a time; the others go on with
+the names there are, except before the first answer, when they wait for the question in flight (bounded by the RPC
+timeout) rather than send codes while the names are on their way.
 """
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -33,17 +36,28 @@ class NameBook:
         self.ttl_s = ttl_s
         self._names: dict[str, dict[str, dict[str, str]]] = {"category": {}, "agency": {}, "unit": {}}
         self._due_at = float("-inf")
+        self._loaded = False
+        self._asking = threading.Lock()  # green under nameko's monkey-patching
 
     def refresh(self, load: Callable[[], Mapping[str, Any] | None]) -> None:
         """Ask `load()` (routing's `list_names`; None when routing cannot answer) once the names are due.
 
         Without an answer the names there are stay (codes before the first answer): a nicety, never a failure.
         """
-        now = time.monotonic()
-        if now < self._due_at:
+        if self._loaded and time.monotonic() < self._due_at:
             return
-        self._due_at = now + min(self.ttl_s, RETRY_S)  # set first: concurrent readers do not ask too
-        answer = load()
+        if not self._asking.acquire(blocking=not self._loaded):
+            return  # another reader is asking: the names there are serve meanwhile
+        try:
+            now = time.monotonic()
+            if now < self._due_at:
+                return  # answered (or given up) while this reader waited
+            self._due_at = now + min(self.ttl_s, RETRY_S)
+            self._take(load())
+        finally:
+            self._asking.release()
+
+    def _take(self, answer: Mapping[str, Any] | None) -> None:
         if answer is None:
             return
         try:
@@ -54,7 +68,8 @@ class NameBook:
         if names.version:  # version 0: the directory is not seeded yet
             self._names = {"category": _by_code(names.categories), "agency": _by_code(names.agencies),
                            "unit": _by_code(names.units)}
-            self._due_at = now + self.ttl_s
+            self._loaded = True
+            self._due_at = time.monotonic() + self.ttl_s
 
     def _name(self, kind: str, code: str | None) -> Name:
         if not code:

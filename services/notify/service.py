@@ -26,11 +26,13 @@ from libs.contracts.notify import (AcknowledgeCase, CaseAcknowledged, ChannelRef
 from libs.platform.db import Database
 from libs.platform.errors import ServiceError, parse
 from libs.platform.events import consumes
+from libs.platform.telemetry import Telemetry
 
 from . import agency, backoff, citizens, planner, policy
 from . import repository as repo
 from .agency import CaseFacts
 from .dependencies import Couriers, Peers, Settings
+from .gauges import delivery_gauges
 from .models import inbox, outbox
 from .sweep import Sweep
 from .views import case_state_view, channel_view, delivery_view, inbox_view
@@ -43,6 +45,7 @@ class NotifyService:
 
     name = "notify"
     db = Database(outbox=outbox, inbox=inbox)
+    telemetry = Telemetry(probes=(delivery_gauges,))
     settings = Settings()
     courier = Couriers()
     peers = Peers()

@@ -1,10 +1,12 @@
 """Notify's configuration, parsed once at boot from the service config (pure: no nameko, no I/O)."""
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from .backoff import RetryPolicy
 from .channels.sms import SmsGatewayConfig
@@ -152,11 +154,28 @@ def quiet_hours(cfg: Mapping[str, Any]) -> QuietHours | None:
         raise SettingsError(f"NOTIFY_QUIET_HOURS/NOTIFY_TIMEZONE: {exc}") from None
 
 
+LOCAL_HOSTS = ("localhost", "localhost.localdomain", "")
+
+
+def _local(url: str) -> bool:
+    """Whether a link would lead nowhere outside this machine: a loopback, unspecified or missing host."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host in LOCAL_HOSTS or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
 def links(cfg: Mapping[str, Any]) -> Links:
-    """Link templates; each is tried once here so a bad placeholder fails at boot, naming its key."""
+    """Link templates; each is tried once here so a bad placeholder fails at boot, naming its key. In production
+    (`HT_ENV=production`) a link to a loopback address (the development default) refuses the boot: e-mails would
+    send citizens and agencies to their own machine."""
     base = _text(cfg, "NOTIFY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
     templates = {"NOTIFY_CASE_URL": f"{base}/v1/reports/{{report_id}}",
-                 "NOTIFY_AGENCY_INBOX_URL": f"{base}/v1/agency/cases/{{report_id}}",
+                 "NOTIFY_AGENCY_INBOX_URL": f"{base}/staff/cases/{{report_id}}",  # the console's case page
                  "NOTIFY_UNSUBSCRIBE_URL": f"{base}/v1/notifications/unsubscribe/{{token}}",
                  "NOTIFY_RATING_URL": f"{base}/v1/reports/{{report_id}}/rating"}
     chosen = {key: _text(cfg, key, default) for key, default in templates.items()}
@@ -166,6 +185,9 @@ def links(cfg: Mapping[str, Any]) -> Links:
         except (KeyError, IndexError, ValueError) as exc:
             raise SettingsError(f"{key} has an unknown placeholder ({exc}); use {{report_id}}, {{code}} "
                                 f"or {{token}}") from None
+        if _text(cfg, "HT_ENV", "development").lower() == "production" and _local(text):
+            raise SettingsError(f"{key} ({text}) points at this machine: set NOTIFY_PUBLIC_URL to the public "
+                                f"address of the gateway (HT_ENV=production)")
     return Links(case_url=chosen["NOTIFY_CASE_URL"], agency_inbox_url=chosen["NOTIFY_AGENCY_INBOX_URL"],
                  unsubscribe_url=chosen["NOTIFY_UNSUBSCRIBE_URL"], rating_url=chosen["NOTIFY_RATING_URL"])
 

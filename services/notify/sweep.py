@@ -16,6 +16,7 @@ from typing import Any
 
 from libs.contracts.common import utcnow
 from libs.contracts.notify import AgencyCaseMessageV1, NotificationRecipient
+from libs.platform import metrics
 from libs.platform.peers import PeerError, PeerRemoteError, PeerStopped
 
 from . import agency, backoff, citizens, planner, templates
@@ -28,6 +29,13 @@ from .quiet import deliver_at
 from .settings import NotifySettings
 
 log = logging.getLogger(__name__)
+
+
+def attempt_outcome(state: backoff.DeliveryState) -> str:
+    """How an attempt ended, for `ht_notify_delivery_attempts_total`: sent, acknowledged, failed or parked."""
+    if state.parked:
+        return "parked"
+    return state.status.value
 
 
 class Sweep:
@@ -103,6 +111,7 @@ class Sweep:
             new = backoff.on_failure(state, result.error or "unknown_error", now, policy,
                                      permanent=result.permanent, key=str(row.id))
         repo.save_state(self.uow, row.id, new, now, **extra)
+        metrics.DELIVERY_ATTEMPTS.labels(row.channel, attempt_outcome(new)).inc()
         if result.acknowledged and row.kind == "case.routed":
             repo.acknowledge_case(self.uow, row.report_id, row.recipient, "webhook", now)
         if new.parked:

@@ -92,3 +92,12 @@ def locate(uow, directories: Directories, lat: float, lon: float, now: datetime)
     ward = resolve_ward(directory, lat, lon)
     return WardHitView(unit_code=ward.unit_code, unit_name=directory.unit_name(ward.unit_code),
                        approximate=ward.approximate, method=ward.method)
+
+
+def public_cells(uow, directories: Directories, now: datetime) -> dict:
+    """The ward cells in force as lon/lat GeoJSON, each with its unit's name (the public map's overlay)."""
+    directory = directory_for(uow, directories, None, now)
+    collection = directory.wards.to_feature_collection()
+    for feature in collection["features"]:
+        feature["properties"]["name"] = directory.unit_name(feature["properties"]["code"])
+    return {**collection, "approximate": directory.wards.approximate, "directory_version": directory.version}

@@ -67,7 +67,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--force", action="store_true", help="reseed even over administrator changes")
     args = parser.parse_args(argv)
-    engine = sa.create_engine(database_url())
+    engine = sa.create_engine(database_url(), hide_parameters=True)
     with engine.begin() as conn:
         version = seed(conn, args.data, force=args.force)
     engine.dispose()

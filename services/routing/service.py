@@ -21,6 +21,7 @@ from libs.contracts.events import ReportAcceptedV1, ReportRerouteRequestedV1, Re
 from libs.contracts.health import ServiceHealth
 from libs.contracts.routing import CategoryView, DirectoryCounts
 from libs.platform.db import Database
+from libs.platform.telemetry import Telemetry
 from libs.platform.errors import ServiceError, parse
 from libs.platform.events import consumes
 
@@ -50,6 +51,7 @@ class RoutingService:
 
     name = "routing"
     db = Database(outbox=outbox, inbox=inbox)
+    telemetry = Telemetry()
     directories = Directories()
 
     # ---- events ----
@@ -142,6 +144,11 @@ class RoutingService:
         query = parse(LocateWard, payload)
         return explain.locate(self.db, self.directories, query.location.lat, query.location.lon,
                               utcnow()).model_dump(mode="json")
+
+    @rpc(expected_exceptions=ServiceError)
+    def ward_cells(self) -> dict:
+        """The ward cells in force with their names, as GeoJSON (public: the citizen map's overlay)."""
+        return explain.public_cells(self.db, self.directories, utcnow())
 
     # ---- directory ----
 

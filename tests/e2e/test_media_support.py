@@ -111,29 +111,54 @@ def children(pid: int) -> list[int]:
     return found
 
 
+class Raw:
+    """One request sent by hand: headers, then body chunks until the server answers (or closes); then the reply."""
+
+    def __init__(self, base_url: str, head: str, chunks=(), timeout: float = 30.0):
+        self.base_url, self.head, self.chunks, self.timeout = base_url, head, chunks, timeout
+        self.sent, self.reply, self.seconds, self.closed = 0, b"", 0.0, False
+
+    def run(self, whole: bool = True) -> "Raw":
+        """Send, then read the reply (`whole`: until the server closes, else its status line)."""
+        url = urlparse(self.base_url)
+        with socket.create_connection((url.hostname, url.port), timeout=self.timeout) as sock:
+            started = time.monotonic()
+            sock.sendall(self.head.encode())
+            for chunk in self.chunks:
+                if select.select([sock], [], [], 0)[0]:  # the server answered (or closed): stop sending
+                    break
+                try:
+                    sock.sendall(chunk)
+                except OSError:
+                    break
+                self.sent += len(chunk)
+            try:
+                while whole or b"\r\n" not in self.reply:
+                    more = sock.recv(65536)
+                    if not more:
+                        self.closed = True
+                        break
+                    self.reply += more
+            except OSError:
+                self.closed = True
+            self.seconds = time.monotonic() - started
+        return self
+
+    @property
+    def status(self) -> int:
+        return int(self.reply.split(b" ", 2)[1]) if self.reply.startswith(b"HTTP/") else 0
+
+    @property
+    def headers(self) -> dict[str, str]:
+        head = self.reply.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")[1:]
+        return {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in head if ":" in line)}
+
+    @property
+    def body(self) -> str:
+        return self.reply.split(b"\r\n\r\n", 1)[-1].decode("utf-8", "replace")
+
+
 def raw_request(base_url: str, head: str, body_chunks=(), read_timeout: float = 5.0) -> tuple[int, float, int]:
     """Send a request by hand (headers, then chunks until the server answers); (status, seconds, bytes sent)."""
-    url = urlparse(base_url)
-    sent = 0
-    with socket.create_connection((url.hostname, url.port), timeout=read_timeout) as sock:
-        started = time.monotonic()
-        sock.sendall(head.encode())
-        for chunk in body_chunks:
-            if select.select([sock], [], [], 0)[0]:  # the server answered (or closed): stop sending
-                break
-            try:
-                sock.sendall(chunk)
-            except OSError:
-                break
-            sent += len(chunk)
-        reply = b""
-        try:
-            while b"\r\n" not in reply:
-                more = sock.recv(4096)
-                if not more:
-                    break
-                reply += more
-        except OSError:
-            pass
-        status = int(reply.split(b" ", 2)[1]) if reply.startswith(b"HTTP/") else 0
-        return status, time.monotonic() - started, sent
+    raw = Raw(base_url, head, body_chunks, read_timeout).run(whole=False)
+    return raw.status, raw.seconds, raw.sent

@@ -5,7 +5,6 @@ delivery and redelivers it, and the citizen unsubscribes."""
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import threading
 import time
@@ -47,16 +46,12 @@ def world(system, tmp_path_factory):
         settings = {"NOTIFY_SMTP_HOST": "127.0.0.1", "NOTIFY_SMTP_PORT": str(smtp.port),
                     "NOTIFY_WEBHOOK_ALLOW_HTTP": "true", "NOTIFY_QUIET_HOURS": "off",
                     "NOTIFY_AGENCY_RETRY_DELAYS": "1,1,1", "NOTIFY_PUBLIC_URL": system.base_url}
-        saved = {k: os.environ.get(k) for k in settings}
-        os.environ.update(settings)
         try:
-            system.restart_process("notify")
+            system.restart_process("notify", **settings)
             system.wait_ready()
             yield World(system, smtp, hook, secret)
         finally:
-            for k, v in saved.items():
-                os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
-            system.restart_process("notify")
+            system.restart_process("notify")  # back to the system's own settings
             system.wait_ready()
 
 
@@ -127,6 +122,10 @@ def test_a_case_reaches_the_agency_signed_and_by_email_and_the_citizen_in_englis
     assert to_agency["subject"].endswith("Thoát nước, ngập úng – Phường Thành Sen")  # routing's names, not codes
     assert "Địa bàn: Phường Thành Sen" in to_agency["text"] and "18073" not in to_agency["text"]
     assert not any(p in json.dumps(to_agency, ensure_ascii=False) for p in personal)
+    case_page = f"{world.system.base_url}/staff/cases/{ref['id']}"  # the console's case page, which exists
+    assert case_page in to_agency["text"] and body["links"]["inbox"] == case_page
+    page = client.get(case_page)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     to_citizen = sorted((m for m in ours if m["rcpt_tos"] == [person["email"]]), key=lambda m: m["subject"])
     assert [m["subject"] for m in to_citizen] == [
         f"[{ref['code']}] Report accepted",

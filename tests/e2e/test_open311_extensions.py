@@ -115,10 +115,16 @@ def test_attributes_single_and_multivalue(o311, api_key, fmt):
     assert missing.status_code == 400 and "pollution_types" in errors_of(missing, fmt)[0]["description"]
 
 
-def test_urgent_priority_attribute_is_accepted_at_once(o311, api_key):
+def test_urgent_priority_attribute_is_routed_at_once_and_public_once_verified(o311, api_key, rpc_e2e):
     request_id = submitted(o311, api_key, service_code="PCCC_CUU_NAN",
                            **{"attribute[danger_to_life]": "CO", "attribute[priority]": "KHAN"})
-    visible(o311, request_id)  # KHAN skips the triage wait: verified and public without an operator
+    page = rpc_e2e.intake.search_reports(payload={"ids": [request_id], "public_only": False, "limit": 1})
+    [case] = page["items"]
+    assert case["status"] in ("DA_TIEP_NHAN", "DA_CHUYEN_XU_LY")  # accepted at once, routed on routing's answer
+    assert fetch(o311, request_id).json()[0].get("lat") is None  # a request, not a verification: restricted
+    rpc_e2e.intake.act_on_case(payload={"report_id": case["id"], "actor": {"sub": "op-open311", "role": "operator"},
+                                        "action": {"kind": "verify", "note": "Đã xác minh"}})
+    visible(o311, request_id)
 
 
 def test_address_string_or_address_id_locate_a_commune(o311, api_key, rpc_e2e):
@@ -232,3 +238,49 @@ def test_unknown_paths_and_formats_answer_in_the_spec_format(o311):
     assert o311.get("/services").status_code == 404  # the format suffix is required
     yaml = o311.get("/services.yaml")
     assert yaml.status_code == 404 and errors_of(yaml, "xml")
+
+
+@pytest.fixture(scope="module")
+def photo_host(system, tmp_path_factory):
+    """A photo host on loopback, allow-listed for the media service (restarted with MEDIA_FETCH_ALLOW_HOSTS)."""
+    from services.media.tests.photo_server import PhotoServer
+
+    photo = tmp_path_factory.mktemp("photo-host") / "p.jpg"
+    photo.write_bytes(jpeg())
+    with PhotoServer(photo, redirect="http://127.0.0.2:9/latest/meta-data/") as host:
+        try:
+            system.restart_process("media", MEDIA_FETCH_ALLOW_HOSTS=f"127.0.0.1:{host.port}")
+            system.wait_ready()
+            yield host
+        finally:
+            system.restart_process("media")  # back to the system's own settings
+            system.wait_ready()
+
+
+def test_a_media_url_is_fetched_into_the_media_pipeline(o311, api_key, rpc_e2e, photo_host):
+    answer = post_request(o311, api_key, media_url=photo_host.url("/hop"))  # a redirect within the allowed host
+    assert answer.status_code == 200 and "media_url" not in answer.json()[0]["service_notice"]
+    request_id = answer.json()[0]["service_request_id"]
+    accept(rpc_e2e, request_id)
+    item = visible(o311, request_id, lambda i: bool(i.get("media_url")), extensions="true")
+    photo = httpx.get(item["media_url"], follow_redirects=True, timeout=20)
+    assert photo.status_code == 200 and photo.content[:3] == b"\xff\xd8\xff"
+
+
+@pytest.mark.parametrize("target", ["http://169.254.169.254/latest/meta-data/", "http://10.20.30.40/p.jpg",
+                                    "redirect"])
+def test_a_media_url_to_a_private_address_is_refused_and_kept_for_staff(o311, api_key, rpc_e2e, photo_host, system,
+                                                                       target):
+    from libs.auth.tokens import mint
+
+    url = photo_host.url("/redirect") if target == "redirect" else target  # the redirect leads to loopback
+    answer = post_request(o311, api_key, media_url=url)
+    assert answer.status_code == 200, answer.text
+    assert "media_url could not be fetched; the link is kept for staff" in answer.json()[0]["service_notice"]
+    report_id = accept(rpc_e2e, answer.json()[0]["service_request_id"])  # public: anyone lists its files
+    operator = {"Authorization": "Bearer " + mint("e2e-op-media-url", "operator", system.stack.secrets["HT_JWT_SECRET"])}
+    files = httpx.get(f"{system.base_url}/v1/reports/{report_id}/media", headers=operator, timeout=20).json()
+    assert [(f["state"], f["reject_reason"], f["source_url"]) for f in files] == [
+        ("rejected", "MEDIA_FETCH_FAILED", url)]
+    public = httpx.get(f"{system.base_url}/v1/reports/{report_id}/media", timeout=20)
+    assert public.status_code == 200 and url not in public.text  # the link is for staff only

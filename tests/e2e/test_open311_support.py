@@ -78,11 +78,12 @@ def admin_token(system, role: str = "administrator", agency: str | None = None) 
     return mint(f"{role}-{uuid.uuid4().hex[:8]}", role, system.stack.secrets["HT_JWT_SECRET"], agency=agency)
 
 
-def new_api_key(system, rate: int = 10_000, client_name: str | None = None) -> dict:
+def new_api_key(system, rate: int = 10_000, client_name: str | None = None, may_update_any: bool = False) -> dict:
     """Issue a partner key through the administrator API; returns {key: view, api_key: secret}."""
     headers = {"Authorization": f"Bearer {admin_token(system)}"}
     answer = httpx.post(f"{system.base_url}/v1/admin/api-keys", headers=headers, timeout=20,
-                        json={"client_name": client_name or f"partner {word(6)}", "rate_limit_per_hour": rate})
+                        json={"client_name": client_name or f"partner {word(6)}", "rate_limit_per_hour": rate,
+                              "may_update_any": may_update_any})
     assert answer.status_code == 201, answer.text
     return answer.json()
 

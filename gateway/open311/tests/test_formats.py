@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from gateway.open311.formats import CONTENT_TYPES, KINDS, XML_DECLARATION, render
+from gateway.open311.formats import (CONTENT_TYPES, KINDS, XML_DECLARATION, render, stream_head, stream_items,
+                                     stream_tail)
 
 VIETNAMESE = "Đường Trần Phú bị ngập sâu — ổ gà, nước tràn; “khẩn” & <nguy hiểm>"
 SAMPLES = {
@@ -98,3 +99,32 @@ def test_nan_is_refused_in_both_formats():
     for fmt in CONTENT_TYPES:
         with pytest.raises(ValueError):
             render("service_requests", [{"lat": float("nan")}], fmt)
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+@pytest.mark.parametrize("batches", [[], [[]], [[1]], [[1, 2], [], [3]], [[], [1], [2, 3, 4]]])
+def test_a_streamed_list_parses_as_the_whole_list(fmt, batches):
+    kind = "service_request_updates"
+    items = [{"update_id": f"U{n}", "description": f"Đèn hỏng <{n}> & \"x\"", "media_url": None}
+             for batch in batches for n in batch]
+    chunks, written = [stream_head(kind, fmt)], False
+    for batch in batches:
+        part = [{"update_id": f"U{n}", "description": f"Đèn hỏng <{n}> & \"x\"", "media_url": None} for n in batch]
+        chunks.append(stream_items(kind, part, fmt, first=not written))
+        written = written or bool(part)
+    streamed = b"".join(chunks + [stream_tail(kind, fmt)])
+    whole, _ = render(kind, items, fmt)
+    if fmt == "json":
+        assert json.loads(streamed) == json.loads(whole) == items
+    else:
+        assert streamed.startswith(XML_DECLARATION)
+        assert ET.tostring(ET.fromstring(streamed)) == ET.tostring(ET.fromstring(whole))
+
+
+
+def test_streamed_flat_items_are_written_as_elementtree_writes_them():
+    items = [{"update_id": "HT-1.1", "description": "a < b & c > d \x01 \"q\" 'q' Đà Nẵng", "media_url": None,
+              "n": 3, "ok": True, "x": 1.5e-7}, {"notes": [{"type": "opened"}], "id": "nested"}]
+    streamed = stream_items("service_request_updates", items, "xml", first=True)
+    whole, _ = render("service_request_updates", items, "xml")
+    assert XML_DECLARATION + b"<service_request_updates>" + streamed + b"</service_request_updates>" == whole

@@ -139,3 +139,15 @@ def test_updates_query_window():
     assert query.window[1] - query.window[0] == 90 * DAY
     with pytest.raises(Open311Error):
         parse_updates_query([("start_date", "2025-01-01"), ("end_date", "2026-01-01")], NOW)
+
+
+@pytest.mark.parametrize("pairs,paged,offset", [
+    ([], False, 0),
+    ([("page", ""), ("page_size", "")], False, 0),  # empty is absent
+    ([("page", "3")], True, 2000),
+    ([("page_size", "10")], True, 0),
+    ([("page", "2"), ("page_size", "10")], True, 10),
+])
+def test_updates_are_paged_only_when_asked(pairs, paged, offset):
+    query = parse_updates_query(pairs, NOW)
+    assert query.paged is paged and query.offset == offset

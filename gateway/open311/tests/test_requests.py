@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from gateway.open311.formats import render
-from gateway.open311.privacy import PERSONAL_FIELDS, REDACTED, redact_contacts
+from gateway.open311.privacy import PERSONAL_FIELDS, REDACTED, mask_personal_data
 from gateway.open311.requests import (
     build_request,
     build_requests,
@@ -137,7 +137,7 @@ def test_contacts_typed_into_public_text_are_masked():
 @pytest.mark.parametrize("text", ["Đường dây nóng 1900 9038", "Quốc lộ 1A km 512", "Năm 2026, 15 hộ",
                                   "Mã HT-2026-000123"])
 def test_ordinary_numbers_are_not_masked(text):
-    assert redact_contacts(text) == text
+    assert mask_personal_data(text) == text
 
 
 def test_update_element():

@@ -9,6 +9,9 @@ the hub while a child process does the work (a "green wait"). Do NOT wrap them i
 Photo bytes travel to the worker through a private temporary file, not the pool's pipe: eventlet's
 green `os.write` ends in a BLOCKING write of the whole buffer, so a multi-megabyte call item would
 freeze the hub while workers wait to send their results back (a deadlock).
+
+multiprocessing's resource tracker is prepared (`libs.platform.tracker.prepare_tracker`) when the pool is
+configured, at service setup, before the service takes work: its writes never yield to another green thread.
 """
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+
+from libs.platform.tracker import prepare_tracker
 
 from .errors import MediaError, MediaProcessingFailed
 from .faces import Region
@@ -40,6 +45,7 @@ def configure_pool(max_workers: int = 2, max_tasks_per_child: int = 50,
     """Set the pool size, worker recycling and per-worker address-space cap; restarts the pool."""
     _settings.update(max_workers=max_workers, max_tasks_per_child=max_tasks_per_child,
                      memory_limit_mb=memory_limit_mb)
+    prepare_tracker()
     shutdown_pool()
 
 
@@ -72,6 +78,7 @@ def get_pool() -> ProcessPoolExecutor:
     global _executor
     with _lock:
         if _executor is None:
+            prepare_tracker()  # also when nothing configured the pool first
             _executor = ProcessPoolExecutor(
                 max_workers=_settings["max_workers"],
                 mp_context=multiprocessing.get_context("spawn"),
@@ -98,8 +105,8 @@ def _call(fn, args: tuple, timeout: float | None, retry: bool = True) -> MediaRe
     except BrokenProcessPool as exc:  # a worker died (killed, out of memory): start afresh next time
         shutdown_pool(wait=False)
         raise MediaProcessingFailed("a media worker died") from exc
-    except RuntimeError as exc:  # the executor itself (shut down under us, an eventlet write race): once more
-        if not retry:
+    except RuntimeError as exc:  # the pool was shut down under us (reconfigured, reset): once more on a new one
+        if not retry or "shutdown" not in str(exc):
             raise MediaProcessingFailed(f"worker failed: {type(exc).__name__}: {exc}"[:300]) from exc
         return _call(fn, args, timeout, retry=False)
     except MediaError:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -144,10 +143,11 @@ class LoopbackServer:
         extra = [f"--secrets={','.join(secrets or [])}", f"--fail-for={fail_for}"]
         self.out = tmp / f"{kind}-{self.port}.jsonl"
         self.out.touch()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "services.notify.tests.loopback", kind, "--port", str(self.port),
-             "--out", str(self.out), *extra], cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-            stdout=subprocess.DEVNULL, stderr=open(tmp / f"{kind}-{self.port}.log", "wb"))
+        from libs.platform.testing import clean_env, spawn  # dies with the test session, sees no caller's settings
+
+        self.proc = spawn([sys.executable, "-m", "services.notify.tests.loopback", kind, "--port", str(self.port),
+                           "--out", str(self.out), *extra], clean_env(PYTHONWARNINGS="ignore"),
+                          tmp / f"{kind}-{self.port}.log", cwd=ROOT)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

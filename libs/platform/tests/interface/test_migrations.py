@@ -31,3 +31,23 @@ def test_every_table_lives_in_the_service_schema(stack, service):
     with stack.engine.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names(schema=service))
     assert {t.name for t in metadata.tables.values()} | {"alembic_version"} == tables
+
+
+def test_new_pods_wait_until_every_service_is_migrated(stack):
+    """`migrate --wait` (the init container of every Deployment) returns only once the Job has migrated all."""
+    from sqlalchemy.engine import make_url
+
+    from libs.platform import migrate
+    from libs.platform.testing import TEST_ID, fresh_database
+
+    url = make_url(stack.database_url).set(database=f"hientruong_{TEST_ID}_wait").render_as_string(
+        hide_password=False)
+    fresh_database(url)
+    migrate.upgrade("routing", url)
+    assert set(migrate.missing_revisions(url)) == set(SERVICES) - {"routing"}
+    assert migrate.wait(url, timeout_s=0.5, poll_s=0.1) == 3
+    for service in SERVICES:
+        migrate.upgrade(service, url)
+    assert migrate.missing_revisions(url) == {}
+    assert migrate.wait(url, timeout_s=0.5, poll_s=0.1) == 0
+    assert migrate.wait(stack.database_url, timeout_s=0.5) == 0

@@ -14,7 +14,7 @@ from nameko.rpc import rpc as rpc_entrypoint
 from services.intake.models import followers
 from services.intake.service import IntakeService
 
-from .test_lifecycle_interface import act, intake, staff, submit  # noqa: F401
+from .test_lifecycle_interface import act, intake, read_recipients, staff, submit  # noqa: F401
 
 pytestmark = pytest.mark.interface
 
@@ -51,7 +51,7 @@ def test_a_follower_token_is_random_stored_as_a_hash_and_opens_only_its_own_case
     nowhere = not_found(lambda: rpc.intake.follower_ref(payload={"report_id": unknown, "follower_token": token}))
     assert wrong == foreign == nowhere.replace(unknown, case["id"])  # nothing tells a wrong token from no case
 
-    recipients = rpc.intake.notification_recipients(payload={"report_id": case["id"], "purpose": "test"})
+    recipients = read_recipients(rpc, stack, case["id"], "test")
     by_ref = {r["recipient_ref"]: r for r in recipients}
     assert (by_ref[mine["recipient_ref"]]["inbox"], by_ref[mine["recipient_ref"]]["language"]) == (True, "en")
     assert [r["inbox"] for r in recipients if r["role"] == "reporter"] == [False]  # the tracking token opens it
@@ -60,17 +60,16 @@ def test_a_follower_token_is_random_stored_as_a_hash_and_opens_only_its_own_case
         payload={"report_id": case["id"], "follower_token": theirs["follower_token"]}))
     done = rpc.intake.unsubscribe_follower(payload={"report_id": case["id"], "follower_token": token})
     assert done["unsubscribed"] is True
-    after = rpc.intake.notification_recipients(payload={"report_id": case["id"], "purpose": "test"})
+    after = read_recipients(rpc, stack, case["id"], "test")
     assert {r["recipient_ref"]: r["unsubscribed"] for r in after}[mine["recipient_ref"]] is True
-    assert all(not r["unsubscribed"] for r in rpc.intake.notification_recipients(
-        payload={"report_id": other["id"], "purpose": "test"}))
+    assert all(not r["unsubscribed"] for r in read_recipients(rpc, stack, other["id"], "test"))
 
 
-def test_the_reporter_of_a_merged_report_is_named_with_their_own_report(intake, rpc, act):
+def test_the_reporter_of_a_merged_report_is_named_with_their_own_report(intake, rpc, stack, act):
     primary, duplicate = submit(rpc), submit(rpc)
     act(primary["id"], staff(), kind="accept")
     act(duplicate["id"], staff(), kind="merge", into=primary["code"], note="Trùng")
-    recipients = rpc.intake.notification_recipients(payload={"report_id": primary["id"], "purpose": "test"})
+    recipients = read_recipients(rpc, stack, primary["id"], "test")
     assert sorted((r["role"], r["report_id"]) for r in recipients) == [
         ("follower", duplicate["id"]), ("reporter", None)]  # notify opens the co-reporter's inbox by their report
 

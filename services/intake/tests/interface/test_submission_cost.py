@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from nameko.exceptions import RemoteError
 
 from libs.platform.db import Database
+from libs.platform.testing import unique_ip
 from services.intake import repository as repo
 from services.intake.dependencies import Settings
 from services.intake.domain import report_code
@@ -96,7 +97,7 @@ def citizen(**overrides) -> dict:
               "location": {"lat": 18.3419, "lon": 105.903},
               "reporter": {"name": "Lê Văn C", "phone": f"09{uuid.uuid4().int % 10**8:08d}"}}
     report.update(overrides)
-    client = {"ip": f"198.51.100.{uuid.uuid4().int % 250 + 1}", "device_id": f"dev-{uuid.uuid4()}"}
+    client = {"ip": unique_ip(), "device_id": f"dev-{uuid.uuid4()}"}
     return {"report": report, "idempotency_key": f"cost-{uuid.uuid4()}", "client": client}
 
 

@@ -17,10 +17,13 @@ def rid(prefix: str = "") -> str:
 A, B, C, D = (rid("UBND_") for _ in range(4))
 REPORTER = rid("acct-")
 CASES = {  # name → (case, agencies allowed to read)
-    "held_by_A": (CaseAccess(case_id=rid("PA"), state=S.DANG_XU_LY, assigned_agency=A), {A}),
-    "returned_by_A_now_B": (CaseAccess(case_id=rid("PA"), state=S.DA_CHUYEN_XU_LY, assigned_agency=B, past_agencies=(A,)), {A, B}),
-    "held_by_C_with_B": (CaseAccess(case_id=rid("PA"), state=S.DANG_XU_LY, assigned_agency=C, co_agencies=(B,)), {B, C}),
-    "returned_waiting": (CaseAccess(case_id=rid("PA"), state=S.TRA_LAI, past_agencies=(C,)), {C}),
+    "held_by_A": (CaseAccess(case_id=rid("PA"), state=S.DANG_XU_LY, assigned_agency=A, public=True), {A}),
+    "returned_by_A_now_B": (CaseAccess(case_id=rid("PA"), state=S.DA_CHUYEN_XU_LY, assigned_agency=B, past_agencies=(A,),
+                                      public=True), {A, B}),
+    "held_by_C_with_B": (CaseAccess(case_id=rid("PA"), state=S.DANG_XU_LY, assigned_agency=C, co_agencies=(B,),
+                                   public=True), {B, C}),
+    "returned_waiting": (CaseAccess(case_id=rid("PA"), state=S.TRA_LAI, past_agencies=(C,), public=True), {C}),
+    "urgent_unverified": (CaseAccess(case_id=rid("PA"), state=S.DA_CHUYEN_XU_LY, assigned_agency=D), {D}),
     "untriaged": (CaseAccess(case_id=rid("PA"), state=S.CHO_TIEP_NHAN, reporter_key=REPORTER), set()),
 }
 AGENCY_MATRIX = [(name, agency, role) for name in CASES for agency in (A, B, C, D) for role in (R.AGENCY_OFFICER, R.AGENCY_LEADER)]
@@ -52,9 +55,9 @@ def test_staff_and_system_read_every_case(role):
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_public_and_other_citizens_read_only_public_states(name):
+def test_public_and_other_citizens_read_only_public_cases(name):
     case, _ = CASES[name]
-    public_state = case.state in {S.DANG_XU_LY, S.DA_CHUYEN_XU_LY}
+    public_state = case.public  # verified: public in every later state, TRA_LAI included
     for actor in (Actor(role=R.PUBLIC), Actor(role=R.CITIZEN, subject=rid("acct-"))):
         assert can_read(actor, case) is public_state
         if public_state:

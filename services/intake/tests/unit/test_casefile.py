@@ -20,7 +20,8 @@ def row(**kw):
                 agency_code="UBND_18073", accept_due_at=None, due_at=NOW + timedelta(days=3), flags=["GIA_HAN"],
                 past_agencies=["SO_XD"], co_agencies=[], info_due_at=None, base_working_days=7, extension_count=0,
                 extension_pending_days=None, published_at=None, rating=None, reopen_count=0, reopen_requested=False,
-                supporters=0, created_at=NOW, updated_at=NOW)
+                supporters=0, created_at=NOW, updated_at=NOW, verified_at=NOW, public_description=None,
+                public_address=None)
     return SimpleNamespace(**{**base, **kw})
 
 
@@ -53,14 +54,36 @@ def test_status_changed_carries_only_public_notes_clock_and_approved_extension(k
     assert columns_after(t)["status"] == t.to_state.value and columns_after(t)["updated_at"] == NOW
 
 
-def test_unverified_reports_are_restricted_to_their_reporter():
-    r = row(status="CHO_TIEP_NHAN", description="Số nhà 5, gọi 0912345678")
-    public = report_view(r, steps=[], photos=[uuid.uuid4()])
-    assert public.restricted and public.description == "" and public.photos == [] and public.reporter is None
-    own = report_view(r, steps=[], photos=[], reporter=None, own=True)
-    assert not own.restricted and own.description.startswith("Số nhà")
-    verified = report_view(row(status="DA_TIEP_NHAN"), steps=[], photos=[])
-    assert not verified.restricted and verified.description == "Đèn hỏng"
+def media(hidden=False):
+    return SimpleNamespace(media_id=uuid.uuid4(), hidden=hidden)
+
+
+def test_unverified_reports_show_others_only_code_category_and_status():
+    r = row(status="CHO_TIEP_NHAN", description="Số nhà 5, gọi 0912345678", verified_at=None)
+    public = report_view(r, steps=[], media=[media()])
+    shown = {k for k, v in public.model_dump(exclude_none=True).items() if v not in ([], "", 0, False)}
+    assert public.restricted and shown == {"id", "code", "category", "status", "restricted"}
+    own = report_view(r, steps=[], media=[], reporter=None, own=True)
+    assert not own.restricted and own.description == "Số nhà 5, gọi 0912345678"  # the author's own words
+    verified = report_view(row(status="DA_TIEP_NHAN", description="Gọi 0912345678"), steps=[], media=[])
+    assert not verified.restricted and verified.description == "Gọi [đã ẩn]"
+
+
+@pytest.mark.parametrize("status", ["TRA_LAI", "DA_XU_LY", "DA_CHUYEN_XU_LY", "DONG"])
+def test_a_verified_case_stays_public_in_every_later_state_with_a_plain_label(status):
+    view = report_view(row(status=status), steps=[], media=[])
+    assert not view.restricted and view.location is not None and view.status_label and view.status_label_en
+
+
+def test_an_urgent_case_routed_unverified_is_not_public():
+    assert report_view(row(status="DA_CHUYEN_XU_LY", priority="KHAN", verified_at=None), [], []).restricted
+
+
+def test_the_public_reads_the_operators_wording_and_no_hidden_photo():
+    shown, hidden = media(), media(hidden=True)
+    r = row(description="Nhà ông Nam số 5, gọi 0912345678", public_description="Đèn hỏng trước số nhà 5")
+    public = report_view(r, steps=[], media=[shown, hidden])
+    assert public.description == "Đèn hỏng trước số nhà 5" and public.photos == [shown.media_id]
 
 
 def test_the_routed_note_names_the_agency_and_falls_back_to_its_code():

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.intake.ratelimit import (
-    SUBMISSION_LIMITS, LimitRule, MemoryStore, RateLimiter, check_all, limit_key, normalize,
+    SUBMISSION_LIMITS, LimitRule, MemoryStore, RateLimiter, blocked, check_all, limit_key, normalize, record, scope_of,
 )
 
 T0 = datetime(2026, 5, 12, 8, 0, 0, tzinfo=timezone.utc)  # on a bucket boundary for 60 s and 3600 s
@@ -101,6 +101,8 @@ def test_bad_configuration_is_refused(limiter, limit, window):
 @pytest.mark.parametrize("raw,expected", [
     ("+84 912 345 678", "0912345678"), ("0912-345-678", "0912345678"), ("84912345678", "0912345678"),
     ("0843123456", "0843123456"),  # a local number that merely starts with 84
+    ("0084912345678", "0912345678"), ("00 84 912 345 678", "0912345678"), ("+84 (0) 912 345 678", "0912345678"),
+    ("(+84) 912.345.678", "0912345678"), ("0912.345.678", "0912345678"), ("+84 239 3855 555", "02393855555"),
 ])
 def test_phone_normalisation(raw, expected):
     assert normalize("phone", raw) == expected
@@ -177,3 +179,47 @@ def test_rules_sharing_a_key_share_one_hit():
     rules = (LimitRule(scope="phone", limit=2, window_s=60), LimitRule(scope="phone", limit=5, window_s=60))
     assert check_all(store, {"phone": "0912345678"}, rules, T0, pepper).remaining == 1
     assert sum(store.counts.values()) == 1
+
+
+def test_every_spelling_of_a_phone_counts_on_one_counter():
+    store, pepper = MemoryStore(), os.urandom(16)
+    rules = (LimitRule(scope="phone", limit=3, window_s=3600),)
+    spellings = ["0912 345 678", "+84912345678", "0084 912 345 678", "(+84) 912.345.678"]
+    verdicts = [check_all(store, {"phone": p}, rules, T0, pepper).allowed for p in spellings]
+    assert verdicts == [True, True, True, False]
+
+
+def test_a_new_device_id_resets_neither_the_ip_nor_the_phone():
+    store, pepper = MemoryStore(), os.urandom(16)
+    rules = (LimitRule(scope="device", limit=2, window_s=60), LimitRule(scope="phone", limit=5, window_s=3600),
+             LimitRule(scope="ip", limit=4, window_s=3600))
+    ip = f"203.0.113.{uuid.uuid4().int % 250}"
+    fresh = lambda **kw: check_all(store, {"device": uuid.uuid4().hex, "ip": ip, **kw}, rules, T0, pepper)  # noqa
+    assert [fresh().allowed for _ in range(5)] == [True, True, True, True, False]  # the IP's four
+    phone, other_ip = "0912345678", lambda: f"198.51.100.{uuid.uuid4().int % 250}"
+    results = [check_all(store, {"device": uuid.uuid4().hex, "ip": other_ip(), "phone": phone}, rules, T0,
+                         pepper) for _ in range(6)]
+    assert [d.allowed for d in results] == [True] * 5 + [False] and scope_of(results[-1].key) == "phone"
+
+
+def test_urgent_rules_count_on_their_own_counters():
+    pepper, device = os.urandom(16), uuid.uuid4().hex
+    submit, urgent = LimitRule(scope="device", limit=10, window_s=3600), \
+        LimitRule(scope="device", limit=2, window_s=3600, tier="urgent")
+    assert limit_key(submit, device, pepper) != limit_key(urgent, device, pepper)
+    assert scope_of(limit_key(urgent, device, pepper)) == "device"
+    store = MemoryStore()
+    verdicts = [check_all(store, {"device": device}, (submit, urgent), T0, pepper) for _ in range(3)]
+    assert [d.allowed for d in verdicts] == [True, True, False] and verdicts[-1].key.startswith("rl:urgent:")
+    assert check_all(store, {"device": device}, (submit,), T0, pepper).allowed  # a normal report still passes
+
+
+def test_failures_block_once_counted_and_peeking_counts_nothing():
+    store, pepper, ip = MemoryStore(), os.urandom(16), "203.0.113.9"
+    rules = (LimitRule(scope="ip", limit=3, window_s=600, tier="token"),)
+    for _ in range(3):
+        assert blocked(store, {"ip": ip}, rules, T0, pepper).allowed
+        record(store, {"ip": ip}, rules, T0, pepper)
+    assert not blocked(store, {"ip": ip}, rules, T0, pepper).allowed
+    assert not blocked(store, {"ip": ip}, rules, T0, pepper).allowed  # asking again counts nothing more
+    assert blocked(store, {"ip": ip}, rules, T0 + timedelta(seconds=1200), pepper).allowed

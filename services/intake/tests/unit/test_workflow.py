@@ -88,6 +88,7 @@ EXPECTED = {  # written by hand from the brief, independent of wf.RULES
     K.REQUEST_INFO: ({S.CHO_TIEP_NHAN}, S.CHO_BO_SUNG, {R.OPERATOR}),
     K.REJECT: ({S.CHO_TIEP_NHAN}, S.TU_CHOI, {R.OPERATOR}),
     K.MARK_DUPLICATE: ({S.CHO_TIEP_NHAN}, S.TU_CHOI, {R.OPERATOR}),
+    K.VERIFY: ({S.DA_TIEP_NHAN, S.DA_CHUYEN_XU_LY, S.DANG_XU_LY, S.TRA_LAI, S.DA_XU_LY}, None, {R.OPERATOR}),
     K.ROUTE: ({S.DA_TIEP_NHAN}, S.DA_CHUYEN_XU_LY, {R.OPERATOR, R.SYSTEM}),
     K.REROUTE: ({S.TRA_LAI}, S.DA_CHUYEN_XU_LY, {R.OPERATOR, R.SYSTEM}),
     K.REQUEST_REROUTE: ({S.DA_TIEP_NHAN, S.TRA_LAI, S.DA_CHUYEN_XU_LY, S.DANG_XU_LY}, None, {R.OPERATOR}),
@@ -141,7 +142,7 @@ CROSS = [(s, k, r) for s in S for k in K for r in R]
 
 
 def test_cross_product_has_every_combination():
-    assert len(CROSS) == len(S) * len(K) * len(R) == 11 * 25 * 7
+    assert len(CROSS) == len(S) * len(K) * len(R) == 11 * 26 * 7
 
 
 @pytest.mark.parametrize("state,kind,role", CROSS, ids=lambda v: str(v))
@@ -397,25 +398,59 @@ def test_full_lifecycle_ends_closed():
 
 
 @pytest.mark.parametrize("category,channel,priority,expected", [
-    ("CHIEU_SANG", "app", "BINH_THUONG", False),
-    ("THIEN_TAI", "web", "KHAN", True),
-    ("MOI_TRUONG_RAC", "web", "BINH_THUONG", True),
-    ("CHIEU_SANG", "hotline", "PHUC_TAP", True),
-    (None, None, "BINH_THUONG", False),
+    ("CHIEU_SANG", "web", "BINH_THUONG", None),
+    ("THIEN_TAI", "web", "KHAN", "urgent"),  # a citizen's urgency: routed at once, not verified
+    ("MOI_TRUONG_RAC", "web", "BINH_THUONG", "trusted"),
+    ("MOI_TRUONG_RAC", "web", "KHAN", "trusted"),
+    ("CHIEU_SANG", "hotline", "PHUC_TAP", "trusted"),
+    ("CHIEU_SANG", "open311", "BINH_THUONG", None),  # authenticated, but not configured
+    (None, None, "BINH_THUONG", None),
 ])
 def test_should_auto_accept(category, channel, priority, expected):
-    config = AutoTriageConfig(categories=frozenset({"MOI_TRUONG_RAC"}), channels=frozenset({"hotline"}))
-    assert should_auto_accept(category, channel, priority, config) is expected
+    config = AutoTriageConfig.parse("MOI_TRUONG_RAC", "hotline")
+    assert should_auto_accept(category, channel, priority, config) == expected
 
 
-def test_wildcard_auto_accepts_everything():
-    assert should_auto_accept("KHAC", None, "BINH_THUONG", AutoTriageConfig(categories=frozenset({"*"})))
-    assert should_auto_accept(None, "web", "BINH_THUONG", AutoTriageConfig(channels=frozenset({"*"})))
+def test_wildcard_auto_accepts_every_category_but_only_authenticated_channels():
+    assert should_auto_accept("KHAC", "web", "BINH_THUONG", AutoTriageConfig.parse("*", None)) == "trusted"
+    every_channel = AutoTriageConfig.parse(None, "*")
+    assert every_channel.channels == wf.AUTHENTICATED_CHANNELS
+    assert should_auto_accept("KHAC", "web", "BINH_THUONG", every_channel) is None
+    assert should_auto_accept("KHAC", "open311", "BINH_THUONG", every_channel) == "trusted"
+
+
+@pytest.mark.parametrize("channels", ["web", "hotline,web", "app"])
+def test_an_anonymous_channel_cannot_be_trusted(channels):
+    with pytest.raises(ValueError, match="not authenticated"):
+        AutoTriageConfig.parse(None, channels)
 
 
 def test_urgent_auto_accept_can_be_turned_off():
     config = AutoTriageConfig(urgent=False)
-    assert should_auto_accept("THIEN_TAI", "web", "KHAN", config) is False
+    assert should_auto_accept("THIEN_TAI", "web", "KHAN", config) is None
+
+
+def test_accept_verifies_unless_automatic_triage_was_only_urgency():
+    case = make_case(state=S.CHO_TIEP_NHAN, assigned_agency=None, priority="KHAN")
+    assert run(K.ACCEPT, case, R.OPERATOR).after.verified is True
+    assert run(K.ACCEPT, case, R.SYSTEM, verify=True).newly_verified is True
+    urgent = run(K.ACCEPT, case, R.SYSTEM, verify=False)
+    assert urgent.after.verified is False and urgent.newly_verified is False
+
+
+def test_verify_makes_an_urgent_case_public_once_and_may_downgrade_it():
+    case = make_case(state=S.DA_CHUYEN_XU_LY, priority="KHAN")
+    t = run(K.VERIFY, case, R.OPERATOR, priority="BINH_THUONG", note="Đã xác minh, không khẩn")
+    assert (t.to_state, t.after.verified, t.newly_verified, t.after.priority) == (
+        S.DA_CHUYEN_XU_LY, True, True, "BINH_THUONG")
+    assert t.changes == {"priority": ("KHAN", "BINH_THUONG")} and t.visibility == "public"
+    assert refused(K.VERIFY, t.after, R.OPERATOR) == "ALREADY_VERIFIED"
+    assert invalid(K.VERIFY, case, R.OPERATOR, ward="18073") == "priority"
+
+
+def test_publishing_verifies_a_case_that_was_never_verified():
+    case = make_case(state=S.DA_XU_LY, priority="KHAN")
+    assert run(K.PUBLISH, case, R.OPERATOR).newly_verified is True
 
 
 def test_routing_due_dates_are_facts_for_the_system():

@@ -21,10 +21,25 @@ METADATA_MARKERS = (b"Exif", b"GPS", b"xmp", b"XMP", b"ICC_PROFILE", b"HienTruon
 
 
 class FakeIntake:
-    """Stands in for intake: `REPORTS[report_id] = {"restricted": bool, "token": str | None}`; others unknown."""
+    """Stands in for intake: `REPORTS[report_id] = {"restricted": bool, "token": str | None, "closed_at": iso}`;
+    others unknown. Audited unblurred views land in `ACCESSES` (or fail while `AUDIT_DOWN`)."""
 
     name = "intake"
     REPORTS: dict[str, dict] = {}
+    ACCESSES: list[dict] = []
+    AUDIT_DOWN = False
+
+    @rpc(expected_exceptions=ServiceError)
+    def record_media_access(self, payload: dict) -> dict:
+        if self.AUDIT_DOWN:
+            raise ServiceError(ErrorCode.INTERNAL_ERROR, "audit unavailable")
+        self.ACCESSES.append(payload)
+        return {"report_id": payload["report_id"], "audit_ids": [1]}
+
+    @rpc
+    def case_closures(self, payload: dict) -> list[dict]:
+        return [{"report_id": r, "closed_at": self.REPORTS[r].get("closed_at")} for r in payload["report_ids"]
+                if r in self.REPORTS]
 
     @rpc(expected_exceptions=ServiceError)
     def get_report(self, payload: dict) -> dict:
@@ -37,15 +52,18 @@ class FakeIntake:
     @rpc(expected_exceptions=ServiceError)
     def get_case(self, payload: dict) -> dict:
         report = self.REPORTS.get(payload["report_id"])
-        if report is None or payload["actor"].get("agency") != report.get("agency"):
+        held = {report.get("agency"), *report.get("past_agencies", ())} if report else set()
+        if report is None or payload["actor"].get("agency") not in held:
             raise ServiceError(ErrorCode.REPORT_NOT_FOUND, "no such case")
-        return {"id": payload["report_id"]}
+        return {"id": payload["report_id"], "agency_code": report.get("agency"), "co_agencies": []}
 
 
-def known_report(restricted: bool = False, token: str | None = None, agency: str | None = None) -> str:
-    """A report id the fake intake knows."""
+def known_report(restricted: bool = False, token: str | None = None, agency: str | None = None,
+                 past_agencies: tuple[str, ...] = ()) -> str:
+    """A report id the fake intake knows (held by `agency`, formerly by `past_agencies`)."""
     report_id = str(uuid.uuid4())
-    FakeIntake.REPORTS[report_id] = {"restricted": restricted, "token": token, "agency": agency}
+    FakeIntake.REPORTS[report_id] = {"restricted": restricted, "token": token, "agency": agency,
+                                     "past_agencies": past_agencies}
     return report_id
 
 

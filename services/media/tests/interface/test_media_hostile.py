@@ -1,6 +1,7 @@
 """The hostile-file corpus through the service and the real S3 server: each refused, fast, in bounded memory.
 
-Stated bounds: a refusal answers within 1 s of the confirmation; no pool worker's peak resident set passes
+Stated bounds: a refusal answers within 1 s of the confirmation (on a loaded machine: within four times the
+confirmation of a small valid photo, timed before and after); no pool worker's peak resident set passes
 POOL_PEAK_BOUND_KB (a decoded 20 000² bomb alone would need ≥ 400 MB, 1.2 GB as RGB); the service process
 (here the test process, which hosts the service container) grows by less than SERVICE_GROWTH_BOUND_KB over the
 whole corpus (it never holds an upload: it streams it to a file and hands the path to the pool).
@@ -51,6 +52,7 @@ def refuse(rpc, data: bytes, claimed: str) -> tuple[dict, float]:
 def test_every_hostile_file_is_refused_within_a_second_in_bounded_memory(media, rpc, tmp_path):
     assert rpc.media.health()["ok"]
     refuse(rpc, hostile.jpeg(64, 64), "image/jpeg")  # the pool is warm: its start-up is not what we measure
+    baseline = refuse(rpc, hostile.jpeg(64, 64), "image/jpeg")[1]  # a valid photo, through the same path
     workers = pool_pids()
     assert workers, "the media pool has no worker processes"
     rss_before = status_kb(os.getpid(), "VmRSS")
@@ -61,8 +63,10 @@ def test_every_hostile_file_is_refused_within_a_second_in_bounded_memory(media, 
         view, seconds = refuse(rpc, data, claimed)
         results[name] = (view["state"], view["reject_reason"], round(seconds, 3))
         assert view["state"] == "rejected" and view["reject_reason"] in expected_codes(expected), (name, view)
-        assert seconds < 1.0, (name, seconds)
         assert view["url"] is None and view["renditions"] == []
+    baseline = max(baseline, refuse(rpc, hostile.jpeg(64, 64), "image/jpeg")[1])
+    slow = {name: r for name, r in results.items() if r[2] >= hostile.quick_bound(4, baseline)}
+    assert not slow, (slow, baseline)
     grown = status_kb(os.getpid(), "VmRSS") - rss_before
     peaks = {pid: status_kb(pid, "VmHWM") for pid in pool_pids()}
     assert grown < SERVICE_GROWTH_BOUND_KB, (grown, results)
@@ -70,5 +74,7 @@ def test_every_hostile_file_is_refused_within_a_second_in_bounded_memory(media, 
 
 
 def test_an_empty_upload_is_refused(media, rpc):
+    baseline = refuse(rpc, hostile.jpeg(64, 64), "image/jpeg")[1]
     view, seconds = refuse(rpc, b"", "image/jpeg")
-    assert (view["state"], view["reject_reason"]) == ("rejected", "MEDIA_EMPTY") and seconds < 1.0
+    assert (view["state"], view["reject_reason"]) == ("rejected", "MEDIA_EMPTY")
+    assert seconds < hostile.quick_bound(4, baseline), (seconds, baseline)

@@ -8,11 +8,15 @@ import uuid
 import numpy as np
 import pytest
 from nameko.exceptions import RemoteError
+from nameko.testing.services import entrypoint_waiter
 from PIL import Image
+
+from libs.contracts.events import ReportMediaVisibilityChangedV1
+from services.intake.tests.interface.test_lifecycle_interface import publish
 
 from services.media.tests.unit import hostile
 
-from .support import OPERATOR, assert_no_metadata, fetch, known_report, pixels, rendition, upload
+from .support import OPERATOR, FakeIntake, assert_no_metadata, fetch, known_report, pixels, rendition, upload
 
 pytestmark = pytest.mark.interface
 
@@ -69,6 +73,36 @@ def test_a_face_is_blurred_in_the_public_rendition_and_visible_to_operators_only
     assert agency_view["blurred"] is True and agency_view["faces_found"] is None  # agencies see the public set
 
 
+def test_an_operators_unblurred_view_is_audited_first_and_refused_without_an_audit(face_upload, rpc):
+    _, report_id, view = face_upload
+    FakeIntake.ACCESSES.clear()
+    rpc.media.get_media(payload={"media_id": view["id"], "actor": OPERATOR})
+    assert [(a["report_id"], a["media_ids"], a["actor"]["sub"]) for a in FakeIntake.ACCESSES] == [
+        (report_id, [view["id"]], OPERATOR["sub"])]
+    rpc.media.get_media(payload={"media_id": view["id"]})  # the public's blurred view: nothing to audit
+    assert len(FakeIntake.ACCESSES) == 1
+    FakeIntake.AUDIT_DOWN = True
+    try:
+        with pytest.raises(RemoteError, match="UPSTREAM_UNAVAILABLE"):
+            rpc.media.list_media(payload={"report_id": report_id, "actor": OPERATOR})
+    finally:
+        FakeIntake.AUDIT_DOWN = False
+
+
+def test_a_hidden_file_is_served_to_operators_only(face_upload, media, rpc, stack):
+    _, report_id, view = face_upload
+    event = ReportMediaVisibilityChangedV1(report_id=report_id, media_id=view["id"], hidden=True)
+    with entrypoint_waiter(media, "handle_media_visibility_changed", timeout=10):
+        publish(stack, event)
+    hidden = rpc.media.get_media(payload={"media_id": view["id"]})
+    assert hidden["url"] is None and hidden["renditions"] == []
+    assert rpc.media.get_media(payload={"media_id": view["id"], "actor": OPERATOR})["url"]
+    shown = ReportMediaVisibilityChangedV1(report_id=report_id, media_id=view["id"], hidden=False)
+    with entrypoint_waiter(media, "handle_media_visibility_changed", timeout=10):
+        publish(stack, shown)
+    assert rpc.media.get_media(payload={"media_id": view["id"]})["url"]
+
+
 def test_an_operator_redacts_a_region_by_hand(face_upload, rpc):
     _, report_id, view = face_upload
     region = {"x": 0.75, "y": 0.1, "w": 0.2, "h": 0.3, "unit": "norm"}  # the striped scene, far from the face
@@ -97,3 +131,30 @@ def test_review_is_for_operators_and_fits_the_kind(media, rpc, actor, payload, c
         rpc.media.review_media(payload={"media_id": view["id"], "actor": actor, **payload})
     with pytest.raises(RemoteError, match="MEDIA_NOT_FOUND"):
         rpc.media.review_media(payload={"media_id": str(uuid.uuid4()), "actor": OPERATOR, "regions": []})
+
+
+def test_retention_deletes_originals_of_cases_closed_long_ago_and_keeps_renditions(media, rpc, stack):
+    from datetime import datetime, timedelta, timezone
+
+    from .support import execute, in_bucket, row, wait_for
+
+    long_ago = datetime.now(timezone.utc) - timedelta(days=200)
+    closed, recent, still_open = (known_report() for _ in range(3))
+    FakeIntake.REPORTS[closed]["closed_at"] = long_ago.isoformat()
+    FakeIntake.REPORTS[recent]["closed_at"] = (datetime.now(timezone.utc) - timedelta(days=5)).isoformat()
+    views = {rid: upload(rpc, hostile.camera_jpeg(18.3, 105.9, size=(300, 200)), report_id=rid)
+             for rid in (closed, recent, still_open)}
+    for view in views.values():
+        execute(stack.engine, "UPDATE media.uploads SET created_at = :t WHERE id = :m", t=long_ago, m=view["id"])
+    for view in views.values():  # the sweep closes their old upload slots: let it finish, it touches these rows
+        wait_for(lambda: row(stack.engine, view["id"]), lambda r: r.slot_key is None, timeout=30)
+    keys = {rid: row(stack.engine, v["id"]).object_key for rid, v in views.items()}
+    done = rpc.media.apply_retention()
+    assert done["originals_deleted"] >= 1 and rpc.media.apply_retention()["originals_deleted"] == 0
+    assert [in_bucket(stack, keys[r]) for r in (closed, recent, still_open)] == [False, True, True]
+    assert row(stack.engine, views[closed]["id"]).original_deleted_at is not None
+    kept = rpc.media.get_media(payload={"media_id": views[closed]["id"]})
+    assert kept["state"] == "ready" and fetch(kept["url"])  # the renditions stay
+    with pytest.raises(RemoteError, match="original_deleted"):
+        rpc.media.review_media(payload={"media_id": views[closed]["id"], "actor": OPERATOR,
+                                        "regions": [{"x": 0.1, "y": 0.1, "w": 0.2, "h": 0.2, "unit": "norm"}]})

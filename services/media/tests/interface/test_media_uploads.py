@@ -102,15 +102,15 @@ def test_at_most_n_files_per_report_and_role(start_service, intake, rpc):
         upload(rpc, png(), report_id=report_id)
     with pytest.raises(RemoteError, match="TOO_MANY_MEDIA"):
         slot(rpc, png(), report_id=report_id)
-    assert slot(rpc, png(), report_id=report_id, role="result")  # after-photos count apart
+    assert slot(rpc, png(), report_id=report_id, role="result", actor=OPERATOR)  # after-photos count apart
 
 
 def test_get_and_list_answer_whether_a_case_has_a_ready_after_photo(media, rpc):
     report_id = known_report()
     assert rpc.media.list_media(payload={"report_id": report_id, "role": "result", "state": "ready"}) == []
     upload(rpc, png(), report_id=report_id)
-    done = upload(rpc, png(), report_id=report_id, role="result")
-    pending = slot(rpc, png(), report_id=report_id, role="result")  # uploaded, never confirmed
+    done = upload(rpc, png(), report_id=report_id, role="result", actor=OPERATOR)
+    pending = slot(rpc, png(), report_id=report_id, role="result", actor=OPERATOR)  # uploaded, never confirmed
     ready = rpc.media.list_media(payload={"report_id": report_id, "role": "result", "state": "ready"})
     assert [m["id"] for m in ready] == [done["id"]] and ready[0]["role"] == "result"
     assert rpc.media.get_media(payload={"media_id": pending["media_id"]})["state"] == "pending"
@@ -122,7 +122,20 @@ def test_get_and_list_answer_whether_a_case_has_a_ready_after_photo(media, rpc):
 def test_an_agency_uploads_only_to_a_case_it_holds(media, rpc):
     officer = {"sub": "o-" + uuid.uuid4().hex[:6], "role": "agency_officer", "agency": "UBND_18073"}
     mine, other = known_report(agency="UBND_18073"), known_report(agency="UBND_18075")
+    handed_on = known_report(agency="UBND_18075", past_agencies=("UBND_18073",))  # re-routed away from us
     view = upload(rpc, png(), report_id=mine, role="result", actor=officer)
     assert view["state"] == "ready" and view["role"] == "result"
-    with pytest.raises(RemoteError, match="REPORT_NOT_FOUND"):
-        slot(rpc, png(), report_id=other, role="result", actor=officer)
+    for report_id in (other, handed_on):
+        with pytest.raises(RemoteError, match="REPORT_NOT_FOUND"):
+            slot(rpc, png(), report_id=report_id, role="result", actor=officer)
+
+
+def test_evidence_comes_from_the_reporter_or_an_operator_after_photos_from_staff(media, rpc):
+    officer = {"sub": "o-" + uuid.uuid4().hex[:6], "role": "agency_leader", "agency": "UBND_18073"}
+    mine = known_report(agency="UBND_18073")
+    for actor, role in ((officer, "evidence"), (None, "result"),
+                        ({"sub": "admin-1", "role": "administrator", "agency": None}, "result")):
+        with pytest.raises(RemoteError, match="FORBIDDEN"):
+            slot(rpc, png(), report_id=mine, role=role, actor=actor)
+    assert upload(rpc, png(), report_id=mine)["state"] == "ready"  # the reporter (the gateway checked the token)
+    assert upload(rpc, png(), report_id=mine, actor=OPERATOR)["role"] == "evidence"  # taken on the hotline

@@ -21,12 +21,15 @@ RSS_BOUND_KB = 64 * 1024  # a decoded 20 000² bomb would need ≥ 400 MB; a ref
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_refused_with_the_right_code_within_a_second(name):
+    """Within a second on an idle machine; under load, within three times a small valid photo's processing."""
     data, expected = CORPUS[name]
+    baseline = hostile.photo_baseline()
     started = time.perf_counter()
     with pytest.raises(MediaError) as caught:
         process_photo(data)
+    seconds = time.perf_counter() - started
     assert caught.value.code == expected
-    assert time.perf_counter() - started < 1.0
+    assert seconds < hostile.quick_bound(3, baseline, hostile.photo_baseline()), (seconds, baseline)
     assert caught.value.message_vi and caught.value.message_en
 
 
@@ -38,7 +41,7 @@ def test_refusals_keep_memory_bounded_in_a_fresh_process():
     assert {row["name"] for row in rows} == set(CORPUS)
     for row in rows:
         assert row["code"] == row["expected"], row
-        assert row["seconds"] < 1.0, row
+        assert row["seconds"] < hostile.quick_bound(3, row["baseline"]), row
         assert row["rss_growth_kb"] < RSS_BOUND_KB, row
         assert row["traced_peak"] < 4 * row["input_bytes"] + 2 * 1024 * 1024, row
 

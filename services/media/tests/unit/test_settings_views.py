@@ -66,6 +66,7 @@ class Row:
     width: int = 40
     height: int = 30
     duration: float | None = None
+    hidden: bool = False
 
 
 @dataclass
@@ -83,6 +84,17 @@ STORED = [Stored("master", "operator"), Stored("master", "public"), Stored("thum
 
 def presign(key: str) -> str:
     return f"https://s3.example/{key}?sig=1"
+
+
+def test_a_hidden_file_is_shown_to_operators_only():
+    assert media_view(Row(hidden=True), STORED, "public", presign).renditions == []
+    assert media_view(Row(hidden=True), STORED, "public", presign).url is None
+    assert len(media_view(Row(hidden=True), STORED, "operator", presign).renditions) == 2
+
+
+def test_a_file_is_unblurred_when_operators_have_renditions_of_their_own():
+    from services.media.policy import unblurred
+    assert unblurred(STORED) and not unblurred([Stored("master", "shared"), Stored("thumb", "shared")])
 
 
 def test_operators_get_unblurred_renditions_and_the_face_count():

@@ -42,7 +42,7 @@ def test_agency_email_is_vietnamese_without_reporter_data_and_citizens_get_their
 
     to_agency = by_rcpt[f"{agency.lower()}@agency.example.vn"]
     assert "Phản ánh mới chuyển đến đơn vị" in to_agency["subject"] and event.code in to_agency["subject"]
-    assert f"https://ht.example.vn/v1/agency/cases/{event.report_id}" in to_agency["text"]
+    assert f"https://ht.example.vn/staff/cases/{event.report_id}" in to_agency["text"]  # the console's case page
     assert "Hạn xử lý" in to_agency["text"] and to_agency["headers"]["X-HT-Event"] == "case.routed"
     for secret in (reporter["email"], reporter["phone"], reporter["recipient_ref"], follower["email"]):
         assert secret not in json.dumps(to_agency, ensure_ascii=False)  # sealed identity
@@ -272,3 +272,17 @@ def test_a_rerouted_case_stops_chasing_the_agency_that_no_longer_holds_it(start_
     assert "DELIVERY_STATE_CONFLICT" in str(conflict.value)
     queue = rpc.notify.list_unacknowledged(payload={"overdue_only": False, "actor": OPERATOR, "agency_code": second})
     assert [c["report_id"] for c in queue] == [str(event.report_id)]
+
+
+@pytest.mark.parametrize("public_url", ["", "http://localhost:8000", "http://127.0.0.1:8000", "http://[::1]/"])
+def test_production_refuses_to_start_with_links_to_this_machine(start_service, public_url):
+    from libs.platform.boot import BootError
+    from services.notify.service import NotifyService
+
+    with pytest.raises(BootError, match="NOTIFY_PUBLIC_URL"):
+        start_service(NotifyService, HT_ENV="production", NOTIFY_PUBLIC_URL=public_url)
+
+
+def test_production_starts_with_a_public_address(start_notify, rpc):
+    start_notify(HT_ENV="production", NOTIFY_PUBLIC_URL="https://phananh.hatinh.gov.vn")
+    assert rpc.notify.health()["ok"] is True

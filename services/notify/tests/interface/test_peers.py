@@ -2,9 +2,7 @@
 a peer never answers (notify run as `nameko run`, as in production)."""
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
 import time
 import uuid
 
@@ -15,7 +13,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy.engine import make_url
 
 from libs.platform import devstack, migrate
-from libs.platform.testing import BASE_AMQP, TEST_ID, _fresh_database
+from libs.platform.testing import BASE_AMQP, TEST_ID, _fresh_database, clean_env, spawn
 from services.notify.tests.loopback import LoopbackServer
 
 from .helpers import (FakeRouting, agency_code, fake_intake, person, publish, routed, set_channel,  # noqa: F401
@@ -94,11 +92,10 @@ def waiting_calls(amqp_uri: str, queue: Queue) -> int:
 
 def test_sigterm_stops_notify_within_the_bound_while_intake_never_answers(stack, silent_intake, tmp_path):
     amqp_uri, db_url, engine, queue = silent_intake
-    env = {**os.environ, **stack.env(AMQP_URI=amqp_uri, DATABASE_URL=db_url), "NOTIFY_RPC_TIMEOUT_S": "60",
-           "NOTIFY_QUIET_HOURS": "off", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    env = clean_env(**stack.env(AMQP_URI=amqp_uri, DATABASE_URL=db_url), NOTIFY_RPC_TIMEOUT_S="60",
+                    NOTIFY_QUIET_HOURS="off", PYTHONWARNINGS="ignore::DeprecationWarning")
     log = tmp_path / "notify.log"
-    proc = subprocess.Popen(devstack.service_command("notify"), cwd=devstack.ROOT, env=env,
-                            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    proc = spawn(devstack.service_command("notify"), env, log)
     try:
         with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10) as rpc:
             wait_for(lambda: proc.poll() is None and _healthy(rpc), bool, timeout=60, what="notify up")

@@ -1,6 +1,8 @@
 """The name book: names from routing's `list_names`, kept for the TTL, codes when routing cannot answer."""
 from __future__ import annotations
 
+import threading
+
 from libs.contracts.directory import DirectoryNames, NamedEntry
 from services.notify import names
 from services.notify.names import NOT_SET, NameBook
@@ -68,3 +70,55 @@ def test_names_once_known_outlive_an_unreachable_or_unseeded_routing(monkeypatch
         clock[0] += 20
         assert book.agency("UBND_18073")["vi"] == "UBND Phường Thành Sen"
     assert routing.calls == 4
+
+
+def test_before_the_first_answer_a_second_reader_waits_for_the_question_in_flight_not_for_codes():
+    """Two messages rendered at once right after a start (the agency's webhook and e-mail): the second reader must
+    not send codes because the first is still asking routing."""
+    asked, answer_now = threading.Event(), threading.Event()
+    calls = []
+
+    def slow_routing():
+        calls.append(1)
+        asked.set()
+        answer_now.wait(5)
+        return directory(units=[THANH_SEN]).model_dump(mode="json")
+
+    book, seen = NameBook(ttl_s=300), []
+    first = threading.Thread(target=book.refresh, args=(slow_routing,))
+    first.start()
+    assert asked.wait(5)
+
+    def second_reader():
+        book.refresh(slow_routing)
+        seen.append(book.ward("18073"))
+
+    second = threading.Thread(target=second_reader)
+    second.start()
+    second.join(0.2)
+    assert second.is_alive()  # waiting for the answer, not rendering codes
+    answer_now.set()
+    first.join(5), second.join(5)
+    assert seen == [{"vi": "Phường Thành Sen", "en": "Thành Sen Ward"}] and len(calls) == 1
+
+
+def test_once_names_are_known_readers_do_not_wait_for_a_refresh(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(names.time, "monotonic", lambda: clock[0])
+    book = NameBook(ttl_s=300)
+    book.refresh(Routing(directory(units=[THANH_SEN])))
+    clock[0] += 301
+    asked, answer_now = threading.Event(), threading.Event()
+
+    def slow_routing():
+        asked.set()
+        answer_now.wait(5)
+        return None
+
+    refreshing = threading.Thread(target=book.refresh, args=(slow_routing,))
+    refreshing.start()
+    assert asked.wait(5)
+    book.refresh(slow_routing)  # returns at once: the names there are serve
+    assert book.ward("18073")["vi"] == "Phường Thành Sen"
+    answer_now.set()
+    refreshing.join(5)

@@ -100,3 +100,23 @@ def test_plain_http_webhooks_only_when_allowed_and_roles_are_checked():
     assert wrong.value.code == "FORBIDDEN"
     officer = Actor(sub="o", role="agency_leader", agency="UBND_1")
     assert policy.agency_scope(officer) == "UBND_1" and policy.agency_scope(Actor(sub="x", role="operator")) is None
+
+
+def test_agency_links_go_to_the_consoles_case_page():
+    s = settings.parse({**BASE, "NOTIFY_PUBLIC_URL": "https://phananh.hatinh.gov.vn/"})
+    assert s.links.agency_inbox("r1", "HT-1") == "https://phananh.hatinh.gov.vn/staff/cases/r1"
+
+
+@pytest.mark.parametrize("extra", [{}, {"NOTIFY_PUBLIC_URL": "http://localhost:8000"},
+                                   {"NOTIFY_PUBLIC_URL": "http://127.0.0.2"}, {"NOTIFY_PUBLIC_URL": "http://0.0.0.0:8000"},
+                                   {"NOTIFY_PUBLIC_URL": "https://ht.example.vn",
+                                    "NOTIFY_RATING_URL": "http://app.localhost/r/{report_id}"}])
+def test_production_refuses_links_to_this_machine(extra):
+    with pytest.raises(SettingsError, match="NOTIFY_PUBLIC_URL"):
+        settings.parse({**BASE, "HT_ENV": "production", **extra})
+    assert settings.parse({**BASE, **extra}).links  # development keeps the local default
+
+
+def test_production_accepts_a_public_address():
+    s = settings.parse({**BASE, "HT_ENV": "Production", "NOTIFY_PUBLIC_URL": "https://203.0.113.7"})
+    assert s.links.case("r", "c") == "https://203.0.113.7/v1/reports/r"

@@ -1,0 +1,67 @@
+"""intake_reads: the public reads of intake on workers of their own (issue 18: reads never queue before writes).
+
+The gateway's public GETs (list, map feed, one report without a tracking token, Open311 requests, updates and
+tokens) call this service; everything that writes, and every read that checks a secret or a staff member, stays
+on `intake`. Same database, read-only transactions; no outbox relay, no timers, no event handlers: replicas of it
+scale the reads and nothing else.
+Consumes: nothing. Emits: nothing.
+"""
+from __future__ import annotations
+
+from nameko.rpc import rpc
+
+from libs.contracts.errors import ErrorCode
+from libs.contracts.health import ServiceHealth
+from libs.contracts.reports import GetReport
+from libs.platform.db import Database
+from libs.platform.errors import ServiceError, parse
+from libs.platform.telemetry import Telemetry
+
+# modules, not classes: `nameko run` serves every top-level class with entrypoints in this module
+from . import casefile, public_reads
+
+NAME = "intake_reads"
+
+
+class IntakeReads:
+    """search_reports, get_report (public view), list_open311_updates, open311_feed, resolve_open311_token."""
+
+    name = NAME
+    db = Database(read_only=True)  # no outbox, no inbox: no relay here (intake's own relay publishes)
+    telemetry = Telemetry()
+
+    @rpc(expected_exceptions=ServiceError)
+    def search_reports(self, payload: dict) -> dict:
+        """The shared public search (public_reads.search)."""
+        return public_reads.search(self.db, payload)
+
+    @rpc(expected_exceptions=ServiceError)
+    def get_report(self, payload: dict) -> dict:
+        """One report as the public sees it; may raise REPORT_NOT_FOUND. A tracking token is refused: intake
+        checks tokens (and counts wrong ones), the gateway sends those reads there."""
+        query = parse(GetReport, payload)
+        if query.tracking_token:
+            raise ServiceError(ErrorCode.VALIDATION_FAILED, "tracking tokens are checked by intake",
+                               [{"field": "tracking_token", "message": "not here", "type": "wrong_service"}])
+        return public_reads.report(self.db, casefile.load_report(self.db, query.report_id))
+
+    @rpc(expected_exceptions=ServiceError)
+    def list_open311_updates(self, payload: dict) -> dict:
+        """Posted updates of some reports and/or in a window (public_reads.open311_updates)."""
+        return public_reads.open311_updates(self.db, payload)
+
+    @rpc(expected_exceptions=ServiceError)
+    def open311_feed(self, payload: dict) -> dict:
+        """One batch of the servicerequestupdates feed (public_reads.open311_feed)."""
+        return public_reads.open311_feed(self.db, payload)
+
+    @rpc(expected_exceptions=ServiceError)
+    def resolve_open311_token(self, payload: dict) -> dict:
+        """The report behind an Open311 batch token; may raise OPEN311_TOKEN_NOT_FOUND."""
+        return public_reads.open311_token(self.db, payload)
+
+    @rpc
+    def health(self) -> dict:
+        """Whether the database answers."""
+        ok = self.db.ping()
+        return ServiceHealth(service=self.name, ok=ok, checks={"database": ok}).model_dump(mode="json")

@@ -180,6 +180,39 @@ def test_an_officer_of_another_agency_gets_the_not_found_page(desk, admin, syste
     expect(d.page.get_by_text(ref["code"])).to_have_count(0)
 
 
+HOLD_COUNTS = """() => {  // the queue's counts wait in the browser until released: a slow network, in the page's own fetch
+  const real = window.fetch, held = { asked: false, answered: false };
+  const gate = new Promise((resolve) => { held.release = resolve; });
+  window.fetch = (input, init) => (String(input?.url ?? input).includes('/v1/operator/queue/counts')
+    ? (held.asked = true, gate.then(() => real(input, init)).finally(() => { held.answered = true; }))
+    : real(input, init));
+  window.__held = held;
+}"""
+
+
+def test_a_screen_left_while_it_loads_never_comes_back_over_the_next_one(desk, admin, system):
+    """The queue's answers are held (a slow network) while the operator moves on to the dashboard; when they arrive
+    the queue finishes out of sight and the dashboard stays."""
+    d = desk()
+    d.first_sign_in(admin.create("operator"))
+    page = d.page
+    expect(page.get_by_role("heading", name="Hàng chờ tiếp nhận")).to_be_visible()
+    page.get_by_role("link", name="Thống kê", exact=True).click()
+    expect(page.get_by_role("heading", name="Thống kê xử lý phản ánh")).to_be_visible()
+    page.evaluate(HOLD_COUNTS)
+    page.get_by_role("link", name="Hàng chờ tiếp nhận", exact=True).click()
+    expect(page.get_by_text("Đang tải")).to_be_visible()
+    page.wait_for_function("() => window.__held.asked")
+    page.get_by_role("link", name="Thống kê", exact=True).click()
+    expect(page.get_by_role("heading", name="Thống kê xử lý phản ánh")).to_be_visible()
+    page.evaluate("() => window.__held.release()")
+    page.wait_for_function("() => window.__held.answered")
+    page.wait_for_timeout(1000)  # the queue draws within milliseconds of its answers: give it ample time
+    expect(page.get_by_role("heading", name="Thống kê xử lý phản ánh")).to_be_visible()
+    expect(page.get_by_role("heading", name="Hàng chờ tiếp nhận")).to_have_count(0)
+    assert not d.csp_violations(), d.errors
+
+
 def test_five_wrong_passwords_lock_the_account(desk, admin):
     created = admin.create("agency_officer", AGENCY)
     d = desk()

@@ -63,6 +63,9 @@ function chrome(active) {
   document.querySelector('.skip').textContent = t('nav.skip');
 }
 
+// Each route renders into a container of its own: a view still loading when the officer moves on (a slow queue,
+// a click during the first load) finishes into a container no longer on the page, and its timers and live
+// listeners are stopped as soon as it returns.
 async function route() {
   cleanup?.();
   cleanup = null;
@@ -80,14 +83,21 @@ async function route() {
   chrome(found?.[3]);
   if (!found || (found[2] && !found[2].includes(who.role))) return notFound(main);
   const [pattern, view] = found;
-  clear(main).append(h('p', { class: 'loading' }, t('loading')));
+  const slot = h('div', { class: 'view' }, h('p', { class: 'loading' }, t('loading')));
+  clear(main).append(slot);
+  let ended = null;
   try {
     const render = LOADERS.has(view) ? await view() : view;
-    cleanup = (await render(main, ...path.match(pattern).slice(1))) || null;
+    ended = (await render(slot, ...path.match(pattern).slice(1))) || null;
   } catch (err) {
     console.error(err);
-    clear(main).append(h('div', { class: 'panel error' }, h('h1', {}, t('error.title')), h('p', {}, t('error.load'))));
+    clear(slot).append(h('div', { class: 'panel error' }, h('h1', {}, t('error.title')), h('p', {}, t('error.load'))));
   }
+  if (!slot.isConnected) { // overtaken by a later route while it loaded
+    ended?.();
+    return;
+  }
+  cleanup = ended;
   if (!main.contains(document.activeElement)) main.focus({ preventScroll: true });
 }
 

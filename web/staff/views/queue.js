@@ -131,9 +131,9 @@ export async function render(main) {
     return loading;
   }
 
-  page(main, t(`queue.${kind}.title`), status, hotline, urgent, tablist, panel);
   select();
-  await load();
+  await load(); // the page appears with its counts, banner and cases: nothing moves under a first click
+  page(main, t(`queue.${kind}.title`), status, hotline, urgent, tablist, panel);
   let timer = null;
   const stopLive = live.onCase(() => {
     clearTimeout(timer);

@@ -93,7 +93,8 @@ def status_changed(row, t: Transition) -> ReportStatusChangedV1:
         public_note=mask_personal_data(t.note) if t.public and t.note else None, priority=Priority(t.after.priority),
         clock=t.clock if t.clock in CLOCK_EVENTS else None,
         extension_working_days=t.extension_days if t.action is Kind.APPROVE_EXTENSION else None,
-        rating=t.rating if t.action is Kind.RATE else None)
+        rating=t.rating if t.action is Kind.RATE else None,
+        reopen_due_at=t.after.due_at if t.action is Kind.APPROVE_REOPEN else None)
 
 
 def step_of(report_id: UUID, t: Transition) -> dict:

@@ -117,6 +117,9 @@ class ReportStatusChangedV1(Event):
     rating: RatingLevel | None = Field(None, description="The rating level, on the rate step only (never its comment)")
     reopen_due_at: AwareDatetime | None = Field(
         None, description="On an approved reopen: the new processing deadline the operator set (routing adopts it)")
+    sequence: int | None = Field(
+        None, ge=1, description="Intake's order of this case's steps (a later step has a larger number): a consumer "
+                                "that already applied a later step does not move the status back")
 
 
 class ReportRerouteRequestedV1(Event):

@@ -51,6 +51,7 @@ class StatusChange:
     extension_working_days: int | None = None
     priority: str | None = None
     reopen_due_at: datetime | None = None
+    stale: bool = False  # intake made a later step that was applied already (events may arrive out of order)
 
 
 def recompute(clock: CaseClock, snapshot: DirectorySnapshot) -> CaseClock:
@@ -69,7 +70,29 @@ def recompute(clock: CaseClock, snapshot: DirectorySnapshot) -> CaseClock:
 
 def apply_status_change(clock: CaseClock, change: StatusChange,
                         snapshot: DirectorySnapshot) -> tuple[CaseClock, DeadlineReason | None]:
-    """The clock after one status change, and why its deadlines moved (None when they did not)."""
+    """The clock after one status change, and why its deadlines moved (None when they did not).
+
+    A stale change (intake made a later step this clock already follows) moves no status, acceptance, closing,
+    pause or priority; its extension still counts, and a reopen not seen yet still sets the deadline (keeping the
+    extensions already counted: a late answer may grant time, never take it away)."""
+    if change.stale:
+        new, reasons = clock, []
+        if change.reopen_due_at is not None and clock.reopen_due_at is None:
+            new, reasons = replace(clock, reopen_due_at=change.reopen_due_at), ["reopened"]
+    else:
+        new, reasons = _follow(clock, change)
+    if change.extension_working_days:
+        new = replace(new, extension_days=new.extension_days + change.extension_working_days)
+        reasons.append("extension_approved")
+    if not reasons:
+        return new, None
+    moved = recompute(new, snapshot)
+    changed = (moved.accept_due_at, moved.due_at) != (clock.accept_due_at, clock.due_at)
+    return moved, reasons[0] if changed else None
+
+
+def _follow(clock: CaseClock, change: StatusChange) -> tuple[CaseClock, list[DeadlineReason]]:
+    """The status part of a current change: acceptance, closing, reopen or rework, pauses, priority."""
     new = replace(clock, status=change.to_status)
     if change.to_status == "DANG_XU_LY" and clock.status == "DA_CHUYEN_XU_LY" and new.accepted_at is None:
         new = replace(new, accepted_at=change.at)
@@ -87,14 +110,7 @@ def apply_status_change(clock: CaseClock, change: StatusChange,
         resumed = max(change.at, new.paused_at)  # a resume stamped before its stop is a clock skew, not negative time
         new = replace(new, pauses=(*new.pauses, (new.paused_at, resumed)), paused_at=None)
         reasons.append("clock_resumed")
-    if change.extension_working_days:
-        new = replace(new, extension_days=new.extension_days + change.extension_working_days)
-        reasons.append("extension_approved")
     if change.priority and change.priority != clock.priority:
         new = replace(new, priority=change.priority)
         reasons.append("priority_changed")
-    if not reasons:
-        return new, None
-    moved = recompute(new, snapshot)
-    changed = (moved.accept_due_at, moved.due_at) != (clock.accept_due_at, clock.due_at)
-    return moved, reasons[0] if changed else None
+    return new, reasons

@@ -135,18 +135,19 @@ def track_status(uow, directories: Directories, event: ReportStatusChangedV1, no
     case = cases_repo.get_case(uow, event.report_id, lock=True)
     if case is None:
         return  # not routed yet (a request for information, its answer): nothing of routing's to track
+    stale = event.sequence is not None and event.sequence <= case.status_sequence
     change = StatusChange(at=event.occurred_at, to_status=event.to_status.value, clock=event.clock,
                           extension_working_days=event.extension_working_days,
                           priority=event.priority.value if event.priority else None,
-                          reopen_due_at=event.reopen_due_at)
+                          reopen_due_at=event.reopen_due_at, stale=stale)
     snapshot = decision_snapshot(uow, directories, case.directory_version, now)
     clock = cases_repo.clock_of(case)
     new, reason = apply_status_change(clock, change, snapshot) if snapshot else (clock, None)
-    if event.to_status.value == "TRA_LAI" and case.agency_code:
+    if event.to_status.value == "TRA_LAI" and case.agency_code and not stale:
         cases_repo.release(uow, case.report_id, event.occurred_at, "returned")
     deadline_version = case.deadline_version + 1 if reason else case.deadline_version
     cases_repo.update_case(uow, case.report_id, **cases_repo.clock_values(new), deadline_version=deadline_version,
-                           updated_at=now)
+                           status_sequence=max(case.status_sequence, event.sequence or 0), updated_at=now)
     if reason:
         uow.emit(ReportDeadlineChangedV1(report_id=case.report_id, accept_due_at=new.accept_due_at,
                                          due_at=new.due_at, reason=reason, deadline_version=deadline_version))

@@ -1,7 +1,9 @@
-"""Routing owns the deadlines, intake follows: both services running on the real RabbitMQ and PostgreSQL.
+"""Routing owns the deadlines, intake follows: two instances of each service (as deployed) on the real RabbitMQ
+and PostgreSQL.
 
 Intake acts through its RPCs as staff and citizens would; routing decides and announces each new deadline with a
 version; intake takes only newer ones. Media is not running: the tests publish its `media.stored` themselves.
+Either instance may take any event, so the tests wait on the databases, never on one container.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from kombu import Connection
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_hook
 
 from libs.contracts.common import utcnow
 from libs.contracts.events import MediaStoredV1, ReportDeadlineChangedV1, ReportOverdueV1
@@ -20,6 +22,7 @@ from libs.platform.testing import wait_for
 from services.intake import models as intake_models
 from services.intake.service import IntakeService
 from services.routing.models import cases
+from services.routing.service import RoutingService
 from services.routing.workcalendar import DEFAULT_CALENDAR as CAL
 
 from .conftest import emitted, publish
@@ -42,9 +45,17 @@ def purge_event_queues(stack):
 
 
 @pytest.fixture
-def intake(start_service, routing):
-    """Intake on the stack's database, next to routing on its own."""
-    return start_service(IntakeService, RATE_LIMITS="device:100/60,ip:1000/3600", MAX_MEDIA="2")
+def routings(start_service, routing, routing_db) -> list:
+    """Two routing instances on routing's own database."""
+    return [routing, start_service(RoutingService, DATABASE_URL=routing_db[0])]
+
+
+@pytest.fixture
+def intake(start_service, routings):
+    """Two intake instances on the stack's database, next to routing's two; returns the first."""
+    first, _ = (start_service(IntakeService, RATE_LIMITS="device:100/60,ip:1000/3600", MAX_MEDIA="2")
+                for _ in range(2))
+    return first
 
 
 @pytest.fixture
@@ -100,19 +111,31 @@ def tracked(db, report_id, predicate, what: str):
     return wait_for(lambda: routing_row(db, report_id), lambda r: r is not None and predicate(r), what=what)
 
 
-def sweep(routing) -> None:
-    with entrypoint_hook(routing, "sweep_deadlines") as run:
-        run()
+def sweep(routings) -> None:
+    """Both instances sweep (the escalations table lets each warning fire once)."""
+    for instance in routings:
+        with entrypoint_hook(instance, "sweep_deadlines") as run:
+            run()
+
+
+def handled(stack, event) -> None:
+    """Publish an event to intake and wait until one of its instances has handled it (its inbox holds it)."""
+    publish(stack, event)
+    inbox = intake_models.inbox
+
+    def seen():
+        with stack.engine.connect() as conn:
+            return conn.execute(sa.select(inbox.c.event_id).where(inbox.c.event_id == event.event_id)).first()
+    wait_for(seen, lambda row: row is not None, what=f"intake handles {event.event_type}")
 
 
 def test_a_reopened_case_has_the_operators_new_deadline_on_both_sides_and_no_escalation_for_the_old(
-        routing, intake, rpc, stack, db, act):
+        routings, intake, rpc, stack, db, act):
     ref, officer = routed_case(rpc, stack, db, act)
     act(ref["id"], officer, kind="agency_accept")
     photo = uuid.uuid4()
-    with entrypoint_waiter(intake, "handle_media_stored", timeout=10):
-        publish(stack, MediaStoredV1(media_id=photo, report_id=ref["id"], role="result", content_type="image/jpeg",
-                                     size=100))
+    handled(stack, MediaStoredV1(media_id=photo, report_id=ref["id"], role="result", content_type="image/jpeg",
+                                 size=100))
     act(ref["id"], officer, kind="post_result", note="Đã vá xong", media_ids=[str(photo)])
     tracked(db, ref["id"], lambda r: r.closed_at is not None, "routing closes the clock")
     long_ago = utcnow() - timedelta(days=30)  # as if handled a month ago: the original deadline is long past
@@ -131,13 +154,13 @@ def test_a_reopened_case_has_the_operators_new_deadline_on_both_sides_and_no_esc
     assert (case.due_at, case.reopen_due_at, case.status, case.closed_at) == (new_due, new_due, "DANG_XU_LY", None)
     [moved] = emitted(db, ref["id"], "report.deadline_changed")
     assert (moved["reason"], moved["deadline_version"]) == ("reopened", case.deadline_version)
-    sweep(routing)
+    sweep(routings)
     assert emitted(db, ref["id"], "report.overdue") == [] and emitted(db, ref["id"], "report.due_soon") == []
     assert "QUA_HAN" not in intake_row(stack, ref["id"]).flags
 
 
 def test_an_extension_moves_both_deadlines_and_late_events_of_the_old_one_change_nothing(
-        routing, intake, rpc, stack, db, act):
+        routings, intake, rpc, stack, db, act):
     ref, officer = routed_case(rpc, stack, db, act)
     first = routing_row(db, ref["id"])
     act(ref["id"], officer, kind="agency_accept")
@@ -153,19 +176,18 @@ def test_an_extension_moves_both_deadlines_and_late_events_of_the_old_one_change
                                     reason="rerouted", deadline_version=first.deadline_version),
             ReportOverdueV1(report_id=ref["id"], code=ref["code"], agency_code=officer["agency"],
                             due_at=first.due_at, deadline="process", level=1)]
-    for event, handler in zip(late, ("handle_report_deadline_changed", "handle_report_overdue")):
-        with entrypoint_waiter(intake, handler, timeout=10):
-            publish(stack, event)  # delivered late: an older deadline, a warning about it
+    for event in late:  # delivered late: an older deadline, a warning about it
+        handled(stack, event)
     row = intake_row(stack, ref["id"])
     assert (row.due_at, row.deadline_version, "QUA_HAN" in row.flags) == (case.due_at, case.deadline_version, False)
     steps = rpc.intake.get_case(payload={"report_id": ref["id"], "actor": OPERATOR})["timeline"]
     assert not [s for s in steps if s["action"] == "overdue"]
-    sweep(routing)
+    sweep(routings)
     assert emitted(db, ref["id"], "report.overdue") == []
 
 
 def test_the_only_clock_stop_waits_on_the_citizen_before_routing_so_the_routed_clock_starts_whole(
-        routing, intake, rpc, stack, db, act):
+        routings, intake, rpc, stack, db, act):
     """No verb of an agency stops the clock (workflow.json); the operator's request for information does, before
     routing: routing has no case yet and ignores it, and its clock starts when it routes."""
     ref = submit(rpc)

@@ -102,6 +102,24 @@ def test_acceptance_and_extension_move_the_deadline_with_a_new_version(routing, 
     assert first["deadline_version"] == 1 and changes == [("extension_approved", case.due_at, 2)]
 
 
+def test_steps_arriving_out_of_order_never_close_a_reopened_case_again(routing, stack, db):
+    """Two instances, requeues: intake's steps may arrive in any order; their `sequence` says which is newer."""
+    event = accepted(category="GIAO_THONG_HA_TANG")
+    deliver(stack, routing, "handle_report_accepted", event)
+    base, new_due = uuid.uuid4().int % 10**9, (utcnow() + timedelta(days=5)).replace(microsecond=0)
+    deliver(stack, routing, "handle_report_status_changed",
+            status(event, Status.DANG_XU_LY, Status.DA_CHUYEN_XU_LY, sequence=base + 1),
+            status(event, Status.DA_XU_LY, sequence=base + 2),
+            status(event, Status.DANG_XU_LY, Status.DA_DANH_GIA, sequence=base + 5, reopen_due_at=new_due,
+                   actor_role="operator"),
+            status(event, Status.DA_CONG_KHAI, Status.DA_XU_LY, sequence=base + 3, actor_role="operator"),  # late
+            status(event, Status.DA_DANH_GIA, Status.DA_CONG_KHAI, sequence=base + 4, actor_role="citizen"))  # late
+    case = case_row(db, event.report_id)
+    assert (case.status, case.closed_at, case.due_at, case.reopen_due_at) == ("DANG_XU_LY", None, new_due, new_due)
+    assert case.status_sequence == base + 5
+    assert [e["reason"] for e in emitted(db, event.report_id, "report.deadline_changed")] == ["reopened"]
+
+
 def test_operator_reroute_is_manual_and_keeps_every_agency(routing, stack, db):
     event = accepted(unit="18682", category="AN_TOAN_GIAO_THONG")
     deliver(stack, routing, "handle_report_accepted", event)

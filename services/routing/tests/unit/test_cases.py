@@ -121,6 +121,20 @@ def test_a_reopened_case_takes_the_operators_deadline_and_later_extensions_add_t
     assert reworked.due_at == extended.due_at  # sent back for rework: the same deadline
 
 
+def test_a_stale_change_moves_no_status_back_but_its_extension_and_a_reopen_not_seen_yet_count():
+    cal = SNAPSHOT.calendar
+    clock, _ = change(routed(), vn(2026, 3, 9, 9, 0), "DANG_XU_LY")
+    late, reason = change(clock, vn(2026, 3, 9, 8, 0), "DA_CHUYEN_XU_LY", stale=True, priority="KHAN")
+    assert (late, reason) == (clock, None)  # an older step: the case stays accepted, the priority as it is
+    late, reason = change(clock, vn(2026, 3, 10, 9, 0), "DANG_XU_LY", stale=True, extension_working_days=1)
+    assert (late.due_at, reason) == (cal.add_working_hours(clock.due_at, cal.hours_per_day), "extension_approved")
+    done, _ = change(clock, vn(2026, 3, 12, 9, 0), "DA_XU_LY")  # a result made after a reopen, applied first
+    new_due = vn(2026, 4, 8, 9, 0)
+    reopened, reason = change(done, vn(2026, 3, 11, 9, 0), "DANG_XU_LY", stale=True, reopen_due_at=new_due)
+    assert (reopened.status, reopened.closed_at, reopened.due_at, reason) == ("DA_XU_LY", done.closed_at, new_due,
+                                                                              "reopened")
+
+
 def test_recompute_leaves_a_paused_or_unassigned_case_alone():
     clock = routed()
     assert recompute(replace(clock, paused_at=vn(2026, 3, 9, 9, 0), due_at=None), SNAPSHOT).due_at is None

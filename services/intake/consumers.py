@@ -121,8 +121,8 @@ class Consumers(CaseFile):
     def handle_report_overdue(self, event: ReportOverdueV1) -> None:
         """Past the processing deadline: the QUA_HAN flag; escalations are noted for staff."""
         row = repo.get(self.db, event.report_id, lock=True)
-        if row is not None and State(row.status) in HANDLING_STATES and event.agency_code == row.agency_code \
-                and not stale_warning(event, row):
+        current = row is not None and event.agency_code == row.agency_code and not stale_warning(event, row)
+        if current and State(row.status) in HANDLING_STATES:
             now = utcnow()
             if event.deadline == "process" and Flag.QUA_HAN.value not in (row.flags or ()):
                 repo.update(self.db, row.id, flags=sorted({*row.flags, Flag.QUA_HAN.value}), updated_at=now)

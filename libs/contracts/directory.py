@@ -396,6 +396,8 @@ class CaseDeadlinesView(Contract):
     pauses: list[tuple[AwareDatetime, AwareDatetime]] = []
     extension_working_days: int = 0
     escalations: list[str] = Field([], description="What fired: `<deadline>:<level>` (level 0 = due soon)")
+    reopen_due_at: AwareDatetime | None = Field(None, description="The operator's deadline of a reopened case")
+    deadline_version: int = Field(0, description="How many times routing set this case's deadlines")
 
 
 class DecisionExplanation(Contract):

@@ -13,6 +13,10 @@ from pydantic import AwareDatetime, Field
 from .common import AgencyCode, CategoryCode, Contract, Location, Priority, Status, UnitCode, utcnow
 from .feedback import RatingLevel
 
+DEADLINE_VERSION = ("Routing owns the deadlines: this counts every change of one case's deadlines (1, 2, ...); a "
+                    "follower applies an event's dates only when its version is newer than the one it holds "
+                    "(None: sent before versions existed)")
+
 
 class Event(Contract):
     """Envelope fields every event has."""
@@ -74,6 +78,7 @@ class ReportRoutedV1(Event):
     due_at: datetime | None = None
     note: str | None = Field(None, description="Public note for the timeline, e.g. why a directory change "
                                                "re-routed an open case")
+    deadline_version: int | None = Field(None, ge=1, description=DEADLINE_VERSION)
 
 
 class ReportUnroutableV1(Event):
@@ -110,6 +115,11 @@ class ReportStatusChangedV1(Event):
         None, description="stop: the case waits on the citizen; resume: the citizen answered")
     extension_working_days: int | None = Field(None, ge=1, description="An approved extension, in working days")
     rating: RatingLevel | None = Field(None, description="The rating level, on the rate step only (never its comment)")
+    reopen_due_at: AwareDatetime | None = Field(
+        None, description="On an approved reopen: the new processing deadline the operator set (routing adopts it)")
+    sequence: int | None = Field(
+        None, ge=1, description="Intake's order of this case's steps (a later step has a larger number): a consumer "
+                                "that already applied a later step does not move the status back")
 
 
 class ReportRerouteRequestedV1(Event):
@@ -130,7 +140,7 @@ class ReportRerouteRequestedV1(Event):
 
 
 class ReportDeadlineChangedV1(Event):
-    """Routing recomputed a case's deadlines (stopped clock resumed, extension approved, re-routing)."""
+    """Routing recomputed a case's deadlines (stopped clock resumed, extension approved, re-routing, reopen)."""
 
     event_type: ClassVar[str] = "report.deadline_changed"
     producer: ClassVar[str] = "routing"
@@ -138,7 +148,9 @@ class ReportDeadlineChangedV1(Event):
     report_id: UUID
     accept_due_at: datetime | None = None
     due_at: datetime | None = None
-    reason: Literal["clock_resumed", "extension_approved", "rerouted", "directory_changed", "priority_changed"]
+    reason: Literal["clock_resumed", "extension_approved", "rerouted", "directory_changed", "priority_changed",
+                    "reopened"]
+    deadline_version: int | None = Field(None, ge=1, description=DEADLINE_VERSION)
 
 
 class ReportDueSoonV1(Event):

@@ -84,8 +84,9 @@ def columns_after(t: Transition) -> dict:
     return columns
 
 
-def status_changed(row, t: Transition) -> ReportStatusChangedV1:
-    """The event every transition emits (no personal data; the note only when it is public, and masked)."""
+def status_changed(row, t: Transition, sequence: int | None = None) -> ReportStatusChangedV1:
+    """The event every transition emits (no personal data; the note only when it is public, and masked);
+    `sequence` is its timeline entry's id (the row is locked while a step is made, so later steps are larger)."""
     return ReportStatusChangedV1(
         report_id=row.id, code=row.code, category=t.after.category or row.category, from_status=Status(t.from_state),
         to_status=Status(t.to_state), ward_code=t.after.ward, agency_code=t.after.assigned_agency or t.agency,
@@ -93,7 +94,8 @@ def status_changed(row, t: Transition) -> ReportStatusChangedV1:
         public_note=mask_personal_data(t.note) if t.public and t.note else None, priority=Priority(t.after.priority),
         clock=t.clock if t.clock in CLOCK_EVENTS else None,
         extension_working_days=t.extension_days if t.action is Kind.APPROVE_EXTENSION else None,
-        rating=t.rating if t.action is Kind.RATE else None)
+        rating=t.rating if t.action is Kind.RATE else None,
+        reopen_due_at=t.after.due_at if t.action is Kind.APPROVE_REOPEN else None, sequence=sequence)
 
 
 def step_of(report_id: UUID, t: Transition) -> dict:
@@ -171,8 +173,8 @@ class CaseFile:
             raise ServiceError(ErrorCode.CONCURRENT_CHANGE, f"report {row.id} left {t.from_state.value} meanwhile",
                                [{"field": "action", "message": "phản ánh vừa thay đổi / the case changed meanwhile",
                                  "type": "concurrent_change"}])
-        repo.add_step(self.db, **step_of(row.id, t))
-        self.db.emit(status_changed(row, t))
+        step = repo.add_step(self.db, **step_of(row.id, t))
+        self.db.emit(status_changed(row, t, step))
         return t
 
     def _transition(self, case: CaseState, actor: Actor, action: Action, now: datetime) -> Transition:

@@ -25,6 +25,27 @@ ROUTE_KIND = {State.DA_TIEP_NHAN: Kind.ROUTE, State.TRA_LAI: Kind.REROUTE,
               State.DA_CHUYEN_XU_LY: Kind.REASSIGN, State.DANG_XU_LY: Kind.REASSIGN}
 
 
+def newer_deadlines(event: ReportRoutedV1 | ReportDeadlineChangedV1, row) -> bool:
+    """Routing owns the deadlines: its dates replace ours only when they are newer than those we hold (events may
+    arrive late or out of order); an event without a version predates versions and is taken as it comes."""
+    return event.deadline_version is None or event.deadline_version > row.deadline_version
+
+
+def deadline_columns(event: ReportRoutedV1 | ReportDeadlineChangedV1, row) -> dict:
+    """The deadline columns an event of routing sets on a row (none when the row holds newer ones)."""
+    if not newer_deadlines(event, row):
+        return {}
+    version = {"deadline_version": event.deadline_version} if event.deadline_version else {}
+    return {"accept_due_at": event.accept_due_at, "due_at": event.due_at, **version}
+
+
+def stale_warning(event: ReportOverdueV1, row) -> bool:
+    """An overdue warning about a deadline the case no longer has (moved later by an extension, a reopen, a
+    re-route) while it was in flight."""
+    current = row.due_at if event.deadline == "process" else row.accept_due_at
+    return current is not None and current > event.due_at
+
+
 def routed_note(event: ReportRoutedV1) -> str:
     """The public timeline note of a routing: the agency's names (its code when routing sent none)."""
     return (f"Chuyển {event.agency_name or event.agency_code} / "
@@ -46,16 +67,17 @@ class Consumers(CaseFile):
             self.db.commit()
             return
         now = utcnow()
-        columns = dict(ward_code=event.ward_code, ward_approximate=event.ward_approximate,
-                       accept_due_at=event.accept_due_at, queue_reason=None)
+        deadlines = deadline_columns(event, row)
+        columns = dict(ward_code=event.ward_code, ward_approximate=event.ward_approximate, queue_reason=None,
+                       **{k: v for k, v in deadlines.items() if k != "due_at"})
         if kind is Kind.REASSIGN and event.agency_code == row.agency_code:  # same agency: new deadlines only
-            repo.update(self.db, row.id, **columns, due_at=event.due_at, updated_at=now,
+            repo.update(self.db, row.id, **columns, due_at=deadlines.get("due_at", row.due_at), updated_at=now,
                         co_agencies=list(event.co_handlers) or list(row.co_agencies))
             self.db.commit()
             return
         case = case_state(row).model_copy(update={"ward": event.ward_code})
-        action = Action(kind=kind, agency=event.agency_code, co_agencies=tuple(event.co_handlers), due_at=event.due_at,
-                        note=event.note or routed_note(event))
+        action = Action(kind=kind, agency=event.agency_code, co_agencies=tuple(event.co_handlers),
+                        due_at=deadlines.get("due_at", row.due_at), note=event.note or routed_note(event))
         try:
             self._perform(row, ROUTER, action, now, case=case, **columns)
         except ServiceError as exc:  # refused before anything was written: logged, not retried
@@ -83,11 +105,11 @@ class Consumers(CaseFile):
     @event_handler("routing", "report.deadline_changed", requeue_on_error=True)
     @consumes(ReportDeadlineChangedV1)
     def handle_report_deadline_changed(self, event: ReportDeadlineChangedV1) -> None:
-        """Routing recomputed the deadlines (clock resumed, extension approved, re-routed...)."""
+        """Routing recomputed the deadlines (extension approved, reopened, re-routed...): newer ones replace ours."""
         row = repo.get(self.db, event.report_id, lock=True)
-        if row is not None:
+        if row is not None and newer_deadlines(event, row):
             now = utcnow()
-            values = {k: v for k, v in (("accept_due_at", event.accept_due_at), ("due_at", event.due_at)) if v}
+            values = {k: v for k, v in deadline_columns(event, row).items() if v}
             if event.due_at and event.due_at > now and Flag.QUA_HAN.value in (row.flags or ()):
                 values["flags"] = [f for f in row.flags if f != Flag.QUA_HAN.value]
             if values:
@@ -99,7 +121,8 @@ class Consumers(CaseFile):
     def handle_report_overdue(self, event: ReportOverdueV1) -> None:
         """Past the processing deadline: the QUA_HAN flag; escalations are noted for staff."""
         row = repo.get(self.db, event.report_id, lock=True)
-        if row is not None and State(row.status) in HANDLING_STATES and event.agency_code == row.agency_code:
+        current = row is not None and event.agency_code == row.agency_code and not stale_warning(event, row)
+        if current and State(row.status) in HANDLING_STATES:
             now = utcnow()
             if event.deadline == "process" and Flag.QUA_HAN.value not in (row.flags or ()):
                 repo.update(self.db, row.id, flags=sorted({*row.flags, Flag.QUA_HAN.value}), updated_at=now)

@@ -66,6 +66,9 @@ reports = sa.Table(
               comment="whose Idempotency-Key: an HMAC of the device or IP, an API key id, a staff subject"),
     sa.Column("contact_erased_at", sa.DateTime(timezone=True),
               comment="when the sealed identity was erased (retention, or the reporter's own request)"),
+    # 0008_deadline_version: routing owns the deadlines; the version of theirs this row holds
+    sa.Column("deadline_version", sa.Integer, nullable=False, server_default="0",
+              comment="routing's deadline_version of accept_due_at/due_at (older events are ignored)"),
     sa.UniqueConstraint("idempotency_scope", "idempotency_key", name="uq_reports_idempotency"),
     sa.Index("ix_reports_closed_sealed", "closed_at", postgresql_where=sa.text("contact_erased_at IS NULL")),
     sa.Index("ix_reports_status_created", "status", "created_at"),

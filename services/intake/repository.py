@@ -129,9 +129,10 @@ def step_values(report_id: UUID, at: datetime, actor_role: str, from_status: Sta
 
 
 def add_step(uow, report_id: UUID, at: datetime, actor_role: str, from_status: Status | str | None,
-             to_status: Status | str, **details: Any) -> None:
-    """Append one timeline entry (the details as in `step_values`)."""
-    uow.execute(sa.insert(timeline).values(step_values(report_id, at, actor_role, from_status, to_status, **details)))
+             to_status: Status | str, **details: Any) -> int:
+    """Append one timeline entry (the details as in `step_values`); returns its id, which orders a case's steps."""
+    values = step_values(report_id, at, actor_role, from_status, to_status, **details)
+    return uow.execute(sa.insert(timeline).values(values).returning(timeline.c.id)).scalar_one()
 
 
 def steps(uow, report_id: UUID, visibilities: Iterable[str]):

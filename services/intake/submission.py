@@ -81,7 +81,7 @@ class Submission(CaseFile):
                                     channel=cmd.channel)]
         if accepted is not None:
             new = SimpleNamespace(id=report_id, code=code, category=report.category)
-            events[:0] = [status_changed(new, accepted),
+            events[:0] = [status_changed(new, accepted, sequence=1),  # the case's first step: before any other
                           ReportAcceptedV1(report_id=report_id, code=code, category=report.category,
                                            priority=accepted.after.priority, location=report.location)]
         self.db.emit(*events)

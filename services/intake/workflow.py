@@ -9,8 +9,9 @@ Decisions (documented here because the JSON leaves them open):
 - Routing owns agencies and working-day deadlines: the operator's re-route is REQUEST_REROUTE (no state
   change; intake emits `report.reroute_requested`), and routing's answer (`report.routed`) is applied by the
   system as REROUTE (from TRA_LAI) or REASSIGN (an open case moves to another agency). ROUTE, REROUTE and
-  REASSIGN carry routing's `due_at`; APPROVE_REOPEN carries the caller's; APPROVE_EXTENSION may (else
-  routing sends the new one in `report.deadline_changed`).
+  REASSIGN carry routing's `due_at`; APPROVE_REOPEN carries the caller's, which routing adopts (it owns the
+  deadlines: `report.status_changed.reopen_due_at` → `report.deadline_changed(reopened)`); APPROVE_EXTENSION may
+  (else routing sends the new one in `report.deadline_changed`).
 - The administrator manages configuration and performs no case action; `public` never acts.
 
 Vocabulary and models live in `workflow_model.py`, guards in `workflow_guards.py`; both are re-exported here.

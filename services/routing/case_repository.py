@@ -79,7 +79,7 @@ def clock_of(row) -> CaseClock:
     return CaseClock(category=row.category, priority=row.priority, status=row.status, agency_code=row.agency_code,
                      clock_started_at=row.clock_started_at, accepted_at=row.accepted_at, paused_at=row.paused_at,
                      pauses=pauses, extension_days=row.extension_days, accept_due_at=row.accept_due_at,
-                     due_at=row.due_at, closed_at=row.closed_at)
+                     due_at=row.due_at, closed_at=row.closed_at, reopen_due_at=row.reopen_due_at)
 
 
 def clock_values(clock: CaseClock) -> dict[str, Any]:
@@ -89,7 +89,7 @@ def clock_values(clock: CaseClock) -> dict[str, Any]:
                 accepted_at=clock.accepted_at, paused_at=clock.paused_at,
                 pauses=[[a.isoformat(), b.isoformat()] for a, b in clock.pauses],
                 extension_days=clock.extension_days, accept_due_at=clock.accept_due_at, due_at=clock.due_at,
-                closed_at=clock.closed_at)
+                closed_at=clock.closed_at, reopen_due_at=clock.reopen_due_at)
 
 
 def assign(uow, report_id: UUID, agency_code: str, decision_id: int, at: datetime) -> None:

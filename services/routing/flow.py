@@ -72,6 +72,7 @@ def record_outcome(uow, outcome: Outcome, request: RouteRequest, version: int, n
         due_at=result.due_at if routed else None, decided_at=now, outcome="routed" if routed else "unroutable",
         trigger=trigger, note=note)
     case = cases_repo.get_case(uow, report_id, lock=True)
+    deadline_version = (case.deadline_version if case is not None else 0) + 1  # every decision: new deadlines
     if case is not None and case.agency_code:
         cases_repo.release(uow, report_id, now, RELEASE_REASON[trigger] if routed else "unroutable")
     status = "DA_CHUYEN_XU_LY" if routed else (case.status if case else "DA_TIEP_NHAN")
@@ -82,7 +83,8 @@ def record_outcome(uow, outcome: Outcome, request: RouteRequest, version: int, n
         escalation_agency=result.escalation_agency if routed else None, status=status, decision_id=decision_id,
         directory_version=version, clock_started_at=now if routed else None, accepted_at=None, paused_at=None,
         pauses=[], extension_days=0, accept_due_at=result.accept_due_at if routed else None,
-        due_at=result.due_at if routed else None, closed_at=None, updated_at=now)
+        due_at=result.due_at if routed else None, closed_at=None, updated_at=now, reopen_due_at=None,
+        deadline_version=deadline_version)
     if not routed:
         uow.emit(ReportUnroutableV1(report_id=report_id, code=code, category=request.category,
                                     reason=result.reason, directory_version=version))
@@ -93,11 +95,12 @@ def record_outcome(uow, outcome: Outcome, request: RouteRequest, version: int, n
         ward_code=ward.unit_code, ward_approximate=ward.approximate, agency_code=agency,
         agency_name=names.name_vi if names else None, agency_name_en=names.name_en if names else None,
         co_handlers=list(result.co_handlers), reason=result.reason, directory_version=version,
-        accept_due_at=result.accept_due_at, due_at=result.due_at, note=note))
+        accept_due_at=result.accept_due_at, due_at=result.due_at, note=note, deadline_version=deadline_version))
     before = (case.accept_due_at, case.due_at) if case is not None else (None, None)
     if trigger in DEADLINE_REASON and any(before) and before != (result.accept_due_at, result.due_at):
         uow.emit(ReportDeadlineChangedV1(report_id=report_id, accept_due_at=result.accept_due_at,
-                                         due_at=result.due_at, reason=DEADLINE_REASON[trigger]))
+                                         due_at=result.due_at, reason=DEADLINE_REASON[trigger],
+                                         deadline_version=deadline_version))
 
 
 def reroute_open_cases(uow, directory: Directory, now: datetime, note: str) -> tuple[int, int]:
@@ -126,22 +129,28 @@ def reroute_open_cases(uow, directory: Directory, now: datetime, note: str) -> t
 
 
 def track_status(uow, directories: Directories, event: ReportStatusChangedV1, now: datetime) -> None:
-    """Follow intake's status change on the case's clock; announce moved deadlines."""
+    """Follow intake's status change on the case's clock; announce moved deadlines with the next version.
+
+    The case row is locked: versions grow one by one in the order the changes were applied here."""
     case = cases_repo.get_case(uow, event.report_id, lock=True)
     if case is None:
-        return  # not routed yet: nothing of routing's to track
+        return  # not routed yet (a request for information, its answer): nothing of routing's to track
+    stale = event.sequence is not None and event.sequence <= case.status_sequence
     change = StatusChange(at=event.occurred_at, to_status=event.to_status.value, clock=event.clock,
                           extension_working_days=event.extension_working_days,
-                          priority=event.priority.value if event.priority else None)
+                          priority=event.priority.value if event.priority else None,
+                          reopen_due_at=event.reopen_due_at, stale=stale)
     snapshot = decision_snapshot(uow, directories, case.directory_version, now)
     clock = cases_repo.clock_of(case)
     new, reason = apply_status_change(clock, change, snapshot) if snapshot else (clock, None)
-    if event.to_status.value == "TRA_LAI" and case.agency_code:
+    if event.to_status.value == "TRA_LAI" and case.agency_code and not stale:
         cases_repo.release(uow, case.report_id, event.occurred_at, "returned")
-    cases_repo.update_case(uow, case.report_id, **cases_repo.clock_values(new), updated_at=now)
+    deadline_version = case.deadline_version + 1 if reason else case.deadline_version
+    cases_repo.update_case(uow, case.report_id, **cases_repo.clock_values(new), deadline_version=deadline_version,
+                           status_sequence=max(case.status_sequence, event.sequence or 0), updated_at=now)
     if reason:
         uow.emit(ReportDeadlineChangedV1(report_id=case.report_id, accept_due_at=new.accept_due_at,
-                                         due_at=new.due_at, reason=reason))
+                                         due_at=new.due_at, reason=reason, deadline_version=deadline_version))
 
 
 def decision_snapshot(uow, directories: Directories, version: int, now: datetime):

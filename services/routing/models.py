@@ -95,6 +95,9 @@ cases = sa.Table(
     sa.Column("due_at", sa.DateTime(timezone=True)),
     sa.Column("closed_at", sa.DateTime(timezone=True)),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reopen_due_at", sa.DateTime(timezone=True)),  # 0004: the operator's deadline of a reopened case
+    sa.Column("deadline_version", sa.Integer, nullable=False, server_default="0"),  # 0004: +1 per deadline change
+    sa.Column("status_sequence", sa.BigInteger, nullable=False, server_default="0"),  # 0004: intake's last step
     sa.Index("ix_cases_open_due", "due_at", postgresql_where=sa.text("closed_at IS NULL")),
     sa.Index("ix_cases_open_status", "status", postgresql_where=sa.text("closed_at IS NULL")),
 )

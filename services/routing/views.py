@@ -58,7 +58,8 @@ def case_view(row, firings: list) -> CaseDeadlinesView:
     return CaseDeadlinesView(status=row.status, agency_code=row.agency_code, clock_started_at=row.clock_started_at,
                              accept_due_at=row.accept_due_at, due_at=row.due_at, paused_since=row.paused_at,
                              pauses=pauses, extension_working_days=row.extension_days,
-                             escalations=[f"{f.deadline}:{f.level}" for f in firings])
+                             escalations=[f"{f.deadline}:{f.level}" for f in firings],
+                             reopen_due_at=row.reopen_due_at, deadline_version=row.deadline_version)
 
 
 def version_view(row) -> VersionView:

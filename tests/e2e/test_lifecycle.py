@@ -3,6 +3,7 @@ merge duplicates, rate limits."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import httpx
 import pytest
@@ -67,6 +68,10 @@ def test_the_whole_lifecycle_through_the_api(client, staff, rpc_e2e):
     assert ref["id"] in [i["id"] for i in queue.json()["items"]]
     reopened = operator(client, staff, ref["id"], "reopen/approve", note="Mở lại cho đơn vị", due_in_days=3)
     assert (reopened["status"], reopened["agency_code"]) == ("DANG_XU_LY", AGENCY)
+    clock = wait_for(lambda: rpc_e2e.routing.explain_decision(payload={"report_id": ref["id"]})["case"],
+                     lambda c: c["reopen_due_at"] is not None)  # routing owns the deadline: it takes the new one
+    assert datetime.fromisoformat(clock["due_at"]) == datetime.fromisoformat(reopened["due_at"])
+    assert clock["status"] == "DANG_XU_LY" and not any(e.startswith("process:") for e in clock["escalations"])
 
     # the reopened case reaches the agency again, is done again, and closes with a rating
     inbox = client.get("/v1/agency/inbox", params={"bucket": "in_progress"},

@@ -54,6 +54,19 @@ def test_status_changed_carries_only_public_notes_clock_and_approved_extension(k
     assert columns_after(t)["status"] == t.to_state.value and columns_after(t)["updated_at"] == NOW
 
 
+def test_status_changed_of_an_approved_reopen_carries_the_new_deadline_for_routing():
+    r = row(status="DA_DANH_GIA", rating="KHONG_HAI_LONG", reopen_count=1, reopen_requested=True,
+            due_at=NOW - timedelta(days=20), published_at=NOW - timedelta(days=2))
+    t = apply(case_state(r), Action(kind=K.APPROVE_REOPEN, due_at=NOW + timedelta(days=5)),
+              Actor(role=R.OPERATOR, subject="op"), NOW)
+    event = status_changed(r, t, 41)
+    assert (event.to_status.value, event.reopen_due_at, event.clock) == ("DANG_XU_LY", NOW + timedelta(days=5), None)
+    assert event.sequence == 41  # its timeline entry: routing moves no status back for an older one
+    other = apply(case_state(row()), Action(kind=K.PROGRESS_NOTE, note="x"), Actor(
+        role=R.AGENCY_OFFICER, subject="a", agency="UBND_18073"), NOW)
+    assert status_changed(row(), other).reopen_due_at is None
+
+
 def media(hidden=False):
     return SimpleNamespace(media_id=uuid.uuid4(), hidden=hidden)
 

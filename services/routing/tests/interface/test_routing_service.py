@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ def accepted(unit: str = "18844", category: str = "AN_NINH_TRAT_TU", **kw) -> Re
 
 def status(event: ReportAcceptedV1, to: Status, frm: Status = Status.DANG_XU_LY, **kw) -> ReportStatusChangedV1:
     return ReportStatusChangedV1(report_id=event.report_id, code=event.code, category=event.category,
-                                 from_status=frm, to_status=to, actor_role="agency_officer", **kw)
+                                 from_status=frm, to_status=to, **{"actor_role": "agency_officer", **kw})
 
 
 def deliver(stack, container, method: str, *events) -> None:
@@ -83,25 +83,41 @@ def test_report_off_the_province_is_unroutable_with_its_reason(routing, stack, d
     assert case_row(db, event.report_id).agency_code is None
 
 
-def test_stopped_clock_and_extension_move_the_deadline(routing, stack, db):
+def test_acceptance_and_extension_move_the_deadline_with_a_new_version(routing, stack, db):
+    """As intake sends them (the agency accepts, the operator approves an extension); no verb after routing stops
+    the clock (the request for information comes before it): see test_deadlines_with_intake.py."""
     event = accepted(category="GIAO_THONG_HA_TANG")
     deliver(stack, routing, "handle_report_accepted", event)
-    due = case_row(db, event.report_id).due_at
-    start = case_row(db, event.report_id).clock_started_at
-    stop = CAL.add_working_days(start, 1) - timedelta(hours=1)  # 16:00 on the next working day
-    resume = CAL.add_working_hours(stop, 5)  # 5 working hours later
+    routed = case_row(db, event.report_id)
+    extension = status(event, Status.DANG_XU_LY, extension_working_days=2, actor_role="operator")
     deliver(stack, routing, "handle_report_status_changed",
-            status(event, Status.DANG_XU_LY, Status.DA_CHUYEN_XU_LY),
-            status(event, Status.DANG_XU_LY, clock="stop", occurred_at=stop),
-            status(event, Status.DANG_XU_LY, clock="resume", occurred_at=resume),
-            status(event, Status.DANG_XU_LY, extension_working_days=2))
+            status(event, Status.DANG_XU_LY, Status.DA_CHUYEN_XU_LY), extension, extension)  # redelivered: once
     case = case_row(db, event.report_id)
-    moved = CAL.add_working_hours(due, 5)
     assert case.accepted_at is not None and case.paused_at is None and case.extension_days == 2
-    assert case.due_at == CAL.add_working_hours(moved, 2 * CAL.hours_per_day)
-    changes = [(e["reason"], e["due_at"]) for e in emitted(db, event.report_id, "report.deadline_changed")]
-    assert [r for r, _ in changes] == ["clock_resumed", "extension_approved"]
-    assert changes[0][1] == moved.isoformat()
+    assert case.due_at == CAL.add_working_hours(routed.due_at, 2 * CAL.hours_per_day)
+    assert (routed.deadline_version, case.deadline_version) == (1, 2)
+    [first] = emitted(db, event.report_id, "report.routed")
+    changes = [(e["reason"], datetime.fromisoformat(e["due_at"]), e["deadline_version"])
+               for e in emitted(db, event.report_id, "report.deadline_changed")]
+    assert first["deadline_version"] == 1 and changes == [("extension_approved", case.due_at, 2)]
+
+
+def test_steps_arriving_out_of_order_never_close_a_reopened_case_again(routing, stack, db):
+    """Two instances, requeues: intake's steps may arrive in any order; their `sequence` says which is newer."""
+    event = accepted(category="GIAO_THONG_HA_TANG")
+    deliver(stack, routing, "handle_report_accepted", event)
+    base, new_due = uuid.uuid4().int % 10**9, (utcnow() + timedelta(days=5)).replace(microsecond=0)
+    deliver(stack, routing, "handle_report_status_changed",
+            status(event, Status.DANG_XU_LY, Status.DA_CHUYEN_XU_LY, sequence=base + 1),
+            status(event, Status.DA_XU_LY, sequence=base + 2),
+            status(event, Status.DANG_XU_LY, Status.DA_DANH_GIA, sequence=base + 5, reopen_due_at=new_due,
+                   actor_role="operator"),
+            status(event, Status.DA_CONG_KHAI, Status.DA_XU_LY, sequence=base + 3, actor_role="operator"),  # late
+            status(event, Status.DA_DANH_GIA, Status.DA_CONG_KHAI, sequence=base + 4, actor_role="citizen"))  # late
+    case = case_row(db, event.report_id)
+    assert (case.status, case.closed_at, case.due_at, case.reopen_due_at) == ("DANG_XU_LY", None, new_due, new_due)
+    assert case.status_sequence == base + 5
+    assert [e["reason"] for e in emitted(db, event.report_id, "report.deadline_changed")] == ["reopened"]
 
 
 def test_operator_reroute_is_manual_and_keeps_every_agency(routing, stack, db):

@@ -101,6 +101,40 @@ def test_agency_acceptance_and_closing():
     assert reworked.accepted_at == clock.accepted_at
 
 
+def test_a_reopened_case_takes_the_operators_deadline_and_later_extensions_add_to_it():
+    cal = SNAPSHOT.calendar
+    clock, _ = change(routed(), vn(2026, 3, 9, 9, 0), "DANG_XU_LY")
+    clock, _ = change(clock, vn(2026, 3, 10, 9, 0), extension_working_days=2)
+    for status, day in (("DA_XU_LY", 12), ("DA_CONG_KHAI", 13), ("DA_DANH_GIA", 16)):
+        clock, _ = change(clock, vn(2026, 3, day, 9, 0), status)
+    new_due = vn(2026, 4, 8, 9, 0)
+    reopened, reason = change(clock, vn(2026, 4, 1, 9, 0), "DANG_XU_LY", reopen_due_at=new_due)
+    assert (reopened.due_at, reason, reopened.closed_at, reopened.extension_days) == (new_due, "reopened", None, 0)
+    assert reopened.accepted_at == clock.accepted_at and reopened.accept_due_at == clock.accept_due_at
+    again, reason = change(reopened, vn(2026, 4, 1, 9, 5), "DANG_XU_LY", reopen_due_at=vn(2026, 5, 1, 9, 0))
+    assert (again.due_at, reason) == (new_due, None)  # only a closed case reopens: a replay moves nothing
+    extended, reason = change(reopened, vn(2026, 4, 2, 9, 0), extension_working_days=2)
+    assert (extended.due_at, reason) == (cal.add_working_hours(new_due, 2 * cal.hours_per_day), "extension_approved")
+    urgent, reason = change(extended, vn(2026, 4, 2, 10, 0), priority="KHAN")
+    assert (urgent.due_at, reason) == (extended.due_at, None)  # the operator's date, not the category's
+    reworked, _ = change(change(urgent, vn(2026, 4, 3, 9, 0), "DA_XU_LY")[0], vn(2026, 4, 3, 10, 0), "DANG_XU_LY")
+    assert reworked.due_at == extended.due_at  # sent back for rework: the same deadline
+
+
+def test_a_stale_change_moves_no_status_back_but_its_extension_and_a_reopen_not_seen_yet_count():
+    cal = SNAPSHOT.calendar
+    clock, _ = change(routed(), vn(2026, 3, 9, 9, 0), "DANG_XU_LY")
+    late, reason = change(clock, vn(2026, 3, 9, 8, 0), "DA_CHUYEN_XU_LY", stale=True, priority="KHAN")
+    assert (late, reason) == (clock, None)  # an older step: the case stays accepted, the priority as it is
+    late, reason = change(clock, vn(2026, 3, 10, 9, 0), "DANG_XU_LY", stale=True, extension_working_days=1)
+    assert (late.due_at, reason) == (cal.add_working_hours(clock.due_at, cal.hours_per_day), "extension_approved")
+    done, _ = change(clock, vn(2026, 3, 12, 9, 0), "DA_XU_LY")  # a result made after a reopen, applied first
+    new_due = vn(2026, 4, 8, 9, 0)
+    reopened, reason = change(done, vn(2026, 3, 11, 9, 0), "DANG_XU_LY", stale=True, reopen_due_at=new_due)
+    assert (reopened.status, reopened.closed_at, reopened.due_at, reason) == ("DA_XU_LY", done.closed_at, new_due,
+                                                                              "reopened")
+
+
 def test_recompute_leaves_a_paused_or_unassigned_case_alone():
     clock = routed()
     assert recompute(replace(clock, paused_at=vn(2026, 3, 9, 9, 0), due_at=None), SNAPSHOT).due_at is None

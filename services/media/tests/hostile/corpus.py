@@ -16,7 +16,6 @@ import subprocess
 import sys
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,7 +111,6 @@ def zip_of(name: str, body: bytes) -> bytes:
 
 # ---------------------------------------------------------------- families
 
-Maker = Callable[[], Iterator[tuple[str, bytes, frozenset[str] | None]]]
 ANY_PHOTO_REFUSAL = ("MEDIA_MALFORMED", "MEDIA_TRUNCATED")
 
 

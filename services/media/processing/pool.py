@@ -20,6 +20,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Sequence
+from typing import Any
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -113,6 +114,11 @@ def _call(fn, args: tuple, timeout: float | None, retry: bool = True) -> MediaRe
         raise
     except Exception as exc:  # MemoryError / cv2.error under the address-space cap, or a bug
         raise MediaProcessingFailed(f"worker failed: {type(exc).__name__}: {exc}"[:300]) from exc
+
+
+def run_in_pool(fn, args: tuple, timeout: float | None) -> Any:
+    """Any picklable module-level function in a worker, with the same error mapping (tests measure through it)."""
+    return _call(fn, args, timeout)
 
 
 def process_photo_in_pool(data: bytes, limits: MediaLimits = DEFAULT_LIMITS,

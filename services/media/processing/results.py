@@ -53,7 +53,6 @@ class MediaResult:
     derivatives: dict[str, Derivative] = field(default_factory=dict)
     location_hint: LocationHint | None = None
     faces_found: int = 0
-    remuxed: bool | None = None  # videos: True if streams were copied, False if transcoded
     output_dir: Path | None = None
 
     def public_derivatives(self) -> dict[str, Derivative]:

@@ -1,7 +1,11 @@
-"""The video pipeline: sniff → ffprobe → limits → strip metadata → web MP4 (remux or transcode) → poster.
+"""The video pipeline: sniff → ffprobe → limits → strip metadata → web MP4 (always re-encoded) → poster.
 
 Metadata (creation time, GPS, camera model, chapters, data and subtitle tracks) is dropped with
-`-map_metadata -1 -map_chapters -1` and by mapping only the first video and audio stream. Faces in
+`-map_metadata -1 -map_chapters -1` and by mapping only the probed video stream and the first audio stream.
+Every stream is RE-ENCODED, never copied: a stream copy carries whatever bytes the container's sample
+tables point at (a crafted or damaged `stco`/`stsz` makes the moov's own tags "sample data"; the hostile
+corpus found phone numbers copied that way) and every SEI message of the source (user data that phones and
+drones fill). SEI units of our own encoder's output are removed too (`filter_units`). Faces in
 the moving picture are NOT blurred (only in the poster): `faces_found` > 0 should send the video to
 an operator before publication.
 """
@@ -28,8 +32,6 @@ from .sniff import MP4, PNG, SNIFF_BYTES, Sniffed, sniff
 from .tools import SAFE_INPUT, run_tool
 
 DEFAULT_LIMITS = MediaLimits()
-_WEB_AUDIO = {None, "aac"}
-_WEB_PIX_FMTS = {"yuv420p", "yuvj420p"}
 _LOCATION_TAGS = ("com.apple.quicktime.location.ISO6709", "location", "location-eng")
 
 
@@ -38,6 +40,7 @@ class Probe:
     """What ffprobe says about the first video (and audio) stream."""
 
     duration: float | None
+    video_index: int  # the stream ffmpeg must map (a cover picture may come first)
     width: int
     height: int
     video_codec: str
@@ -67,7 +70,7 @@ def probe(path: str, sniffed: Sniffed, limits: MediaLimits) -> Probe:
         width, height = height, width
     tags = {**(video.get("tags") or {}), **(fmt.get("tags") or {})}
     hint = next((h for h in (gps_from_iso6709(tags.get(t)) for t in _LOCATION_TAGS) if h), None)
-    return Probe(_duration(fmt, video), width, height, str(video.get("codec_name")),
+    return Probe(_duration(fmt, video), int(video.get("index", 0)), width, height, str(video.get("codec_name")),
                  video.get("pix_fmt"), audio.get("codec_name") if audio else None, hint)
 
 
@@ -144,8 +147,7 @@ def _check_duration(duration: float | None, limits: MediaLimits) -> None:
 def _render(path: str, sniffed: Sniffed, info: Probe, limits: MediaLimits, target: Path) -> MediaResult:
     """Write video.mp4 into target, then the poster set from it."""
     out = target / "video.mp4"
-    remux = info.video_codec == "h264" and info.pix_fmt in _WEB_PIX_FMTS and info.audio_codec in _WEB_AUDIO
-    run_tool(_ffmpeg_args(path, sniffed, out, remux, limits), limits.ffmpeg_timeout_s)
+    run_tool(_ffmpeg_args(path, sniffed, info, out, limits), limits.ffmpeg_timeout_s)
     final = probe(str(out), MP4, limits)
     _check_duration(final.duration, limits)  # catches sources whose header had no duration
     poster = _poster_frame(out, final.duration, limits)
@@ -155,25 +157,23 @@ def _render(path: str, sniffed: Sniffed, info: Probe, limits: MediaLimits, targe
     derivatives["video"] = Derivative(out, "video/mp4", final.width, final.height, True)
     return MediaResult(kind="video", mime=sniffed.mime, width=info.width, height=info.height,
                        duration=final.duration or info.duration, derivatives=derivatives,
-                       location_hint=info.location_hint, faces_found=len(faces), remuxed=remux,
+                       location_hint=info.location_hint, faces_found=len(faces),
                        output_dir=target)
 
 
-def _ffmpeg_args(src: str, sniffed: Sniffed, out: Path, remux: bool, limits: MediaLimits) -> list[str]:
-    """Command line for a metadata-free, faststart MP4 (stream copy or H.264/AAC transcode)."""
+def _ffmpeg_args(src: str, sniffed: Sniffed, info: Probe, out: Path, limits: MediaLimits) -> list[str]:
+    """Command line for a metadata-free, faststart H.264/AAC MP4 re-encoded from decoded frames."""
     side = limits.video_max_px
-    args = ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-y", *SAFE_INPUT,
+    scale = (f"scale=w='if(gte(iw,ih),trunc(min({side},iw)/2)*2,-2)'"
+             f":h='if(gte(iw,ih),-2,trunc(min({side},ih)/2)*2)'")
+    return ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-y", *SAFE_INPUT,
             "-f", sniffed.ffmpeg_format, "-i", "file:" + os.path.abspath(src),
-            "-map", "0:v:0", "-map", "0:a:0?", "-map_metadata", "-1", "-map_chapters", "-1",
-            "-sn", "-dn", "-t", str(limits.max_video_seconds + 1)]
-    if remux:
-        args += ["-c", "copy"]
-    else:
-        scale = (f"scale=w='if(gte(iw,ih),trunc(min({side},iw)/2)*2,-2)'"
-                 f":h='if(gte(iw,ih),-2,trunc(min({side},ih)/2)*2)'")
-        args += ["-vf", scale, "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
-                 "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-threads", "2"]
-    return args + ["-movflags", "+faststart", "-f", "mp4", "file:" + str(out)]
+            "-map", f"0:{info.video_index}", "-map", "0:a:0?", "-map_metadata", "-1", "-map_chapters", "-1",
+            "-sn", "-dn", "-t", str(limits.max_video_seconds + 1),
+            "-vf", scale, "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
+            "-bsf:v", "filter_units=remove_types=6",  # SEI: x264 writes its settings there
+            "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-threads", "2",
+            "-movflags", "+faststart", "-f", "mp4", "file:" + str(out)]
 
 
 def _poster_frame(video: Path, duration: float | None, limits: MediaLimits) -> Image.Image:

@@ -54,6 +54,15 @@ class StatusChange:
     stale: bool = False  # intake made a later step that was applied already (events may arrive out of order)
 
 
+def stale_step(applied_sequence: int, clock_started_at: datetime | None, sequence: int | None, at: datetime) -> bool:
+    """Whether a step of intake comes from before where this case already is: older than a step applied here
+    (`sequence`), or made before the current routing started the clock (a request for information or its answer
+    delivered after the routing, a step toward the agency the case was taken from). Such a step moves no status
+    and no pause."""
+    return ((sequence is not None and sequence <= applied_sequence)
+            or (clock_started_at is not None and at < clock_started_at))
+
+
 def recompute(clock: CaseClock, snapshot: DirectorySnapshot) -> CaseClock:
     """Deadlines from the facts; unchanged while paused, without an agency, or for a retired category."""
     category = snapshot.categories.get(clock.category)

@@ -15,7 +15,7 @@ from libs.contracts.events import (ReportDeadlineChangedV1, ReportDueSoonV1, Rep
 
 from . import case_repository as cases_repo
 from . import escalation
-from .cases import StatusChange, apply_status_change
+from .cases import StatusChange, apply_status_change, stale_step
 from .directory import Directory
 from .engine import Outcome, RouteRequest, WardResolution, route
 from .rules import DirectorySnapshot, PriorityRule, RouteInput, unroutable
@@ -135,7 +135,7 @@ def track_status(uow, directories: Directories, event: ReportStatusChangedV1, no
     case = cases_repo.get_case(uow, event.report_id, lock=True)
     if case is None:
         return  # not routed yet (a request for information, its answer): nothing of routing's to track
-    stale = event.sequence is not None and event.sequence <= case.status_sequence
+    stale = stale_step(case.status_sequence, case.clock_started_at, event.sequence, event.occurred_at)
     change = StatusChange(at=event.occurred_at, to_status=event.to_status.value, clock=event.clock,
                           extension_working_days=event.extension_working_days,
                           priority=event.priority.value if event.priority else None,

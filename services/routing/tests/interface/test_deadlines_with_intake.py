@@ -16,11 +16,12 @@ from kombu import Connection
 from nameko.testing.services import entrypoint_hook
 
 from libs.contracts.common import utcnow
-from libs.contracts.events import MediaStoredV1, ReportDeadlineChangedV1, ReportOverdueV1
+from libs.contracts.events import MediaStoredV1, ReportDeadlineChangedV1, ReportOverdueV1, ReportStatusChangedV1
 from libs.platform import topology
 from libs.platform.testing import wait_for
 from services.intake import models as intake_models
 from services.intake.service import IntakeService
+from services.routing import models as routing_models
 from services.routing.models import cases
 from services.routing.service import RoutingService
 from services.routing.workcalendar import DEFAULT_CALENDAR as CAL
@@ -118,15 +119,15 @@ def sweep(routings) -> None:
             run()
 
 
-def handled(stack, event) -> None:
-    """Publish an event to intake and wait until one of its instances has handled it (its inbox holds it)."""
+def handled(stack, event, engine: sa.Engine | None = None, inbox=intake_models.inbox, who: str = "intake") -> None:
+    """Publish an event and wait until one instance of its consumer (intake unless told) has handled it (its inbox
+    holds it)."""
     publish(stack, event)
-    inbox = intake_models.inbox
 
     def seen():
-        with stack.engine.connect() as conn:
+        with (engine or stack.engine).connect() as conn:
             return conn.execute(sa.select(inbox.c.event_id).where(inbox.c.event_id == event.event_id)).first()
-    wait_for(seen, lambda row: row is not None, what=f"intake handles {event.event_type}")
+    wait_for(seen, lambda row: row is not None, what=f"{who} handles {event.event_type}")
 
 
 def test_a_reopened_case_has_the_operators_new_deadline_on_both_sides_and_no_escalation_for_the_old(
@@ -200,3 +201,12 @@ def test_the_only_clock_stop_waits_on_the_citizen_before_routing_so_the_routed_c
     case = agreed(stack, db, ref["id"], "the routed deadlines")
     assert case.clock_started_at >= resumed_at and case.pauses == [] and case.paused_at is None
     assert case.deadline_version == 1 and emitted(db, ref["id"], "report.deadline_changed") == []
+
+    # The request for information delivered after the routing (two instances, a requeue): a step from before the
+    # clock started stops nothing and moves the case nowhere.
+    late = ReportStatusChangedV1(report_id=ref["id"], code=ref["code"], category=case.category,
+                                 from_status="CHO_TIEP_NHAN", to_status="CHO_BO_SUNG", actor_role="operator",
+                                 clock="stop", occurred_at=resumed_at - timedelta(seconds=1))
+    handled(stack, late, db, routing_models.inbox, "routing")
+    after = routing_row(db, ref["id"])
+    assert (after.status, after.paused_at, after.pauses, after.due_at) == ("DA_CHUYEN_XU_LY", None, [], case.due_at)

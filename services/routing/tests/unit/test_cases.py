@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from services.routing.cases import CaseClock, StatusChange, apply_status_change, recompute
+from services.routing.cases import CaseClock, StatusChange, apply_status_change, recompute, stale_step
 from services.routing.workcalendar import VN_TZ
 
 from .builders import FRIDAY, directory
@@ -133,6 +133,20 @@ def test_a_stale_change_moves_no_status_back_but_its_extension_and_a_reopen_not_
     reopened, reason = change(done, vn(2026, 3, 11, 9, 0), "DANG_XU_LY", stale=True, reopen_due_at=new_due)
     assert (reopened.status, reopened.closed_at, reopened.due_at, reason) == ("DA_XU_LY", done.closed_at, new_due,
                                                                               "reopened")
+
+
+def test_a_step_older_than_one_applied_or_made_before_the_routing_is_stale():
+    started = vn(2026, 3, 9, 9, 0)
+    assert stale_step(5, started, 5, vn(2026, 3, 9, 10, 0)) and stale_step(5, started, 4, vn(2026, 3, 9, 10, 0))
+    assert not stale_step(5, started, 6, vn(2026, 3, 9, 10, 0))
+    # a request for information and its answer, delivered after routing started the clock (intake's steps of
+    # the same case numbered lower than none applied here yet)
+    assert stale_step(0, started, 3, vn(2026, 3, 9, 8, 59))
+    assert not stale_step(0, started, 3, started) and not stale_step(0, None, 3, vn(2026, 3, 9, 8, 59))
+    assert not stale_step(0, started, None, vn(2026, 3, 9, 9, 1)) and stale_step(0, started, None, vn(2026, 3, 9, 8, 0))
+    clock = routed(started)
+    late, reason = change(clock, vn(2026, 3, 9, 8, 30), "CHO_BO_SUNG", clock="stop", stale=True)
+    assert (late, reason) == (clock, None)  # the clock runs on, the case stays with its agency
 
 
 def test_recompute_leaves_a_paused_or_unassigned_case_alone():

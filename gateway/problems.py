@@ -5,7 +5,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from libs.contracts.errors import HTTP_STATUS, TITLES, ErrorCode, FieldError, Problem
@@ -16,6 +16,9 @@ from .rpc import RemoteError, RpcTimeout, RpcUnavailable
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
 LOCATION_PREFIXES = {"body"}
+OPEN311_PREFIX = "/open311/"
+OPEN311_HTTP_ERRORS = {404: "Không có tài nguyên này / no such Open311 resource",
+                       405: "Phương thức không được hỗ trợ / method not allowed"}
 
 
 class ApiError(Exception):
@@ -56,6 +59,15 @@ def _field(loc: tuple) -> str:
     if parts and parts[0] in LOCATION_PREFIXES:
         parts = parts[1:]
     return ".".join(parts) or "body"
+
+
+def open311_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """An HTTP error raised by routing (405 for TRACE on an Open311 path) in the Open311 error format."""
+    from .routes.open311_support import Open311Failure, error_response, format_of  # the routes import this module
+
+    description = OPEN311_HTTP_ERRORS.get(exc.status_code, "Yêu cầu không hợp lệ / bad request")
+    return error_response(Open311Failure(exc.status_code, description, getattr(exc, "headers", None)),
+                          format_of(request))
 
 
 def install(app: FastAPI) -> None:
@@ -102,6 +114,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
+        if request.url.path.startswith(OPEN311_PREFIX):  # e.g. a 405: the spec's error body, not problem+json
+            return open311_http_error(request, exc)
         vi_en = ("Không tìm thấy", "Not found") if exc.status_code == 404 else ("Yêu cầu không hợp lệ", "Bad request")
         body = {"type": "about:blank", "title": vi_en[1] if english(request) else vi_en[0],
                 "status": exc.status_code, "detail": str(exc.detail), "request_id": correlation.request_id.get()}

@@ -43,6 +43,15 @@ def parse_w3c(text: str, *, upper: bool = False) -> datetime:
         end = start + timedelta(days=1)
     else:
         moment = datetime.fromisoformat(text)
-        return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
+        return _convertible(moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ))
     chosen = end - timedelta(microseconds=1) if upper else start
-    return chosen.replace(tzinfo=VN_TZ)
+    return _convertible(chosen.replace(tzinfo=VN_TZ))
+
+
+def _convertible(moment: datetime) -> datetime:
+    """`moment` if it has a UTC value (year 1 at +07:00 has none); may raise ValueError."""
+    try:
+        moment.astimezone(timezone.utc)
+    except OverflowError as exc:
+        raise ValueError("the instant is out of range") from exc
+    return moment

@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Path, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
-from libs.contracts.common import CategoryCode, Location, Priority, UnitCode
+from libs.contracts.common import CategoryCode, Instant, Location, Priority, UnitCode
 from libs.contracts.directory import (AgencyData, CategoryData, DeadlineSettings, DecisionExplanation,
                                       DirectoryChangeView, DirectorySummary, HolidayView, HolidayYear, ReplayView,
                                       RoutingOutcomeView, RuleData, RuleId, UnitData, UnitType, VersionView,
@@ -32,7 +32,7 @@ ERRORS = {code: {"model": Problem, "content": {"application/problem+json": {}}}
 class ChangeQuery(BaseModel):
     """When and why; whether open cases are routed again under the new version."""
 
-    effective_from: AwareDatetime | None = Field(None, description="Default now; never before the latest version")
+    effective_from: Instant | None = Field(None, description="Default now; never before the latest version")
     note: str | None = Field(None, max_length=1000)
     reroute: bool = Field(False, description="Route every open case again (report.routed for those that move)")
 
@@ -55,7 +55,7 @@ class DryRunBody(BaseModel):
     lon: float = Field(ge=-180, le=180)
     priority: Priority = Priority.BINH_THUONG
     ward_code: UnitCode | None = None
-    at: AwareDatetime | None = None
+    at: Instant | None = None
 
 
 def _meta(q: ChangeQuery, default_reroute: bool = False) -> dict:

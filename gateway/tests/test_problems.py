@@ -33,3 +33,33 @@ def test_english_title_on_request():
                                         (("body",), "body"), (("query", "token"), "query.token")])
 def test_field_paths(loc, field):
     assert _field(loc) == field
+
+
+def test_an_http_error_on_an_open311_path_answers_in_the_spec_error_format():
+    """Fuzzing found TRACE /open311/v2/requests.json answering 405 as problem+json; Open311 clients read
+    `[{"code", "description"}]` (or `<errors>`), whatever went wrong."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from gateway import problems
+
+    app = FastAPI()
+    problems.install(app)
+
+    @app.get("/open311/v2/requests.{fmt}")
+    async def requests(fmt: str) -> dict:
+        return {}
+
+    @app.get("/v1/things")
+    async def things() -> dict:
+        return {}
+
+    client = TestClient(app)
+    as_json = client.request("TRACE", "/open311/v2/requests.json")
+    assert as_json.status_code == 405 and as_json.headers["content-type"].startswith("application/json")
+    assert as_json.json() == [{"code": 405, "description": "Phương thức không được hỗ trợ / method not allowed"}]
+    assert as_json.headers["allow"] == "GET"
+    as_xml = client.request("TRACE", "/open311/v2/requests.xml")
+    assert as_xml.status_code == 405 and "<errors><error><code>405</code>" in as_xml.text.replace("\n", "")
+    native = client.request("TRACE", "/v1/things")
+    assert native.status_code == 405 and native.headers["content-type"] == "application/problem+json"

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 UnitCode = Annotated[str, Field(pattern=r"^\d{5}$", description="5-digit official commune/ward code")]
 AgencyCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
@@ -13,6 +13,19 @@ CategoryCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
 MAX_OFFSET = 1_000_000_000  # paging deeper is refused (422 naming `offset`), never an SQL overflow
 MAX_CURSOR = 2 ** 63 - 1  # an id cursor (PostgreSQL bigint): beyond it a 422, not an SQL error
 NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"  # no NUL (PostgreSQL refuses it) or other control characters
+
+
+def _in_utc(value: datetime) -> datetime:
+    """The same instant in UTC; ValueError when UTC cannot hold it (year 1 or 9999 with an offset)."""
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError as exc:
+        raise ValueError("the instant is out of range once converted to UTC") from exc
+
+
+# An instant a client sends, normalised to UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows
+# (`-19:40` was a 500), and a filter or a stored time then has one spelling.
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 def utcnow() -> datetime:

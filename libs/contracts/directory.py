@@ -9,9 +9,9 @@ from datetime import date, time
 from typing import Annotated, Any, Literal, Union
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 
-from .common import CategoryCode, Contract, Location, Priority, UnitCode
+from .common import CategoryCode, Contract, Instant, Location, Priority, UnitCode
 
 AgencyPattern = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,63}(\{unit_code\})?$")]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
@@ -120,6 +120,13 @@ class DeadlineThresholds(Contract):
     process: float = Field(gt=0, le=720)
 
 
+# A time of day in Vietnam without an offset ("07:30:00"). Pydantic documents `time` as JSON Schema's `format: time`,
+# which is RFC 3339's full-time and requires an offset: clients validating against the OpenAPI refused our answers.
+WALL_CLOCK = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$"
+WallClock = Annotated[time, WithJsonSchema({"type": "string", "pattern": WALL_CLOCK,
+                                            "description": "Giờ địa phương / local time in Vietnam, HH:MM[:SS]"})]
+
+
 class DeadlineSettings(Contract):
     """Priorities, the accept deadline, the working day and when to warn and escalate."""
 
@@ -127,7 +134,7 @@ class DeadlineSettings(Contract):
         Priority.BINH_THUONG: PriorityTime(working_days=7), Priority.KHAN: PriorityTime(working_hours=4),
         Priority.PHUC_TAP: PriorityTime(working_days=15)})
     accept_working_hours: float = Field(8, gt=0, le=240)
-    working_periods: list[tuple[time, time]] = Field(
+    working_periods: list[tuple[WallClock, WallClock]] = Field(
         default_factory=lambda: [(time(7, 30), time(11, 30)), (time(13, 30), time(17, 0))])
     due_soon_before: DeadlineThresholds = DeadlineThresholds(accept=2, process=4)
     level2_after: DeadlineThresholds = Field(DeadlineThresholds(accept=8, process=15),
@@ -170,7 +177,7 @@ class HolidayYear(Contract):
 class ChangeMeta(Contract):
     """When a change takes effect, why, and whether open cases are routed again under it."""
 
-    effective_from: AwareDatetime | None = Field(None, description="Default: now. Never before the latest version")
+    effective_from: Instant | None = Field(None, description="Default: now. Never before the latest version")
     note: Note | None = None
     reroute_open_cases: bool = Field(False, description="Route every open case again; those whose agency "
                                                         "changes get report.routed")
@@ -342,7 +349,7 @@ class DryRun(Contract):
     location: Location
     priority: Priority = Priority.BINH_THUONG
     ward_code: UnitCode | None = Field(None, description="Operator's ward instead of the point's")
-    at: AwareDatetime | None = Field(None, description="Decide as of this instant (default now)")
+    at: Instant | None = Field(None, description="Decide as of this instant (default now)")
 
 
 class RoutingOutcomeView(Contract):

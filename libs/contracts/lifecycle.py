@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from .common import MAX_OFFSET, AgencyCode, CategoryCode, Contract, Priority, Status, UnitCode
+from .common import MAX_OFFSET, AgencyCode, CategoryCode, Contract, Instant, Priority, Status, UnitCode
 from .reports import ClientInfo, ReportCore, ReporterContact
 
 StaffRole = Literal["operator", "agency_officer", "agency_leader", "administrator"]
@@ -157,7 +157,7 @@ class ProgressNote(Contract):
     kind: Literal["progress_note"] = "progress_note"
     note: Note = ""
     media_ids: MediaIds
-    committed_at: AwareDatetime | None = None
+    committed_at: Instant | None = None
     visibility: Literal["public", "staff"] | None = None
 
 

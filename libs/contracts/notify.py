@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from .common import MAX_CURSOR, AgencyCode, CategoryCode, Contract, Priority, Status, UnitCode
+from .common import MAX_CURSOR, AgencyCode, CategoryCode, Contract, Instant, Priority, Status, UnitCode
 from .events import Event
 
 Audience = Literal["agency", "citizen"]
@@ -141,7 +141,7 @@ class ListDeliveries(Contract):
     audience: Audience | None = None
     agency_code: AgencyCode | None = None
     report_id: UUID | None = None
-    before: AwareDatetime | None = Field(None, description="created_at of the last row of the previous page")
+    before: Instant | None = Field(None, description="created_at of the last row of the previous page")
     limit: int = Field(50, ge=1, le=500)
     actor: Actor | None = None
 

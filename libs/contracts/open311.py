@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from .common import Contract, Status
+from .common import Contract, Instant, Status
 
 ClientName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
 ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
@@ -119,7 +119,7 @@ class PostUpdate(Contract):
     key_id: UUID
     service_request_id: ExternalId
     update_id: ExternalId
-    updated_datetime: AwareDatetime
+    updated_datetime: Instant
     status: Annotated[str, StringConstraints(pattern=r"^[A-Z_]{2,40}$")] = Field(
         description="mySociety extended status as posted")
     requested_state: Status | None = Field(None, description="Our state the posted status maps to; None = a note")
@@ -146,8 +146,8 @@ class ListUpdates(Contract):
     """Posted updates of some reports and/or within a window on `updated_datetime`."""
 
     report_ids: list[UUID] | None = Field(None, max_length=1000)
-    updated_from: AwareDatetime | None = None
-    updated_to: AwareDatetime | None = None
+    updated_from: Instant | None = None
+    updated_to: Instant | None = None
     limit: int = Field(1000, ge=1, le=10_000)
 
 
@@ -163,7 +163,7 @@ FEED_BATCH = 1000  # the most feed items one RPC answers (keeps each RabbitMQ me
 class FeedCursor(Contract):
     """Where a feed batch ended: the order key of its last item (recorded_at, kind, id)."""
 
-    recorded_at: AwareDatetime
+    recorded_at: Instant
     kind: Literal[0, 1] = Field(description="0 a public timeline step, 1 a partner's posted update")
     id: int
 
@@ -175,9 +175,9 @@ class FeedQuery(Contract):
     then id: rows recorded later always sort after, so pages already served never shift. `recorded_to` bounds the
     snapshot; `after` continues from a cursor (keyset), `offset` skips items of the first batch (page numbers)."""
 
-    updated_from: AwareDatetime
-    updated_to: AwareDatetime
-    recorded_to: AwareDatetime
+    updated_from: Instant
+    updated_to: Instant
+    recorded_to: Instant
     bbox: tuple[float, float, float, float] | None = Field(None, description="min_lon, min_lat, max_lon, max_lat")
     after: FeedCursor | None = None
     offset: int = Field(0, ge=0, le=1_000_000_000)

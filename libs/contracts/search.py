@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from .common import MAX_OFFSET, CategoryCode, Contract, Status, NO_CONTROL, UnitCode
+from .common import MAX_OFFSET, CategoryCode, Contract, Instant, Status, NO_CONTROL, UnitCode
 from .reports import ReportCore, TimelineEntry
 
 
@@ -18,10 +18,10 @@ class SearchReports(Contract):
     categories: list[CategoryCode] | None = None
     wards: list[UnitCode] | None = None
     statuses: list[Status] | None = None
-    created_from: AwareDatetime | None = None
-    created_to: AwareDatetime | None = None
-    updated_from: AwareDatetime | None = None
-    updated_to: AwareDatetime | None = None
+    created_from: Instant | None = None
+    created_to: Instant | None = None
+    updated_from: Instant | None = None
+    updated_to: Instant | None = None
     bbox: tuple[float, float, float, float] | None = Field(None, description="min_lon, min_lat, max_lon, max_lat")
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=NO_CONTROL)] | None = None
     public_only: bool = Field(True, description="Only public reports (verified, then in every later state)")

@@ -159,16 +159,6 @@ class Open311Rpc:
         self.db.commit()
         return update_view(row, report.code).model_dump(mode="json")
 
-    @rpc(expected_exceptions=ServiceError)
-    def list_open311_updates(self, payload: dict) -> dict:
-        """Posted updates of some reports and/or in a window on updated_datetime, oldest first."""
-        return public_reads.open311_updates(self.db, payload)
-
-    @rpc(expected_exceptions=ServiceError)
-    def open311_feed(self, payload: dict) -> dict:
-        """One batch of the servicerequestupdates feed (public_reads.open311_feed)."""
-        return public_reads.open311_feed(self.db, payload)
-
     def _may_update(self, report, key) -> bool:
         """A partner posts on the requests it submitted (even while in triage); on other public requests only with
         the `may_update_any` grant (an update's text and URL reach the case's timeline and its readers)."""

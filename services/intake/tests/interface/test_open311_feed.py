@@ -1,4 +1,4 @@
-"""intake's `open311_feed` (the servicerequestupdates feed) over RPC against PostgreSQL: its fixed order with ties
+"""intake_reads' `open311_feed` (the servicerequestupdates feed) over RPC against PostgreSQL: its fixed order with ties
 across both sources, keyset batches that neither skip nor repeat, offsets, the snapshot bound and visibility."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from .test_lifecycle_interface import intake  # noqa: F401
+from services.intake.reads_service import IntakeReads
 
 pytestmark = pytest.mark.interface
 T = datetime(2026, 3, 16, 1, 30, tzinfo=timezone.utc)
@@ -42,6 +42,12 @@ def posted(conn, key_id, rid, updated_at, received_at) -> int:
 
 
 @pytest.fixture
+def intake(start_service):
+    """The read-only process that serves the feed."""
+    return start_service(IntakeReads)
+
+
+@pytest.fixture
 def world(stack):
     """A public report and a hidden one in a box of their own; ties in time within and across the two sources."""
     lat, lon = 18.0 + random.uniform(0, 0.5), 105.5 + random.uniform(0, 0.5)
@@ -70,7 +76,7 @@ def world(stack):
 def feed(rpc, world, **extra) -> dict:
     query = {"updated_from": (T - timedelta(hours=1)).isoformat(), "updated_to": (T + timedelta(hours=1)).isoformat(),
              "recorded_to": (T + timedelta(minutes=1)).isoformat(), "bbox": world["box"], **extra}
-    return rpc.intake.open311_feed(payload=query)
+    return rpc.intake_reads.open311_feed(payload=query)
 
 
 def test_the_feed_is_in_recorded_order_and_batches_of_one_walk_it_exactly(intake, rpc, world):

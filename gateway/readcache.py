@@ -18,7 +18,8 @@ Freshness: an answer is fresh for the TTL from the moment its upstream call star
 busy key never makes its readers wait. A change does not wipe the cache, it marks what it touched as changed at
 that moment (O(1), no scan): every answer read before the mark is stale at once (served while one call renews it,
 still never past 2 s from its own read, so no public answer lags a change by more than 2 s), and no reader joins a
-call that started before the mark. What a change touches: a case event (`report.#`, the staff console's feed) or a
+call that started before the mark (during a burst of changes, a key is renewed at most every `RENEW_SPACING_S`).
+What a change touches: a case event (`report.#`, the staff console's feed) or a
 successful write through this process to a path naming a report (any method but GET, HEAD and OPTIONS; the
 similar-reports question excepted) marks that report's page and every shared answer (lists, map feed, statistics,
 Open311 lists, ...); a new report (`POST /v1/reports`, Open311 `POST requests`) the shared answers; any other write

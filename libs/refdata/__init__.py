@@ -62,7 +62,7 @@ def load(province: str = DEFAULT_PROVINCE, root: str | Path | None = None) -> Pr
     """A province by folder name (`hatinh`) or official code (`42`); `root` overrides this package's folder."""
     folder = Path(root) if root else ROOT
     path = folder / FOLDERS.get(str(province), str(province))
-    if not path.is_dir():
+    if not str(province) or not (path / "units.json").is_file():
         raise RefDataError(f"no reference data for province {province!r} in {folder}")
     return Province(path)
 

@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 REQS   := requirements.txt $(wildcard services/*/requirements.txt) gateway/requirements.txt
 
-.PHONY: run test install system-packages tools web migrate seed bench bench-submit bench-lookup bench-map bench-web soak fuzz token admin lint clean backup restore
+.PHONY: run test install system-packages tools web migrate seed bench bench-submit bench-cost bench-lookup bench-map bench-web soak fuzz token admin lint clean backup restore
 
 $(VENV)/.installed: $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ bench: install  ## with make run up: raw ceilings, public reads (ab), open-loop 
 
 bench-submit: install  ## closed loop: submit BENCH_N reports with BENCH_CONCURRENCY in flight (make run first)
 	$(PY) bench/submit.py
+
+bench-cost: install  ## with make run up: CPU ms, transactions and messages per report in each process over one open-loop step
+	$(PY) bench/cost.py
 
 bench-lookup: install
 	$(PY) bench/lookup.py

@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 REQS   := requirements.txt $(wildcard services/*/requirements.txt) gateway/requirements.txt
 
-.PHONY: run test install system-packages tools web migrate seed bench bench-submit bench-lookup bench-web token admin lint clean backup restore
+.PHONY: run test install system-packages tools web migrate seed bench bench-submit bench-lookup bench-web token admin lint clean backup restore chaos
 
 $(VENV)/.installed: $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ bench: install  ## with make run up: raw ceilings, public reads (ab), open-loop 
 
 bench-submit: install  ## closed loop: submit BENCH_N reports with BENCH_CONCURRENCY in flight (make run first)
 	$(PY) bench/submit.py
+
+chaos: install  ## fault suite: 2 replicas of every service, kills/broker/database faults for CHAOS_DURATION_S (1800), lost/duplicated checked
+	PYTHONWARNINGS='ignore::DeprecationWarning' $(PY) -m tests.chaos
 
 bench-lookup: install
 	$(PY) bench/lookup.py

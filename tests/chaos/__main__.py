@@ -61,6 +61,7 @@ def main() -> int:
     system = ChaosSystem(log=say)
     ok = False
     figures: dict = {}
+    schedule = None
     started = time.monotonic()
     try:
         system.start()
@@ -105,6 +106,8 @@ def main() -> int:
         ok = not found.problems and not left and not failed_faults and all(k in kinds for k in faults.KINDS)
         driver.close()
     finally:
+        if schedule is not None:
+            schedule.stop.set()  # no fault while the system stops (also after an error or Ctrl-C)
         system.stop()
         figures["wall time (s)"] = round(time.monotonic() - started)
         figures["passed"] = ok

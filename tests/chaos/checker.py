@@ -7,6 +7,7 @@ queue is empty, no delivery or notice is due and every driven workflow finished;
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -56,8 +57,11 @@ def backlog(system, engine) -> dict[str, int]:
         out["notify.notices due"] = conn.execute(sa.text(  # rating reminders wait days on purpose
             "SELECT count(*) FROM notify.notices WHERE state = 'pending' "
             "AND next_attempt_at < now() + interval '5 minutes'")).scalar()
-    listed = system.rabbitmqctl("list_queues", "name", "messages", "--no-table-headers", "-q")
-    if listed.returncode != 0:
+    try:
+        listed = system.rabbitmqctl("list_queues", "name", "messages", "--no-table-headers", "-q", timeout=240)
+    except subprocess.TimeoutExpired:
+        listed = None
+    if listed is None or listed.returncode != 0:
         out["broker unreachable"] = 1
     else:
         for line in listed.stdout.splitlines():
@@ -93,7 +97,7 @@ def agency_messages(system) -> list[dict]:
     """Every message in the agencies' queues (what the agencies received), consumed."""
     from kombu import Connection
 
-    listed = system.rabbitmqctl("list_queues", "name", "--no-table-headers", "-q")
+    listed = system.rabbitmqctl("list_queues", "name", "--no-table-headers", "-q", timeout=240)
     names = [n.strip() for n in listed.stdout.splitlines() if n.strip().startswith("agency.")]
     found = []
     with Connection(system.amqp_uri, connect_timeout=10) as conn:

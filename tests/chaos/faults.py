@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 KINDS = ("kill", "connections", "broker", "postgres", "slow_db")
+CTL_TIMEOUT = 240  # rabbitmqctl starts an Erlang VM: over a minute when the machine is loaded
 HOT_TABLES = ("intake.reports", "routing.cases", "notify.deliveries")
 
 
@@ -39,21 +40,25 @@ def kill(system, rng: random.Random, target: str | None = None) -> str:
 
 
 def drop_connections(system, rng: random.Random) -> str:
-    done = system.rabbitmqctl("close_all_connections", "chaos: connections dropped")
+    done = system.rabbitmqctl("close_all_connections", "chaos: connections dropped", timeout=CTL_TIMEOUT)
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip()[-300:])
     return "all connections"
 
 
 def bounce_broker(system, rng: random.Random) -> str:
+    """stop_app, a pause, start_app; start_app runs whatever happened to stop_app (it may have stopped the node
+    and then timed out: rabbitmqctl boots an Erlang VM of its own, slow on a loaded machine)."""
     pause = rng.uniform(2, 5)
-    done = system.rabbitmqctl("stop_app")
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr.strip()[-300:])
-    time.sleep(pause)
-    done = system.rabbitmqctl("start_app", timeout=120)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr.strip()[-300:])
+    try:
+        done = system.rabbitmqctl("stop_app", timeout=CTL_TIMEOUT)
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr.strip()[-300:])
+        time.sleep(pause)
+    finally:
+        started = system.rabbitmqctl("start_app", timeout=CTL_TIMEOUT)
+    if started.returncode != 0:
+        raise RuntimeError(started.stderr.strip()[-300:])
     return f"stopped {pause:.1f} s"
 
 

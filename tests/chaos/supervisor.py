@@ -91,8 +91,9 @@ class ChaosSystem:
                 provision(conn, agency)
 
     def rabbitmqctl(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        return subprocess.run([*self.rabbit.ctl(), *args], env=self.rabbit.env(), capture_output=True, text=True,
-                              timeout=timeout, check=False)
+        # cwd: a CLI that crashes writes erl_crash.dump there, not into the checkout
+        return subprocess.run([*self.rabbit.ctl(), *args], env=self.rabbit.env(), cwd=self.run_dir,
+                              capture_output=True, text=True, timeout=timeout, check=False)
 
     def pg_ctl(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         bindir = engines.pg_bindir()

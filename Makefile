@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 REQS   := requirements.txt $(wildcard services/*/requirements.txt) gateway/requirements.txt
 
-.PHONY: run test install system-packages tools web migrate seed bench bench-submit bench-cost bench-lookup bench-map bench-web soak fuzz token admin lint clean backup restore
+.PHONY: run test install system-packages tools web migrate seed bench bench-submit bench-cost bench-lookup bench-map bench-web soak fuzz token admin lint clean backup restore chaos
 
 $(VENV)/.installed: $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,8 @@ bench-submit: install  ## closed loop: submit BENCH_N reports with BENCH_CONCURR
 
 bench-cost: install  ## with make run up: CPU ms, transactions and messages per report in each process over one open-loop step
 	$(PY) bench/cost.py
+chaos: install  ## fault suite: 2 replicas of every service, kills/broker/database faults for CHAOS_DURATION_S (1800), lost/duplicated checked
+	PYTHONWARNINGS='ignore::DeprecationWarning' $(PY) -m tests.chaos
 
 bench-lookup: install
 	$(PY) bench/lookup.py

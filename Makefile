@@ -55,6 +55,7 @@ bench-submit: install  ## closed loop: submit BENCH_N reports with BENCH_CONCURR
 
 bench-cost: install  ## with make run up: CPU ms, transactions and messages per report in each process over one open-loop step
 	$(PY) bench/cost.py
+
 chaos: install  ## fault suite: 2 replicas of every service, kills/broker/database faults for CHAOS_DURATION_S (1800), lost/duplicated checked
 	PYTHONWARNINGS='ignore::DeprecationWarning' $(PY) -m tests.chaos
 

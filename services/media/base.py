@@ -13,7 +13,7 @@ from uuid import UUID
 from libs.contracts.common import utcnow
 from libs.contracts.errors import ErrorCode
 from libs.contracts.events import MediaRejectedV1, MediaStoredV1
-from libs.contracts.lifecycle import ActorRef
+from libs.contracts.common import Actor
 from libs.contracts.media import LocationHint
 from libs.platform import metrics
 from libs.platform.errors import ServiceError
@@ -49,7 +49,7 @@ class MediaBase:
             raise ServiceError(ErrorCode.MEDIA_NOT_FOUND, f"no media {media_id}")
         return row
 
-    def _audience(self, actor: ActorRef | None, report_id: UUID, token: str | None,
+    def _audience(self, actor: Actor | None, report_id: UUID, token: str | None,
                   client=None) -> Audience | None:
         """Operators: unblurred; others: public renditions if intake shows them the report (else nothing).
         May raise RATE_LIMITED (intake counts wrong tokens per IP)."""
@@ -64,18 +64,18 @@ class MediaBase:
         return audience_for(actor, shown)
 
     def _view(self, row, audience: Audience | None, outcome: Outcome | None = None,
-              actor: ActorRef | None = None, grant: str | None = None) -> dict:
+              actor: Actor | None = None, grant: str | None = None) -> dict:
         stored = repo.renditions_of(self.db, [row.id]).get(row.id, [])
         self._audit_unblurred([row], {row.id: stored}, audience, actor, grant)
         return media_view(row, stored, audience, self._presign, hint_view(outcome)).model_dump(mode="json")
 
-    def _views(self, rows, audience: Audience | None, actor: ActorRef | None = None,
+    def _views(self, rows, audience: Audience | None, actor: Actor | None = None,
                grant: str | None = None) -> list[dict]:
         stored = repo.renditions_of(self.db, [r.id for r in rows])
         self._audit_unblurred(rows, stored, audience, actor, grant)
         return [media_view(r, stored.get(r.id, []), audience, self._presign).model_dump(mode="json") for r in rows]
 
-    def _audit_unblurred(self, rows, stored: dict, audience: Audience | None, actor: ActorRef | None,
+    def _audit_unblurred(self, rows, stored: dict, audience: Audience | None, actor: Actor | None,
                          grant: str | None = None) -> None:
         """Unblurred renditions are shown to staff only after intake verified the gateway's grant and audited
         the read (like a read of the sealed identity); may raise FORBIDDEN (no valid grant: the `actor` alone

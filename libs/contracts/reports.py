@@ -152,12 +152,12 @@ class ReportView(ReportCore):
     """
 
     description: str = ""
-    location: Location | None = None
-    priority: Priority | None = None
-    channel: str | None = None
-    ward_approximate: bool | None = None
-    created_at: AwareDatetime | None = None
-    updated_at: AwareDatetime | None = None
+    location: Location | None = None  # type: ignore[assignment]  # absent when restricted
+    priority: Priority | None = None  # type: ignore[assignment]  # absent when restricted
+    channel: str | None = None  # type: ignore[assignment]  # absent when restricted
+    ward_approximate: bool | None = None  # type: ignore[assignment]  # absent when restricted
+    created_at: AwareDatetime | None = None  # type: ignore[assignment]  # absent when restricted
+    updated_at: AwareDatetime | None = None  # type: ignore[assignment]  # absent when restricted
     status_label: str | None = Field(None, description="Nhãn trạng thái / the state in plain Vietnamese")
     status_label_en: str | None = Field(None, description="The state in plain English")
     timeline: list[TimelineEntry]

@@ -220,7 +220,8 @@ def union_cells(feature_collection: Mapping[str, Any], sources: Iterable[str], i
     """
     features = list(feature_collection.get("features") or [])
     wanted = set(sources) | {into}
-    keep, merged = [], []
+    keep: list[tuple] = []
+    merged: list[tuple] = []
     for feature in features:
         props = feature.get("properties") or {}
         code = next((str(props[k]) for k in CODE_PROPERTIES if props.get(k) not in (None, "")), None)

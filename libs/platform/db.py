@@ -85,7 +85,7 @@ def retry_conflicts(attempts: int = 4, pause_s: float = 0.05):
                     if not is_retryable(exc):
                         raise
                     self.db.rollback()
-                    log.warning("%s: %s (attempt %d of %d)", method.__name__, exc.orig.pgerror or exc.orig,
+                    log.warning("%s: %s (attempt %d of %d)", method.__name__, getattr(exc.orig, "pgerror", None) or exc.orig,
                                 attempt, attempts)
                     if attempt == attempts:
                         raise ServiceError(ErrorCode.CONCURRENT_CHANGE, "the case changed concurrently; try again",
@@ -125,10 +125,13 @@ class UnitOfWork:
     def claim(self, event_id, consumer: str, event_type: str, outcome: str = "handled",
               error: str | None = None) -> bool:
         """Record that `consumer` handles `event_id`; False if it already did (skip the event)."""
-        stmt = pg_insert(self._inbox).values(event_id=event_id, consumer=consumer, event_type=event_type,
-                                             outcome=outcome, error=error)
+        inbox = self._inbox
+        if inbox is None:
+            raise RuntimeError("this service has no inbox")
+        stmt = pg_insert(inbox).values(event_id=event_id, consumer=consumer, event_type=event_type,
+                                       outcome=outcome, error=error)
         return self.session.execute(
-            stmt.on_conflict_do_nothing().returning(self._inbox.c.event_id)).first() is not None
+            stmt.on_conflict_do_nothing().returning(inbox.c.event_id)).first() is not None
 
     def commit(self) -> None:
         """Commit the state change and its events together; wake the relay if events were written."""
@@ -196,10 +199,12 @@ class Database(DependencyProvider):
             if not self._running:
                 break
             try:
+                assert self.relay is not None  # the loop runs only with a relay
                 self.relay.drain()
             except Exception:  # database unreachable: try again at the next tick
                 log.exception("outbox relay failed")
-        self.relay.close()
+        if self.relay is not None:
+            self.relay.close()
 
     def get_dependency(self, worker_ctx) -> UnitOfWork:
         uow = UnitOfWork(Session(self.engine), self.outbox, self.inbox, self._wake.set)

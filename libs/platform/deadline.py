@@ -30,6 +30,8 @@ def after(timeout_s: float, now: float | None = None) -> str:
 def passed(context_data: dict, now: float | None = None) -> float | None:
     """How many seconds ago the deadline in `context_data` passed, or None (none given, malformed, or not yet)."""
     raw = context_data.get(CONTEXT_KEY)
+    if raw is None:
+        return None
     try:
         deadline = float(raw)
     except (TypeError, ValueError):

@@ -51,7 +51,7 @@ def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
-def free_port(avoid: set[int] = frozenset()) -> int:
+def free_port(avoid: set[int] | frozenset[int] = frozenset()) -> int:
     while True:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -244,6 +244,8 @@ class PrivatePostgres:
         if not self.owned or self.running_port() is None:
             return
         bindir = pg_bindir()
+        if bindir is None:  # the binaries went away since the start: nothing can stop it from here
+            return
         subprocess.run(self._cmd(str(bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-s", "-w",
                                  "-t", "60", "stop"), capture_output=True)
         (self.base / "owner.pid").unlink(missing_ok=True)
@@ -310,7 +312,10 @@ class PrivateRabbit:
                 "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "+sbwt none +sbwtdcpu none +sbwtdio none"}
 
     def ctl(self) -> list[str]:
-        return [str(rabbit_scripts() / "rabbitmqctl"), "-n", self.node]
+        scripts = rabbit_scripts()
+        if scripts is None:
+            raise EngineError("RabbitMQ's scripts are not installed (scripts/system-packages.sh)")
+        return [str(scripts / "rabbitmqctl"), "-n", self.node]
 
     def _prepare(self) -> None:
         b = self.base

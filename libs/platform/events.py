@@ -58,8 +58,9 @@ def consumes(model: type[Event]):
                 _park(self, _event_id(payload), consumer, event_type, "invalid", str(exc))
                 metrics.EVENTS_PARKED.labels(service, event_type, "invalid").inc()
                 return None
-            if getattr(event, "report_id", None) is not None:
-                correlation.bind_report(event.report_id)
+            report_id = getattr(event, "report_id", None)
+            if report_id is not None:
+                correlation.bind_report(report_id)
             if not self.db.claim(event.event_id, consumer, event_type):
                 log.info("%s: %s %s already handled", consumer, event_type, event.event_id)
                 self.db.rollback()

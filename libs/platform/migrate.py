@@ -67,7 +67,9 @@ def run_env(metadata: sa.MetaData) -> None:
 
     cfg = context.config
     schema = cfg.attributes["schema"]
-    engine = sa.create_engine(cfg.get_main_option("sqlalchemy.url"), poolclass=sa.pool.NullPool, hide_parameters=True)
+    url = cfg.get_main_option("sqlalchemy.url")
+    assert url, "alembic config without sqlalchemy.url"
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool, hide_parameters=True)
     with engine.connect() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         conn.commit()

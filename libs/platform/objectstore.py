@@ -73,7 +73,7 @@ class MinioBucket:
             if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
                 return None
             raise
-        return ObjectInfo(key, st.size, st.content_type)
+        return ObjectInfo(key, st.size or 0, st.content_type)
 
     def presign_put(self, key: str, expires: timedelta) -> str:
         return self.signer.presigned_put_object(self.bucket, key, expires=expires)

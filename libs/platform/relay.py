@@ -129,6 +129,7 @@ class OutboxRelay:
         try:
             producer = self._producer_ready()
             confirms = self._confirms
+            assert confirms is not None  # _producer_ready opened them
             first = confirms.sent + 1
             for row in rows:
                 producer.publish(
@@ -141,7 +142,7 @@ class OutboxRelay:
         except Exception as exc:  # broker down, channel closed, confirms late: what was confirmed still counts
             error = exc
         ok = 0
-        if first is not None:
+        if first is not None and self._confirms is not None:
             confirms = self._confirms
             while ok < len(rows) and first + ok <= confirms.acked and first + ok not in confirms.nacked:
                 ok += 1

@@ -7,7 +7,7 @@ job and records what it did with `finish_day`. The work itself must be idempoten
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 import logging
 
@@ -57,6 +57,7 @@ class DailyRetention:
 
     retention_job: str
     retention_table: sa.Table
+    db: Any  # the mixing service's Database dependency
 
     @timer(interval=CHECK_INTERVAL_S, eager=True)
     def retention_daily(self) -> None:

@@ -13,6 +13,7 @@ The service's own small HTTP port (`METRICS_PORT`, `0` = any free port, `off` = 
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 import json
 import logging
 import time
@@ -199,7 +200,7 @@ class Telemetry(DependencyProvider):
     def _broker_ok(self) -> bool:
         try:
             with eventlet.Timeout(3.0):
-                [_, consumers] = self._own_queue(None)
+                [_, consumers] = self._own_queue(datetime.now(timezone.utc))
             return consumers.value > 0
         except BaseException as exc:
             if not isinstance(exc, (Exception, eventlet.Timeout)):

@@ -30,6 +30,6 @@ def prepare_tracker() -> None:
     """Start multiprocessing's resource tracker now, with writes that never yield to another green thread."""
     from multiprocessing import resource_tracker
 
-    if not isinstance(resource_tracker.os, _TrackerOs):
-        resource_tracker.os = _TrackerOs("os")
+    if not isinstance(getattr(resource_tracker, "os"), _TrackerOs):
+        setattr(resource_tracker, "os", _TrackerOs("os"))  # the module's own `os`, not in its stubs
     resource_tracker.ensure_running()

@@ -139,7 +139,9 @@ def mask_personal_data(text: str | None) -> str | None:
 
 def contains_personal_data(text: str | None) -> bool:
     """Whether masking would change the text."""
-    return bool(text) and mask_personal_data(text) != unicodedata.normalize("NFC", text)
+    if not text:
+        return False
+    return mask_personal_data(text) != unicodedata.normalize("NFC", text)
 
 
 __all__ = ["REDACTED", "contains_personal_data", "mask_personal_data", "national_phone"]

@@ -15,10 +15,10 @@ from typing import Any, Mapping
 from libs.platform import networks
 from libs.platform.networks import IpNetwork
 
-from .domain import Sealer
-from .geofence import ProvinceFence
-from .ratelimit import SIMILAR_LIMITS, SUBMISSION_LIMITS, TOKEN_LIMITS, URGENT_LIMITS, LimitRule, Tier
-from .workflow import AutoTriageConfig
+from .domain.tokens import Sealer
+from .domain.geofence import ProvinceFence
+from .domain.ratelimit import SIMILAR_LIMITS, SUBMISSION_LIMITS, TOKEN_LIMITS, URGENT_LIMITS, LimitRule, Tier
+from .domain.workflow import AutoTriageConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATEGORIES = ROOT / "services" / "routing" / "seed_data" / "hatinh" / "categories.json"

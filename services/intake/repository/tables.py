@@ -6,7 +6,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from libs.platform.tables import inbox_table, outbox_table, retention_runs_table
 
-from .workflow_model import OPEN_STATES
+from ..domain.workflow_model import OPEN_STATES
 
 SCHEMA = "intake"
 # "Is this yours?" reads open reports of a category in a small lat/lon box (0003_open_nearby_index).
@@ -168,4 +168,4 @@ outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 
 # Tables of other intake modules share this metadata (so migrations and drift checks see them).
-from . import open311_models  # noqa: E402,F401
+from . import open311_tables  # noqa: E402,F401

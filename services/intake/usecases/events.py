@@ -1,23 +1,22 @@
 """Use case: routing's answers move the case — routed, unroutable, new deadlines, overdue; media attaches files.
 
-Each handler runs once per event id (`consumes`), and a step the state machine refuses is recorded and dropped,
+Each handler takes the worker's unit of work and the validated event, and commits; the service runs it once per
+event id (`libs.platform.events.consumes`), and a step the state machine refuses is recorded and dropped,
 never requeued forever.
 """
 from __future__ import annotations
 
 import logging
 
-from nameko.events import event_handler
-
 from libs.contracts.common import utcnow
 from libs.contracts.events import (MediaStoredV1, ReportDeadlineChangedV1, ReportOverdueV1, ReportRoutedV1,
                                    ReportUnroutableV1)
 from libs.platform.errors import ServiceError
-from libs.platform.events import consumes
 
-from . import repository as repo
-from .casefile import CaseFile, case_state
-from .workflow import HANDLING_STATES, Action, Actor, Flag, Kind, Role, State
+from ..domain.case_rows import case_state
+from ..domain.workflow import HANDLING_STATES, Action, Actor, Flag, Kind, Role, State
+from ..repository import reports as repo
+from .casefile import perform
 
 log = logging.getLogger(__name__)
 ROUTER = Actor(role=Role.SYSTEM, subject="routing")
@@ -52,90 +51,80 @@ def routed_note(event: ReportRoutedV1) -> str:
             f"routed to {event.agency_name_en or event.agency_name or event.agency_code}")
 
 
-class Consumers(CaseFile):
-    """handle_report_routed, handle_report_unroutable, handle_report_deadline_changed, handle_report_overdue,
-    handle_media_stored."""
+def report_routed(db, event: ReportRoutedV1) -> None:
+    """Move an accepted, returned or re-routed case to the agency routing chose; keep the agency history."""
+    row = repo.get(db, event.report_id, lock=True)
+    kind = row and ROUTE_KIND.get(State(row.status))
+    if kind is None:
+        log.warning("report.routed for %s in state %s: ignored", event.report_id, row and row.status)
+        db.commit()
+        return
+    now = utcnow()
+    deadlines = deadline_columns(event, row)
+    columns = dict(ward_code=event.ward_code, ward_approximate=event.ward_approximate, queue_reason=None,
+                   **{k: v for k, v in deadlines.items() if k != "due_at"})
+    if kind is Kind.REASSIGN and event.agency_code == row.agency_code:  # same agency: new deadlines only
+        repo.update(db, row.id, **columns, due_at=deadlines.get("due_at", row.due_at), updated_at=now,
+                    co_agencies=list(event.co_handlers) or list(row.co_agencies))
+        db.commit()
+        return
+    case = case_state(row).model_copy(update={"ward": event.ward_code})
+    action = Action(kind=kind, agency=event.agency_code, co_agencies=tuple(event.co_handlers),
+                    due_at=deadlines.get("due_at", row.due_at), note=event.note or routed_note(event))
+    try:
+        perform(db, row, ROUTER, action, now, case=case, **columns)
+    except ServiceError as exc:  # refused before anything was written: logged, not retried
+        log.warning("report.routed for %s refused: %s", event.report_id, exc.detail)
+        db.commit()
+        return
+    if kind is Kind.REASSIGN:
+        repo.close_spell(db, row.id, now, "rerouted")
+    repo.open_spell(db, row.id, event.agency_code, event.reason, now)
+    db.commit()
 
-    @event_handler("routing", "report.routed", requeue_on_error=True)
-    @consumes(ReportRoutedV1)
-    def handle_report_routed(self, event: ReportRoutedV1) -> None:
-        """Move an accepted, returned or re-routed case to the agency routing chose; keep the agency history."""
-        row = repo.get(self.db, event.report_id, lock=True)
-        kind = row and ROUTE_KIND.get(State(row.status))
-        if kind is None:
-            log.warning("report.routed for %s in state %s: ignored", event.report_id, row and row.status)
-            self.db.commit()
-            return
+
+def report_unroutable(db, event: ReportUnroutableV1) -> None:
+    """Routing found no agency: the case waits in the operator's queue, with the reason."""
+    row = repo.get(db, event.report_id, lock=True)
+    if row is not None and State(row.status) in (State.DA_TIEP_NHAN, State.TRA_LAI):
         now = utcnow()
-        deadlines = deadline_columns(event, row)
-        columns = dict(ward_code=event.ward_code, ward_approximate=event.ward_approximate, queue_reason=None,
-                       **{k: v for k, v in deadlines.items() if k != "due_at"})
-        if kind is Kind.REASSIGN and event.agency_code == row.agency_code:  # same agency: new deadlines only
-            repo.update(self.db, row.id, **columns, due_at=deadlines.get("due_at", row.due_at), updated_at=now,
-                        co_agencies=list(event.co_handlers) or list(row.co_agencies))
-            self.db.commit()
-            return
-        case = case_state(row).model_copy(update={"ward": event.ward_code})
-        action = Action(kind=kind, agency=event.agency_code, co_agencies=tuple(event.co_handlers),
-                        due_at=deadlines.get("due_at", row.due_at), note=event.note or routed_note(event))
-        try:
-            self._perform(row, ROUTER, action, now, case=case, **columns)
-        except ServiceError as exc:  # refused before anything was written: logged, not retried
-            log.warning("report.routed for %s refused: %s", event.report_id, exc.detail)
-            self.db.commit()
-            return
-        if kind is Kind.REASSIGN:
-            repo.close_spell(self.db, row.id, now, "rerouted")
-        repo.open_spell(self.db, row.id, event.agency_code, event.reason, now)
-        self.db.commit()
+        repo.update(db, row.id, queue_reason=f"unroutable:{event.reason}", updated_at=now)
+        repo.add_step(db, row.id, now, Role.SYSTEM.value, row.status, row.status, action="unroutable",
+                      note=f"Không định tuyến được / unroutable: {event.reason}", visibility="internal",
+                      actor_subject="routing")
+    db.commit()
 
-    @event_handler("routing", "report.unroutable", requeue_on_error=True)
-    @consumes(ReportUnroutableV1)
-    def handle_report_unroutable(self, event: ReportUnroutableV1) -> None:
-        """Routing found no agency: the case waits in the operator's queue, with the reason."""
-        row = repo.get(self.db, event.report_id, lock=True)
-        if row is not None and State(row.status) in (State.DA_TIEP_NHAN, State.TRA_LAI):
-            now = utcnow()
-            repo.update(self.db, row.id, queue_reason=f"unroutable:{event.reason}", updated_at=now)
-            repo.add_step(self.db, row.id, now, Role.SYSTEM.value, row.status, row.status, action="unroutable",
-                          note=f"Không định tuyến được / unroutable: {event.reason}", visibility="internal",
-                          actor_subject="routing")
-        self.db.commit()
 
-    @event_handler("routing", "report.deadline_changed", requeue_on_error=True)
-    @consumes(ReportDeadlineChangedV1)
-    def handle_report_deadline_changed(self, event: ReportDeadlineChangedV1) -> None:
-        """Routing recomputed the deadlines (extension approved, reopened, re-routed...): newer ones replace ours."""
-        row = repo.get(self.db, event.report_id, lock=True)
-        if row is not None and newer_deadlines(event, row):
-            now = utcnow()
-            values = {k: v for k, v in deadline_columns(event, row).items() if v}
-            if event.due_at and event.due_at > now and Flag.QUA_HAN.value in (row.flags or ()):
-                values["flags"] = [f for f in row.flags if f != Flag.QUA_HAN.value]
-            if values:
-                repo.update(self.db, row.id, **values, updated_at=now)
-        self.db.commit()
+def report_deadline_changed(db, event: ReportDeadlineChangedV1) -> None:
+    """Routing recomputed the deadlines (extension approved, reopened, re-routed...): newer ones replace ours."""
+    row = repo.get(db, event.report_id, lock=True)
+    if row is not None and newer_deadlines(event, row):
+        now = utcnow()
+        values = {k: v for k, v in deadline_columns(event, row).items() if v}
+        if event.due_at and event.due_at > now and Flag.QUA_HAN.value in (row.flags or ()):
+            values["flags"] = [f for f in row.flags if f != Flag.QUA_HAN.value]
+        if values:
+            repo.update(db, row.id, **values, updated_at=now)
+    db.commit()
 
-    @event_handler("routing", "report.overdue", requeue_on_error=True)
-    @consumes(ReportOverdueV1)
-    def handle_report_overdue(self, event: ReportOverdueV1) -> None:
-        """Past the processing deadline: the QUA_HAN flag; escalations are noted for staff."""
-        row = repo.get(self.db, event.report_id, lock=True)
-        current = row is not None and event.agency_code == row.agency_code and not stale_warning(event, row)
-        if current and State(row.status) in HANDLING_STATES:
-            now = utcnow()
-            if event.deadline == "process" and Flag.QUA_HAN.value not in (row.flags or ()):
-                repo.update(self.db, row.id, flags=sorted({*row.flags, Flag.QUA_HAN.value}), updated_at=now)
-            what = "xử lý" if event.deadline == "process" else "tiếp nhận"
-            repo.add_step(self.db, row.id, now, Role.SYSTEM.value, row.status, row.status, action="overdue",
-                          note=f"Quá hạn {what} (cấp {event.level}) / {event.deadline} deadline passed "
-                               f"(level {event.level})", visibility="staff", actor_subject="routing")
-        self.db.commit()
 
-    @event_handler("media", "media.stored", requeue_on_error=True)
-    @consumes(MediaStoredV1)
-    def handle_media_stored(self, event: MediaStoredV1) -> None:
-        """Attach a file that passed the media checks."""
-        if repo.get(self.db, event.report_id) is not None:
-            repo.attach_media(self.db, event.media_id, event.report_id, event.role, event.content_type, utcnow())
-        self.db.commit()
+def report_overdue(db, event: ReportOverdueV1) -> None:
+    """Past the processing deadline: the QUA_HAN flag; escalations are noted for staff."""
+    row = repo.get(db, event.report_id, lock=True)
+    current = row is not None and event.agency_code == row.agency_code and not stale_warning(event, row)
+    if current and State(row.status) in HANDLING_STATES:
+        now = utcnow()
+        if event.deadline == "process" and Flag.QUA_HAN.value not in (row.flags or ()):
+            repo.update(db, row.id, flags=sorted({*row.flags, Flag.QUA_HAN.value}), updated_at=now)
+        what = "xử lý" if event.deadline == "process" else "tiếp nhận"
+        repo.add_step(db, row.id, now, Role.SYSTEM.value, row.status, row.status, action="overdue",
+                      note=f"Quá hạn {what} (cấp {event.level}) / {event.deadline} deadline passed "
+                      f"(level {event.level})", visibility="staff", actor_subject="routing")
+    db.commit()
+
+
+def media_stored(db, event: MediaStoredV1) -> None:
+    """Attach a file that passed the media checks."""
+    if repo.get(db, event.report_id) is not None:
+        repo.attach_media(db, event.media_id, event.report_id, event.role, event.content_type, utcnow())
+    db.commit()

@@ -20,15 +20,15 @@ from nameko.exceptions import RemoteError
 
 from libs.platform.db import Database
 from libs.platform.testing import unique_ip
-from services.intake import repository as repo
+from services.intake.repository import reports as repo
 from services.intake.dependencies import Settings
-from services.intake.domain import report_code
-from services.intake.dupes import bounding_box
-from services.intake.models import followers, outbox, rate_counters, reports, timeline
-from services.intake.ratelimit import limit_key
-from services.intake.repo_queries import DUPLICATE_CANDIDATES, near_params
+from services.intake.domain.tokens import report_code
+from services.intake.domain.duplicates import bounding_box
+from services.intake.repository.tables import followers, outbox, rate_counters, reports, timeline
+from services.intake.domain.ratelimit import limit_key
+from services.intake.repository.search import DUPLICATE_CANDIDATES, near_params
 from services.intake.service import IntakeService
-from services.intake.workflow import OPEN_STATES
+from services.intake.domain.workflow import OPEN_STATES
 
 pytestmark = pytest.mark.interface
 

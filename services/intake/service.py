@@ -27,7 +27,7 @@ from libs.platform.telemetry import Telemetry
 
 from .dependencies import Caller, Categories, Settings
 from .repository.gauges import case_gauges
-from .repository.tables import inbox, outbox, retention_runs
+from .repository.models import inbox, outbox, retention_runs
 from .usecases import (citizen, events, open311, people, public_reads, queries, retention, submission, timers,
                        triage)
 from .usecases.casefile import Desk

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ..domain.ratelimit import Hit
-from .tables import rate_counters
+from .models import rate_counters
 
 
 def _hit_statement() -> sa.Select:

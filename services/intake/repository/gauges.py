@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from libs.platform.probes import Sample
 
-from .tables import reports
+from .models import reports
 from .search import operator_buckets
 from ..domain.workflow import OPEN_STATES
 

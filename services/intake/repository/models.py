@@ -168,4 +168,4 @@ outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 
 # Tables of other intake modules share this metadata (so migrations and drift checks see them).
-from . import open311_tables  # noqa: E402,F401
+from . import open311_models  # noqa: E402,F401

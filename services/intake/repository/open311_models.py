@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import UUID
 
-from .tables import SCHEMA, metadata
+from .models import SCHEMA, metadata
 
 api_keys = sa.Table(
     "open311_api_keys", metadata,

@@ -7,8 +7,8 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from .tables import reports, timeline
-from .open311_tables import api_keys, rate_counters, submissions, updates
+from .models import reports, timeline
+from .open311_models import api_keys, rate_counters, submissions, updates
 from .search import PUBLIC_CONDITION
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from libs.privacy.masking import mask_personal_data
 
-from .tables import audit_log, followers, reports, timeline
+from .models import audit_log, followers, reports, timeline
 
 
 def add_follower(uow, report_id: UUID, role: str, at: datetime, source_report_id: UUID | None = None,

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from libs.contracts.common import Status
 
 from ..domain.tokens import CODE_PREFIX
-from .tables import agency_spells, followers, media, report_code_seq, reports, timeline
+from .models import agency_spells, followers, media, report_code_seq, reports, timeline
 from .search import DUPLICATE_CANDIDATES
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from libs.contracts.search import SearchReports
 from libs.privacy.visibility import NEVER_PUBLIC
 
-from .tables import reports
+from .models import reports
 from ..domain.workflow import HANDLING_STATES, OPEN_STATES, TERMINAL_STATES, Flag, State
 
 r = reports.c

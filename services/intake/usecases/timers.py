@@ -9,7 +9,7 @@ from libs.platform.errors import ServiceError
 from ..domain.workflow import RATING_WINDOW, Action, Actor, Kind, Role, State
 from ..repository import counters
 from ..repository import reports as repo
-from ..repository.tables import reports
+from ..repository.models import reports
 from .casefile import perform
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from libs.platform.migrate import SERVICES
 
 pytestmark = pytest.mark.interface
-TABLE_MODULES = ("repository.tables", "models")  # where a service declares its tables (intake: repository/)
+TABLE_MODULES = ("repository.models", "models")  # where a service declares its tables
 
 
 def metadata_of(service: str) -> sa.MetaData:

@@ -20,7 +20,7 @@ from libs.contracts.events import (MediaStoredV1, ReportDeadlineChangedV1, Repor
                                    ReportUnroutableV1)
 from libs.platform import topology
 from services.intake.domain.access import personal_keys_in
-from services.intake.repository.tables import audit_log, outbox, reports
+from services.intake.repository.models import audit_log, outbox, reports
 from services.intake.service import IntakeService
 
 pytestmark = pytest.mark.interface

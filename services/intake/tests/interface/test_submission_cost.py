@@ -24,7 +24,7 @@ from services.intake.repository import reports as repo
 from services.intake.dependencies import Settings
 from services.intake.domain.tokens import report_code
 from services.intake.domain.duplicates import bounding_box
-from services.intake.repository.tables import followers, outbox, rate_counters, reports, timeline
+from services.intake.repository.models import followers, outbox, rate_counters, reports, timeline
 from services.intake.domain.ratelimit import limit_key
 from services.intake.repository.search import DUPLICATE_CANDIDATES, near_params
 from services.intake.service import IntakeService

@@ -15,7 +15,7 @@ from libs.platform.errors import ServiceError
 from services.intake.domain.tokens import Sealer
 from services.intake.domain.workflow import State
 from services.intake.reads_service import IntakeReads
-from services.intake.repository.tables import media, reports, timeline
+from services.intake.repository.models import media, reports, timeline
 from services.intake.service import IntakeService
 from services.intake.settings import IntakeSettings
 from services.intake.usecases import triage

@@ -12,9 +12,9 @@ from libs.contracts.search import PublicReport
 from libs.privacy.masking import mask_personal_data
 from libs.privacy.visibility import Reader, note_for, restricted, status_label, text_for
 
-from .domain.access import VISIBLE, ViewLevel
-from .domain.case_rows import row_is_public
-from .domain.workflow import Actor, State, allowed_actions
+from .access import VISIBLE, ViewLevel
+from .case_rows import row_is_public
+from .workflow import Actor, State, allowed_actions
 
 READER: dict[ViewLevel, Reader] = {"operator": "ioc", "agency": "staff", "reporter": "reporter", "public": "public"}
 

@@ -20,8 +20,8 @@ from libs.platform.errors import ServiceError, parse
 
 from libs.privacy.visibility import is_public
 
+from ..domain.open311_views import submission_record, update_view
 from ..domain.ratelimit import RateLimiter
-from ..open311_views import submission_record, update_view
 from ..repository import open311_store as repo
 
 KEY_LABEL = "ht311_"

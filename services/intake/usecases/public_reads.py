@@ -12,11 +12,11 @@ from libs.contracts.search import ReportPage, SearchReports
 from libs.platform.errors import ServiceError, parse
 
 from ..domain.access import VISIBLE
-from ..open311_views import feed_item, submission_record, update_view
+from ..domain.open311_views import feed_item, submission_record, update_view
+from ..domain.views import public_report, report_view
 from ..repository import open311_store
 from ..repository import reports as repo
 from ..repository import search as search_sql
-from ..views import public_report, report_view
 from .casefile import load_report
 
 

@@ -15,11 +15,11 @@ from libs.platform.errors import ServiceError, parse
 from ..domain.access import VISIBLE, CaseNotFound, view_level
 from ..domain.case_rows import case_access, staff_actor
 from ..domain.tokens import token_matches
+from ..domain.views import case_view, report_view
 from ..domain.workflow import AGENCY_ROLES, Actor, Role
 from ..repository import reports as repo
 from ..repository import search
 from ..settings import IntakeSettings
-from ..views import case_view, report_view
 from . import public_reads
 from .casefile import load_report, token_failed, token_gate
 

@@ -7,7 +7,7 @@ import pytest
 
 from services.intake.domain.access import personal_keys_in
 from services.intake.domain.case_rows import case_access, case_state, columns_after, reporter_key, status_changed
-from services.intake.views import report_view
+from services.intake.domain.views import report_view
 from services.intake.domain.workflow import Action, Actor, Flag, Kind as K, Role as R, State as S, apply
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 
 from libs.platform.probes import Sample
 
+from ..domain.workflow import OPEN_STATES
 from .models import reports
 from .search import operator_buckets
-from ..domain.workflow import OPEN_STATES
 
 OPEN = sorted(s.value for s in OPEN_STATES)
 

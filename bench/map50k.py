@@ -31,8 +31,8 @@ from bench import ab  # noqa: E402
 from bench.hardware import describe, load_average  # noqa: E402
 from libs.contracts.search import SearchReports  # noqa: E402
 from libs.platform import devstack, migrate  # noqa: E402
-from services.intake import public_reads  # noqa: E402
-from services.intake import repo_queries as queries  # noqa: E402
+from services.intake.repository import search as queries  # noqa: E402
+from services.intake.usecases import public_reads  # noqa: E402
 
 DB_NAME = "ht_map50k"
 REPORTS = int(os.environ.get("BENCH_REPORTS", "50000"))

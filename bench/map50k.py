@@ -32,8 +32,8 @@ from bench.hardware import describe, load_average  # noqa: E402
 from libs.contracts.search import SearchReports  # noqa: E402
 from devtools import devstack  # noqa: E402
 from libs.platform import migrate  # noqa: E402
-from services.intake import public_reads  # noqa: E402
-from services.intake import repo_queries as queries  # noqa: E402
+from services.intake.repository import search as queries  # noqa: E402
+from services.intake.usecases import public_reads  # noqa: E402
 
 DB_NAME = "ht_map50k"
 REPORTS = int(os.environ.get("BENCH_REPORTS", "50000"))

@@ -36,7 +36,7 @@ STATES: dict[str, tuple[str, str]] = {
 # (Vietnamese, English) plain labels: the public's, shared with /v1 (libs.privacy.visibility).
 LABELS = STATUS_LABELS
 # Rejection reasons that sharpen TU_CHOI's extended status: the workflow's reason texts (REJECT_REASONS of
-# services/intake/workflow_model.py, compared case-insensitively) and short codes for other callers.
+# services/intake/domain/workflow_model.py, compared case-insensitively) and short codes for other callers.
 REJECTION_REASONS: dict[str, str] = {
     "không thuộc phạm vi paht (khiếu nại, tố cáo, tranh chấp dân sự)": "NOT_COUNCILS_RESPONSIBILITY",
     "trùng lặp": "DUPLICATE",

@@ -12,7 +12,7 @@ from libs.platform.boot import BootError
 from libs.platform.expiring import Expiring
 from libs.platform.peers import PeerError, timed_call
 
-from .domain import Sealer
+from .domain.tokens import Sealer
 from .settings import ConfigError, IntakeSettings, from_config
 
 log = logging.getLogger(__name__)

@@ -3,22 +3,20 @@
 The gateway's public GETs (list, map feed, one report without a tracking token, Open311 requests, updates and
 tokens) call this service; everything that writes, and every read that checks a secret or a staff member, stays
 on `intake`. Same database, read-only transactions; no outbox relay, no timers, no event handlers: replicas of it
-scale the reads and nothing else.
+scale the reads and nothing else. Each entrypoint calls one plain function of `usecases/public_reads.py`.
 Consumes: nothing. Emits: nothing.
 """
 from __future__ import annotations
 
 from nameko.rpc import rpc
 
-from libs.contracts.errors import ErrorCode
 from libs.contracts.health import ServiceHealth
-from libs.contracts.reports import GetReport
 from libs.platform.db import Database
-from libs.platform.errors import ServiceError, parse
+from libs.platform.errors import ServiceError
 from libs.platform.telemetry import Telemetry
 
 # modules, not classes: `nameko run` serves every top-level class with entrypoints in this module
-from . import casefile, public_reads
+from .usecases import public_reads
 
 NAME = "intake_reads"
 
@@ -43,13 +41,8 @@ class IntakeReads:
 
     @rpc(expected_exceptions=ServiceError)
     def get_report(self, payload: dict) -> dict:
-        """One report as the public sees it; may raise REPORT_NOT_FOUND. A tracking token is refused: intake
-        checks tokens (and counts wrong ones), the gateway sends those reads there."""
-        query = parse(GetReport, payload)
-        if query.tracking_token:
-            raise ServiceError(ErrorCode.VALIDATION_FAILED, "tracking tokens are checked by intake",
-                               [{"field": "tracking_token", "message": "not here", "type": "wrong_service"}])
-        return public_reads.report(self.db, casefile.load_report(self.db, query.report_id))
+        """One report as the public sees it, never with a tracking token (public_reads.public_view)."""
+        return public_reads.public_view(self.db, payload)
 
     @rpc(expected_exceptions=ServiceError)
     def list_open311_updates(self, payload: dict) -> dict:

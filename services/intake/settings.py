@@ -16,10 +16,10 @@ from libs import refdata
 from libs.platform import networks
 from libs.platform.networks import IpNetwork
 
-from .domain import Sealer
-from .geofence import ProvinceFence
-from .ratelimit import SIMILAR_LIMITS, SUBMISSION_LIMITS, TOKEN_LIMITS, URGENT_LIMITS, LimitRule, Tier
-from .workflow import AutoTriageConfig
+from .domain.tokens import Sealer
+from .domain.geofence import ProvinceFence
+from .domain.ratelimit import SIMILAR_LIMITS, SUBMISSION_LIMITS, TOKEN_LIMITS, URGENT_LIMITS, LimitRule, Tier
+from .domain.workflow import AutoTriageConfig
 
 DEFAULT_CATEGORIES = refdata.load().file("categories")  # CATEGORIES_FILE overrides it
 

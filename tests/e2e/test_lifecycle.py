@@ -9,7 +9,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from services.intake.models import audit_log
+from services.intake.repository.models import audit_log
 
 from .test_lifecycle_support import (  # noqa: F401  (fixtures)
     accepted_and_routed, agency, citizen, client, jpeg_bytes, operator, operator_case, person, personal_keys,

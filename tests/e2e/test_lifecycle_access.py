@@ -8,7 +8,7 @@ import jwt
 import pytest
 import sqlalchemy as sa
 
-from services.intake.models import audit_log
+from services.intake.repository.models import audit_log
 
 from .test_lifecycle_support import (  # noqa: F401  (fixtures)
     accepted_and_routed, agency, client, operator, personal_keys, personal_values, person, staff, submit,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from libs.contracts.common import utcnow
 from libs.platform.objectstore import bucket_from_config
 from devtools.testing import unique_ip
-from services.intake.models import reports
+from services.intake.repository.models import reports
 from services.media.tests.unit import hostile
 
 from .test_feedback_stats import agency_row, period, rated_case

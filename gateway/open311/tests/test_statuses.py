@@ -68,7 +68,7 @@ def test_rejection_reason_sharpens_the_extended_status(reason, extended):
 
 
 def test_every_reason_of_the_intake_workflow_is_mapped():
-    from services.intake.workflow import DUPLICATE_REASON, REJECT_REASONS
+    from services.intake.domain.workflow import DUPLICATE_REASON, REJECT_REASONS
 
     expected = ["NOT_COUNCILS_RESPONSIBILITY", "DUPLICATE", "NO_FURTHER_ACTION", "CANCELLED"]
     assert [extended_status("TU_CHOI", reason) for reason in REJECT_REASONS] == expected

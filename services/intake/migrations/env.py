@@ -1,4 +1,4 @@
 from libs.platform.migrate import run_env
-from services.intake.models import metadata
+from services.intake.repository.models import metadata
 
 run_env(metadata)

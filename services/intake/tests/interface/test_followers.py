@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from nameko.exceptions import RemoteError
 from nameko.rpc import rpc as rpc_entrypoint
 
-from services.intake.models import followers
+from services.intake.repository.models import followers
 from services.intake.service import IntakeService
 
 from .test_lifecycle_interface import act, intake, read_recipients, staff, submit  # noqa: F401

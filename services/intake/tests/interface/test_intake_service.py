@@ -13,7 +13,7 @@ from nameko.testing.services import entrypoint_waiter
 
 from libs.contracts.events import ReportRoutedV1
 from libs.platform import topology
-from services.intake.models import outbox, reports, timeline
+from services.intake.repository.models import outbox, reports, timeline
 from services.intake.service import IntakeService
 
 pytestmark = pytest.mark.interface

@@ -19,8 +19,8 @@ from libs.auth.grants import mint_grant
 from libs.contracts.events import (MediaStoredV1, ReportDeadlineChangedV1, ReportOverdueV1, ReportRoutedV1,
                                    ReportUnroutableV1)
 from libs.platform import topology
-from services.intake.access import personal_keys_in
-from services.intake.models import audit_log, outbox, reports
+from services.intake.domain.access import personal_keys_in
+from services.intake.repository.models import audit_log, outbox, reports
 from services.intake.service import IntakeService
 
 pytestmark = pytest.mark.interface

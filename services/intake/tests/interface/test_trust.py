@@ -13,7 +13,7 @@ from nameko.exceptions import RemoteError
 
 from devtools.testing import unique_ip
 from libs.auth.grants import mint_grant
-from services.intake.models import audit_log, followers, reports
+from services.intake.repository.models import audit_log, followers, reports
 from services.intake.service import IntakeService
 
 from .test_lifecycle_interface import (CATEGORY, MediaStoredV1, deliver, events_of, phone, read_recipients,

@@ -3,11 +3,11 @@ import uuid
 
 import pytest
 
-from services.intake.access import (
+from services.intake.domain.access import (
     PERSONAL_KEYS, ActionForbidden, CaseAccess, CaseNotFound, authorize, can_act, can_read, personal_keys_in,
     redact, view_level,
 )
-from services.intake.workflow import Actor, Kind as K, Role as R, State as S
+from services.intake.domain.workflow import Actor, Kind as K, Role as R, State as S
 
 
 def rid(prefix: str = "") -> str:

@@ -5,10 +5,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.intake.access import personal_keys_in
-from services.intake.casefile import case_access, case_state, columns_after, reporter_key, status_changed
-from services.intake.views import report_view
-from services.intake.workflow import Action, Actor, Flag, Kind as K, Role as R, State as S, apply
+from services.intake.domain.access import personal_keys_in
+from services.intake.domain.case_rows import case_access, case_state, columns_after, reporter_key, status_changed
+from services.intake.domain.views import report_view
+from services.intake.domain.workflow import Action, Actor, Flag, Kind as K, Role as R, State as S, apply
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
 
@@ -101,7 +101,7 @@ def test_the_public_reads_the_operators_wording_and_no_hidden_photo():
 
 def test_the_routed_note_names_the_agency_and_falls_back_to_its_code():
     from libs.contracts.events import ReportRoutedV1
-    from services.intake.consumers import routed_note
+    from services.intake.usecases.events import routed_note
 
     base = dict(report_id=uuid.uuid4(), code="HT-2026-000001", category="CHIEU_SANG", priority="BINH_THUONG",
                 ward_code="18073", ward_approximate=True, agency_code="UBND_18073", reason="default",

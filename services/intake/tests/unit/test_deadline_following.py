@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from libs.contracts.events import ReportDeadlineChangedV1, ReportOverdueV1
-from services.intake.consumers import deadline_columns, newer_deadlines, stale_warning
+from services.intake.usecases.events import deadline_columns, newer_deadlines, stale_warning
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
 

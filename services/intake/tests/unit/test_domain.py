@@ -7,7 +7,7 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
 from libs.contracts.reports import ReporterContact, SubmitReport
-from services.intake.domain import Sealer, fingerprint, report_code, token_matches, tracking_token
+from services.intake.domain.tokens import Sealer, fingerprint, report_code, token_matches, tracking_token
 
 KEY = "k" * 40
 

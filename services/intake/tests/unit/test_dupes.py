@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.intake.dupes import ReportPoint, bounding_box, haversine_m, suggest
-from services.intake.workflow import OPEN_STATES, State as S
+from services.intake.domain.duplicates import ReportPoint, bounding_box, haversine_m, suggest
+from services.intake.domain.workflow import OPEN_STATES, State as S
 
 NOW = datetime(2026, 5, 12, 9, 0, tzinfo=timezone.utc)
 HA_TINH = (18.3428, 105.9057)  # near the provincial capital

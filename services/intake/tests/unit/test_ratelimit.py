@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.intake.ratelimit import (
+from services.intake.domain.ratelimit import (
     SUBMISSION_LIMITS, LimitRule, MemoryStore, RateLimiter, blocked, check_all, limit_key, normalize, record, scope_of,
 )
 

@@ -6,8 +6,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from libs.geo.wards import WardGeometryError
-from services.intake.domain import Sealer
-from services.intake.geofence import ProvinceFence
+from services.intake.domain.tokens import Sealer
+from services.intake.domain.geofence import ProvinceFence
 from services.intake.settings import ConfigError, from_config, parse_networks, parse_rate_rules
 
 TOKEN_KEY = uuid.uuid4().hex * 2

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from services.intake import workflow as wf
-from services.intake.workflow import (
+from services.intake.domain import workflow as wf
+from services.intake.domain.workflow import (
     Action, Actor, AutoTriageConfig, CaseState, Flag, InvalidAction, Kind as K, Role as R, State as S,
     TransitionNotAllowed, apply, should_auto_accept,
 )
@@ -484,5 +484,5 @@ def test_approving_an_extension_without_a_date_waits_for_routing():
 
 
 def test_the_split_modules_are_the_same_objects():
-    from services.intake import workflow_guards, workflow_model
+    from services.intake.domain import workflow_guards, workflow_model
     assert wf.State is workflow_model.State and set(workflow_guards.GUARDS) == set(K) == set(wf.RULES)

@@ -19,7 +19,7 @@ from libs.contracts.common import utcnow
 from libs.contracts.events import MediaStoredV1, ReportDeadlineChangedV1, ReportOverdueV1, ReportStatusChangedV1
 from libs.platform import topology
 from devtools.testing import wait_for
-from services.intake import models as intake_models
+from services.intake.repository import models as intake_models
 from services.intake.service import IntakeService
 from services.routing import models as routing_models
 from services.routing.models import cases

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from services.intake.workflow import AGENCY_ROLES, RULES, Actor, Kind, Role, State
+from .workflow import AGENCY_ROLES, RULES, Actor, Kind, Role, State
 
 ViewLevel = Literal["operator", "agency", "reporter", "public"]
 

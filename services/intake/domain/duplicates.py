@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from services.intake.workflow import OPEN_STATES, State
+from .workflow import OPEN_STATES, State
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 DEFAULT_RADIUS_M = 150.0

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from libs.contracts.errors import ErrorCode
 from libs.contracts.open311 import FeedCursor, FeedPage, FeedQuery, ListUpdates, ResolveToken, UpdateList
+from libs.contracts.reports import GetReport
 from libs.contracts.search import MapQuery, ReportPage, SearchReports
 from libs.platform.errors import ServiceError, parse
 from libs.privacy.visibility import text_for
 
-from . import open311_repository as open311_repo
-from . import repo_queries as queries
-from . import repository as repo
-from .access import VISIBLE
-from .open311_views import feed_item, submission_record, update_view
-from .views import public_report, report_view
+from ..domain.access import VISIBLE
+from ..domain.open311_views import feed_item, submission_record, update_view
+from ..domain.views import public_report, report_view
+from ..repository import open311_store
+from ..repository import reports as repo
+from ..repository import search as search_sql
+from .casefile import load_report
 
 
 def report(db, row) -> dict:
@@ -26,11 +28,21 @@ def report(db, row) -> dict:
         mode="json")
 
 
+def public_view(db, payload: dict) -> dict:
+    """One report as the public sees it; may raise REPORT_NOT_FOUND. A tracking token is refused: intake checks
+    tokens (and counts wrong ones), the gateway sends those reads there."""
+    query = parse(GetReport, payload)
+    if query.tracking_token:
+        raise ServiceError(ErrorCode.VALIDATION_FAILED, "tracking tokens are checked by intake",
+                           [{"field": "tracking_token", "message": "not here", "type": "wrong_service"}])
+    return report(db, load_report(db, query.report_id))
+
+
 def search(db, payload: dict) -> dict:
     """The shared search (public list, map feed, Open311 `GET requests`): no personal data, masked text, public
     notes, files that are not hidden; without the timelines (and their query) when `timeline` is False."""
     query = parse(SearchReports, payload)
-    rows, total = queries.search(db, query)
+    rows, total = search_sql.search(db, query)
     ids = [r.id for r in rows]
     steps = repo.public_steps(db, ids) if query.timeline else {}
     photos = repo.media_ids_of(db, ids)
@@ -60,7 +72,7 @@ def map_feed(db, payload: dict) -> dict:
     if query.zoom < POINTS_FROM_ZOOM:
         cell = cell_size(query.zoom)
         cells: dict[tuple, dict] = {}
-        for row in queries.map_cells(db, query.search, cell):
+        for row in search_sql.map_cells(db, query.search, cell):
             c = cells.setdefault((int(row.gx), int(row.gy)), {"n": 0, "lon": 0.0, "lat": 0.0, "statuses": {},
                                                                "categories": {}})
             c["n"] += row.n
@@ -77,7 +89,7 @@ def map_feed(db, payload: dict) -> dict:
         total = sum(c["n"] for c in cells.values())
         return {"type": "FeatureCollection", "mode": "clusters", "zoom": query.zoom, "cell_deg": cell,
                 "total": total, "truncated": False, "features": features}
-    rows = queries.map_points(db, query.search, MAX_POINTS + 1)
+    rows = search_sql.map_points(db, query.search, MAX_POINTS + 1)
     features = [{"type": "Feature", "id": str(row.id),
                  "geometry": {"type": "Point", "coordinates": [row.lon, row.lat]},
                  "properties": {"category": row.category, "status": row.status,
@@ -97,7 +109,7 @@ def _title(text: str | None) -> str:
 def open311_updates(db, payload: dict) -> dict:
     """Posted updates of some reports and/or in a window on updated_datetime, oldest first."""
     query = parse(ListUpdates, payload)
-    rows = open311_repo.list_updates(db, query.report_ids, query.updated_from, query.updated_to, query.limit)
+    rows = open311_store.list_updates(db, query.report_ids, query.updated_from, query.updated_to, query.limit)
     return UpdateList(items=[update_view(r) for r in rows]).model_dump(mode="json")
 
 
@@ -105,7 +117,7 @@ def open311_feed(db, payload: dict) -> dict:
     """One batch of the servicerequestupdates feed (public steps and posted updates of public reports), in the
     order they were recorded; `next` continues it."""
     query = parse(FeedQuery, payload)
-    rows = open311_repo.feed(db, query)
+    rows = open311_store.feed(db, query)
     items = [feed_item(row) for row in rows]
     last = rows[-1] if len(rows) == query.limit else None
     cursor = FeedCursor(recorded_at=last.recorded_at, kind=last.kind, id=last.id) if last is not None else None
@@ -115,7 +127,7 @@ def open311_feed(db, payload: dict) -> dict:
 def open311_token(db, payload: dict) -> dict:
     """The submission behind a batch token; may raise OPEN311_TOKEN_NOT_FOUND."""
     query = parse(ResolveToken, payload)
-    row = open311_repo.submission(db, token=query.token)
+    row = open311_store.submission(db, token=query.token)
     if row is None:
         raise ServiceError(ErrorCode.OPEN311_TOKEN_NOT_FOUND, f"no token {query.token}")
     return submission_record(row).model_dump(mode="json")

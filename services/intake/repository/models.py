@@ -6,7 +6,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from libs.platform.tables import inbox_table, outbox_table, retention_runs_table
 
-from .workflow_model import OPEN_STATES
+from ..domain.workflow_model import OPEN_STATES
 
 SCHEMA = "intake"
 # "Is this yours?" reads open reports of a category in a small lat/lon box (0003_open_nearby_index).

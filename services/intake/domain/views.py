@@ -13,7 +13,7 @@ from libs.privacy.masking import mask_personal_data
 from libs.privacy.visibility import Reader, note_for, restricted, status_label, text_for
 
 from .access import VISIBLE, ViewLevel
-from .casefile import row_is_public
+from .case_rows import row_is_public
 from .workflow import Actor, State, allowed_actions
 
 READER: dict[ViewLevel, Reader] = {"operator": "ioc", "agency": "staff", "reporter": "reporter", "public": "public"}

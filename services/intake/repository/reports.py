@@ -11,13 +11,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from libs.contracts.common import Status
 
-from .domain import CODE_PREFIX
+from ..domain.tokens import CODE_PREFIX
 from .models import agency_spells, followers, media, report_code_seq, reports, timeline
-from .repo_queries import DUPLICATE_CANDIDATES
+from .search import DUPLICATE_CANDIDATES
 
 
 def code_sql(year: int | sa.BindParameter, seq: sa.ColumnElement) -> sa.ColumnElement:
-    """`domain.report_code(year, seq)` computed by PostgreSQL (at least six digits)."""
+    """`domain.tokens.report_code(year, seq)` computed by PostgreSQL (at least six digits)."""
     digits = sa.cast(seq, sa.Text)
     return (sa.literal(f"{CODE_PREFIX}-") + sa.cast(year, sa.Text) + "-"
             + sa.case((seq < 1_000_000, sa.func.lpad(digits, 6, "0")), else_=digits))
@@ -52,7 +52,7 @@ def _create_statement(report: tuple[str, ...], steps: tuple[tuple[str, ...], ...
 def create(uow, year: int, report: dict[str, Any], steps: list[dict[str, Any]], follower: dict[str, Any],
            near: dict[str, Any]) -> tuple[str, list]:
     """Write a new report in one statement and read its duplicate candidates in it (`near`: the parameters of
-    `repo_queries.DUPLICATE_CANDIDATES`); returns (the code, the candidate rows).
+    `search.DUPLICATE_CANDIDATES`); returns (the code, the candidate rows).
 
     The statement takes the next number of the sequence (gaps possible, repeats never), inserts the row with its
     code, its timeline entries (in order) and its reporter as follower, and reads the candidates from the

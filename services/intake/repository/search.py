@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from libs.contracts.search import SearchReports
 from libs.privacy.visibility import NEVER_PUBLIC
 
+from ..domain.workflow import HANDLING_STATES, OPEN_STATES, TERMINAL_STATES, Flag, State
 from .models import reports
-from .workflow import HANDLING_STATES, OPEN_STATES, TERMINAL_STATES, Flag, State
 
 r = reports.c
 HANDLING = [s.value for s in HANDLING_STATES]
@@ -129,7 +129,7 @@ OPEN = sorted(s.value for s in OPEN_STATES)
 _near = {name: sa.bindparam(f"near_{name}", type_=column.type) for name, column in (
     ("category", r.category), ("min_lat", r.lat), ("max_lat", r.lat), ("min_lon", r.lon), ("max_lon", r.lon),
     ("since", r.created_at))}
-# Public open reports of a category inside a lat/lon box, newer than `since` (the pre-filter of dupes.suggest),
+# Public open reports of a category inside a lat/lon box, newer than `since` (the pre-filter of duplicates.suggest),
 # built once: its parameters come from `near_params`. Served by the partial index `ix_reports_open_nearby`
 # (category, lat, lon, created_at) of open reports; a report not yet public is never a candidate (its place is
 # private until an operator verifies it).

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 
 from libs.platform.probes import Sample
 
+from ..domain.workflow import OPEN_STATES
 from .models import reports
-from .repo_queries import operator_buckets
-from .workflow import OPEN_STATES
+from .search import operator_buckets
 
 OPEN = sorted(s.value for s in OPEN_STATES)
 

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from .models import reports, timeline
 from .open311_models import api_keys, rate_counters, submissions, updates
-from .repo_queries import PUBLIC_CONDITION
+from .search import PUBLIC_CONDITION
 
 
 def insert_key(uow, **values) -> None:
@@ -144,7 +144,7 @@ def feed(uow, q):
     return uow.execute(stmt).all()
 
 
-class PgCounterStore:
+class Open311CounterStore:
     """The rate limiter's CounterStore over `open311_rate_counters` (atomic upsert, expired rows swept)."""
 
     def __init__(self, uow) -> None:

@@ -10,11 +10,9 @@ import logging
 import os
 from collections.abc import Iterable
 
-from nameko.extensions import DependencyProvider
-
 from libs.platform.objectstore import MinioBucket
 
-from .processing import spool_to_file
+from ..processing import spool_to_file
 
 log = logging.getLogger(__name__)
 CHUNK = 256 * 1024
@@ -53,14 +51,3 @@ def objects_from_config(config: dict) -> MinioMediaObjects:
     return MinioMediaObjects(
         config["S3_ENDPOINT"], config["S3_ACCESS_KEY"], config["S3_SECRET_KEY"], config["S3_BUCKET"],
         public_endpoint=config.get("S3_PUBLIC_ENDPOINT") or None, region=config.get("S3_REGION", "us-east-1"))
-
-
-class MediaStore(DependencyProvider):
-    """Injects the media bucket; creates it at start-up when missing."""
-
-    def setup(self) -> None:
-        self.objects = objects_from_config(self.container.config)
-        self.objects.ensure()
-
-    def get_dependency(self, worker_ctx) -> MinioMediaObjects:
-        return self.objects

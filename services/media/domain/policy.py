@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 from libs.contracts.accounts import AGENCY_ROLES
 from libs.contracts.errors import ErrorCode
 
-from .processing import Derivative
+from ..processing import Derivative
 
 Audience = Literal["operator", "public"]
 StoredAudience = Literal["operator", "public", "shared"]

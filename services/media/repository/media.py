@@ -8,8 +8,8 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from ..usecases.pipeline import StoredRendition
 from .models import renditions, uploads
-from .pipeline import StoredRendition
 
 ACTIVE = ("pending", "ready")
 

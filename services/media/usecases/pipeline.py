@@ -14,12 +14,12 @@ from pathlib import Path
 from secrets import token_hex
 from typing import Protocol
 
-from .policy import Planned, plan_renditions
-from .processing import (LocationHint, MediaError, MediaLimits, MediaResult, Probe, Region, Sniffed,
+from ..domain.policy import Planned, plan_renditions
+from ..processing import (LocationHint, MediaError, MediaLimits, MediaResult, Probe, Region, Sniffed,
                          inspect_video_in_pool, process_photo_file_in_pool, process_video_in_pool, sniff)
-from .processing.errors import MediaEmpty, MediaProcessingFailed, MediaTooLarge
-from .processing.sniff import SNIFF_BYTES
-from .settings import MediaSettings
+from ..processing.errors import MediaEmpty, MediaProcessingFailed, MediaTooLarge
+from ..processing.sniff import SNIFF_BYTES
+from ..settings import MediaSettings
 
 
 def new_key(prefix: str, now: datetime) -> str:

@@ -12,45 +12,47 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from nameko.events import event_handler
-
 from libs.contracts.common import utcnow
 from libs.contracts.events import ReportMediaVisibilityChangedV1
-from libs.platform.events import consumes
-from libs.platform.retention import DailyRetention
+from libs.platform.retention import run_daily
 
-from . import repository as repo
-from .base import MediaBase
-from .intake_client import case_closures
-from .models import retention_runs
+from ..adapters.intake import case_closures
+from ..repository import media as repo
+from ..repository.models import retention_runs
+from .context import Media
+
+JOB = "media.retention"
 
 
+def change_visibility(m: Media, event: ReportMediaVisibilityChangedV1) -> None:
+    """Hide (or show again) a file's public renditions."""
+    repo.update_of_report(m.db, event.media_id, event.report_id, hidden=event.hidden, updated_at=utcnow())
+    m.db.commit()
 
-class Retention(DailyRetention, MediaBase):
-    """handle_media_visibility_changed; retention_daily, apply_retention (libs.platform.retention): originals."""
 
-    retention_job, retention_table = "media.retention", retention_runs
+def daily(m: Media) -> dict[str, int] | None:
+    """Once a day, in whichever replica claims the day: apply the schedule (None: not ours today)."""
+    return run_daily(m.db, retention_runs, JOB, utcnow(), lambda now: retention_pass(m, now))
 
-    @event_handler("intake", "report.media_visibility_changed", requeue_on_error=True)
-    @consumes(ReportMediaVisibilityChangedV1)
-    def handle_media_visibility_changed(self, event: ReportMediaVisibilityChangedV1) -> None:
-        """Hide (or show again) a file's public renditions."""
-        repo.update_of_report(self.db, event.media_id, event.report_id, hidden=event.hidden, updated_at=utcnow())
-        self.db.commit()
 
-    def retention_pass(self, now: datetime, batch: int = 200) -> dict[str, int]:
-        """Batches of files with renditions whose original is kept, oldest first, until none is due."""
-        cutoff, deleted, after_id = now - self.settings.originals_after_close, 0, None
-        while rows := repo.originals_kept(self.db, now - self.settings.originals_after_close, batch, after_id):
-            after_id = rows[-1].id
-            closed = case_closures(self.intake, sorted({r.report_id for r in rows}), self.settings.intake_timeout_s)
-            if closed is None:  # intake cannot say: decide nothing now
-                self.db.rollback()
-                break
-            due = [r for r in rows if closed.get(r.report_id) and datetime.fromisoformat(closed[r.report_id]) < cutoff]
-            for row in due:
-                repo.update(self.db, row.id, original_deleted_at=now, updated_at=now)
-            self.db.commit()
-            self.objects.delete_quietly(r.object_key for r in due)
-            deleted += len(due)
-        return {"originals_deleted": deleted}
+def apply_now(m: Media) -> dict[str, int]:
+    """Apply the schedule now (operations, tests): what was done."""
+    return retention_pass(m, utcnow())
+
+
+def retention_pass(m: Media, now: datetime, batch: int = 200) -> dict[str, int]:
+    """Batches of files with renditions whose original is kept, oldest first, until none is due."""
+    cutoff, deleted, after_id = now - m.settings.originals_after_close, 0, None
+    while rows := repo.originals_kept(m.db, cutoff, batch, after_id):
+        after_id = rows[-1].id
+        closed = case_closures(m.intake, sorted({r.report_id for r in rows}), m.settings.intake_timeout_s)
+        if closed is None:  # intake cannot say: decide nothing now
+            m.db.rollback()
+            break
+        due = [r for r in rows if closed.get(r.report_id) and datetime.fromisoformat(closed[r.report_id]) < cutoff]
+        for row in due:
+            repo.update(m.db, row.id, original_deleted_at=now, updated_at=now)
+        m.db.commit()
+        m.objects.delete_quietly(r.object_key for r in due)
+        deleted += len(due)
+    return {"originals_deleted": deleted}

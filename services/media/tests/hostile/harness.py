@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from services.media.pipeline import Outcome, Pipeline
+from services.media.usecases.pipeline import Outcome, Pipeline
 from services.media.processing import MediaError, MediaLimits, inspect_video, process_video
 from services.media.processing.limits import spool_to_file
 from services.media.processing.pool import _process_photo_file, run_in_pool

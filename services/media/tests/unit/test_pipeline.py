@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from libs.contracts.errors import HTTP_STATUS, ErrorCode
-from services.media.pipeline import Pipeline, new_key
+from services.media.usecases.pipeline import Pipeline, new_key
 from services.media.processing import ERROR_CLASSES, MediaError, MediaLimits, Region, process_photo
 from services.media.settings import MediaSettings
 from services.media.tests.unit import hostile

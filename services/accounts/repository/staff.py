@@ -1,15 +1,15 @@
 """SQL of the accounts service: accounts, sessions, challenges, throttles, audit (over the unit of work)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from ..domain.throttle import State
 from .models import accounts, audit, challenges, sessions, throttles
-from .throttle import State
 
 Row = Any
 
@@ -142,3 +142,11 @@ def read_audit(uow, username: str | None, before_id: int | None, limit: int) -> 
     if before_id:
         stmt = stmt.where(audit.c.id < before_id)
     return list(uow.execute(stmt))
+
+
+def forget_expired(uow, now: datetime) -> None:
+    """Delete expired sign-in steps and idle throttles (a day without failures, no lock running)."""
+    uow.execute(sa.delete(challenges).where(challenges.c.expires_at < now))
+    uow.execute(sa.delete(throttles).where(
+        throttles.c.updated_at < now - timedelta(days=1),
+        sa.or_(throttles.c.locked_until.is_(None), throttles.c.locked_until < now)))

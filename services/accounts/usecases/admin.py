@@ -7,16 +7,24 @@ from __future__ import annotations
 
 from uuid import uuid4
 
-from libs.contracts.accounts import (AGENCY_ROLES, AccountCommand, AccountCreated, AccountView, CreateAccount,
-                                     ExternalSignIn, SignInResult, UpdateAccount)
+from libs.contracts.accounts import (
+    AGENCY_ROLES,
+    AccountCommand,
+    AccountCreated,
+    AccountView,
+    CreateAccount,
+    ExternalSignIn,
+    SignInResult,
+    UpdateAccount,
+)
 from libs.contracts.errors import ErrorCode
 from libs.platform.errors import ServiceError
 
-from . import passwords
-from . import repository as repo
-from .outcomes import Recorded, invalid
+from ..domain import passwords
+from ..domain.outcomes import Recorded, invalid
+from ..domain.views import account_view
+from ..repository import staff as repo
 from .signin import Ctx, open_session
-from .views import account_view
 
 
 def _account(ctx: Ctx, username: str):

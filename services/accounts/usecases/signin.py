@@ -14,17 +14,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from libs.contracts.accounts import (FACTOR_ROLES, Challenge, ClientInfo, ContinueSignIn, Enrolment, Refresh,
-                                     SessionGrant, SessionState, SignIn, SignInResult)
+from libs.contracts.accounts import (
+    FACTOR_ROLES,
+    Challenge,
+    ClientInfo,
+    ContinueSignIn,
+    Enrolment,
+    Refresh,
+    SessionGrant,
+    SessionState,
+    SignIn,
+    SignInResult,
+)
 from libs.contracts.errors import ErrorCode
 from libs.platform.errors import ServiceError
 
-from . import factors, passwords
-from . import repository as repo
-from .outcomes import Recorded, invalid, retry_after
-from .settings import AccountsSettings
-from .throttle import Refusal, after_ip_failure, after_user_failure, refusal
-from .views import account_view
+from ..domain import factors, passwords
+from ..domain.outcomes import Recorded, invalid, retry_after
+from ..domain.throttle import Refusal, after_ip_failure, after_user_failure, refusal
+from ..domain.views import account_view
+from ..repository import staff as repo
+from ..settings import AccountsSettings
 
 MAX_CHALLENGE_ATTEMPTS = 5
 

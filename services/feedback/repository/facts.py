@@ -9,9 +9,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from libs.contracts.feedback import GroupBy, StatsQuery
 
+from ..domain.periods import Bucket
+from ..domain.projection import RATING_WINDOW, CaseFigures, Fact, project
 from .models import SCHEMA, cases, facts
-from .periods import Bucket
-from .projection import RATING_WINDOW, CaseFigures, Fact, project
 
 # The group key of each grouping (whitelisted SQL: never built from input).
 GROUP_KEYS: dict[str, str] = {"total": "CAST(NULL AS text)", "agency": "c.agency_code", "ward": "c.ward_code",

@@ -4,12 +4,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import sqlalchemy as sa
 
-from ..usecases.pipeline import StoredRendition
 from .models import renditions, uploads
+
+if TYPE_CHECKING:  # a type only: the repository does not depend on the use cases
+    from ..usecases.pipeline import StoredRendition
 
 ACTIVE = ("pending", "ready")
 

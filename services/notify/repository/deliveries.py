@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from libs.contracts.notify import ListDeliveries
 
-from .backoff import DeliveryState, DeliveryStatus
+from ..domain.backoff import DeliveryState, DeliveryStatus
 from .models import agency_channels, case_recipients, cases, deliveries, inapp_messages, notices
 
 D = deliveries

@@ -13,11 +13,11 @@ from uuid import UUID
 
 from libs.contracts.notify import DeliveryFailedV1
 
-from . import agency
-from . import repository as repo
-from .agency import CaseFacts
-from .citizens import NoticePlan
-from .settings import NotifySettings
+from ..domain import agency
+from ..domain.agency import CaseFacts
+from ..domain.citizens import NoticePlan
+from ..repository import deliveries as repo
+from ..settings import NotifySettings
 
 log = logging.getLogger(__name__)
 NO_CHANNEL = "no_channel_configured"

@@ -19,14 +19,15 @@ from libs.contracts.notify import AgencyCaseMessageV1, NotificationRecipient
 from libs.platform import metrics
 from libs.platform.peers import PeerError, PeerRemoteError, PeerStopped
 
-from . import agency, backoff, citizens, planner, templates
-from . import repository as repo
-from .backoff import RetryPolicy
-from .channels import DeliveryResult
-from .dependencies import Courier, PeerClient
-from .names import NOT_SET
-from .quiet import deliver_at
-from .settings import NotifySettings
+from ..channels import DeliveryResult
+from ..dependencies import Courier, PeerClient
+from ..domain import agency, backoff, citizens, templates
+from ..domain.backoff import RetryPolicy
+from ..domain.names import NOT_SET
+from ..domain.quiet import deliver_at
+from ..repository import deliveries as repo
+from ..settings import NotifySettings
+from . import planner
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,14 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from .cases import REROUTABLE, TRACKED, CaseClock
+from ..domain.cases import REROUTABLE, TRACKED, CaseClock
+from ..domain.placement import CaseStart, DecisionFacts, Placement, columns
 from .models import assignments, cases, decisions, escalations
 
 
-def insert_decision(uow, **values: Any) -> int:
-    """Store one decision; returns its id."""
+def insert_decision(uow, placed: Placement, facts: DecisionFacts) -> int:
+    """Store one decision (where it puts the case, and why); returns its id."""
+    values = {**columns(placed), **columns(facts)}
     return uow.execute(sa.insert(decisions).values(**values).returning(decisions.c.id)).scalar_one()
 
 
@@ -49,6 +51,12 @@ def upsert_case(uow, report_id: UUID, **values: Any) -> None:
     stmt = pg_insert(cases).values(report_id=report_id, **values)
     uow.execute(stmt.on_conflict_do_update(index_elements=[cases.c.report_id],
                                            set_={k: stmt.excluded[k] for k in values}))
+
+
+def place_case(uow, placed: Placement, start: CaseStart) -> None:
+    """Create or replace the case as its latest decision placed it, with the clock that decision starts."""
+    values = {**columns(placed), **columns(start)}
+    upsert_case(uow, values.pop("report_id"), **values)
 
 
 def update_case(uow, report_id: UUID, **values: Any) -> None:

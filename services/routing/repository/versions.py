@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 import sqlalchemy as sa
 
-from .directory import Doc, empty_doc
+from ..domain.directory import Doc, empty_doc
 from .models import directory_entries as entries
 from .models import directory_versions as versions
 

@@ -8,17 +8,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from libs.contracts.directory import (ChangeDirectory, DirectoryChangeView, DirectorySummary, HolidayView, HolidayYear,
-                                      LoadWardGeometry, ReadDirectory, RestoreVersion)
+from libs.contracts.directory import (
+    ChangeDirectory,
+    DirectoryChangeView,
+    DirectorySummary,
+    HolidayView,
+    HolidayYear,
+    LoadWardGeometry,
+    ReadDirectory,
+    RestoreVersion,
+)
 from libs.contracts.errors import ErrorCode
 from libs.platform.errors import ServiceError
 
-from . import repository as repo
-from .changes import apply_change
-from .directory import Directory, cells_of, empty_doc
+from ..domain.changes import apply_change
+from ..domain.directory import Directory, cells_of, empty_doc
+from ..domain.validation import ChangeRejected, validate
+from ..domain.views import version_view
+from ..repository import versions as repo
 from .flow import Directories, reroute_open_cases
-from .validation import ChangeRejected, validate
-from .views import version_view
 
 REJECTION_CODES = {"not_found": ErrorCode.DIRECTORY_ENTRY_NOT_FOUND, "conflict": ErrorCode.DIRECTORY_CONFLICT,
                    "invalid": ErrorCode.VALIDATION_FAILED}

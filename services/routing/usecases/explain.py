@@ -12,11 +12,11 @@ from libs.contracts.directory import DecisionExplanation, DryRun, ReplayDecision
 from libs.contracts.errors import ErrorCode
 from libs.platform.errors import ServiceError
 
-from . import case_repository as cases_repo
+from ..domain.engine import RouteRequest, resolve_ward, route
+from ..domain.views import assignment_view, case_view, decision_record_view, outcome_view
+from ..repository import decisions as cases_repo
 from .admin import directory_for
-from .engine import RouteRequest, resolve_ward, route
 from .flow import Directories
-from .views import assignment_view, case_view, decision_record_view, outcome_view
 
 COMPARED = ("outcome", "ward", "agency_code", "co_handlers", "escalation_agency", "reason", "rule_id",
             "accept_due_at", "due_at")

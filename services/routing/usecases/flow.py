@@ -10,15 +10,24 @@ from typing import Protocol
 
 from libs.contracts.common import Priority
 from libs.contracts.directory import NamedEntry
-from libs.contracts.events import (ReportDeadlineChangedV1, ReportDueSoonV1, ReportOverdueV1, ReportRoutedV1,
-                                   ReportStatusChangedV1, ReportUnroutableV1)
+from libs.contracts.events import (
+    ReportAcceptedV1,
+    ReportDeadlineChangedV1,
+    ReportDueSoonV1,
+    ReportOverdueV1,
+    ReportRerouteRequestedV1,
+    ReportRoutedV1,
+    ReportStatusChangedV1,
+    ReportUnroutableV1,
+)
 
-from . import case_repository as cases_repo
-from . import escalation
-from .cases import StatusChange, apply_status_change, stale_step
-from .directory import Directory
-from .engine import Outcome, RouteRequest, WardResolution, route
-from .rules import DirectorySnapshot, PriorityRule, RouteInput, unroutable
+from ..domain import escalation
+from ..domain.cases import StatusChange, apply_status_change, stale_step
+from ..domain.directory import Directory
+from ..domain.engine import Outcome, RouteRequest, WardResolution, route
+from ..domain.placement import CaseStart, decision_facts, placement_of
+from ..domain.rules import DirectorySnapshot, PriorityRule, RouteInput, unroutable
+from ..repository import decisions as cases_repo
 
 RELEASE_REASON = {"accepted": "rerouted", "reroute": "rerouted", "directory_change": "directory_change"}
 DEADLINE_REASON = {"reroute": "rerouted", "directory_change": "directory_changed"}
@@ -53,53 +62,57 @@ def route_report(uow, directory: Directory | None, request: RouteRequest, now: d
     return outcome
 
 
+def route_accepted(uow, directories: Directories, event: ReportAcceptedV1, now: datetime) -> Outcome:
+    """An accepted report: decide with the directory in force, record the decision, announce it."""
+    request = RouteRequest(report_id=str(event.report_id), category=event.category,
+                           priority=event.priority.value, lat=event.location.lat, lon=event.location.lon,
+                           operator_ward=event.ward_code)
+    return route_report(uow, directories.current(uow, now), request, now, trigger="accepted",
+                        cause_event_id=event.event_id, code=event.code)
+
+
+def route_again(uow, directories: Directories, event: ReportRerouteRequestedV1, now: datetime) -> Outcome:
+    """Decide again (operator's agency → reason `manual`; operator's ward kept), keeping who held it."""
+    case = cases_repo.get_case(uow, event.report_id)
+    request = RouteRequest(report_id=str(event.report_id), category=event.category,
+                           priority=event.priority.value, lat=event.location.lat, lon=event.location.lon,
+                           operator_ward=event.ward_code or (case.operator_ward if case else None),
+                           manual_agency=event.agency_code, note=event.note or "")
+    return route_report(uow, directories.current(uow, now), request, now, trigger="reroute",
+                        cause_event_id=event.event_id, code=event.code, note=event.note)
+
+
 def record_outcome(uow, outcome: Outcome, request: RouteRequest, version: int, now: datetime, *, trigger: str,
                    cause_event_id: uuid.UUID, code: str, note: str | None = None,
                    names: NamedEntry | None = None) -> None:
     """Store the decision, move the case to its new agency (keeping who held it before), announce it."""
-    result, ward, routed = outcome.result, outcome.ward, outcome.routed
-    report_id = uuid.UUID(request.report_id)
-    agency = result.agency_code if routed else None
-    decision_id = cases_repo.insert_decision(
-        uow, report_id=report_id, cause_event_id=cause_event_id, category=request.category,
-        priority=request.priority, lat=request.lat, lon=request.lon, ward_code=ward.unit_code,
-        ward_approximate=ward.approximate, ward_method=ward.method, operator_ward=request.operator_ward,
-        manual_agency=request.manual_agency, agency_code=agency,
-        co_handlers=list(result.co_handlers) if routed else [],
-        escalation_agency=result.escalation_agency if routed else None, reason=result.reason,
-        rule_id=result.rule_id, explanation=result.explanation, explanation_en=result.explanation_en,
-        directory_version=version, accept_due_at=result.accept_due_at if routed else None,
-        due_at=result.due_at if routed else None, decided_at=now, outcome="routed" if routed else "unroutable",
-        trigger=trigger, note=note)
+    result, routed = outcome.result, outcome.routed
+    placed = placement_of(outcome, request, version)
+    report_id, agency = placed.report_id, placed.agency_code
+    decision_id = cases_repo.insert_decision(uow, placed, decision_facts(outcome, now, trigger, cause_event_id, note))
     case = cases_repo.get_case(uow, report_id, lock=True)
     deadline_version = (case.deadline_version if case is not None else 0) + 1  # every decision: new deadlines
     if case is not None and case.agency_code:
         cases_repo.release(uow, report_id, now, RELEASE_REASON[trigger] if routed else "unroutable")
     status = "DA_CHUYEN_XU_LY" if routed else (case.status if case else "DA_TIEP_NHAN")
-    cases_repo.upsert_case(
-        uow, report_id, code=code, category=request.category, priority=request.priority, lat=request.lat,
-        lon=request.lon, operator_ward=request.operator_ward, manual_agency=request.manual_agency,
-        ward_code=ward.unit_code, agency_code=agency, co_handlers=list(result.co_handlers) if routed else [],
-        escalation_agency=result.escalation_agency if routed else None, status=status, decision_id=decision_id,
-        directory_version=version, clock_started_at=now if routed else None, accepted_at=None, paused_at=None,
-        pauses=[], extension_days=0, accept_due_at=result.accept_due_at if routed else None,
-        due_at=result.due_at if routed else None, closed_at=None, updated_at=now, reopen_due_at=None,
-        deadline_version=deadline_version)
+    cases_repo.place_case(uow, placed, CaseStart(code=code, status=status, decision_id=decision_id,
+                                                 clock_started_at=now if routed else None, updated_at=now,
+                                                 deadline_version=deadline_version))
     if not routed:
         uow.emit(ReportUnroutableV1(report_id=report_id, code=code, category=request.category,
                                     reason=result.reason, directory_version=version))
         return
     cases_repo.assign(uow, report_id, agency, decision_id, now)
     uow.emit(ReportRoutedV1(
-        report_id=report_id, code=code, category=request.category, priority=Priority(request.priority),
-        ward_code=ward.unit_code, ward_approximate=ward.approximate, agency_code=agency,
+        report_id=report_id, code=code, category=placed.category, priority=Priority(placed.priority),
+        ward_code=placed.ward_code, ward_approximate=outcome.ward.approximate, agency_code=agency,
         agency_name=names.name_vi if names else None, agency_name_en=names.name_en if names else None,
-        co_handlers=list(result.co_handlers), reason=result.reason, directory_version=version,
-        accept_due_at=result.accept_due_at, due_at=result.due_at, note=note, deadline_version=deadline_version))
+        co_handlers=list(placed.co_handlers), reason=result.reason, directory_version=version,
+        accept_due_at=placed.accept_due_at, due_at=placed.due_at, note=note, deadline_version=deadline_version))
     before = (case.accept_due_at, case.due_at) if case is not None else (None, None)
-    if trigger in DEADLINE_REASON and any(before) and before != (result.accept_due_at, result.due_at):
-        uow.emit(ReportDeadlineChangedV1(report_id=report_id, accept_due_at=result.accept_due_at,
-                                         due_at=result.due_at, reason=DEADLINE_REASON[trigger],
+    if trigger in DEADLINE_REASON and any(before) and before != (placed.accept_due_at, placed.due_at):
+        uow.emit(ReportDeadlineChangedV1(report_id=report_id, accept_due_at=placed.accept_due_at,
+                                         due_at=placed.due_at, reason=DEADLINE_REASON[trigger],
                                          deadline_version=deadline_version))
 
 
@@ -162,8 +175,11 @@ def decision_snapshot(uow, directories: Directories, version: int, now: datetime
         return current.snapshot if current else None
 
 
-def sweep_deadlines(uow, directory: Directory, now: datetime) -> int:
-    """Emit due-soon and overdue warnings not fired before; returns how many were emitted."""
+def sweep_deadlines(uow, directory: Directory | None, now: datetime) -> int:
+    """Emit due-soon and overdue warnings not fired before; returns how many were emitted (none without a
+    directory in force)."""
+    if directory is None:
+        return 0
     settings, calendar = directory.deadlines, directory.snapshot.calendar
     emitted = 0
     for case in cases_repo.due_candidates(uow, escalation.horizon(settings, calendar, now)):

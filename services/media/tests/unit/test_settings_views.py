@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from libs.contracts.media import LocationHint
-from services.media.settings import MediaSettings, from_config
 from services.media.domain.views import media_view
+from services.media.settings import MediaSettings, from_config
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
 

@@ -11,12 +11,23 @@ import httpx
 import pytest
 from kombu import Connection, Queue
 
-from services.notify import routingkeys, signing
 from services.notify.channels.amqp import agency_exchange, provision
+from services.notify.domain import routingkeys, signing
 from services.notify.tests.loopback import LoopbackServer
 
-from .helpers import (OPERATOR, agency_code, deliveries, fake_intake, person, publish, routed,  # noqa: F401
-                      set_channel, start_notify, status_changed, wait_for)
+from .helpers import (  # noqa: F401
+    OPERATOR,
+    agency_code,
+    deliveries,
+    fake_intake,
+    person,
+    publish,
+    routed,
+    set_channel,
+    start_notify,
+    status_changed,
+    wait_for,
+)
 
 pytestmark = pytest.mark.interface
 

@@ -9,12 +9,21 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from services.notify import templates
-from services.notify.models import notices
+from services.notify.domain import templates
+from services.notify.repository.models import notices
 from services.notify.tests.loopback import LoopbackServer
 
-from .helpers import (OPERATOR, FakeIntake, deliveries, fake_intake, person, publish, start_notify,  # noqa: F401
-                      status_changed, wait_for)
+from .helpers import (  # noqa: F401
+    OPERATOR,
+    FakeIntake,
+    deliveries,
+    fake_intake,
+    person,
+    publish,
+    start_notify,
+    status_changed,
+    wait_for,
+)
 
 pytestmark = pytest.mark.interface
 

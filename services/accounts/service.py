@@ -10,21 +10,9 @@ from __future__ import annotations
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from libs.contracts.accounts import (
-    AccountCommand,
-    AccountsQuery,
-    AuditQuery,
-    ChangePassword,
-    ClientInfo,
-    ContinueSignIn,
-    CreateAccount,
-    ExternalSignIn,
-    Refresh,
-    SessionRef,
-    SignIn,
-    SignOut,
-    UpdateAccount,
-)
+from libs.contracts.accounts import (AccountCommand, AccountsQuery, AuditQuery, ChangePassword, ClientInfo,
+                                     ContinueSignIn, CreateAccount, ExternalSignIn, Refresh, SessionRef, SignIn,
+                                     SignOut, UpdateAccount)
 from libs.contracts.common import utcnow
 from libs.contracts.health import ServiceHealth
 from libs.platform.db import Database

@@ -10,15 +10,8 @@ from __future__ import annotations
 from nameko.events import event_handler
 from nameko.rpc import rpc
 
-from libs.contracts.events import (
-    Event,
-    ReportAcceptedV1,
-    ReportDeadlineChangedV1,
-    ReportOverdueV1,
-    ReportRoutedV1,
-    ReportStatusChangedV1,
-    ReportSubmittedV1,
-)
+from libs.contracts.events import (Event, ReportAcceptedV1, ReportDeadlineChangedV1, ReportOverdueV1, ReportRoutedV1,
+                                   ReportStatusChangedV1, ReportSubmittedV1)
 from libs.contracts.feedback import StatsQuery
 from libs.contracts.health import ServiceHealth
 from libs.platform.db import Database

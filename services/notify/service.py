@@ -12,26 +12,12 @@ from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from libs.contracts.events import (
-    ReportDeadlineChangedV1,
-    ReportDueSoonV1,
-    ReportOverdueV1,
-    ReportRoutedV1,
-    ReportStatusChangedV1,
-)
+from libs.contracts.events import (ReportDeadlineChangedV1, ReportDueSoonV1, ReportOverdueV1, ReportRoutedV1,
+                                   ReportStatusChangedV1)
 from libs.contracts.health import ServiceHealth
-from libs.contracts.notify import (
-    AcknowledgeCase,
-    ChannelRef,
-    DeliveryRef,
-    ListAgencyChannels,
-    ListDeliveries,
-    ListInbox,
-    SetAgencyChannel,
-    UnacknowledgedQuery,
-    UnsubscribeByLink,
-    UnsubscribeReporter,
-)
+from libs.contracts.notify import (AcknowledgeCase, ChannelRef, DeliveryRef, ListAgencyChannels, ListDeliveries,
+                                   ListInbox, SetAgencyChannel, UnacknowledgedQuery, UnsubscribeByLink,
+                                   UnsubscribeReporter)
 from libs.platform.db import Database
 from libs.platform.errors import ServiceError, parse
 from libs.platform.events import consumes

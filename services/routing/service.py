@@ -13,15 +13,8 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from libs.contracts.common import utcnow
-from libs.contracts.directory import (
-    Actor,
-    ChangeDirectory,
-    DryRun,
-    ExplainDecision,
-    LocateWard,
-    ReadDirectory,
-    ReplayDecision,
-)
+from libs.contracts.directory import (Actor, ChangeDirectory, DryRun, ExplainDecision, LocateWard, ReadDirectory,
+                                      ReplayDecision)
 from libs.contracts.errors import ErrorCode
 from libs.contracts.events import ReportAcceptedV1, ReportRerouteRequestedV1, ReportStatusChangedV1
 from libs.contracts.health import ServiceHealth

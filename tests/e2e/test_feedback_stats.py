@@ -18,14 +18,7 @@ from services.feedback.domain.periods import local_today
 
 from .test_lifecycle import AGENCY, upload_after_photo
 from .test_lifecycle_support import (  # noqa: F401  (fixtures)
-    accepted_and_routed,
-    agency,
-    citizen,
-    client,
-    operator,
-    personal_keys,
-    staff,
-    wait_for,
+    accepted_and_routed, agency, citizen, client, operator, personal_keys, staff, wait_for,
 )
 
 pytestmark = pytest.mark.e2e

@@ -7,16 +7,8 @@ from __future__ import annotations
 
 from uuid import uuid4
 
-from libs.contracts.accounts import (
-    AGENCY_ROLES,
-    AccountCommand,
-    AccountCreated,
-    AccountView,
-    CreateAccount,
-    ExternalSignIn,
-    SignInResult,
-    UpdateAccount,
-)
+from libs.contracts.accounts import (AGENCY_ROLES, AccountCommand, AccountCreated, AccountView, CreateAccount,
+                                     ExternalSignIn, SignInResult, UpdateAccount)
 from libs.contracts.errors import ErrorCode
 from libs.platform.errors import ServiceError
 

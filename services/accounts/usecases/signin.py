@@ -14,18 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from libs.contracts.accounts import (
-    FACTOR_ROLES,
-    Challenge,
-    ClientInfo,
-    ContinueSignIn,
-    Enrolment,
-    Refresh,
-    SessionGrant,
-    SessionState,
-    SignIn,
-    SignInResult,
-)
+from libs.contracts.accounts import (FACTOR_ROLES, Challenge, ClientInfo, ContinueSignIn, Enrolment, Refresh,
+                                     SessionGrant, SessionState, SignIn, SignInResult)
 from libs.contracts.errors import ErrorCode
 from libs.platform.errors import ServiceError
 

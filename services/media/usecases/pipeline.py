@@ -15,19 +15,8 @@ from secrets import token_hex
 from typing import Protocol
 
 from ..domain.policy import Planned, plan_renditions
-from ..processing import (
-    LocationHint,
-    MediaError,
-    MediaLimits,
-    MediaResult,
-    Probe,
-    Region,
-    Sniffed,
-    inspect_video_in_pool,
-    process_photo_file_in_pool,
-    process_video_in_pool,
-    sniff,
-)
+from ..processing import (LocationHint, MediaError, MediaLimits, MediaResult, Probe, Region, Sniffed,
+                         inspect_video_in_pool, process_photo_file_in_pool, process_video_in_pool, sniff)
 from ..processing.errors import MediaEmpty, MediaProcessingFailed, MediaTooLarge
 from ..processing.sniff import SNIFF_BYTES
 from ..settings import MediaSettings

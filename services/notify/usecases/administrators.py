@@ -6,11 +6,7 @@ import uuid
 
 from libs.contracts.common import utcnow
 from libs.contracts.errors import ErrorCode
-from libs.contracts.notify import (
-    ChannelRef,
-    ListAgencyChannels,
-    SetAgencyChannel,
-)
+from libs.contracts.notify import ChannelRef, ListAgencyChannels, SetAgencyChannel
 from libs.platform.errors import ServiceError
 
 from ..domain import policy

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from libs.contracts.common import utcnow
 from libs.contracts.errors import ErrorCode
-from libs.contracts.notify import (
-    AcknowledgeCase,
-    CaseAcknowledged,
-    DeliveryRef,
-)
+from libs.contracts.notify import AcknowledgeCase, CaseAcknowledged, DeliveryRef
 from libs.platform.errors import ServiceError
 
 from ..domain import backoff, policy

@@ -4,13 +4,8 @@
 from __future__ import annotations
 
 from libs.contracts.common import utcnow
-from libs.contracts.events import (
-    ReportDeadlineChangedV1,
-    ReportDueSoonV1,
-    ReportOverdueV1,
-    ReportRoutedV1,
-    ReportStatusChangedV1,
-)
+from libs.contracts.events import (ReportDeadlineChangedV1, ReportDueSoonV1, ReportOverdueV1, ReportRoutedV1,
+                                   ReportStatusChangedV1)
 
 from ..domain import agency, citizens
 from ..domain.agency import CaseFacts

@@ -8,11 +8,7 @@ import uuid
 
 from libs.contracts.common import utcnow
 from libs.contracts.errors import ErrorCode
-from libs.contracts.notify import (
-    DeliveryRef,
-    ListDeliveries,
-    UnacknowledgedQuery,
-)
+from libs.contracts.notify import DeliveryRef, ListDeliveries, UnacknowledgedQuery
 from libs.platform.errors import ServiceError
 
 from ..domain import backoff, policy

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from libs.contracts.common import utcnow
 from libs.contracts.errors import ErrorCode
-from libs.contracts.notify import (
-    ListInbox,
-    UnsubscribeByLink,
-    UnsubscribeReporter,
-    UnsubscribeResult,
-)
+from libs.contracts.notify import ListInbox, UnsubscribeByLink, UnsubscribeReporter, UnsubscribeResult
 from libs.platform.errors import ServiceError
 
 from ..domain.views import inbox_view

@@ -8,16 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from libs.contracts.directory import (
-    ChangeDirectory,
-    DirectoryChangeView,
-    DirectorySummary,
-    HolidayView,
-    HolidayYear,
-    LoadWardGeometry,
-    ReadDirectory,
-    RestoreVersion,
-)
+from libs.contracts.directory import (ChangeDirectory, DirectoryChangeView, DirectorySummary, HolidayView,
+                                      HolidayYear, LoadWardGeometry, ReadDirectory, RestoreVersion)
 from libs.contracts.errors import ErrorCode
 from libs.platform.errors import ServiceError
 

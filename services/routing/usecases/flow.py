@@ -10,16 +10,9 @@ from typing import Protocol
 
 from libs.contracts.common import Priority
 from libs.contracts.directory import NamedEntry
-from libs.contracts.events import (
-    ReportAcceptedV1,
-    ReportDeadlineChangedV1,
-    ReportDueSoonV1,
-    ReportOverdueV1,
-    ReportRerouteRequestedV1,
-    ReportRoutedV1,
-    ReportStatusChangedV1,
-    ReportUnroutableV1,
-)
+from libs.contracts.events import (ReportAcceptedV1, ReportDeadlineChangedV1, ReportDueSoonV1, ReportOverdueV1,
+                                   ReportRerouteRequestedV1, ReportRoutedV1, ReportStatusChangedV1,
+                                   ReportUnroutableV1)
 
 from ..domain import escalation
 from ..domain.cases import StatusChange, apply_status_change, stale_step

@@ -15,19 +15,8 @@ from services.notify.channels.amqp import agency_exchange, provision
 from services.notify.domain import routingkeys, signing
 from services.notify.tests.loopback import LoopbackServer
 
-from .helpers import (  # noqa: F401
-    OPERATOR,
-    agency_code,
-    deliveries,
-    fake_intake,
-    person,
-    publish,
-    routed,
-    set_channel,
-    start_notify,
-    status_changed,
-    wait_for,
-)
+from .helpers import (OPERATOR, agency_code, deliveries, fake_intake, person, publish, routed,  # noqa: F401
+                      set_channel, start_notify, status_changed, wait_for)
 
 pytestmark = pytest.mark.interface
 

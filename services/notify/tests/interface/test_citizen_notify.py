@@ -13,17 +13,8 @@ from services.notify.domain import templates
 from services.notify.repository.models import notices
 from services.notify.tests.loopback import LoopbackServer
 
-from .helpers import (  # noqa: F401
-    OPERATOR,
-    FakeIntake,
-    deliveries,
-    fake_intake,
-    person,
-    publish,
-    start_notify,
-    status_changed,
-    wait_for,
-)
+from .helpers import (OPERATOR, FakeIntake, deliveries, fake_intake, person, publish, start_notify,  # noqa: F401
+                      status_changed, wait_for)
 
 pytestmark = pytest.mark.interface
 

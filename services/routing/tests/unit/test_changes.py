@@ -6,25 +6,9 @@ from datetime import date
 import pytest
 from shapely.geometry import mapping
 
-from libs.contracts.directory import (
-    AgencyData,
-    CategoryData,
-    ClearWardGeometry,
-    DeleteRule,
-    HolidayYear,
-    LoadWardGeometry,
-    MergeUnits,
-    PutAgency,
-    PutCategory,
-    PutHolidays,
-    PutRule,
-    PutUnit,
-    RestoreVersion,
-    RetireAgency,
-    RetireCategory,
-    RuleData,
-    UnitData,
-)
+from libs.contracts.directory import (AgencyData, CategoryData, ClearWardGeometry, DeleteRule, HolidayYear,
+                                      LoadWardGeometry, MergeUnits, PutAgency, PutCategory, PutHolidays, PutRule,
+                                      PutUnit, RestoreVersion, RetireAgency, RetireCategory, RuleData, UnitData)
 from services.routing.domain.changes import apply_change
 from services.routing.domain.directory import cells_of
 from services.routing.domain.engine import route

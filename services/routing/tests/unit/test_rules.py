@@ -8,17 +8,8 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from services.routing.domain.rules import (
-    CategoryRoute,
-    Decision,
-    DirectorySnapshot,
-    RouteInput,
-    RoutingRule,
-    Unroutable,
-    decide,
-    load_snapshot_from_seed,
-    manual_decision,
-)
+from services.routing.domain.rules import (CategoryRoute, Decision, DirectorySnapshot, RouteInput, RoutingRule,
+                                           Unroutable, decide, load_snapshot_from_seed, manual_decision)
 from services.routing.domain.workcalendar import VN_TZ
 
 DATA = Path(__file__).resolve().parents[2] / "seed_data" / "hatinh"

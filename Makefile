@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 REQS   := requirements.txt $(wildcard services/*/requirements.txt) gateway/requirements.txt
 
-.PHONY: run test install system-packages tools web migrate seed bench bench-submit bench-lookup bench-web token admin lint clean backup restore
+.PHONY: run test install system-packages tools web migrate seed bench bench-submit bench-lookup bench-map bench-web token admin lint clean backup restore
 
 $(VENV)/.installed: $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ bench-submit: install  ## closed loop: submit BENCH_N reports with BENCH_CONCURR
 
 bench-lookup: install
 	$(PY) bench/lookup.py
+
+bench-map: install  ## the map feed over 50 000 synthetic public reports in a scratch database (no make run needed)
+	$(PY) bench/map50k.py
 
 bench-web: install web  ## the citizen app in Chromium on a throttled network: bytes, time to interactive, map
 	$(PY) bench/web.py

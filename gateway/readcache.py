@@ -14,10 +14,17 @@ answer that is not kept (a 404, a 504) is shared with the requests that waited f
 a hit costs its client a bucket token (a flood of cached reads is still a flood) but no in-flight place; a miss
 passes the in-flight bound like any request.
 Freshness: an answer is fresh for the TTL from the moment its upstream call started; after that, until 2 s
-(`MAX_LAG_S`) from then, it is still served (`X-Cache: stale`) while one background call renews it, so a busy key
-never makes its readers wait. Any successful write through this process (any method but GET, HEAD and OPTIONS;
-the similar-reports question excepted) clears everything, and so does every case event (`report.#`, the staff
-console's feed); a read started before a clear never stores its answer.
+(`MAX_LAG_S`) from then, it is still served (`X-Cache: stale`, with `Age`) while one background call renews it, so a
+busy key never makes its readers wait. A change does not wipe the cache, it marks what it touched as changed at
+that moment (O(1), no scan): every answer read before the mark is stale at once (served while one call renews it,
+still never past 2 s from its own read, so no public answer lags a change by more than 2 s), and no reader joins a
+call that started before the mark (during a burst of changes, a key is renewed at most every `RENEW_SPACING_S`).
+What a change touches: a case event (`report.#`, the staff console's feed) or a
+successful write through this process to a path naming a report (any method but GET, HEAD and OPTIONS; the
+similar-reports question excepted) marks that report's page and every shared answer (lists, map feed, statistics,
+Open311 lists, ...); a new report (`POST /v1/reports`, Open311 `POST requests`) the shared answers; any other write
+everything. A change of a photo's visibility (`report.media_visibility_changed`) is not served stale: it clears
+everything, and a read started before a clear never stores its answer.
 Memory: at most `READ_CACHE_MAX_ENTRIES` answers and `READ_CACHE_MAX_BYTES` bytes (least recently used out first);
 an answer over `READ_CACHE_MAX_ENTRY_BYTES` is passed on, not kept.
 """
@@ -51,6 +58,14 @@ DROPPED = frozenset({b"content-length", b"x-request-id", b"etag", b"x-cache"})
 VARY = b"Accept-Language, Accept-Encoding, Authorization, Cookie, X-Tracking-Token, X-Follower-Token"
 Key = tuple
 MAX_LAG_S = 2.0  # the most a public answer may lag a change (issue 12): the TTL, then a stale answer while renewed
+REPORT_PAGE = re.compile(r"^/v1/reports/([0-9A-Fa-f-]{36})$")
+REPORT_IN_PATH = re.compile(r"/reports/([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})(/|$)")
+NEW_REPORTS = re.compile(r"^/(v1/reports|open311/v2/requests\.(json|xml))$")
+PURGING_EVENTS = frozenset({"report.media_visibility_changed"})  # less to show: never served stale
+MARKS_KEPT_S = 60.0  # a report's mark older than this folds into the mark of everything (no entry lives that long)
+MARKS_MAX = 10_000
+NEVER = float("-inf")
+RENEW_SPACING_S = 0.25  # the least time between two renewals of one key in flight together (after a change)
 
 
 class ReadCacheSettings(BaseSettings):
@@ -78,11 +93,13 @@ class Entry:
     status: int = 200
     keep: bool = True
     stale_until: float = 0.0  # after `expires`, served while one refresh runs, up to MAX_LAG_S after the read
+    started: float = 0.0  # when its upstream call started: an answer is of that moment
 
 
 @dataclass
 class ReadCache:
-    """Entries by key with a TTL, LRU bounds (count and bytes), a generation that clears bump, single flight."""
+    """Entries by key with a TTL, LRU bounds (count and bytes), marks of changes, a generation that clears bump,
+    single flight."""
 
     ttl_s: float
     max_entries: int
@@ -91,25 +108,61 @@ class ReadCache:
     entries: OrderedDict = field(default_factory=OrderedDict)
     size: int = 0
     generation: int = 0
-    inflight: dict = field(default_factory=dict)
+    inflight: dict = field(default_factory=dict)  # key -> (future, when its call started)
     renewing: set = field(default_factory=set)  # background refreshes (held: the loop keeps weak references)
+    shared_mark: float = NEVER  # the last change of anything but a report's own page
+    all_mark: float = NEVER  # the last change of everything (report pages included)
+    page_marks: OrderedDict = field(default_factory=OrderedDict)  # report id -> the last change of its page
+
+    def changed_at(self, key: Key) -> float:
+        """When what `key` answers last changed, as far as this process knows."""
+        page = REPORT_PAGE.match(key[0]) if isinstance(key, tuple) and key and isinstance(key[0], str) else None
+        if page is None:
+            return max(self.shared_mark, self.all_mark)
+        return max(self.all_mark, self.page_marks.get(page.group(1).lower(), NEVER))
+
+    def mark(self, report_id: str | None = None, *, everything: bool = False) -> None:
+        """A change now: of one report (its page and every shared answer), of the shared answers only (no id), or
+        of everything. Older report marks fold into the mark of everything (a safe, older bound)."""
+        now = self.clock()
+        self.shared_mark = now
+        if everything:
+            self.all_mark = now
+        elif report_id is not None:
+            report_id = report_id.lower()
+            self.page_marks.pop(report_id, None)
+            self.page_marks[report_id] = now
+        while self.page_marks:
+            oldest, at = next(iter(self.page_marks.items()))
+            if at > now - MARKS_KEPT_S and len(self.page_marks) <= MARKS_MAX:
+                break
+            del self.page_marks[oldest]
+            self.all_mark = max(self.all_mark, at)
+
+    def fresh(self, key: Key, entry: Entry) -> bool:
+        """Within its TTL and read after the last change of what it answers."""
+        return self.clock() < entry.expires and entry.started >= self.changed_at(key)
 
     def get(self, key: Key) -> Entry | None:
         """The fresh entry of `key`, or None (an expired one is dropped)."""
         entry = self.entries.get(key)
         if entry is None:
             return None
-        if entry.expires <= self.clock():
-            self._drop(key)
+        if not self.fresh(key, entry):
+            if entry.expires <= self.clock():
+                self._drop(key)
             return None
         self.entries.move_to_end(key)
         return entry
 
     def put(self, key: Key, entry: Entry, generation: int) -> bool:
-        """Keep `entry` unless a clear happened since `generation` was read or it can never fit."""
+        """Keep `entry` unless a clear happened since `generation` was read, it can never fit, or a newer read of
+        `key` is already kept."""
         if generation != self.generation or len(entry.body) > self.max_bytes:
             return False
         if key in self.entries:
+            if self.entries[key].started > entry.started:
+                return False
             self._drop(key)
         self.entries[key] = entry
         self.size += len(entry.body)
@@ -129,31 +182,37 @@ class ReadCache:
 
     async def fetch(self, key: Key, produce: Callable[[], Awaitable[Entry | None]],
                     refresh: Callable[[], Awaitable[Entry | None]] | None = None) -> tuple[Entry | None, bool]:
-        """(entry, leader): the fresh entry; else, with `refresh`, the stale one while `refresh()` renews it in the
-        background (once); else the answer of the one call in flight for `key`; else `produce()`'s (stored when it
-        is to be kept). A follower gets None when the leader's answer was for the leader alone."""
+        """(entry, leader): the fresh entry; else, with `refresh`, the stale one (within 2 s of its read) while
+        `refresh()` renews it in the background (once); else the answer of the one call in flight for `key` when it
+        started after the last change; else `produce()`'s (stored when it is to be kept). A follower gets None when
+        the leader's answer was for the leader alone."""
         entry = self.entries.get(key)
+        changed = self.changed_at(key)
+        waiting = self.inflight.get(key)
         if entry is not None:
             now = self.clock()
-            if now < entry.expires:
+            if now < entry.expires and entry.started >= changed:
                 self.entries.move_to_end(key)
                 return entry, False
             if refresh is not None and now < entry.stale_until:
-                if key not in self.inflight:  # claimed now, so that the next reader does not start another
+                # one renewal at a time per key, unless the one in flight started before a later change: then
+                # another may start RENEW_SPACING_S after it (a burst of changes makes a few calls per second at
+                # most, and a slow upstream still renews well within the 2 s)
+                if waiting is None or (waiting[1] < changed and now - waiting[1] >= RENEW_SPACING_S):
                     task = asyncio.get_running_loop().create_task(self._renew(key, refresh, self._claim(key)))
                     self.renewing.add(task)
                     task.add_done_callback(self.renewing.discard)
                 return entry, False
-            self._drop(key)
-        waiting = self.inflight.get(key)
-        if waiting is not None:
-            return await asyncio.shield(waiting), False
+            if now >= entry.stale_until:
+                self._drop(key)
+        if waiting is not None and waiting[1] >= changed:  # never join a call that may have read before a change
+            return await asyncio.shield(waiting[0]), False
         return await self._lead(key, produce, self._claim(key)), True
 
     def _claim(self, key: Key) -> tuple[asyncio.Future, int]:
         """Become the one call in flight for `key` (and note the generation it reads in)."""
         future: asyncio.Future = asyncio.get_running_loop().create_future()
-        self.inflight[key] = future
+        self.inflight[key] = (future, self.clock())
         return future, self.generation
 
     async def _lead(self, key: Key, produce: Callable[[], Awaitable[Entry | None]],
@@ -167,7 +226,7 @@ class ReadCache:
                 self.put(key, entry, generation)
             return entry
         finally:
-            if self.inflight.get(key) is future:
+            if self.inflight.get(key, (None,))[0] is future:
                 del self.inflight[key]
             future.set_result(entry)
 
@@ -226,18 +285,18 @@ def entry_of(status: int, headers: list[tuple[bytes, bytes]], body: bytes, ttl_s
     as it is, not to be kept (shared with the requests that waited for it: an identical anonymous request)."""
     kept = [(k, v) for k, v in headers if k.lower() not in DROPPED]
     if not keepable(status, headers):
-        return Entry(tuple(kept), body, None, started, route, status, keep=False)
+        return Entry(tuple(kept), body, None, started, route, status, keep=False, started=started)
     names = {k.lower() for k, _ in kept}
     etag = etag_of(body)
     kept.append((b"etag", etag))
     if b"cache-control" not in names:
         kept.append((b"cache-control", b"public, max-age=%d" % max(1, round(ttl_s))))
     kept = [(k, v) for k, v in kept if k.lower() != b"vary"] + [(b"vary", VARY)]
-    return Entry(tuple(kept), body, etag, started + ttl_s, route, stale_until=started + MAX_LAG_S)
+    return Entry(tuple(kept), body, etag, started + ttl_s, route, stale_until=started + MAX_LAG_S, started=started)
 
 
 class ReadCacheMiddleware:
-    """ASGI middleware around the edge guard: serves and fills the cache, clears it after writes and case events."""
+    """ASGI middleware around the edge guard: serves and fills the cache, marks what writes and case events change."""
 
     def __init__(self, app, settings: ReadCacheSettings, case_feed=None):
         self.app, self.settings, self.case_feed = app, settings, case_feed
@@ -268,7 +327,7 @@ class ReadCacheMiddleware:
             return None  # already sent on by _upstream
         if entry.route is not None:
             scope["route"] = entry.route
-        result = b"miss" if leader or not entry.keep else b"hit" if self.cache.clock() < entry.expires else b"stale"
+        result = b"miss" if leader or not entry.keep else b"hit" if self.cache.fresh(key, entry) else b"stale"
         await self._serve(scope, send, entry, result)
 
     async def _upstream(self, scope, receive, send) -> Entry | None:
@@ -307,7 +366,8 @@ class ReadCacheMiddleware:
     async def _serve(self, scope, send, entry: Entry, result: bytes) -> None:
         """The entry, or a 304 when the client already holds it."""
         sent = dict(scope["headers"]).get(b"if-none-match")
-        headers = list(entry.headers) + [(b"x-cache", result)]
+        age = max(0, int(self.cache.clock() - entry.started))  # whole seconds since it was read (RFC 9111 Age)
+        headers = list(entry.headers) + [(b"x-cache", result), (b"age", str(age).encode())]
         if entry.etag is not None and matches(sent, entry.etag):
             headers = [(k, v) for k, v in headers if k.lower() not in (b"content-type", b"content-encoding")]
             await send({"type": "http.response.start", "status": 304, "headers": headers})
@@ -318,14 +378,31 @@ class ReadCacheMiddleware:
         await send({"type": "http.response.body", "body": entry.body})
 
     async def _write(self, scope, receive, send):
-        """Any successful write clears the cache, as soon as its answer starts (the change is committed)."""
+        """A successful write marks what it changed, as soon as its answer starts (the change is committed)."""
 
         async def watch(message):
             if message["type"] == "http.response.start" and message["status"] < 400:
-                self.cache.clear()
+                self.changed_by_write(scope["path"])
             await send(message)
 
         await self.app(scope, receive, watch)
+
+    def changed_by_write(self, path: str) -> None:
+        """Mark what a successful write to `path` may have changed."""
+        named = REPORT_IN_PATH.search(path)
+        if named is not None:
+            self.cache.mark(named.group(1))
+        elif NEW_REPORTS.match(path):
+            self.cache.mark()
+        else:
+            self.cache.mark(everything=True)
+
+    def changed_by_event(self, change) -> None:
+        """Mark what a case event announces (a photo hidden: clear everything)."""
+        if change.event_type in PURGING_EVENTS:
+            self.cache.clear()
+        else:
+            self.cache.mark(change.report_id)
 
     def _listen(self) -> None:
         """Clear on case events too: subscribe to the process's case feed once (again 30 s after a failure)."""
@@ -342,10 +419,9 @@ class ReadCacheMiddleware:
             return
         try:
             while True:
-                await queue.get()
-                while not queue.empty():  # a burst of events: one clear
-                    queue.get_nowait()
-                self.cache.clear()
+                self.changed_by_event(await queue.get())
+                while not queue.empty():
+                    self.changed_by_event(queue.get_nowait())
         finally:
             self.case_feed.unsubscribe(queue)
 

@@ -81,6 +81,11 @@ async def similar_reports(body: SimilarBody, request: Request, device_id: Device
         **body.model_dump(mode="json"), "client": client_info(request, device_id)})
 
 
+def _bad_bbox(message: str) -> ApiError:
+    return ApiError(ErrorCode.VALIDATION_FAILED, f"bbox: {message}",
+                    [{"field": "bbox", "message": message, "type": "bbox"}])
+
+
 def _search_payload(category, ward, status, created_from, created_to, updated_from, updated_to, bbox, q, offset,
                     limit, order) -> dict:
     box = None
@@ -90,9 +95,9 @@ def _search_payload(category, ward, status, created_from, created_to, updated_fr
         except ValueError:
             box = []
         if len(box) != 4:
-            raise ApiError(ErrorCode.VALIDATION_FAILED, "bbox must be min_lon,min_lat,max_lon,max_lat",
-                           [{"field": "bbox", "message": "four numbers: min_lon,min_lat,max_lon,max_lat",
-                             "type": "bbox"}])
+            raise _bad_bbox("four numbers: min_lon,min_lat,max_lon,max_lat (west,south,east,north)")
+        if not all(-180 <= box[i] <= 180 and -90 <= box[i + 1] <= 90 for i in (0, 2)):  # NaN fails too
+            raise _bad_bbox("longitudes within ±180, latitudes within ±90")
     payload = {"categories": category, "wards": ward, "statuses": status, "bbox": box, "q": q,
                "created_from": created_from, "created_to": created_to, "updated_from": updated_from,
                "updated_to": updated_to, "offset": offset, "limit": limit, "order": order, "public_only": True}
@@ -117,15 +122,40 @@ class SearchParams:
                                        created_to, updated_from, updated_to, bbox, q, offset, limit, order)
 
 
-@router.get("/reports", response_model=ReportPage, responses=PROBLEMS,
+ListView = Annotated[Literal["full", "compact"], Query(description=(
+    "`full` (default): each report with its public timeline; `compact`: without the `timeline` key (a list "
+    "screen's card needs none of it: about a third of the bytes)"))]
+
+
+@router.get("/reports", response_model=ReportPage, responses=PROBLEMS, response_model_exclude_unset=True,
             summary="Danh sách phản ánh công khai / public list of verified reports")
-async def list_reports(params: SearchParams = Depends(), rt: Runtime = Depends(runtime)) -> dict:
-    return await call_reads(rt, "search_reports", payload=params.payload)
+async def list_reports(params: SearchParams = Depends(), view: ListView = "full",
+                       rt: Runtime = Depends(runtime)) -> dict:
+    payload = params.payload if view == "full" else {**params.payload, "timeline": False}
+    return await call_reads(rt, "search_reports", payload=payload)
+
+
+MapZoom = Annotated[int | None, Query(ge=0, le=22, description=(
+    "With `bbox`: the map's zoom level. Below 15, one feature per grid cell (`cluster`, `count`, `statuses`, "
+    "`categories`); from 15 on, one per report inside the box (`category`, `status`, a short `title`, `due_at`; "
+    "at most 500, the newest; `truncated` says when there were more). Without it: the newest reports with more "
+    "properties, as "
+"`offset`/`limit` page them"))]
 
 
 @router.get("/reports.geojson", responses=PROBLEMS, response_class=Response,
-            summary="Bản đồ phản ánh (GeoJSON) / map feed of verified reports")
-async def map_feed(request: Request, params: SearchParams = Depends(), rt: Runtime = Depends(runtime)) -> Response:
+            summary="Bản đồ phản ánh (GeoJSON) / map feed of verified reports: clusters or markers by zoom")
+async def map_feed(request: Request, params: SearchParams = Depends(), zoom: MapZoom = None,
+                   rt: Runtime = Depends(runtime)) -> Response:
+    if zoom is not None:
+        box = params.payload.get("bbox")
+        if box is None:
+            raise _bad_bbox("required with zoom: west,south,east,north")
+        if box[0] > box[2] or box[1] > box[3]:
+            raise _bad_bbox("west ≤ east and south ≤ north")
+        search = {k: v for k, v in params.payload.items() if k not in ("offset", "limit", "order")}
+        collection = await call_reads(rt, "map_feed", payload={"search": search, "zoom": zoom})
+        return _geojson(request, json.dumps(collection, ensure_ascii=False, separators=(",", ":")))
     page = await call_reads(rt, "search_reports", payload=params.payload)
     keep = ("id", "code", "category", "status", "priority", "description", "address", "ward_code", "agency_code",
             "due_at", "created_at", "updated_at")
@@ -135,6 +165,10 @@ async def map_feed(request: Request, params: SearchParams = Depends(), rt: Runti
                 for r in page["items"]]
     body = json.dumps({"type": "FeatureCollection", "features": features, "total": page["total"],
                        "offset": page["offset"], "limit": page["limit"]}, ensure_ascii=False, separators=(",", ":"))
+    return _geojson(request, body)
+
+
+def _geojson(request: Request, body: str) -> Response:
     if "gzip" in request.headers.get("accept-encoding", "") and len(body) > 1024:  # ~10x less on a phone's 3G
         return Response(gzip.compress(body.encode(), 6), media_type=GEOJSON,
                         headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})

@@ -1,5 +1,5 @@
-"""The public read cache's pure parts (TTL, bounds, generations, single flight, keys) and its middleware over a
-small Starlette app (hits, 304, credentials that bypass it, writes that clear it, answers never kept)."""
+"""The public read cache's pure parts (TTL, bounds, marks of changes, generations, single flight, keys) and its middleware over a
+small Starlette app (hits, 304, credentials that bypass it, writes that mark it, answers never kept)."""
 from __future__ import annotations
 
 import asyncio
@@ -273,16 +273,133 @@ def test_credentials_bypass_the_cache_and_never_fill_it():
     run_client(test)
 
 
-def test_a_successful_write_clears_the_cache():
+def test_a_successful_write_marks_the_cache_stale_and_one_background_call_renews_it():
     async def test(client, upstream):
         assert (await client.get("/v1/categories")).json()["version"] == 0
-        assert (await client.post("/v1/reports/similar", json={})).status_code == 200  # a question: no clear
+        assert (await client.post("/v1/reports/similar", json={})).status_code == 200  # a question: no change
         assert (await client.get("/v1/categories")).headers["x-cache"] == "hit"
         assert (await client.post("/v1/reports", json={})).status_code == 201
-        after = await client.get("/v1/categories")
-        assert after.headers["x-cache"] == "miss" and after.json()["version"] == 1
+        calls = upstream.calls
+        after = await asyncio.gather(*(client.get("/v1/categories") for _ in range(5)))
+        assert {a.headers["x-cache"] for a in after} == {"stale"}  # no reader waits for the renewal
+        assert {a.json()["version"] for a in after} == {0} and {a.headers["age"] for a in after} <= {"0", "1"}
+        await asyncio.sleep(0.05)  # the one renewal lands
+        renewed = await client.get("/v1/categories")
+        assert renewed.headers["x-cache"] == "hit" and renewed.json()["version"] == 1
+        assert upstream.calls == calls + 1
 
     run_client(test)
+
+
+OTHER = "9b2e8a61-0c3d-4f5e-8a7b-1c2d3e4f5a6b"
+
+
+def test_a_change_of_one_report_marks_its_page_and_the_shared_answers_only():
+    clock = Clock()
+    cache = ReadCache(1.0, 10, 1000, clock)
+    keys = {name: (path,) for name, path in (("mine", f"/v1/reports/{ID}"), ("other", f"/v1/reports/{OTHER}"),
+                                             ("list", "/v1/reports"), ("map", "/v1/reports.geojson"))}
+    for key in keys.values():
+        cache.put(key, Entry((), b"x", None, clock.now + 1, stale_until=clock.now + 2, started=clock.now), 0)
+    clock.now += 0.1
+    cache.mark(ID.upper())
+    assert {n: cache.fresh(k, cache.entries[k]) for n, k in keys.items()} == {
+        "mine": False, "other": True, "list": False, "map": False}
+    cache.mark()  # a new report: the shared answers only
+    assert cache.fresh(keys["other"], cache.entries[keys["other"]])
+    cache.mark(everything=True)
+    assert not any(cache.fresh(k, cache.entries[k]) for k in keys.values())
+
+
+def test_old_report_marks_fold_into_the_mark_of_everything():
+    clock = Clock()
+    cache = ReadCache(1.0, 10, 1000, clock)
+    cache.mark(ID)
+    first = clock.now
+    clock.now += 61
+    cache.mark(OTHER)
+    assert list(cache.page_marks) == [OTHER] and cache.all_mark == first
+    assert cache.changed_at((f"/v1/reports/{ID}",)) == first  # still never later than the truth
+
+
+def test_no_reader_joins_a_call_that_started_before_a_change():
+    clock = Clock()
+    cache = ReadCache(1.0, 10, 1000, clock)
+    key = ("/v1/reports",)
+    calls = []
+
+    async def produce():
+        calls.append(clock.now)
+        version = len(calls)
+        await asyncio.sleep(0.05 if version == 1 else 0.01)
+        return Entry((), b"v%d" % version, None, clock.now + 1, stale_until=clock.now + 2, started=calls[version - 1])
+
+    async def main():
+        before = asyncio.ensure_future(cache.fetch(key, produce))
+        await asyncio.sleep(0.01)
+        clock.now += 0.1
+        cache.mark()
+        after, leader = await cache.fetch(key, produce)  # leads its own call rather than wait for the old one
+        assert leader and after.body == b"v2"
+        assert (await before)[0].body == b"v1"
+        return cache.entries[key].body  # the older read never replaces the newer one
+
+    assert asyncio.run(main()) == b"v2" and len(calls) == 2
+
+
+def test_during_a_burst_of_changes_a_stale_key_is_renewed_again_after_the_spacing_not_at_every_read():
+    clock = Clock()
+    cache = ReadCache(1.0, 10, 1000, clock)
+    key = ("/v1/reports.geojson",)
+    cache.put(key, Entry((), b"v0", None, clock.now + 1, stale_until=clock.now + 2, started=clock.now), 0)
+    calls = []
+
+    async def renew():
+        calls.append(clock.now)
+        await asyncio.sleep(1)  # slow: still in flight when the next changes come
+        return None
+
+    async def must_not_wait():
+        raise AssertionError("a reader waited while a stale entry could be served")
+
+    async def main():
+        for _ in range(10):  # a change, then a read, every 0.1 s
+            clock.now += 0.1
+            cache.mark()
+            assert (await cache.fetch(key, must_not_wait, renew))[0].body == b"v0"
+            await asyncio.sleep(0)
+        for task in list(cache.renewing):
+            task.cancel()
+
+    asyncio.run(main())
+    assert [round(c - 100, 1) for c in calls] == [0.1, 0.4, 0.7, 1.0]
+
+
+def test_a_photo_hidden_clears_everything_other_events_mark():
+    from gateway.casefeed import CaseChange
+    middleware = ReadCacheMiddleware(Upstream().app(), ReadCacheSettings(READ_CACHE_TTL_S=2))
+    cache = middleware.cache
+    cache.put(("/v1/reports",), entry(), 0)
+    middleware.changed_by_event(CaseChange(ID, "report.routed", "DA_CHUYEN_XU_LY", frozenset()))
+    assert cache.entries and cache.page_marks[ID] == cache.shared_mark
+    middleware.changed_by_event(CaseChange(ID, "report.media_visibility_changed", None, frozenset()))
+    assert not cache.entries
+
+
+@pytest.mark.parametrize(("path", "marked"), [
+    (f"/v1/operator/reports/{ID}/accept", ID),
+    (f"/v1/reports/{ID}/rating", ID),
+    ("/v1/reports", "shared"),
+    ("/open311/v2/requests.json", "shared"),
+    ("/v1/admin/categories", "everything"),
+])
+def test_writes_mark_what_they_name(path, marked):
+    middleware = ReadCacheMiddleware(Upstream().app(), ReadCacheSettings(READ_CACHE_TTL_S=2))
+    cache = middleware.cache
+    middleware.changed_by_write(path)
+    assert cache.shared_mark > float("-inf")
+    assert (cache.all_mark > float("-inf")) == (marked == "everything")
+    assert list(cache.page_marks) == ([ID] if marked == ID else [])
 
 
 def test_errors_and_cookies_are_passed_on_and_never_kept():

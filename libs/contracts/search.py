@@ -28,6 +28,14 @@ class SearchReports(Contract):
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
     limit: int = Field(100, ge=1, le=1000)
     order: Literal["created_desc", "updated_desc", "due_asc"] = "created_desc"
+    timeline: bool = Field(True, description="Each report with its public timeline (False: the compact list)")
+
+
+class MapQuery(Contract):
+    """The map feed at one zoom level: clusters of grid cells below `POINTS_FROM_ZOOM`, points from it on."""
+
+    search: SearchReports = Field(description="The filters (bbox: west, south, east, north); offset/limit unused")
+    zoom: int = Field(ge=0, le=22, description="The map's zoom level (Web Mercator tiles)")
 
 
 class PublicReport(ReportCore):

@@ -77,6 +77,9 @@ reports = sa.Table(
     sa.Index("ix_reports_category_created", "category", "created_at"),
     sa.Index("ix_reports_open_nearby", "category", "lat", "lon", "created_at",
              postgresql_where=sa.text(OPEN_PREDICATE)),
+    # the map feed (0009_public_map_index): bounding boxes and grid cells of public reports from the index alone
+    sa.Index("ix_reports_public_map", "lon", "lat", postgresql_include=["status", "category", "created_at"],
+             postgresql_where=sa.text("verified_at IS NOT NULL")),
 )
 
 timeline = sa.Table(

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from libs.contracts.errors import ErrorCode
 from libs.contracts.open311 import FeedCursor, FeedPage, FeedQuery, ListUpdates, ResolveToken, UpdateList
-from libs.contracts.search import ReportPage, SearchReports
+from libs.contracts.search import MapQuery, ReportPage, SearchReports
 from libs.platform.errors import ServiceError, parse
+from libs.privacy.visibility import text_for
 
 from . import open311_repository as open311_repo
 from . import repo_queries as queries
@@ -27,13 +28,70 @@ def report(db, row) -> dict:
 
 def search(db, payload: dict) -> dict:
     """The shared search (public list, map feed, Open311 `GET requests`): no personal data, masked text, public
-    notes, files that are not hidden."""
+    notes, files that are not hidden; without the timelines (and their query) when `timeline` is False."""
     query = parse(SearchReports, payload)
     rows, total = queries.search(db, query)
     ids = [r.id for r in rows]
-    steps, photos = repo.public_steps(db, ids), repo.media_ids_of(db, ids)
-    items = [public_report(r, steps[r.id], photos[r.id]) for r in rows]
-    return ReportPage(items=items, total=total, offset=query.offset, limit=query.limit).model_dump(mode="json")
+    steps = repo.public_steps(db, ids) if query.timeline else {}
+    photos = repo.media_ids_of(db, ids)
+    items = [public_report(r, steps.get(r.id, ()), photos[r.id]) for r in rows]
+    page = ReportPage(items=items, total=total, offset=query.offset, limit=query.limit)
+    if query.timeline:
+        return page.model_dump(mode="json")
+    return page.model_dump(mode="json", exclude={"items": {"__all__": {"timeline"}}})  # compact: no timeline key
+
+
+POINTS_FROM_ZOOM = 15  # below: clusters; from it on: markers (a 360-px phone at zoom 15 shows ~ 1.5 km)
+CELLS_PER_TILE = 4  # a cluster cell is a quarter of a 256-px tile: ~ 64 px on screen
+MAX_POINTS = 500  # markers in one answer (the newest; `truncated` says when there were more)
+TITLE_CHARS = 60
+
+
+def cell_size(zoom: int) -> float:
+    """The side of a cluster cell in degrees at `zoom`."""
+    return 360.0 / (2 ** zoom) / CELLS_PER_TILE
+
+
+def map_feed(db, payload: dict) -> dict:
+    """The map at one zoom level as GeoJSON: below POINTS_FROM_ZOOM one feature per grid cell with reports (its
+    centre of mass, the count, counts per status and per category), from it on one feature per report (id,
+    category, status, a short masked title, the due time that colours an overdue marker). Grid cells, counts and sums are computed in SQL."""
+    query = parse(MapQuery, payload)
+    if query.zoom < POINTS_FROM_ZOOM:
+        cell = cell_size(query.zoom)
+        cells: dict[tuple, dict] = {}
+        for row in queries.map_cells(db, query.search, cell):
+            c = cells.setdefault((int(row.gx), int(row.gy)), {"n": 0, "lon": 0.0, "lat": 0.0, "statuses": {},
+                                                               "categories": {}})
+            c["n"] += row.n
+            c["lon"] += row.lon
+            c["lat"] += row.lat
+            c["statuses"][row.status] = c["statuses"].get(row.status, 0) + row.n
+            c["categories"][row.category] = c["categories"].get(row.category, 0) + row.n
+        features = [{"type": "Feature", "id": f"{query.zoom}/{gx}/{gy}",
+                     "geometry": {"type": "Point", "coordinates": [round(c["lon"] / c["n"], 5),
+                                                                   round(c["lat"] / c["n"], 5)]},
+                     "properties": {"cluster": True, "count": c["n"], "statuses": c["statuses"],
+                                    "categories": c["categories"]}}
+                    for (gx, gy), c in sorted(cells.items())]
+        total = sum(c["n"] for c in cells.values())
+        return {"type": "FeatureCollection", "mode": "clusters", "zoom": query.zoom, "cell_deg": cell,
+                "total": total, "truncated": False, "features": features}
+    rows = queries.map_points(db, query.search, MAX_POINTS + 1)
+    features = [{"type": "Feature", "id": str(row.id),
+                 "geometry": {"type": "Point", "coordinates": [row.lon, row.lat]},
+                 "properties": {"category": row.category, "status": row.status,
+                                "title": _title(text_for("public", row.description, row.public_description)),
+                                "due_at": row.due_at and row.due_at.isoformat()}}
+                for row in rows[:MAX_POINTS]]
+    return {"type": "FeatureCollection", "mode": "points", "zoom": query.zoom, "total": len(features),
+            "truncated": len(rows) > MAX_POINTS, "features": features}
+
+
+def _title(text: str | None) -> str:
+    """The first words of a masked text (masked first, then cut)."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= TITLE_CHARS else text[:TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
 def open311_updates(db, payload: dict) -> dict:

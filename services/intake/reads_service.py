@@ -24,7 +24,8 @@ NAME = "intake_reads"
 
 
 class IntakeReads:
-    """search_reports, get_report (public view), list_open311_updates, open311_feed, resolve_open311_token."""
+    """search_reports, map_feed, get_report (public view), list_open311_updates, open311_feed,
+    resolve_open311_token."""
 
     name = NAME
     db = Database(read_only=True)  # no outbox, no inbox: no relay here (intake's own relay publishes)
@@ -34,6 +35,11 @@ class IntakeReads:
     def search_reports(self, payload: dict) -> dict:
         """The shared public search (public_reads.search)."""
         return public_reads.search(self.db, payload)
+
+    @rpc(expected_exceptions=ServiceError)
+    def map_feed(self, payload: dict) -> dict:
+        """The map at one zoom level: clusters or compact points (public_reads.map_feed)."""
+        return public_reads.map_feed(self.db, payload)
 
     @rpc(expected_exceptions=ServiceError)
     def get_report(self, payload: dict) -> dict:

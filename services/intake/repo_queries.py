@@ -150,3 +150,32 @@ def near_params(category: str, box: tuple[float, float, float, float], since: da
 def duplicate_candidates(uow, params: dict):
     """The rows of DUPLICATE_CANDIDATES for `near_params`."""
     return uow.execute(DUPLICATE_CANDIDATES, params).all()
+
+
+TITLE_SOURCE_CHARS = 160
+
+
+def map_cells_query(q: SearchReports, cell: float):
+    """Public reports matching `q` counted per grid cell of `cell` degrees, status and category (with the sums of
+    their coordinates, for each cell's centre of mass)."""
+    gx, gy = sa.func.floor(r.lon / cell).label("gx"), sa.func.floor(r.lat / cell).label("gy")
+    return (sa.select(gx, gy, r.status, r.category, sa.func.count().label("n"), sa.func.sum(r.lon).label("lon"),
+                      sa.func.sum(r.lat).label("lat"))
+            .where(*search_conditions(q)).group_by(gx, gy, r.status, r.category))
+
+
+def map_points_query(q: SearchReports, limit: int):
+    """The newest `limit` public reports matching `q`: what a marker needs, nothing else."""
+    head = TITLE_SOURCE_CHARS  # masked, then cut to a title: the head of the text is enough
+    return (sa.select(r.id, r.category, r.status, r.due_at, r.lon, r.lat,
+                      sa.func.left(r.description, head).label("description"),
+                      sa.func.left(r.public_description, head).label("public_description"))
+            .where(*search_conditions(q)).order_by(r.created_at.desc(), r.id).limit(limit))
+
+
+def map_cells(uow, q: SearchReports, cell: float) -> list:
+    return uow.execute(map_cells_query(q, cell)).all()
+
+
+def map_points(uow, q: SearchReports, limit: int) -> list:
+    return uow.execute(map_points_query(q, limit)).all()

@@ -1,10 +1,12 @@
 """The gateway's public read cache on the running system (the harness runs it off; this module turns it on):
-anonymous reads come from it with a validator, a write through the gateway shows at once, an event-driven change
-shows soon after, every language has its own answer, and no caller with a credential ever gets, or leaves behind,
+anonymous reads come from it with a validator, a change (through the gateway or by events) shows within 2 s while
+readers keep being served from the cache (stale while one call renews, also during a burst of writes), every language has its own answer, and no caller with a credential ever gets, or leaves behind,
 a cached body: a reporter's own view and an operator's view never reach an anonymous reader."""
 from __future__ import annotations
 
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -14,7 +16,7 @@ from libs.platform.testing import wait_for
 from .test_lifecycle_support import client, operator, person, personal_values, report_body, staff  # noqa: F401
 
 pytestmark = pytest.mark.e2e
-TTL_S = "2"  # the longest allowed: a hit is observable even when the machine is slow
+TTL_S = "1"  # the default: fresh for 1 s, then up to 1 s more served stale while one call renews it
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -64,20 +66,65 @@ def test_each_language_has_its_own_cached_answer(client):
     assert client.get("/open311/v2/services.json", headers=other).status_code == 200
 
 
-def test_a_write_through_the_gateway_shows_at_once_and_routing_soon_after(client, staff):
+def test_a_write_through_the_gateway_shows_within_two_seconds_and_routing_soon_after(client, staff):
     ref, _ = submitted(client)
     page = f"/v1/reports/{ref['id']}"
     assert a_hit(client, page).json()["status"] == "CHO_TIEP_NHAN"
-    listed = f"/v1/reports?limit=50&q={uuid.uuid4().hex[:6]}"  # any cached list is cleared too
+    listed = f"/v1/reports?limit=50&q={uuid.uuid4().hex[:6]}"  # any cached list is marked too
     a_hit(client, listed)
     operator(client, staff, ref["id"], "accept", note="Đã xác minh")
-    after = client.get(page)  # the accept went through this gateway: the cache was cleared
-    assert after.headers["x-cache"] == "miss" and after.json()["status"] != "CHO_TIEP_NHAN"
-    assert client.get(listed).headers["x-cache"] == "miss"
+    written = time.monotonic()
+    seen = []
+    while time.monotonic() - written < 2.5:
+        seen.append((time.monotonic(), client.get(page)))
+        time.sleep(0.05)
+    assert all(int(r.headers["age"]) <= 1 for _, r in seen if "age" in r.headers)
+    late = [r.json()["status"] for at, r in seen if at >= written + 2.0]
+    assert late and "CHO_TIEP_NHAN" not in late, seen  # public data lags a change by at most 2 s
+    assert client.get(listed).json()["total"] >= 0 and wait_for(
+        lambda: client.get(listed), lambda r: r.headers["x-cache"] == "hit", timeout=10).status_code == 200
     # routing's step arrives by events, not through the gateway: it shows within the TTL (or at once, by the feed)
     routed = wait_for(lambda: client.get(page).json(), lambda v: v["status"] == "DA_CHUYEN_XU_LY", timeout=60,
                       what="the routed status on the public page")
     assert routed["agency_code"]
+
+
+def test_reads_stay_cached_during_a_write_burst_and_still_show_a_change_within_two_seconds(client, staff):
+    ref, _ = submitted(client)
+    page, feed = f"/v1/reports/{ref['id']}", "/v1/reports.geojson?limit=20"
+    a_hit(client, page)
+    a_hit(client, feed)
+    reads: list[tuple[float, str, httpx.Response]] = []
+    accepted_at: list[float] = []
+
+    def burst():
+        for _ in range(12):  # a submission every ~0.1 s through this gateway, each one a write
+            submitted(client)
+            time.sleep(0.1)
+
+    with ThreadPoolExecutor(2) as pool:
+        writers = [pool.submit(burst) for _ in range(2)]
+        started = time.monotonic()
+        while not all(w.done() for w in writers) or time.monotonic() - started < 1:
+            for path in (feed, page):
+                reads.append((time.monotonic(), path, client.get(path)))
+            if not accepted_at and time.monotonic() - started > 0.5:  # a change of the page in the middle
+                operator(client, staff, ref["id"], "accept", note="Đã xác minh")
+                accepted_at.append(time.monotonic())
+            time.sleep(0.02)
+        for w in writers:
+            w.result()
+    while time.monotonic() - accepted_at[0] < 2.5:  # the page keeps being read past the 2 s bound
+        reads.append((time.monotonic(), page, client.get(page)))
+        time.sleep(0.05)
+    results = [r.headers.get("x-cache") for _, _, r in reads]
+    assert all(r.status_code == 200 for _, _, r in reads)
+    misses = [(round(at - started, 2), path) for at, path, r in reads if r.headers.get("x-cache") == "miss"]
+    assert not misses, (misses, len(reads))  # nobody waited for an upstream busy with the writes
+    assert results.count("stale") >= 1, results  # the writes did mark the answers
+    assert max(int(r.headers["age"]) for _, _, r in reads) <= 1  # never an answer read 2 s ago or more
+    late = [r.json()["status"] for at, path, r in reads if path == page and at >= accepted_at[0] + 2.0]
+    assert late and all(status != "CHO_TIEP_NHAN" for status in late), late  # the 2 s bound held
 
 
 def test_a_reporter_never_gets_the_cached_public_view_nor_leaves_their_own_behind(client, staff):

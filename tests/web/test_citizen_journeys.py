@@ -200,7 +200,7 @@ def test_english_switch(phone):
     p.screenshot("10-english-stats")
 
 
-LOADED = re.compile(r"Không có phản ánh nào|Đang hiện|\d+/\d+ phản ánh")
+LOADED = re.compile(r"Không có phản ánh nào|Đang hiện|\d+/\d+ phản ánh|phản ánh trong vùng đang xem")
 SCREENS = [("/", "Bản đồ phản ánh", LOADED), ("/#/list", "Danh sách phản ánh", LOADED),
            ("/#/new", "Vấn đề ở đâu?", "Chưa chọn vị trí."), ("/#/mine", "Phản ánh của tôi", "Chưa có phản ánh nào"),
            ("/#/stats", "Thống kê xử lý phản ánh", "Tỷ lệ người dân đánh giá")]

@@ -1,15 +1,31 @@
-// Browse: the public map of verified reports (clustered, coloured by status) and the same reports as a list.
+// Browse: the public map of verified reports (the server's clusters at low zoom, markers at high zoom, coloured
+// by status) and the same reports as a list.
 import { api, query } from '../../shared/api.js';
 import { clear, h } from '../../shared/dom.js';
 import { t } from '../../shared/i18n.js';
-import { clusterLayer, createMap, pin } from '../../shared/map.js';
+import { createMap, L, pin } from '../../shared/map.js';
 import { group } from '../../shared/status.js';
-import { date } from '../../shared/time.js';
 import { categoryName, loadCategories, wardNames } from '../catalog.js';
 import { badge, filterForm, legend, reportCard, searchParams } from './common.js';
 
-const MAP_PAGE = 1000;
-const MAP_MAX = 5000; // the map shows at most this many reports at once (clustered); the list pages through all
+const POINTS_FROM_ZOOM = 15; // the server's: below it one feature per grid cell, from it on one per report
+const MOVE_DEBOUNCE_MS = 250;
+
+const WHOLE_MAP_UNTIL_ZOOM = 6; // up to this zoom every phone asks for the same whole-map answer (a few dozen cells)
+
+/** The view's box at `zoom`, widened to whole tiles of that zoom (in degrees) so that phones looking at about the
+ * same place ask for the same URL (and the gateway's cache answers it); west,south,east,north within the valid
+ * ranges; the whole map at low zoom. */
+export function snappedBox(bounds, zoom) {
+  if (zoom <= WHOLE_MAP_UNTIL_ZOOM) return '-180,-90,180,90';
+  const tile = 360 / 2 ** zoom;
+  const down = (v) => Math.floor(v / tile) * tile;
+  const up = (v) => Math.ceil(v / tile) * tile;
+  const clamp = (v, m) => Math.max(-m, Math.min(m, v));
+  const box = [clamp(down(bounds.getWest()), 180), clamp(down(bounds.getSouth()), 90),
+    clamp(up(bounds.getEast()), 180), clamp(up(bounds.getNorth()), 90)];
+  return box.map((v) => Number(v.toFixed(6))).join(',');
+}
 
 export async function renderMap(main) {
   // The map and its reports start at once; categories and ward names (for the filters and popups) arrive
@@ -28,48 +44,66 @@ export async function renderMap(main) {
     if (filters.isConnected && !filters.open) filters.replaceWith((filters = filterForm(categories, wards, () => load())));
   });
   const map = createMap(mapEl, { label: t('map.label') });
-  const layer = clusterLayer().addTo(map);
+  const layer = L.layerGroup().addTo(map);
   let generation = 0;
+  let timer = 0;
 
-  function popup(props) {
+  function popup(id, props) {
     return h('div', { class: 'popup' },
       h('strong', {}, categoryName(categories, props.category)),
-      h('div', {}, `${props.code} · ${date(props.created_at)}`),
-      h('div', {}, wards.get(props.ward_code) || ''),
+      h('div', {}, props.title || ''),
       badge(props.status, props.due_at),
-      h('div', {}, h('a', { href: `#/r/${props.id}` }, t('map.open_report'))));
+      h('div', {}, h('a', { href: `#/r/${id}` }, t('map.open_report'))));
+  }
+
+  function cluster(feature) {
+    const [lon, lat] = feature.geometry.coordinates;
+    const n = feature.properties.count;
+    const size = n < 10 ? 'small' : n < 100 ? 'medium' : 'large';
+    const label = t('map.cluster', { n });
+    const marker = L.marker([lat, lon], {
+      icon: L.divIcon({ html: `<span>${n > 9999 ? `${Math.round(n / 1000)}k` : n}</span>`, className: `cluster cluster--${size}`,
+        iconSize: size === 'large' ? [50, 50] : [40, 40] }),
+      title: label, alt: label, keyboard: true,
+    });
+    marker.on('click', () => map.setView([lat, lon], Math.min(map.getZoom() + 2, POINTS_FROM_ZOOM)));
+    return marker;
   }
 
   async function load() {
     const mine = ++generation;
-    layer.clearLayers();
+    const zoom = Math.round(map.getZoom());
     status.textContent = t('map.loading');
-    let shown = 0;
-    let total = 0;
     try {
-      for (let offset = 0; offset < MAP_MAX; offset += MAP_PAGE) {
-        const page = await api(`/v1/reports.geojson${query({ ...searchParams(), limit: MAP_PAGE, offset })}`);
-        if (mine !== generation) return;
-        total = page.total;
-        const markers = page.features.map((f) => {
+      const answer = await api(`/v1/reports.geojson${query({ ...searchParams(), bbox: snappedBox(map.getBounds(), zoom), zoom })}`);
+      if (mine !== generation) return;
+      layer.clearLayers();
+      for (const f of answer.features) {
+        if (f.properties.cluster) {
+          layer.addLayer(cluster(f));
+        } else {
           const [lon, lat] = f.geometry.coordinates;
           const p = f.properties;
           const title = `${categoryName(categories, p.category)} — ${t(`status.${p.status}`)}`;
-          return pin([lat, lon], group(p.status, p.due_at), title).bindPopup(() => popup(p));
-        });
-        layer.addLayers(markers);
-        shown += markers.length;
-        status.textContent = t('map.count', { n: shown, total });
-        if (shown >= total || !page.features.length) break;
+          layer.addLayer(pin([lat, lon], group(p.status, p.due_at), title).bindPopup(() => popup(f.id, p)));
+        }
       }
-      if (!total) status.textContent = t('map.none');
+      mapEl.dataset.mode = answer.mode;
+      if (!answer.total) status.textContent = t('map.none');
+      else if (answer.mode === 'clusters') status.textContent = t('map.in_view', { total: answer.total });
+      else status.textContent = t(answer.truncated ? 'map.newest' : 'map.in_view', { total: answer.features.length });
     } catch {
-      status.textContent = t('map.offline');
+      if (mine === generation) status.textContent = t('map.offline');
     }
   }
+  map.on('moveend', () => { // a pan or a zoom: ask again once the map rests
+    clearTimeout(timer);
+    timer = setTimeout(load, MOVE_DEBOUNCE_MS);
+  });
   load();
   return () => {
     generation += 1;
+    clearTimeout(timer);
     map.remove();
   };
 }
@@ -89,7 +123,7 @@ export async function renderList(main) {
   async function page() {
     status.textContent = t('map.loading');
     try {
-      const answer = await api(`/v1/reports${query({ ...searchParams(), limit: 20, offset, order: 'created_desc' })}`);
+      const answer = await api(`/v1/reports${query({ ...searchParams(), limit: 20, offset, order: 'created_desc', view: 'compact' })}`);
       list.append(...answer.items.map((r) => reportCard(r, categories, wards)));
       offset += answer.items.length;
       more.hidden = offset >= answer.total;

@@ -32,6 +32,9 @@ def test_reads_answer_what_intake_answers(both, rpc):
     page = rpc.intake_reads.search_reports(payload=search)
     assert page == rpc.intake.search_reports(payload=search) and [r["code"] for r in page["items"]] == [ref["code"]]
     assert "0987654321" not in str(page) + str(rpc.intake_reads.get_report(payload=one))
+    compact = rpc.intake_reads.search_reports(payload={**search, "timeline": False})
+    assert page["items"][0]["timeline"] and "timeline" not in compact["items"][0]
+    assert compact["items"][0] == {k: v for k, v in page["items"][0].items() if k != "timeline"}
     assert rpc.intake_reads.list_open311_updates(payload={"report_ids": [ref["id"]]}) == {"items": []}
     assert rpc.intake_reads.health() == {"service": "intake_reads", "ok": True, "checks": {"database": True}}
 
@@ -69,3 +72,28 @@ def test_postgresql_refuses_a_write_from_a_read_only_database(start_service, rpc
     with pytest.raises(RemoteError) as err:
         rpc.read_only_probe.write()
     assert "read-only transaction" in str(err.value)
+
+
+def test_the_map_feed_counts_cells_in_sql_at_low_zoom_and_gives_compact_masked_points_at_high_zoom(both, rpc):
+    spot = {"lat": 18.3419 + (uuid.uuid4().int % 1000) / 1e6, "lon": 105.903 + (uuid.uuid4().int % 1000) / 1e6}
+    ids = {rpc.intake.submit_report(payload={"report": submission(
+        location=spot, description=f"Rác ùn ứ lâu ngày ở đầu hẻm, gọi 0912345678 {uuid.uuid4()} "
+                                   "xin xử lý sớm giúp bà con trong khu phố")})["id"] for _ in range(2)}
+    box = [spot["lon"] - 1e-6, spot["lat"] - 1e-6, spot["lon"] + 1e-6, spot["lat"] + 1e-6]
+    search = {"bbox": box, "public_only": True}
+    points = rpc.intake_reads.map_feed(payload={"search": search, "zoom": 16})
+    assert points["mode"] == "points" and {f["id"] for f in points["features"]} == ids
+    for feature in points["features"]:
+        assert set(feature["properties"]) == {"category", "status", "title", "due_at"}  # no timeline, photos, address
+        assert feature["properties"]["category"] == "MOI_TRUONG_RAC"
+        title = feature["properties"]["title"]
+        assert len(title) <= 60 and title.endswith("…") and "0912345678" not in title
+    clusters = rpc.intake_reads.map_feed(payload={"search": search, "zoom": 5})
+    [cell] = clusters["features"]
+    assert clusters["mode"] == "clusters" and clusters["total"] == 2
+    assert cell["properties"]["count"] == 2 and cell["properties"]["categories"] == {"MOI_TRUONG_RAC": 2}
+    assert sum(cell["properties"]["statuses"].values()) == 2
+    assert cell["geometry"]["coordinates"] == [round(spot["lon"], 5), round(spot["lat"], 5)]
+    with pytest.raises(RemoteError) as err:
+        rpc.intake_reads.map_feed(payload={"search": search, "zoom": 23})
+    assert "VALIDATION_FAILED" in str(err.value) and "zoom" in str(err.value)

@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 REQS   := requirements.txt $(wildcard services/*/requirements.txt) gateway/requirements.txt
 
-.PHONY: run test install system-packages tools web migrate seed bench bench-submit bench-lookup bench-map bench-web token admin lint clean backup restore
+.PHONY: run test install system-packages tools web migrate seed bench bench-submit bench-cost bench-lookup bench-map bench-web soak fuzz token admin lint clean backup restore chaos
 
 $(VENV)/.installed: $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -53,8 +53,21 @@ bench: install  ## with make run up: raw ceilings, public reads (ab), open-loop 
 bench-submit: install  ## closed loop: submit BENCH_N reports with BENCH_CONCURRENCY in flight (make run first)
 	$(PY) bench/submit.py
 
+bench-cost: install  ## with make run up: CPU ms, transactions and messages per report in each process over one open-loop step
+	$(PY) bench/cost.py
+
+chaos: install  ## fault suite: 2 replicas of every service, kills/broker/database faults for CHAOS_DURATION_S (1800), lost/duplicated checked
+	PYTHONWARNINGS='ignore::DeprecationWarning' $(PY) -m tests.chaos
+
 bench-lookup: install
 	$(PY) bench/lookup.py
+
+soak: install  ## with make run up: 30 min of steady load with the RSS of every process sampled; fails past the budget
+	$(PY) bench/soak.py
+
+fuzz: install  ## the long OpenAPI fuzz (schemathesis, coverage + fuzzing phases, FUZZ_EXAMPLES per operation, seeded)
+	HT_FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),60) HT_FUZZ_SEED=$(or $(FUZZ_SEED),1) HT_FUZZ_PHASES=coverage,fuzzing \
+	  $(VENV)/bin/pytest tests/e2e/test_fuzz_openapi.py -rA -s
 
 bench-map: install  ## the map feed over 50 000 synthetic public reports in a scratch database (no make run needed)
 	$(PY) bench/map50k.py

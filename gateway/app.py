@@ -66,7 +66,10 @@ def main() -> None:
     logs.configure("gateway")
     # the client address (rate limits, sign-in throttles) comes from X-Forwarded-For only when the peer is one of
     # TRUSTED_PROXIES (uvicorn takes the right-most address no trusted proxy added); otherwise it is the peer's own
-    uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port,
+    # GATEWAY_WORKERS > 1: uvicorn's worker processes share the socket, each builds its own app from the environment
+    app = "gateway.app:create_app" if settings.gateway_workers > 1 else create_app(settings)
+    uvicorn.run(app, factory=settings.gateway_workers > 1, workers=settings.gateway_workers,
+                host=settings.gateway_host, port=settings.gateway_port,
                 log_config=logs.dict_config("gateway"), access_log=False, proxy_headers=True,
                 forwarded_allow_ips=settings.trusted_proxies)
 

@@ -70,6 +70,12 @@ def open311_http_error(request: Request, exc: StarletteHTTPException) -> Respons
                           format_of(request))
 
 
+# Errors a service raises when its database or broker is unreachable for a moment (psycopg2/SQLAlchemy connection
+# errors, kombu/amqp connection errors): the request may be retried (the fault suite, docs/reliability.md, Faults).
+TRANSIENT_REMOTE = frozenset({"OperationalError", "InterfaceError", "DisconnectionError", "ConnectionError",
+                              "ConnectionRefusedError", "ConnectionResetError", "RecoverableConnectionError"})
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every failure into problem details."""
 
@@ -93,6 +99,11 @@ def install(app: FastAPI) -> None:
                 args = list(exc.exc_args) + [None, []]
                 errors, headers = retry_after(code, args[2] or [])
                 return problem(request, code, args[1], errors, headers=headers)
+        if exc.exc_type in TRANSIENT_REMOTE:
+            # the service's database or broker is away for a moment (a restart, a fail-over): retryable, not a bug
+            log.warning("service's backend unavailable %s: %s", exc.exc_type, exc.value)
+            return problem(request, ErrorCode.UPSTREAM_UNAVAILABLE, "a service's database or broker is unavailable; "
+                           "retry shortly", headers={"Retry-After": "5"})
         log.error("unexpected remote error %s: %s", exc.exc_type, exc.value)
         return problem(request, ErrorCode.INTERNAL_ERROR, "a service failed; the error was logged")
 

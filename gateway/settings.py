@@ -14,6 +14,9 @@ class GatewaySettings(BaseSettings):
 
     gateway_host: str = Field("127.0.0.1", alias="GATEWAY_HOST")
     gateway_port: int = Field(8000, alias="GATEWAY_PORT")
+    gateway_workers: int = Field(1, alias="GATEWAY_WORKERS", ge=1, le=16,
+                                 description="uvicorn worker processes sharing the port (each its own broker "
+                                             "connection, caches and metrics)")
     trusted_proxies: str = Field("127.0.0.1", validation_alias=AliasChoices("TRUSTED_PROXIES", "FORWARDED_ALLOW_IPS"),
                                  description="Addresses or networks (comma separated) of the proxies whose "
                                              "X-Forwarded-For / X-Forwarded-Proto are believed; never `*`")

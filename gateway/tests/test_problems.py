@@ -63,3 +63,30 @@ def test_an_http_error_on_an_open311_path_answers_in_the_spec_error_format():
     assert as_xml.status_code == 405 and "<errors><error><code>405</code>" in as_xml.text.replace("\n", "")
     native = client.request("TRACE", "/v1/things")
     assert native.status_code == 405 and native.headers["content-type"] == "application/problem+json"
+
+
+def test_a_service_whose_database_is_restarting_answers_503_with_retry_after_not_500():
+    """The fault suite found a PostgreSQL restart answered 500 (`OperationalError: the database system is starting
+    up` from a service): clients treat 500 as a bug; it is a moment's unavailability, 503 with Retry-After."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from gateway import problems
+    from gateway.rpc import RemoteError
+
+    app = FastAPI()
+    problems.install(app)
+
+    @app.get("/v1/down")
+    async def down() -> dict:
+        raise RemoteError("OperationalError", ["FATAL: the database system is starting up"], "starting up")
+
+    @app.get("/v1/broken")
+    async def broken() -> dict:
+        raise RemoteError("KeyError", ["x"], "x")
+
+    client = TestClient(app)
+    down_answer = client.get("/v1/down")
+    assert down_answer.status_code == 503 and down_answer.headers["retry-after"] == "5"
+    assert down_answer.json()["code"] == "UPSTREAM_UNAVAILABLE"
+    assert client.get("/v1/broken").status_code == 500

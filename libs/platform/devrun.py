@@ -97,9 +97,19 @@ def run(env: dict[str, str], used: engines.Engines) -> int:
              f"object store: configured S3 {env['S3_ENDPOINT']} (its own logs)")
     uses = [f"broker: {used.broker}", f"database: {used.database}", store]
     print("\n".join(uses), flush=True)
+    try:
+        counts = devstack.replicas()
+    except devstack.StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     ports = devstack.metrics_ports()
-    procs = {s: [f"METRICS_PORT={ports[s]}", *devstack.service_command(s)] for s in devstack.SERVICES}
-    procs["gateway"] = devstack.gateway_command()
+    procs = {}
+    for s in devstack.SERVICES:  # a replica k > 1 is `<service>_<k>` with its own metrics port (HT_REPLICAS)
+        for k in range(1, counts[s] + 1):
+            name, port = (s, ports[s]) if k == 1 else (f"{s}_{k}", devstack.free_port())
+            ports[name] = port
+            procs[name] = [f"METRICS_PORT={port}", f"HT_REPLICA={k}", *devstack.service_command(s)]
+    procs["gateway"] = devstack.gateway_command()  # GATEWAY_WORKERS uvicorn processes on the one port
     procfile = RUN_DIR / "Procfile"
     procfile.write_text("".join(f"{name}: {shlex.join(cmd)}\n" for name, cmd in procs.items()))
     url = f"http://{env.get('GATEWAY_HOST', '127.0.0.1')}:{env.get('GATEWAY_PORT', '8000')}"

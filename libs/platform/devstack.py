@@ -166,6 +166,21 @@ def metrics_ports() -> dict[str, int]:
     return {s: int(os.environ.get(f"METRICS_PORT_{s.upper()}") or free_port()) for s in SERVICES}
 
 
+def replicas(spec: str | None = None) -> dict[str, int]:
+    """Processes per service from `HT_REPLICAS` ("intake=2,routing=2"; every other service runs once).
+
+    Replicas of a nameko service share its RPC and event queues (competing consumers) and its outbox (the relay
+    locks rows with SKIP LOCKED); each has its own metrics port. Raises StackError naming a wrong entry."""
+    spec = os.environ.get("HT_REPLICAS", "") if spec is None else spec
+    counts = {s: 1 for s in SERVICES}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, count = item.partition("=")
+        if name.strip() not in counts or not count.strip().isdigit() or not 1 <= int(count) <= 8:
+            raise StackError(f"HT_REPLICAS: {item!r} is not <service>=<1..8> with a service among {', '.join(SERVICES)}")
+        counts[name.strip()] = int(count)
+    return counts
+
+
 def service_entry(service: str) -> tuple[str, str]:
     """(config file relative to the checkout, module `nameko run` serves) of a service process."""
     return ENTRY_POINTS.get(service, (f"services/{service}/config.yml", f"services.{service}.service"))

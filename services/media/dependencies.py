@@ -28,7 +28,7 @@ class Processing(DependencyProvider):
         except (ValidationError, ValueError, TypeError) as exc:
             raise BootError(f"media configuration refused: {exc}") from None
         configure_pool(self.settings.pool_workers, self.settings.pool_tasks_per_child,
-                       self.settings.pool_memory_mb)
+                       self.settings.pool_memory_mb, self.settings.pool_cpu_s)
 
     def start(self) -> None:
         self.container.spawn_managed_thread(self._warm)

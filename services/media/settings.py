@@ -34,6 +34,7 @@ class MediaSettings(BaseModel):
     pool_workers: int = Field(2, gt=0)
     pool_tasks_per_child: int = Field(50, gt=0)
     pool_memory_mb: int = Field(3072, gt=0)
+    pool_cpu_s: int = Field(120, gt=0)  # CPU seconds one task may use in a worker (a CPU bomb ends the worker)
     fetch_timeout_s: float = Field(20.0, gt=0)  # a photo named by URL (Open311 media_url): the whole fetch
     fetch_max_redirects: int = Field(3, ge=0)
     fetch_allow_hosts: frozenset[str] = frozenset()  # exempt from the public-address rule: local tests only
@@ -85,6 +86,7 @@ def from_config(cfg: Mapping[str, Any]) -> MediaSettings:
         pool_workers=int(_get(cfg, "MEDIA_POOL_WORKERS", 2)),
         pool_tasks_per_child=int(_get(cfg, "MEDIA_POOL_TASKS_PER_CHILD", 50)),
         pool_memory_mb=int(_get(cfg, "MEDIA_POOL_MEMORY_MB", 3072)),
+        pool_cpu_s=int(_get(cfg, "MEDIA_POOL_CPU_S", 120)),
         fetch_timeout_s=float(_get(cfg, "MEDIA_FETCH_TIMEOUT_S", 20)),
         fetch_max_redirects=int(_get(cfg, "MEDIA_FETCH_MAX_REDIRECTS", 3)),
         fetch_allow_hosts=frozenset(h.strip().lower() for h in str(_get(cfg, "MEDIA_FETCH_ALLOW_HOSTS", "")).split(",")

@@ -45,6 +45,42 @@ def open_guarded(data: bytes, sniffed: Sniffed, max_pixels: int) -> Image.Image:
     return image
 
 
+def jpeg_scans(data: bytes) -> int:
+    """How many scans (SOS segments) the JPEG's image has, up to its EOI (pure: a walk over the markers).
+
+    Each scan of a progressive JPEG makes libjpeg pass over every coefficient block of the image, so a small file
+    that repeats one refinement scan thousands of times over a large frame costs minutes of CPU (a CPU bomb).
+    Segments are skipped by their lengths, entropy-coded data by its markers; what follows EOI (a motion photo's
+    MP4, a polyglot's ZIP) is not read.
+    """
+    at, end, scans = 2, len(data), 0
+    while at + 4 <= end:
+        if data[at] != 0xFF:  # entropy-coded data: go to the next marker that is not stuffing or a restart
+            at = data.find(b"\xff", at)
+            if at < 0:
+                break
+            continue
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker == 0x00 or 0xD0 <= marker <= 0xD7:  # stuffed 0xFF or a restart marker inside a scan
+            at += 2
+            continue
+        if marker == 0xD9:  # EOI
+            break
+        if marker == 0xDA:
+            scans += 1
+        at += 2 + int.from_bytes(data[at + 2:at + 4], "big")
+    return scans
+
+
+def check_jpeg_scans(data: bytes, max_scans: int) -> None:
+    """Refuse a JPEG with more scans than any encoder writes (a CPU bomb), before decoding it."""
+    if (scans := jpeg_scans(data)) > max_scans:
+        raise MediaMalformed(f"JPEG with {scans} scans (at most {max_scans})", scans=scans, limit_scans=max_scans)
+
+
 def _verify_png(data: bytes) -> None:
     """Check every chunk's CRC (the decoder skips IDAT CRCs); nothing is decompressed here."""
     try:

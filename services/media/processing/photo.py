@@ -14,7 +14,7 @@ from PIL import Image
 
 from .errors import UnsupportedMediaType
 from .faces import Region, blur_boxes, detect_faces, redact
-from .images import decode, encode_jpeg, open_guarded, orient, resized, to_srgb
+from .images import check_jpeg_scans, decode, encode_jpeg, open_guarded, orient, resized, to_srgb
 from .limits import MediaLimits, check_declared_length
 from .location import gps_from_image
 from .results import Box, Derivative, MediaResult
@@ -28,13 +28,15 @@ def process_photo(data: bytes, limits: MediaLimits = DEFAULT_LIMITS,
     """Validate and re-encode one photo; redaction pixel coordinates refer to the oriented master.
 
     May raise MEDIA_EMPTY, MEDIA_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IMAGE_TOO_MANY_PIXELS,
-    MEDIA_TRUNCATED or MEDIA_MALFORMED (all MediaError).
+    MEDIA_TRUNCATED or MEDIA_MALFORMED (also for a JPEG with more than `max_jpeg_scans` scans; all MediaError).
     """
     check_declared_length(len(data), limits.max_photo_bytes)
     sniffed = sniff(data[:SNIFF_BYTES])
     if sniffed.kind != "photo":
         raise UnsupportedMediaType("a video was sent as a photo", detected=sniffed.mime)
     with open_guarded(data, sniffed, limits.max_pixels) as image:
+        if image.format == "JPEG":
+            check_jpeg_scans(data, limits.max_jpeg_scans)
         hint = gps_from_image(image)  # read before anything drops the EXIF
         width, height = image.size
         decode(image, limits.master_px)

@@ -10,6 +10,12 @@ Photo bytes travel to the worker through a private temporary file, not the pool'
 green `os.write` ends in a BLOCKING write of the whole buffer, so a multi-megabyte call item would
 freeze the hub while workers wait to send their results back (a deadlock).
 
+Every task runs under a CPU-time budget of its own (`cpu_limit_s`): the worker moves RLIMIT_CPU's soft limit to
+what it has used so far plus the budget, so a file that makes a decoder spin (a CPU bomb no header check knows)
+ends the worker by SIGXCPU instead of holding it for minutes. A dead worker breaks the whole executor, and every
+task then in flight with it: each is sent once more to a fresh pool, so the other uploads carry on, and the file
+that ends a worker twice is refused (MEDIA_PROCESSING_FAILED naming the budget).
+
 multiprocessing's resource tracker is prepared (`libs.platform.tracker.prepare_tracker`) when the pool is
 configured, at service setup, before the service takes work: its writes never yield to another green thread.
 """
@@ -38,23 +44,24 @@ from .video import Probe, inspect_video, process_video
 DEFAULT_LIMITS = MediaLimits()
 _lock = threading.Lock()  # green under monkey-patching; guards lazy creation against races
 _executor: ProcessPoolExecutor | None = None
-_settings = {"max_workers": 2, "max_tasks_per_child": 50, "memory_limit_mb": 3072}
+_settings = {"max_workers": 2, "max_tasks_per_child": 50, "memory_limit_mb": 3072, "cpu_limit_s": 120}
 
 
 def configure_pool(max_workers: int = 2, max_tasks_per_child: int = 50,
-                   memory_limit_mb: int | None = 3072) -> None:
-    """Set the pool size, worker recycling and per-worker address-space cap; restarts the pool."""
+                   memory_limit_mb: int | None = 3072, cpu_limit_s: int | None = 120) -> None:
+    """Set the pool size, worker recycling, per-worker address-space cap and per-task CPU budget; restarts the pool."""
     _settings.update(max_workers=max_workers, max_tasks_per_child=max_tasks_per_child,
-                     memory_limit_mb=memory_limit_mb)
+                     memory_limit_mb=memory_limit_mb, cpu_limit_s=cpu_limit_s)
     prepare_tracker()
     shutdown_pool()
 
 
 def _init_worker(memory_limit_mb: int | None) -> None:
-    """Worker start-up: cap the address space, then load OpenCV's cascades so the first task is fast."""
-    if memory_limit_mb:
-        import resource
+    """Worker start-up: cap the address space, no core dumps, then load OpenCV's cascades so the first task is fast."""
+    import resource
 
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a worker ended by its CPU budget leaves no core file
+    if memory_limit_mb:
         limit = memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))  # inherited by ffmpeg children too
     from .faces import _classifiers
@@ -97,19 +104,50 @@ def shutdown_pool(wait: bool = True) -> None:
         executor.shutdown(wait=wait, cancel_futures=True)
 
 
-def _call(fn, args: tuple, timeout: float | None, retry: bool = True) -> MediaResult:
-    """Submit to the pool and wait; MediaError from the child is re-raised as is."""
+def _bounded(cpu_limit_s: int | None, fn, *args):
+    """Worker side: run one task with `cpu_limit_s` seconds of CPU at most (RLIMIT_CPU, soft limit only: the
+    kernel sends SIGXCPU, whose default action ends the worker, even inside a C decoder)."""
+    if not cpu_limit_s:
+        return fn(*args)
+    import math
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = math.ceil(usage.ru_utime + usage.ru_stime) + cpu_limit_s
+    resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
     try:
-        return get_pool().submit(fn, *args).result(timeout=timeout)
-    except FutureTimeout as exc:  # the child keeps running until it finishes: tools have own timeouts
+        return fn(*args)
+    finally:
+        resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
+
+
+def _reset(executor: ProcessPoolExecutor) -> None:
+    """Drop a broken executor, unless another caller has already replaced it (never shut down the new one)."""
+    global _executor
+    with _lock:
+        if _executor is executor:
+            _executor = None
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _call(fn, args: tuple, timeout: float | None, retry: bool = True, broken: int = 0) -> MediaResult:
+    """Submit to the pool and wait; MediaError from the child is re-raised as is."""
+    executor = get_pool()
+    try:
+        return executor.submit(_bounded, _settings["cpu_limit_s"], fn, *args).result(timeout=timeout)
+    except FutureTimeout as exc:  # the worker goes on until its CPU budget or the tools' own timeouts end it
         raise MediaProcessingFailed(f"no result within {timeout}s") from exc
-    except BrokenProcessPool as exc:  # a worker died (killed, out of memory): start afresh next time
-        shutdown_pool(wait=False)
-        raise MediaProcessingFailed("a media worker died") from exc
+    except BrokenProcessPool as exc:  # a worker died (its CPU budget, out of memory, killed): a fresh pool
+        _reset(executor)
+        if broken:  # the second pool this task was on died too: the file is the cause
+            raise MediaProcessingFailed(f"a media worker died twice on this file (CPU budget "
+                                        f"{_settings['cpu_limit_s']} s or memory cap)") from exc
+        return _call(fn, args, timeout, retry, broken + 1)  # it may have been another file's: once more
     except RuntimeError as exc:  # the pool was shut down under us (reconfigured, reset): once more on a new one
         if not retry or "shutdown" not in str(exc):
             raise MediaProcessingFailed(f"worker failed: {type(exc).__name__}: {exc}"[:300]) from exc
-        return _call(fn, args, timeout, retry=False)
+        return _call(fn, args, timeout, retry=False, broken=broken)
     except MediaError:
         raise
     except Exception as exc:  # MemoryError / cv2.error under the address-space cap, or a bug

@@ -53,7 +53,7 @@ def probe(path: str, sniffed: Sniffed, limits: MediaLimits) -> Probe:
     """Run ffprobe on a local file with the sniffed demuxer forced; may raise MEDIA_MALFORMED."""
     raw = run_tool(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
                     *SAFE_INPUT, "-f", sniffed.ffmpeg_format, "file:" + os.path.abspath(path)],
-                   limits.ffprobe_timeout_s)
+                   limits.ffprobe_timeout_s, limits.tool_memory_mb)
     try:
         info = json.loads(raw)
     except ValueError as exc:
@@ -147,7 +147,7 @@ def _check_duration(duration: float | None, limits: MediaLimits) -> None:
 def _render(path: str, sniffed: Sniffed, info: Probe, limits: MediaLimits, target: Path) -> MediaResult:
     """Write video.mp4 into target, then the poster set from it."""
     out = target / "video.mp4"
-    run_tool(_ffmpeg_args(path, sniffed, info, out, limits), limits.ffmpeg_timeout_s)
+    run_tool(_ffmpeg_args(path, sniffed, info, out, limits), limits.ffmpeg_timeout_s, limits.tool_memory_mb)
     final = probe(str(out), MP4, limits)
     _check_duration(final.duration, limits)  # catches sources whose header had no duration
     poster = _poster_frame(out, final.duration, limits)
@@ -181,7 +181,7 @@ def _poster_frame(video: Path, duration: float | None, limits: MediaLimits) -> I
     at = min(1.0, duration / 2) if duration else 0.0
     png = run_tool(["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", *SAFE_INPUT, "-ss", f"{at:.3f}",
                     "-f", "mov", "-i", "file:" + str(video), "-frames:v", "1",
-                    "-f", "image2pipe", "-c:v", "png", "pipe:1"], limits.ffmpeg_timeout_s)
+                    "-f", "image2pipe", "-c:v", "png", "pipe:1"], limits.ffmpeg_timeout_s, limits.tool_memory_mb)
     if not png:
         raise MediaMalformed("no decodable frame")
     with open_guarded(png, PNG, limits.max_pixels) as image:

@@ -84,6 +84,36 @@ def test_unreachable_broker_becomes_state_with_backoff(stack, tables):
     assert rows[1].attempts == 0  # stopped at the first failure, the rest waits
 
 
+def test_a_batch_is_confirmed_together_and_a_refused_message_becomes_state(stack, tables, listener, monkeypatch):
+    """200 events in one batch wait for their confirms together (a few socket reads, not 200 round trips); a
+    message the broker refuses (nack: a full queue that rejects publishes) is retried later, the ones before it are
+    stamped, the ones after it wait for the next pass."""
+    _, outbox, _ = tables
+    source, drain = listener
+    add_events(stack, outbox, 200)
+    relay = OutboxRelay(stack.engine, outbox, stack.amqp_uri, source)
+    reads = []
+    relay._producer_ready()
+    real = relay._conn.drain_events
+    monkeypatch.setattr(relay._conn, "drain_events", lambda **kw: (reads.append(1), real(**kw))[1])
+    assert relay.relay_once() == 200
+    assert 1 <= len(reads) < 50, len(reads)
+    assert [b["n"] for b in drain(200)] == list(range(200))
+    # a queue of the exchange that holds 2 messages and refuses the rest: the third publish is nacked
+    conn = Connection(stack.amqp_uri)
+    full = Queue(f"full-{source}", exchange=topology.event_exchange(source), routing_key="#", exclusive=True,
+                 queue_arguments={"x-max-length": 2, "x-overflow": "reject-publish"})
+    full(conn.default_channel).declare()
+    add_events(stack, outbox, 4)
+    assert relay.relay_once() == 2
+    with stack.engine.connect() as db:
+        rows = db.execute(sa.select(outbox).order_by(outbox.c.id)).all()[200:]
+    assert [r.published_at is not None for r in rows] == [True, True, False, False]
+    assert rows[2].attempts == 1 and "nack" in rows[2].last_error and rows[3].attempts == 0
+    relay.close()
+    conn.release()
+
+
 def test_two_relays_share_the_work_without_publishing_twice(stack, tables, listener):
     _, outbox, _ = tables
     source, drain = listener

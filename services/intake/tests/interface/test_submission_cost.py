@@ -35,7 +35,7 @@ pytestmark = pytest.mark.interface
 # One submission of a citizen (rate-limited: device, phone and IP; with an Idempotency-Key), urgent or not:
 STATEMENTS = 4     # the key look-up, every rate-limit counter, the report with all its rows, the outbox rows
 TRANSACTIONS = 1   # the counters count in the submission's own transaction
-CHECKOUTS = 1      # one pooled connection (and its pre-ping) for the whole call
+CHECKOUTS = 1      # one pooled connection for the whole call (pinged only after idling, libs/platform/db.py)
 
 
 @dataclass

@@ -185,6 +185,12 @@ class Builder:
         yield "heic_claims_huge.heic", heic_patch_ispe(self.heic, 30_000, 30_000), \
             _expect("IMAGE_TOO_MANY_PIXELS", *ANY_PHOTO_REFUSAL)
         yield "video_4608x2048.mp4", self.videos.huge(), too_many
+        # CPU bombs: one refinement scan repeated over a 36-Mpx frame (each scan is a pass over every block;
+        # ≈ 25 ms of CPU a scan here, so about two minutes for the file) and a progressive JPEG with many scans
+        # but within the limit, which must still be stored.
+        yield "jpeg_progressive_5000_scans_6000x6000.jpg", progressive_scan_bomb(6000, 6000, 5000), \
+            _expect("MEDIA_MALFORMED")
+        yield "jpeg_progressive_56_scans.jpg", progressive_scan_bomb(800, 600, 50), _expect(STORED)
 
     def exif(self):
         ok, any_, t = _expect(STORED), None, b.tiff
@@ -504,6 +510,14 @@ def generate(directory: Path, seed: int = SEED) -> list[Sample]:
 
 
 # ---------------------------------------------------------------- helpers for HEIC, PNG and videos
+
+
+def progressive_scan_bomb(width: int, height: int, repeats: int) -> bytes:
+    """A progressive grey JPEG whose last scan (an AC refinement, a few bytes) is repeated `repeats` times more."""
+    data = enc(Image.new("L", (width, height), 128), "JPEG", progressive=True, quality=50)
+    last_sos = data.rfind(b"\xff\xda")
+    eoi = data.rfind(b"\xff\xd9")
+    return data[:eoi] + data[last_sos:eoi] * repeats + data[eoi:]
 
 
 def heic(image: Image.Image, **params) -> bytes:

@@ -11,6 +11,8 @@ import os
 import resource
 import shutil
 import subprocess
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,17 +65,61 @@ class LocalObjects:
             self.path(key).unlink(missing_ok=True)
 
 
-def measured(fn, *args):
-    """Worker side: run one pool function; answer (outcome or MediaError, pid, the worker's peak RSS in KiB).
+class WatchedPopen(subprocess.Popen):
+    """Worker side: a Popen that reads its child's own peaks from /proc while it runs (VmHWM: resident set,
+    VmPeak: address space; both of the program after its exec, so not the worker's pages a fork copied, which
+    `RUSAGE_CHILDREN` would count). Read every 5 ms: a peak reached in the last few ms before exit may be missed."""
 
-    ffmpeg's own peak is not measured here: RUSAGE_CHILDREN counts a child's pages from before its exec (the
-    worker's), so it only repeats the worker's figure; the tools are bounded by the worker's address-space cap,
-    which they inherit."""
+    peaks: list[tuple[str, int, int]] = []  # (program, VmHWM KiB, VmPeak KiB) per run
+
+    def __init__(self, args, *rest, **kwargs):
+        super().__init__(args, *rest, **kwargs)
+        self._high, self._recorded = [0, 0], False
+        self._watch = threading.Thread(target=self._poll, daemon=True)
+        self._watch.start()
+        self._program = os.path.basename(str(args[0]))
+
+    def _poll(self) -> None:
+        status = f"/proc/{self.pid}/status"
+        while self.returncode is None:
+            try:
+                with open(status) as fh:
+                    for line in fh:
+                        if line.startswith(("VmHWM:", "VmPeak:")):
+                            i = 0 if line.startswith("VmHWM") else 1
+                            self._high[i] = max(self._high[i], int(line.split()[1]))
+            except (OSError, ValueError):
+                return  # gone (or a zombie without its memory)
+            time.sleep(0.005)
+
+    def wait(self, timeout=None):
+        code = super().wait(timeout)
+        self._watch.join()
+        if not self._recorded:  # wait() is called again by `with proc:`
+            self._recorded = True
+            WatchedPopen.peaks.append((self._program, *self._high))
+        return code
+
+
+def measured(fn, *args):
+    """Worker side: run one pool function; answer (outcome or MediaError, pid, the worker's peak RSS in KiB, the
+    peaks of the ffmpeg/ffprobe runs it made)."""
+    from services.media.processing import tools
+
+    tools.subprocess = _WatchedSubprocess  # run_tool's children are watched (this worker only)
+    WatchedPopen.peaks = []
     try:
         outcome = fn(*args)
     except MediaError as exc:
         outcome = exc
-    return outcome, os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return outcome, os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, list(WatchedPopen.peaks)
+
+
+class _WatchedSubprocess:
+    """The `subprocess` module as run_tool sees it in a measured worker: Popen watched, the rest unchanged."""
+
+    Popen = WatchedPopen
+    DEVNULL, PIPE, TimeoutExpired = subprocess.DEVNULL, subprocess.PIPE, subprocess.TimeoutExpired
 
 
 @dataclass
@@ -81,10 +127,12 @@ class MeasuredEngine:
     """`pipeline.Engine` through the real pool, recording each worker's peak resident set."""
 
     worker_peak_kb: dict[int, int] = field(default_factory=dict)
+    tool_peaks: list[tuple[str, int, int]] = field(default_factory=list)  # (program, VmHWM, VmPeak) KiB
 
     def _run(self, fn, args: tuple, timeout: float):
-        outcome, pid, peak = run_in_pool(measured, (fn, *args), timeout)
+        outcome, pid, peak, tools = run_in_pool(measured, (fn, *args), timeout)
         self.worker_peak_kb[pid] = max(self.worker_peak_kb.get(pid, 0), peak)
+        self.tool_peaks.extend(tools)
         if isinstance(outcome, MediaError):
             raise outcome
         return outcome

@@ -22,6 +22,7 @@ from . import corpus
 from .harness import LocalObjects, MeasuredEngine, run_one, stored_problems
 
 WORKER_PEAK_BUDGET_KB = 640 * 1024
+TOOL_PEAK_BUDGET_KB = 512 * 1024  # resident set of one ffmpeg/ffprobe run
 MIN_FILES = 200
 
 
@@ -85,3 +86,13 @@ def test_worker_memory_stays_under_the_budget(run):
     print(f"hostile corpus: {len(run[0])} files ({dict(outcomes)}) in {seconds:.1f}s; "
           f"worker peaks (KiB) {engine.worker_peak_kb}")
     assert engine.worker_peak_kb and max(engine.worker_peak_kb.values()) < WORKER_PEAK_BUDGET_KB
+
+
+def test_ffmpeg_and_ffprobe_memory_stays_under_their_own_budget(run):
+    """The tools' own peaks (read from /proc while each runs, not the worker's pages a fork copied)."""
+    peaks = run[1].tool_peaks
+    by_tool = {tool: (max(h for t, h, _ in peaks if t == tool), max(v for t, _, v in peaks if t == tool),
+                      sum(1 for t, _, _ in peaks if t == tool)) for tool in {t for t, _, _ in peaks}}
+    print(f"tool peaks (resident KiB, address space KiB, runs): {by_tool}")
+    assert by_tool.get("ffmpeg", (0, 0, 0))[2] >= 20 and by_tool.get("ffprobe", (0, 0, 0))[2] >= 50, by_tool
+    assert max(h for _, h, _ in peaks) < TOOL_PEAK_BUDGET_KB, by_tool

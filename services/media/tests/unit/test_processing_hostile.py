@@ -12,6 +12,8 @@ import pytest
 from PIL import Image
 
 from services.media.processing import MediaError, MediaLimits, process_photo
+from services.media.processing.images import jpeg_scans
+from services.media.tests.hostile.corpus import progressive_scan_bomb
 from services.media.tests.unit import hostile
 
 CORPUS = hostile.hostile_corpus()
@@ -86,3 +88,16 @@ def test_payload_hidden_in_a_jpeg_comment_is_dropped():
     assert b"<script" in data
     result = process_photo(data)
     assert all(b"<script" not in d.body for d in result.derivatives.values())
+
+
+def test_a_jpeg_repeating_its_scans_is_refused_before_decoding_and_an_ordinary_progressive_one_is_stored():
+    bomb = progressive_scan_bomb(2000, 2000, 300)  # ≈ 1 s of CPU to decode; the corpus' 6000² one ≈ 2 min
+    assert jpeg_scans(bomb) == 306
+    started = time.process_time()
+    with pytest.raises(MediaError) as caught:
+        process_photo(bomb)
+    assert caught.value.code == "MEDIA_MALFORMED" and "306 scans" in caught.value.detail
+    assert time.process_time() - started < 0.5  # refused from its markers, not after decoding
+    assert process_photo(progressive_scan_bomb(800, 600, 50)).width == 800  # 56 scans: within the limit
+    with pytest.raises(MediaError):
+        process_photo(progressive_scan_bomb(800, 600, 50), MediaLimits(max_jpeg_scans=55))

@@ -9,6 +9,7 @@ from services.media.processing import (
     MediaError, MediaLimits, configure_pool, process_photo, process_photo_in_pool, process_video_in_pool,
     shutdown_pool,
 )
+from services.media.tests.hostile.corpus import progressive_scan_bomb
 from services.media.tests.unit import hostile
 
 
@@ -88,3 +89,49 @@ def test_the_worker_memory_cap_stops_a_bomb_that_a_loose_limit_let_through():
         process_photo_in_pool(bomb, MediaLimits(max_pixels=10**9))
     assert caught.value.code == "MEDIA_PROCESSING_FAILED"
     assert process_photo_in_pool(hostile.jpeg(64, 64)).width == 64  # the pool still works afterwards
+
+
+def test_a_cpu_bomb_ends_its_worker_within_the_budget_and_the_other_uploads_carry_on():
+    """A progressive JPEG repeating one scan 2 000 times over 16 Mpx costs about 20 s of CPU to decode; with the
+    scan check loosened, only the per-task CPU budget (3 s here) stops it: its worker is ended, the photos in
+    flight with it are sent again to a fresh pool, and the bomb is refused naming the budget."""
+    configure_pool(max_workers=2, max_tasks_per_child=20, memory_limit_mb=3072, cpu_limit_s=3)
+    process_photo_in_pool(hostile.jpeg(64, 64))  # start the workers first
+    bomb = progressive_scan_bomb(4000, 4000, 2000)
+    loose = MediaLimits(max_jpeg_scans=10**6)
+
+    def bomb_outcome():
+        try:
+            return process_photo_in_pool(bomb, loose)
+        except MediaError as exc:
+            return exc
+
+    def photo(size):
+        eventlet.sleep(0.5)  # the bomb is in a worker by then
+        return process_photo_in_pool(hostile.jpeg(size, size)).width
+
+    pile = eventlet.GreenPile()
+    pile.spawn(bomb_outcome)
+    for size in (300, 400, 500):
+        pile.spawn(photo, size)
+    refused, *widths = list(pile)
+    assert isinstance(refused, MediaError), "the bomb was decoded: no CPU budget stopped it"
+    assert refused.code == "MEDIA_PROCESSING_FAILED" and "CPU budget 3 s" in refused.detail, refused.detail
+    assert widths == [300, 400, 500]
+    assert process_photo_in_pool(hostile.jpeg(64, 64)).width == 64  # the pool still works afterwards
+
+
+def test_the_cpu_budget_is_per_task_not_per_worker():
+    """A worker that has done many small tasks is not ended by their sum: the budget starts again at each task."""
+    configure_pool(max_workers=1, max_tasks_per_child=50, memory_limit_mb=3072, cpu_limit_s=2)
+    for _ in range(12):  # ≈ 0.3 s of CPU each: well past 2 s in all
+        assert process_photo_in_pool(hostile.jpeg(2000, 1500)).width == 2000
+
+
+def test_ffmpeg_and_ffprobe_run_under_their_own_address_space_cap(tmp_path):
+    """The tools' cap is applied between fork and exec: below what ffmpeg needs to load its libraries (≈ 300 MB of
+    address space on Debian), the video is refused; the default cap (test_video_in_pool) lets it through."""
+    clip = hostile.make_video(tmp_path / "clip.mp4", 2)
+    with pytest.raises(MediaError) as caught:
+        process_video_in_pool(str(clip), MediaLimits(tool_memory_mb=150), out_dir=str(tmp_path / "out"))
+    assert caught.value.code == "MEDIA_MALFORMED" and "ff" in caught.value.detail, caught.value.detail

@@ -36,7 +36,7 @@ web: web/dist/.built  ## build the citizen app and the staff console into web/di
 
 run: install web  ## the whole system: broker and database (private ones if none), migrate, seed, S3, 6 services + gateway
 	PYTHONWARNINGS='ignore::DeprecationWarning,ignore:pkg_resources is deprecated:UserWarning' \
-	  exec $(PY) -m libs.platform.devrun
+	  exec $(PY) -m devtools.devrun
 
 test: install web  ## every test ring (unit, interface, end-to-end) against a real broker, database and S3
 	$(VENV)/bin/pytest

@@ -7,4 +7,4 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # noqa: E402  (also makes psycopg2 cooperative)
 
-pytest_plugins = ["libs.platform.testing"]
+pytest_plugins = ["devtools.testing"]

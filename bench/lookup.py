@@ -23,8 +23,9 @@ import libs.geo as geo_data  # noqa: E402
 from bench.hardware import describe  # noqa: E402
 from libs.geo.wards import WardIndex, build_index, load_outline, load_units  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[1] / "services" / "routing" / "seed_data"
-FOLDERS = {"42": "hatinh", "46": "hue"}
+from libs import refdata  # noqa: E402
+
+FOLDERS = refdata.FOLDERS
 TARGET_PER_S = 10_000
 
 
@@ -54,11 +55,11 @@ def main() -> int:
 
     outlines = geo_data.OUTLINES
     t0 = time.perf_counter()
-    voronoi = build_index(DATA / FOLDERS[args.province], args.province, outlines)
+    voronoi = build_index(refdata.load(args.province).path, args.province, outlines)
     build_s = time.perf_counter() - t0
     outline = load_outline(outlines, args.province)
     polygons = WardIndex.from_geojson(voronoi.to_feature_collection(),
-                                      load_units(DATA / FOLDERS[args.province] / "units.json"), outline)
+                                      load_units(refdata.load(args.province).file("units")), outline)
 
     minx, miny, maxx, maxy = outline.bounds
     rng = random.Random(args.seed)
@@ -77,7 +78,7 @@ def main() -> int:
         from services.routing.domain.engine import RouteRequest, route
 
         now = datetime.now(timezone.utc)
-        directory = build(1, now, doc_from_seed(DATA / "hatinh"))
+        directory = build(1, now, doc_from_seed(refdata.load().path))
         decide = lambda lat, lon: route(directory, RouteRequest(str(uuid4()), "GIAO_THONG_HA_TANG",  # noqa: E731
                                                                 "BINH_THUONG", lat, lon), now)
         rate, p50, p99, _ = timed(decide, points[: max(2000, args.n // 10)])

@@ -30,7 +30,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from bench import ab  # noqa: E402
 from bench.hardware import describe, load_average  # noqa: E402
 from libs.contracts.search import SearchReports  # noqa: E402
-from libs.platform import devstack, migrate  # noqa: E402
+from devtools import devstack  # noqa: E402
+from libs.platform import migrate  # noqa: E402
 from services.intake import public_reads  # noqa: E402
 from services.intake import repo_queries as queries  # noqa: E402
 

@@ -7,7 +7,7 @@ citizen (`POST /v1/reports/{id}/media` with its tracking token), and SOAK_READS 
 over the list, a report page, the GeoJSON, the categories, the stats and Open311. Arrivals are open loop (each
 request is due at its time whatever happened before), so a slow system gets the same load, not less.
 
-Processes: every descendant of the `make run` launcher (libs.platform.devrun) found under the run directory
+Processes: every descendant of the `make run` launcher (devtools.devrun) found under the run directory
 (HT_RUN_DIR, else `.run/`) or SOAK_ROOT_PID: the gateway, every nameko service, the media pool's workers, honcho
 and the local S3 server. RSS (`VmRSS` of /proc/<pid>/status) every SOAK_SAMPLE_SECONDS (5).
 
@@ -108,7 +108,7 @@ def label(pid: int) -> str:
 
 def label_of(cmd: str) -> str:
     """The name of a process from its command line (pure, tested); "" for plumbing (honcho's forks, shells)."""
-    if "libs.platform.devrun" in cmd:
+    if "devtools.devrun" in cmd:
         return "launcher"
     if cmd.startswith("/bin/sh -c") or "honcho" in cmd:
         return ""  # honcho's per-process forks and the shells it starts: plumbing, a few MiB each

@@ -25,6 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.hardware import describe, percentile  # noqa: E402
+from libs import refdata  # noqa: E402
 
 URL = os.environ.get("BENCH_URL", "http://127.0.0.1:8000")
 N = int(os.environ.get("BENCH_N", "500"))
@@ -35,8 +36,7 @@ PRIORITY = os.environ.get("BENCH_PRIORITY", "KHAN")
 CATEGORIES = ("GIAO_THONG_HA_TANG", "MOI_TRUONG_RAC", "CHIEU_SANG", "THOAT_NUOC", "AN_NINH_TRAT_TU")
 
 
-CENTROIDS = [u["centroid"] for u in json.loads(
-    (Path(__file__).resolve().parents[1] / "services/routing/seed_data/hatinh/units.json").read_text("utf-8"))]
+CENTROIDS = [u["centroid"] for u in refdata.load().units()]
 
 
 def body(i: int) -> dict:

@@ -27,6 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.hardware import describe, percentile  # noqa: E402
+from libs import refdata  # noqa: E402
 
 URL = os.environ.get("BENCH_URL", "http://127.0.0.1:8000").rstrip("/")
 REPORTS = int(os.environ.get("BENCH_REPORTS", "5000"))
@@ -39,7 +40,7 @@ MAP_CPU_SLOWDOWN = int(os.environ.get("BENCH_MAP_CPU_SLOWDOWN", "1"))  # the fra
 BUDGET_BYTES, BUDGET_MS = 150 * 1024, 3000
 SHELL_TYPES = {"Document", "Script", "Stylesheet"}
 CATEGORIES = ("GIAO_THONG_HA_TANG", "MOI_TRUONG_RAC", "CHIEU_SANG", "THOAT_NUOC", "CAY_XANH", "TRAT_TU_DO_THI")
-CENTROIDS = [u["centroid"] for u in json.loads((ROOT / "services/routing/seed_data/hatinh/units.json").read_text("utf-8"))]
+CENTROIDS = [u["centroid"] for u in refdata.load().units()]
 
 
 def operator_token() -> str:

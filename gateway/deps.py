@@ -1,11 +1,13 @@
 """Shared per-process objects of the gateway: the RPC client, an HTTP client, the category cache."""
 from __future__ import annotations
 
-import time
+import asyncio
 from dataclasses import dataclass, field
 
 import httpx
 from fastapi import Request
+
+from libs.platform.expiring import Expiring
 
 from .rpc import RpcClient, RpcTimeout, RpcUnavailable
 from .settings import GatewaySettings
@@ -13,21 +15,39 @@ from .settings import GatewaySettings
 
 @dataclass
 class CategoryCache:
-    """Categories from routing (code → row), refreshed after a TTL; stale data is kept if routing is down."""
+    """The gateway's one client of routing's category catalogue (code → row; REST and Open311 each keep one):
+    refreshed after `ttl_s`, the last answer kept while routing does not answer (libs.platform.expiring)."""
 
     ttl_s: float
-    rows: dict[str, dict] = field(default_factory=dict)
-    loaded_at: float = field(default=float("-inf"))
+    timeout_s: float = 2.0
+    cached: Expiring[dict[str, dict]] = field(init=False)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def __post_init__(self) -> None:
+        self.cached = Expiring(self.ttl_s)
+
+    async def fetch(self, rpc: RpcClient) -> dict[str, dict]:
+        """The rows by code, asking routing when they are due; may raise RpcTimeout/RpcUnavailable before the
+        first answer."""
+        if self.cached.due():
+            async with self.lock:
+                if self.cached.due():
+                    self.cached.asking()
+                    try:
+                        rows = await rpc.call("routing", "list_categories", timeout=self.timeout_s)
+                    except (RpcTimeout, RpcUnavailable):
+                        if not self.cached.loaded:
+                            raise
+                    else:
+                        self.cached.take({r["code"]: r for r in rows})
+        return self.cached.value or {}
 
     async def load(self, rpc: RpcClient) -> dict[str, dict]:
         """The rows by code; empty when they could never be loaded."""
-        if time.monotonic() - self.loaded_at > self.ttl_s:
-            try:
-                rows = await rpc.call("routing", "list_categories", timeout=2.0)
-                self.rows, self.loaded_at = {r["code"]: r for r in rows}, time.monotonic()
-            except (RpcTimeout, RpcUnavailable):
-                pass
-        return self.rows
+        try:
+            return await self.fetch(rpc)
+        except (RpcTimeout, RpcUnavailable):
+            return {}
 
 
 @dataclass

@@ -48,7 +48,7 @@ class BodyLimit:
 
 def limit_for(settings: GatewaySettings, method: str, path: str, content_type: str) -> BodyLimit:
     """The body limit of one request (by method, path and content type)."""
-    from .routes.media_upload import SLACK, upload_settings
+    from .uploads import SLACK, upload_settings
 
     uploads = upload_settings().max_bytes + SLACK
     if method == "POST" and any(p.match(path) for p in UPLOAD_ROUTES):

@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from libs.contracts.errors import HTTP_STATUS, TITLES, ErrorCode, FieldError, Problem
+from libs.contracts.errors import ERRORS, ErrorCode, FieldError, Problem
 from libs.platform import correlation
 
 from .rpc import RemoteError, RpcTimeout, RpcUnavailable
@@ -38,9 +38,9 @@ def english(request: Request) -> bool:
 def problem(request: Request, code: ErrorCode, detail: str | None = None, errors: list[dict] | None = None,
             status: int | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
     """Build the response for one error code."""
-    vi, en = TITLES[code]
-    body = Problem(type=f"/problems/{code.value.lower().replace('_', '-')}", title=en if english(request) else vi,
-                   status=status or HTTP_STATUS[code], code=code, detail=detail,
+    spec = ERRORS[code]
+    body = Problem(type=f"/problems/{code.value.lower().replace('_', '-')}",
+                   title=spec.title_en if english(request) else spec.title_vi, status=status or spec.status, code=code, detail=detail,
                    errors=[FieldError(**e) for e in errors or []], request_id=correlation.request_id.get())
     return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=body.status,
                         media_type=MEDIA_TYPE, headers=headers)
@@ -63,7 +63,7 @@ def _field(loc: tuple) -> str:
 
 def open311_http_error(request: Request, exc: StarletteHTTPException) -> Response:
     """An HTTP error raised by routing (405 for TRACE on an Open311 path) in the Open311 error format."""
-    from .routes.open311_support import Open311Failure, error_response, format_of  # the routes import this module
+    from .open311.support import Open311Failure, error_response, format_of  # the routes import this module
 
     description = OPEN311_HTTP_ERRORS.get(exc.status_code, "Yêu cầu không hợp lệ / bad request")
     return error_response(Open311Failure(exc.status_code, description, getattr(exc, "headers", None)),
@@ -90,15 +90,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RemoteError)
     async def remote(request: Request, exc: RemoteError):
-        if exc.exc_type == "ServiceError" and exc.exc_args:
-            try:
-                code = ErrorCode(exc.exc_args[0])
-            except ValueError:
-                code = None
-            if code is not None:
-                args = list(exc.exc_args) + [None, []]
-                errors, headers = retry_after(code, args[2] or [])
-                return problem(request, code, args[1], errors, headers=headers)
+        if exc.code is not None:
+            errors, headers = retry_after(exc.code, exc.errors)
+            return problem(request, exc.code, exc.detail, errors, headers=headers)
         if exc.exc_type in TRANSIENT_REMOTE:
             # the service's database or broker is away for a moment (a restart, a fail-over): retryable, not a bug
             log.warning("service's backend unavailable %s: %s", exc.exc_type, exc.value)

@@ -22,6 +22,7 @@ from typing import Any
 import aio_pika
 from aio_pika.exceptions import AMQPError, DeliveryError
 
+from libs.contracts.errors import ErrorCode
 from libs.platform import correlation, deadline
 from libs.platform.metrics import child
 
@@ -39,11 +40,32 @@ class RpcUnavailable(Exception):
 
 
 class RemoteError(Exception):
-    """The service raised: `exc_type` and `exc_args` as nameko serialised them."""
+    """The service raised: `exc_type` and `exc_args` as nameko serialised them, decoded here once: a
+    `ServiceError` (libs.platform.errors) travels as `[code, detail, errors]`."""
 
     def __init__(self, exc_type: str, exc_args: list, value: str):
         super().__init__(exc_type, value)
         self.exc_type, self.exc_args, self.value = exc_type, exc_args, value
+
+    @property
+    def code(self) -> ErrorCode | None:
+        """The ServiceError's code; None for any other exception (a bug in the service) or an unknown code."""
+        if self.exc_type != "ServiceError" or not self.exc_args:
+            return None
+        try:
+            return ErrorCode(self.exc_args[0])
+        except ValueError:
+            return None
+
+    @property
+    def detail(self) -> str | None:
+        """The ServiceError's human detail."""
+        return self.exc_args[1] if self.code is not None and len(self.exc_args) > 1 else None
+
+    @property
+    def errors(self) -> list[dict]:
+        """The ServiceError's field errors (`{field, message, type}`)."""
+        return list((self.exc_args[2] if self.code is not None and len(self.exc_args) > 2 else None) or [])
 
 
 class RpcClient:

@@ -8,7 +8,7 @@ VENV = "/work/main/.venv/bin/python3"
 
 
 def test_every_process_of_a_make_run_gets_its_name():
-    assert label_of(f"{VENV} -m libs.platform.devrun") == "launcher"
+    assert label_of(f"{VENV} -m devtools.devrun") == "launcher"
     assert label_of(f"{VENV} .venv/bin/nameko run --config /x/services/intake/config.yml "
                     "services.intake.service") == "intake"
     assert label_of(f"{VENV} .venv/bin/nameko run --config /x/services/intake/reads_config.yml "

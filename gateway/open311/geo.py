@@ -16,10 +16,10 @@ from pathlib import Path
 
 from .jurisdictions import DEFAULT_REGISTRY, Jurisdiction
 
-ROOT = Path(__file__).resolve().parents[2]
-OUTLINES = ROOT / "libs" / "geo" / "data" / "province_outlines.geojson"
-UNITS_ROOT = Path(os.environ.get("OPEN311_UNITS_DIR") or ROOT / "services" / "routing" / "seed_data")
-FOLDERS = {"42": "hatinh", "46": "hue"}  # province code -> seed folder holding units.json
+from libs import refdata
+
+OUTLINES = refdata.OUTLINES
+UNITS_ROOT = Path(os.environ.get("OPEN311_UNITS_DIR") or refdata.ROOT)  # province folders holding units.json
 BBOX_MARGIN_DEG = 0.05  # ~5 km, the same buffer as the inside-the-province check
 _TYPE_WORDS = re.compile(r"^(phuong|xa|thi tran|dac khu)\s+")
 
@@ -89,7 +89,7 @@ class Geography:
 
         areas = {}
         for jurisdiction in jurisdictions:
-            folder = units_root / FOLDERS[jurisdiction.province_code]
+            folder = refdata.load(jurisdiction.province_code, units_root).path
             units = [Unit(u.code, u.name, u.lat, u.lon) for u in load_units(folder / "units.json")]
             index = build_index(folder, jurisdiction.province_code, outlines)
             bounds = load_outline(outlines, jurisdiction.province_code).bounds

@@ -21,9 +21,9 @@ from ..auth import actor_payload, require
 from ..deps import Runtime, runtime
 from ..problems import ApiError
 from ..rpc import RemoteError
-from .lifecycle_support import PROBLEMS, call_intake, staff_act
+from ..calls import PROBLEMS, call_intake, staff_act
 from .media import MULTIPART_DOC
-from .media_upload import check_headers, evidence_refused, receive_file, store_file
+from ..uploads import check_headers, evidence_refused, receive_file, store_file
 
 router = APIRouter(prefix="/v1/agency", tags=["agency"])
 Officer = Annotated[Principal, Depends(require("agency_officer", "agency_leader"))]
@@ -74,7 +74,7 @@ async def _act_waiting_for_media(rt: Runtime, report_id: UUID, principal: Princi
         try:
             return await staff_act(rt, report_id, principal, action)
         except RemoteError as exc:
-            if not (exc.exc_args and exc.exc_args[0] == ErrorCode.MEDIA_NOT_FOUND.value) or loop.time() > deadline:
+            if exc.code != ErrorCode.MEDIA_NOT_FOUND or loop.time() > deadline:
                 raise
             await asyncio.sleep(0.25)
 

@@ -15,7 +15,7 @@ from libs.contracts.reports import ReporterContact, ReportView
 from pydantic import BaseModel
 
 from ..deps import Runtime, runtime
-from .lifecycle_support import PROBLEMS, call_intake, client_info
+from ..calls import PROBLEMS, call_intake, client_info
 
 router = APIRouter(prefix="/v1/reports", tags=["citizen"])
 Token = Annotated[str, Header(alias="X-Tracking-Token", min_length=8, max_length=200,

@@ -15,7 +15,7 @@ from libs.contracts.directory import NamedEntry, WardHitView
 
 from ..deps import Runtime, runtime
 from ..throttle import TokenBucket
-from .lifecycle_support import PROBLEMS, client_info
+from ..calls import PROBLEMS, client_info
 from .stats import NAMES
 
 router = APIRouter(prefix="/v1", tags=["wards"])

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 
 from ..deps import Runtime, runtime
 from ..rpc import RemoteError, RpcTimeout, RpcUnavailable
-from .lifecycle_support import PUBLIC_READS
+from ..calls import PUBLIC_READS
 
 router = APIRouter(tags=["health"])
 SERVICES = ("intake", PUBLIC_READS, "routing", "media", "notify", "feedback", "accounts")

@@ -18,8 +18,8 @@ from libs.contracts.media import MediaView, UploadSlot
 from ..auth import actor_payload, optional_principal, personal_data_grant
 from ..deps import Runtime, runtime
 from ..problems import ApiError
-from .lifecycle_support import PROBLEMS, call_intake, call_media, client_info
-from .media_upload import (accepted_or_problem, check_headers, evidence_refused, receive_file, store_file,
+from ..calls import PROBLEMS, call_intake, call_media, client_info
+from ..uploads import (accepted_or_problem, check_headers, evidence_refused, receive_file, store_file,
                            upload_settings)
 
 router = APIRouter(prefix="/v1", tags=["media"])

@@ -12,8 +12,8 @@ from libs.contracts.media import MediaView, RedactRegion
 
 from ..auth import actor_payload, personal_data_grant, require
 from ..deps import Runtime, runtime
-from .lifecycle_support import PROBLEMS
-from .media_upload import upload_settings
+from ..calls import PROBLEMS
+from ..uploads import upload_settings
 
 router = APIRouter(prefix="/v1/operator", tags=["media"])
 Operator = Annotated[Principal, Depends(require("operator"))]

@@ -19,7 +19,7 @@ from pydantic import AnyHttpUrl, BaseModel, EmailStr, Field
 
 from ..auth import actor_payload, require
 from ..deps import Runtime, runtime
-from .lifecycle_support import PROBLEMS
+from ..calls import PROBLEMS
 
 router = APIRouter(prefix="/v1/notify", tags=["notify"])
 Staff = Annotated[Principal, Depends(require("operator", "administrator", "agency_officer", "agency_leader"))]

@@ -27,7 +27,7 @@ from libs.contracts.notify import InboxMessageView, UnsubscribeResult
 
 from ..deps import Runtime, runtime
 from ..problems import ApiError, english
-from .lifecycle_support import PROBLEMS, call_intake, client_info
+from ..calls import PROBLEMS, call_intake, client_info
 
 router = APIRouter(tags=["notifications"])
 POLL_S = 1.0  # how often a waiting client's inbox is looked at

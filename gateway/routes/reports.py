@@ -20,7 +20,7 @@ from libs.contracts.search import ReportPage
 from ..deps import Runtime, runtime
 from ..problems import ApiError
 from ..questions import category_view, checked_answers
-from .lifecycle_support import PROBLEMS, call_intake, call_reads, client_info
+from ..calls import PROBLEMS, call_intake, call_reads, client_info
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=8, max_length=200,

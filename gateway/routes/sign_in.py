@@ -24,7 +24,7 @@ from ..deps import Runtime, runtime
 from ..oidc import SsoError
 from ..problems import ApiError, problem
 from ..rpc import RemoteError
-from .lifecycle_support import PROBLEMS
+from ..calls import PROBLEMS
 
 router = APIRouter(prefix="/v1/auth", tags=["staff sign-in"])
 Mode = Literal["cookie", "token"]
@@ -165,7 +165,7 @@ async def oidc_callback(request: Request, code: str = "", state: str = "", error
         who = await provider.identity(rt.http, code, state, request.cookies.get(OIDC_COOKIE), signing_key(request))
         result = await rt.rpc.call("accounts", "external_sign_in", payload={**who, "client": client(request)})
     except (SsoError, RemoteError) as exc:
-        reason = exc.reason if isinstance(exc, SsoError) else (exc.exc_args or ["refused"])[0]
+        reason = exc.reason if isinstance(exc, SsoError) else (exc.code.value if exc.code else "refused")
         failed = RedirectResponse(f"/staff/?sso_error={quote(str(reason))}", status_code=303)
         failed.delete_cookie(OIDC_COOKIE, path="/v1/auth/oidc")
         return failed
@@ -209,7 +209,7 @@ async def refresh(request: Request, response: Response, body: RefreshBody | None
         grant = await rt.rpc.call("accounts", "refresh_session",
                                   payload={"refresh_token": token, "client": client(request)})
     except RemoteError as exc:
-        if body.mode == "cookie" and exc.exc_args and exc.exc_args[0] == ErrorCode.SESSION_REVOKED.value:
+        if body.mode == "cookie" and exc.code == ErrorCode.SESSION_REVOKED:
             ended = problem(request, ErrorCode.SESSION_REVOKED, "the session has ended")
             clear_cookies(ended, rt)  # the browser forgets an ended session
             return ended

@@ -22,7 +22,7 @@ from libs.contracts.errors import ErrorCode
 from ..auth import actor_payload, require, session_principal
 from ..deps import Runtime, runtime
 from ..problems import ApiError
-from .lifecycle_support import PROBLEMS, call_intake
+from ..calls import PROBLEMS, call_intake
 
 router = APIRouter(prefix="/v1", tags=["staff console"])
 Staff = Annotated[Principal, Depends(require())]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -21,12 +20,13 @@ from libs.contracts.directory import DirectoryNames, NamedEntry
 from libs.contracts.errors import ErrorCode
 from libs.contracts.feedback import (STATS_COLUMNS, STATS_KEY_COLUMNS, STATS_NAME_COLUMNS, STATS_PERIOD_COLUMNS,
                                      STATS_TOTAL_LABEL, STATS_UNKNOWN_LABEL, GroupBy, StatsQuery, StatsReport)
+from libs.platform.expiring import Expiring
 
 from ..auth import require
 from ..deps import Runtime, runtime
 from ..problems import ApiError, english
 from ..rpc import RemoteError, RpcClient, RpcTimeout, RpcUnavailable
-from .lifecycle_support import PROBLEMS
+from ..calls import PROBLEMS
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["statistics"])
@@ -71,30 +71,26 @@ class DirectoryNameCache:
     none: codes) when routing cannot answer, which is asked again after `NAMES_RETRY_S`, not on every request."""
 
     def __init__(self, ttl_s: float = NAMES_TTL_S):
-        self.ttl_s = ttl_s
-        self._names: dict[str, dict[str, NamedEntry]] = {}
-        self._due_at = float("-inf")
+        self._cached: Expiring[dict[str, dict[str, NamedEntry]]] = Expiring(ttl_s, NAMES_RETRY_S)
 
     async def names(self, rpc: RpcClient, group_by: str) -> dict[str, NamedEntry]:
         """The names of a grouping's codes (empty for month/total, or before routing ever answered)."""
         if group_by not in NAME_LISTS:
             return {}
-        now = time.monotonic()
-        if now >= self._due_at:
-            self._due_at = now + min(self.ttl_s, NAMES_RETRY_S)  # set first: concurrent requests do not ask too
-            await self._load(rpc, now)
-        return self._names.get(group_by, {})
+        if self._cached.due():
+            self._cached.asking()  # first: concurrent requests do not ask too
+            await self._load(rpc)
+        return (self._cached.value or {}).get(group_by, {})
 
-    async def _load(self, rpc: RpcClient, now: float) -> None:
+    async def _load(self, rpc: RpcClient) -> None:
         try:
             answer = DirectoryNames.model_validate(await rpc.call("routing", "list_names", timeout=NAMES_TIMEOUT_S))
         except (RpcTimeout, RpcUnavailable, RemoteError, ValidationError) as exc:
             log.warning("statistics show codes: routing's names unavailable (%s)", type(exc).__name__)
             return
         if answer.version:  # 0: the directory is not seeded yet
-            self._names = {grouping: {e.code: e for e in getattr(answer, attr)}
-                           for grouping, attr in NAME_LISTS.items()}
-            self._due_at = now + self.ttl_s
+            self._cached.take({grouping: {e.code: e for e in getattr(answer, attr)}
+                               for grouping, attr in NAME_LISTS.items()})
 
 
 NAMES = DirectoryNameCache()

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from ..auth import actor_payload, personal_data_grant, require
 from ..deps import Runtime, runtime
-from .lifecycle_support import PROBLEMS, call_intake, staff_act
+from ..calls import PROBLEMS, call_intake, staff_act
 
 router = APIRouter(prefix="/v1/operator", tags=["operator"])
 Operator = Annotated[Principal, Depends(require("operator"))]

@@ -5,7 +5,7 @@ import pytest
 from starlette.requests import Request
 
 from gateway.problems import _field, problem
-from libs.contracts.errors import HTTP_STATUS, ErrorCode
+from libs.contracts.errors import ERRORS, ErrorCode
 
 
 def request(lang: str) -> Request:
@@ -17,7 +17,7 @@ def request(lang: str) -> Request:
 def test_each_code_maps_to_its_status_with_a_vietnamese_title(code):
     resp = problem(request("vi"), code, "detail", [{"field": "location.lat", "message": "m", "type": "t"}])
     body = resp.body.decode()
-    assert resp.status_code == HTTP_STATUS[code]
+    assert resp.status_code == ERRORS[code].status
     assert resp.media_type == "application/problem+json"
     assert '"field":"location.lat"' in body and f'"code":"{code.value}"' in body
 

@@ -10,8 +10,8 @@ import uuid
 import pytest
 from kombu import Connection, Exchange, Queue
 
-from libs.platform.devstack import ROOT
-from libs.platform.testing import wait_for
+from devtools.devstack import ROOT
+from devtools.testing import wait_for
 
 pytestmark = pytest.mark.interface
 

@@ -6,10 +6,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
-from .common import AgencyCode, Contract
-from .lifecycle import StaffRole
+from .common import AGENCY_ROLES, AgencyCode, Contract, StaffRole
 
-AGENCY_ROLES = frozenset({"agency_officer", "agency_leader"})
 FACTOR_ROLES = frozenset({"operator", "administrator"})  # they can see personal data: TOTP is required
 Username = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=64,
                                             pattern=r"^[a-z0-9][a-z0-9._-]*$")]

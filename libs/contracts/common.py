@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 UnitCode = Annotated[str, Field(pattern=r"^\d{5}$", description="5-digit official commune/ward code")]
 AgencyCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
@@ -37,6 +37,22 @@ class Contract(BaseModel):
     """Base of every wire model: frozen, strict about unknown fields."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+
+StaffRole = Literal["operator", "agency_officer", "agency_leader", "administrator"]
+AGENCY_ROLES = frozenset({"agency_officer", "agency_leader"})  # an agency's staff: the actor carries the agency
+OPERATORS = frozenset({"operator", "administrator"})  # the province's operations centre (IOC) and administrators
+ADMINISTRATORS = frozenset({"administrator"})
+
+
+class Actor(Contract):
+    """A staff member as the gateway authenticated them (`gateway.auth.actor_payload`, from the verified token);
+    every service re-checks the role (`libs.platform.access.require_role`) and what the member may see."""
+
+    sub: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    role: StaffRole
+    agency: AgencyCode | None = None
 
 
 class Status(StrEnum):

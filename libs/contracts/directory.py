@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 
-from .common import CategoryCode, Contract, Instant, Location, Priority, UnitCode
+from .common import Actor, CategoryCode, Contract, Instant, Location, Priority, UnitCode
 
 AgencyPattern = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,63}(\{unit_code\})?$")]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
@@ -19,14 +19,6 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 UnitType = Literal["xa", "phuong", "dac_khu"]
 AgencyLevel = Literal["province", "commune", "vertical", "utility"]
-
-
-class Actor(Contract):
-    """Who calls (from the gateway's verified token); services re-check the role."""
-
-    sub: str = Field(min_length=1)
-    role: str
-    agency: str | None = None
 
 
 class UnitData(Contract):

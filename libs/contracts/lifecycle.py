@@ -10,10 +10,9 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from .common import MAX_OFFSET, AgencyCode, CategoryCode, Contract, Instant, Priority, Status, UnitCode
+from .common import MAX_OFFSET, Actor, AgencyCode, CategoryCode, Contract, Instant, Priority, Status, UnitCode
 from .reports import ClientInfo, ReportCore, ReporterContact
 
-StaffRole = Literal["operator", "agency_officer", "agency_leader", "administrator"]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 MediaIds = Annotated[list[UUID], Field(default_factory=list, max_length=10)]
@@ -21,14 +20,6 @@ RatingLevel = Literal["HAI_LONG", "CHAP_NHAN", "KHONG_HAI_LONG"]
 
 
 GrantToken = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-
-
-class ActorRef(Contract):
-    """A staff member as the gateway authenticated them (services re-check what they may see)."""
-
-    sub: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    role: StaffRole
-    agency: AgencyCode | None = None
 
 
 # ---- operator (IOC) -----------------------------------------------------------------------------------
@@ -196,7 +187,7 @@ class StaffCaseAction(Contract):
     """One staff verb on one case."""
 
     report_id: UUID
-    actor: ActorRef
+    actor: Actor
     action: StaffAction
 
 
@@ -369,7 +360,7 @@ class GetCase(Contract):
     """A staff read of one case (404 when the viewer may not see it)."""
 
     report_id: UUID
-    actor: ActorRef
+    actor: Actor
 
 
 OperatorBucket = Literal["urgent", "new", "info_answered", "unroutable", "returned", "results", "extensions",
@@ -380,7 +371,7 @@ AgencyBucket = Literal["new", "in_progress", "due_soon", "overdue"]
 class QueueQuery(Contract):
     """The operator's queue or an agency's inbox (by the actor's role), sorted by due time."""
 
-    actor: ActorRef
+    actor: Actor
     bucket: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,32}$")] | None = None
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
     limit: int = Field(50, ge=1, le=500)
@@ -420,7 +411,7 @@ class ReadReporter(Contract):
     """An operator's read of the reporter's sealed identity (audited, with a stated purpose)."""
 
     report_id: UUID
-    actor: ActorRef
+    actor: Actor
     purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
     grant: GrantToken | None = Field(None, description="The gateway's signed grant for this read "
                                      "(libs.auth.grants); without a valid one nothing is disclosed")
@@ -448,7 +439,7 @@ class AuditQuery(Contract):
     """Who read a case's personal data (operators and administrators)."""
 
     report_id: UUID
-    actor: ActorRef
+    actor: Actor
 
 
 class AuditEntry(Contract):
@@ -473,7 +464,7 @@ class RecordMediaAccess(Contract):
     """Media records that a staff member is shown unblurred renditions (audited like a read of the identity)."""
 
     report_id: UUID
-    actor: ActorRef
+    actor: Actor
     media_ids: list[UUID] = Field(min_length=1, max_length=100)
     grant: GrantToken | None = Field(None, description="The gateway's signed grant, passed on by media")
 

@@ -12,7 +12,8 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from .common import Contract
-from .lifecycle import ActorRef, GrantToken
+from .common import Actor
+from .lifecycle import GrantToken
 from .reports import ClientInfo
 
 MediaState = Literal["pending", "ready", "rejected"]
@@ -29,7 +30,7 @@ class CreateUpload(Contract):
         description="The client's claim: only picks the slot's size limit; the type is read from the bytes")
     size: int = Field(gt=0)
     role: MediaRole = "evidence"
-    actor: ActorRef | None = Field(None, description="The staff member uploading (None: a citizen)")
+    actor: Actor | None = Field(None, description="The staff member uploading (None: a citizen)")
 
 
 class ImportUrl(Contract):
@@ -52,7 +53,7 @@ class ConfirmUpload(Contract):
     """The bytes are in the slot: check and process them."""
 
     media_id: UUID
-    actor: ActorRef | None = None
+    actor: Actor | None = None
     tracking_token: Token | None = None
     client: ClientInfo | None = Field(None, description="The caller's IP: intake counts wrong tokens per IP")
     grant: GrantToken | None = Field(None, description="The gateway's grant for an operator's unblurred view "
@@ -63,7 +64,7 @@ class GetMedia(Contract):
     """Read one file (state, and read URLs for what the caller may see)."""
 
     media_id: UUID
-    actor: ActorRef | None = None
+    actor: Actor | None = None
     tracking_token: Token | None = None
     client: ClientInfo | None = Field(None, description="The caller's IP: intake counts wrong tokens per IP")
     grant: GrantToken | None = Field(None, description="The gateway's grant for an operator's unblurred view "
@@ -74,7 +75,7 @@ class ListMedia(Contract):
     """The files of a report, optionally only one role or state (e.g. ready `result` photos)."""
 
     report_id: UUID
-    actor: ActorRef | None = None
+    actor: Actor | None = None
     tracking_token: Token | None = None
     client: ClientInfo | None = Field(None, description="The caller's IP: intake counts wrong tokens per IP")
     role: MediaRole | None = None
@@ -97,7 +98,7 @@ class ReviewMedia(Contract):
     """An operator's review: regions to blur in the public photo (replacing earlier ones); release a video."""
 
     media_id: UUID
-    actor: ActorRef
+    actor: Actor
     regions: list[RedactRegion] | None = Field(None, max_length=50, description="Photos only; [] clears them")
     release_video: bool | None = Field(
         None, description="Videos only: the moving picture (faces are not blurred in it) may be shown publicly")

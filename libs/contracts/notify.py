@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from .common import MAX_CURSOR, AgencyCode, CategoryCode, Contract, Instant, Priority, Status, UnitCode
+from .common import MAX_CURSOR, Actor, AgencyCode, CategoryCode, Contract, Instant, Priority, Status, UnitCode
 from .events import Event
 
 Audience = Literal["agency", "citizen"]
@@ -20,14 +20,6 @@ DeliveryChannel = Literal["amqp", "webhook", "email", "sms", "inapp", "none"]
 DeliveryState = Literal["pending", "sent", "acknowledged", "failed", "skipped"]
 AgencyEvent = Literal["case.routed", "case.updated", "case.due_soon", "case.overdue"]
 WebhookSecret = Annotated[str, StringConstraints(min_length=24, max_length=200)]
-
-
-class Actor(Contract):
-    """The staff member on whose behalf the gateway calls (see gateway.auth.actor_payload)."""
-
-    sub: str
-    role: str
-    agency: str | None = None
 
 
 # --- agencies: the one versioned message every channel carries ------------------------------------------------

@@ -6,18 +6,10 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from .common import Contract, Instant, Status
+from .common import Actor, Contract, Instant, Status
 
 ClientName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
 ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
-
-
-class Actor(Contract):
-    """The staff member calling (from the gateway's bearer token); services re-check the role."""
-
-    sub: str
-    role: str
-    agency: str | None = None
 
 
 class CreateApiKey(Contract):

@@ -1,8 +1,5 @@
-"""Process boot checks and logging shared by every service."""
+"""Process boot checks shared by every service."""
 from __future__ import annotations
-
-import logging
-import os
 
 
 class BootError(RuntimeError):
@@ -20,10 +17,3 @@ def assert_green() -> None:
         raise BootError("psycopg2 is not green under eventlet (no wait callback): "
                         "call eventlet.monkey_patch() before importing psycopg2")
 
-
-def configure_logging(service: str) -> None:
-    """One-line log records with the service name; level from LOG_LEVEL."""
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO"),
-        format=f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s",
-    )

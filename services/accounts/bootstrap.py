@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from libs.contracts.accounts import AccountCommand, CreateAccount
 from libs.contracts.common import utcnow
-from libs.platform import devstack, migrate
+from libs.platform import migrate
 from libs.platform.errors import ServiceError
 
 from .domain import passwords
@@ -45,6 +45,13 @@ class LocalUnit:
         return self.session.execute(statement, params)
 
 
+def _checkout_key() -> str:
+    """The key `make run` generated for this checkout (development only: images set HT_ACCOUNTS_KEY)."""
+    from devtools import devstack
+
+    return devstack.dev_secrets(devstack.ROOT / ".run" / "secrets.json")["HT_ACCOUNTS_KEY"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make admin", description="Create an administrator account")
     parser.add_argument("--username", default="admin")
@@ -54,8 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     url = migrate.database_url()
     migrate.ensure_database(url)
     migrate.upgrade("accounts", url)
-    key = os.environ.get("HT_ACCOUNTS_KEY") or devstack.dev_secrets(devstack.ROOT / ".run" / "secrets.json")[
-        "HT_ACCOUNTS_KEY"]
+    key = os.environ.get("HT_ACCOUNTS_KEY") or _checkout_key()
     engine = sa.create_engine(url, hide_parameters=True)
     try:
         with Session(engine) as session:

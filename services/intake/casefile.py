@@ -13,7 +13,7 @@ from libs.contracts.common import Location, Priority, Status
 from libs.contracts.errors import ErrorCode
 from libs.contracts.events import ReportStatusChangedV1
 from libs.contracts.common import utcnow
-from libs.contracts.lifecycle import ActorRef
+from libs.contracts.common import Actor as StaffActor
 from libs.contracts.reports import ClientInfo
 from libs.platform.errors import ServiceError
 from libs.privacy.masking import mask_personal_data
@@ -62,7 +62,7 @@ def case_access(row) -> CaseAccess:
                       reporter_key=reporter_key(row.id), public=row_is_public(row))
 
 
-def staff_actor(ref: ActorRef) -> Actor:
+def staff_actor(ref: StaffActor) -> Actor:
     """The state machine's actor for an authenticated staff member."""
     return Actor(role=Role(ref.role), subject=ref.sub, agency=ref.agency)
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import replace
 
 from nameko.extensions import DependencyProvider
@@ -10,6 +9,7 @@ from nameko.extensions import DependencyProvider
 from libs.auth.grants import check_grant_key
 from libs.geo.wards import WardGeometryError
 from libs.platform.boot import BootError
+from libs.platform.expiring import Expiring
 from libs.platform.peers import PeerError, timed_call
 
 from .domain import Sealer
@@ -44,27 +44,27 @@ class Settings(DependencyProvider):
 
 
 class CategoryCache:
-    """Category codes from routing's directory (TTL cache); routing unreachable → the seed file's codes."""
+    """Category codes from routing's directory (libs.platform.expiring); routing unreachable → the reference
+    data's codes (libs.refdata)."""
 
     def __init__(self, fallback: frozenset[str], ttl_s: float = 60.0, timeout_s: float = 2.0):
-        self.fallback, self.ttl_s, self.timeout_s = fallback, ttl_s, timeout_s
-        self.codes: frozenset[str] | None = None
-        self.loaded_at = float("-inf")
+        self.fallback, self.timeout_s = fallback, timeout_s
+        self.cached: Expiring[frozenset[str]] = Expiring(ttl_s, retry_s=ttl_s)  # asked at most once per TTL
 
     def known(self, code: str, routing) -> bool:
         """Whether `code` is a category; `routing` is the worker's RpcProxy, asked at most once per TTL with a
         bounded wait (`libs.platform.peers.timed_call`)."""
-        if time.monotonic() - self.loaded_at > self.ttl_s:
-            self.loaded_at = time.monotonic()
+        if self.cached.due():
+            self.cached.asking()
             try:
                 rows = timed_call(routing, "list_categories", self.timeout_s)
-                self.codes = frozenset(r["code"] for r in rows) or None
+                self.cached.take(frozenset(r["code"] for r in rows) or None)
             except PeerError as exc:  # routing down, not deployed, slow or failing: keep what we had
                 log.warning("category list from routing unavailable (%s): using the cached or seed list", exc.reason)
             except (KeyError, TypeError) as exc:  # an answer of the wrong shape
                 log.warning("category list from routing unreadable (%s): using the cached or seed list",
                             type(exc).__name__)
-        return code in (self.codes or self.fallback)
+        return code in (self.cached.value or self.fallback)
 
 
 class Categories(DependencyProvider):

@@ -1,6 +1,6 @@
 """Intake's Open311 RPCs, mixed into IntakeService: partner API keys, submissions and batch tokens, posted updates.
 
-The gateway's Open311 edge (gateway/routes/open311*.py) renders the standard; this mixin keeps the state that
+The gateway's Open311 edge (gateway/open311/) renders the standard; this mixin keeps the state that
 standard needs and that belongs to intake: who may write (keys stored hashed, revocable, rate-limited), which
 partner submitted which report, and the updates partners post (idempotent on the poster's update_id).
 Posted updates never move a case: they carry the state their status maps to, for operators to act on.
@@ -18,6 +18,7 @@ from libs.contracts.common import utcnow
 from libs.contracts.errors import ErrorCode
 from libs.contracts.open311 import (Actor, ApiKeyCreated, ApiKeyList, ApiKeyView, AuthorizeClient, ClientGrant,
                                     CreateApiKey, ListApiKeys, PostUpdate, RecordSubmission, RevokeApiKey)
+from libs.platform.access import ADMINISTRATORS, require_role
 from libs.platform.errors import ServiceError, parse
 
 from libs.privacy.visibility import is_public
@@ -53,8 +54,7 @@ def key_view(row) -> ApiKeyView:
 
 def require_administrator(actor: Actor) -> None:
     """Only administrators manage keys (the gateway checks too); may raise ServiceError FORBIDDEN."""
-    if actor.role != "administrator":
-        raise ServiceError(ErrorCode.FORBIDDEN, f"role {actor.role} may not manage API keys")
+    require_role(actor, ADMINISTRATORS, what="manage API keys")
 
 
 class Open311Rpc:

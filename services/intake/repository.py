@@ -185,12 +185,6 @@ def media_ids_of(uow, report_ids: list[UUID]) -> dict[UUID, list[UUID]]:
     return out
 
 
-def count_media(uow, report_id: UUID) -> int:
-    """How many files are attached to a report."""
-    return uow.execute(sa.select(sa.func.count()).select_from(media)
-                       .where(media.c.report_id == report_id)).scalar_one()
-
-
 def open_spell(uow, report_id: UUID, agency_code: str, reason: str | None, at: datetime) -> None:
     """An agency starts holding the case."""
     uow.execute(sa.insert(agency_spells).values(report_id=report_id, agency_code=agency_code, reason=reason,

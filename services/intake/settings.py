@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Mapping
 
+from libs import refdata
 from libs.platform import networks
 from libs.platform.networks import IpNetwork
 
@@ -20,8 +21,7 @@ from .geofence import ProvinceFence
 from .ratelimit import SIMILAR_LIMITS, SUBMISSION_LIMITS, TOKEN_LIMITS, URGENT_LIMITS, LimitRule, Tier
 from .workflow import AutoTriageConfig
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CATEGORIES = ROOT / "services" / "routing" / "seed_data" / "hatinh" / "categories.json"
+DEFAULT_CATEGORIES = refdata.load().file("categories")  # CATEGORIES_FILE overrides it
 
 
 class ConfigError(ValueError):

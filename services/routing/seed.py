@@ -1,6 +1,6 @@
 """Load a province's directory from its seed folder as a directory version; safe to run on every start.
 
-    python -m services.routing.seed [--data services/routing/seed_data/hatinh] [--force]
+    python -m services.routing.seed [--data libs/refdata/hatinh] [--force]
 
 A version is written when the directory is empty, or when the seed files changed and nobody changed the
 directory through the administrator API since the last seed (`--force` overrides that guard: the seed content
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from libs import refdata
 from libs.platform.migrate import database_url
 
 from .domain.directory import doc_digest, doc_from_seed, empty_doc
@@ -22,7 +23,7 @@ from .domain.validation import validate
 from .repository import versions as repo
 from .repository.models import directory_versions
 
-DEFAULT_DATA = Path(__file__).parent / "seed_data" / "hatinh"
+DEFAULT_DATA = refdata.load().path  # libs/refdata/hatinh
 
 
 class _Conn:

@@ -13,11 +13,10 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from libs.contracts.common import utcnow
-from libs.contracts.directory import (Actor, ChangeDirectory, DryRun, ExplainDecision, LocateWard, ReadDirectory,
-                                      ReplayDecision)
-from libs.contracts.errors import ErrorCode
+from libs.contracts.directory import ChangeDirectory, DryRun, ExplainDecision, LocateWard, ReadDirectory, ReplayDecision
 from libs.contracts.events import ReportAcceptedV1, ReportRerouteRequestedV1, ReportStatusChangedV1
 from libs.contracts.health import ServiceHealth
+from libs.platform.access import require_role
 from libs.platform.db import Database
 from libs.platform.errors import ServiceError, parse
 from libs.platform.events import consumes
@@ -30,14 +29,6 @@ from .usecases import admin, catalogue, explain, flow
 log = logging.getLogger(__name__)
 SWEEP_INTERVAL_S = float(os.environ.get("ROUTING_SWEEP_INTERVAL_S", "30"))  # read at import: @timer needs it
 ADMIN, OPERATOR = "administrator", "operator"
-
-
-def require_role(actor: Actor | None, *roles: str, internal_ok: bool = False) -> None:
-    """Re-check the caller's role (the gateway checked it too); None is a trusted internal caller if allowed."""
-    if actor is None and internal_ok:
-        return
-    if actor is None or actor.role not in roles:
-        raise ServiceError(ErrorCode.FORBIDDEN, f"role {actor.role if actor else 'none'} may not do this")
 
 
 class RoutingService:
@@ -95,21 +86,21 @@ class RoutingService:
     def explain_decision(self, payload: dict) -> dict:
         """Every decision of a report with its explanation, every agency that held it, its clock."""
         query = parse(ExplainDecision, payload)
-        require_role(query.actor, ADMIN, OPERATOR, internal_ok=True)
+        require_role(query.actor, (ADMIN, OPERATOR), internal_ok=True)
         return explain.explain(self.db, self.directories, query.report_id).model_dump(mode="json")
 
     @rpc(expected_exceptions=ServiceError)
     def replay_decision(self, payload: dict) -> dict:
         """Run a stored decision again on its directory version (or another) and compare."""
         query = parse(ReplayDecision, payload)
-        require_role(query.actor, ADMIN, OPERATOR, internal_ok=True)
+        require_role(query.actor, (ADMIN, OPERATOR), internal_ok=True)
         return explain.replay(self.db, self.directories, query, utcnow()).model_dump(mode="json")
 
     @rpc(expected_exceptions=ServiceError)
     def dry_run(self, payload: dict) -> dict:
         """Which agency a category at a point would go to, and why; nothing is stored."""
         query = parse(DryRun, payload)
-        require_role(query.actor, ADMIN, OPERATOR, internal_ok=True)
+        require_role(query.actor, (ADMIN, OPERATOR), internal_ok=True)
         return explain.dry_run(self.db, self.directories, query, utcnow()).model_dump(mode="json")
 
     @rpc(expected_exceptions=ServiceError)
@@ -130,7 +121,7 @@ class RoutingService:
     def change_directory(self, payload: dict) -> dict:
         """An administrator's change, validated and stored as a new version (bulk re-route when asked)."""
         cmd = parse(ChangeDirectory, payload)
-        require_role(cmd.actor, ADMIN)
+        require_role(cmd.actor, (ADMIN,))
         view = admin.change_directory(self.db, cmd, utcnow())
         self.db.commit()
         return view.model_dump(mode="json")
@@ -139,7 +130,7 @@ class RoutingService:
     def read_directory(self, payload: dict):
         """One part of the directory (units, agencies, categories, rules, deadlines, holidays, ward cells...)."""
         query = parse(ReadDirectory, payload)
-        require_role(query.actor, ADMIN)
+        require_role(query.actor, (ADMIN,))
         return admin.read_directory(self.db, self.directories, query, utcnow())
 
     @rpc

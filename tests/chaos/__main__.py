@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("HT_PRIVATE_ENGINES", "0")  # importing libs.platform.testing must not start engines
+os.environ.setdefault("HT_PRIVATE_ENGINES", "0")  # importing devtools.testing must not start engines
 
 import json
 import sys

@@ -8,7 +8,6 @@ reading the case (the unanswered attempt may have done it). Plain threads and ht
 from __future__ import annotations
 
 import io
-import json
 import random
 import threading
 import time
@@ -19,10 +18,11 @@ from pathlib import Path
 
 import httpx
 
+from libs import refdata
 from libs.auth.tokens import mint
 
 ROOT = Path(__file__).resolve().parents[2]
-UNITS = json.loads((ROOT / "services/routing/seed_data/hatinh/units.json").read_text(encoding="utf-8"))
+UNITS = refdata.load().units()
 WARDS = sorted(u["code"] for u in UNITS if u.get("centroid"))
 CENTROID = {u["code"]: u["centroid"] for u in UNITS if u.get("centroid")}
 CATEGORY = "GIAO_THONG_HA_TANG"  # default agency: UBND_<ward>

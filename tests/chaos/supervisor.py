@@ -2,7 +2,7 @@
 every service and the gateway, under a supervisor that restarts any process that dies (honcho cannot).
 
 Never touches the machine's shared broker or database: the faults stop the broker and restart the database.
-Processes are started with libs.platform.testing's `spawn` (own process group, killed with this process).
+Processes are started with devtools.testing's `spawn` (own process group, killed with this process).
 """
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from libs.platform import devstack, engines
-from libs.platform.testing import SUITE_ADMISSION, clean_env, seeded_database, spawn, stop_group
+from devtools import devstack
+from devtools.testing import SUITE_ADMISSION, clean_env, seeded_database, spawn, stop_group
+from libs.platform import engines
 
 REPLICAS = int(os.environ.get("CHAOS_REPLICAS", "2"))
 

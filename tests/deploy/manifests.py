@@ -14,7 +14,7 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
-from libs.platform.devstack import ROOT
+from devtools.devstack import ROOT
 
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"

@@ -8,7 +8,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from libs.platform.devstack import SERVICES
+from devtools.devstack import SERVICES
 
 from .manifests import DEPLOY, load_yaml
 

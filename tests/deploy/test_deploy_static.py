@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from libs.platform.devstack import ROOT, SERVICES, service_entry
+from devtools.devstack import ROOT, SERVICES, service_entry
 
 from .manifests import k8s_name, load_yaml, load_yaml_all
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from libs.platform import topology
-from libs.platform.devstack import SERVICES
+from devtools.devstack import SERVICES
 
 from .manifests import K8S, all_docs, app_docs, docs_of, k8s_files, k8s_name, load_yaml, validate
 

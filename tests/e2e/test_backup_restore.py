@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from libs.auth.tokens import mint
-from libs.platform import devstack
-from libs.platform.testing import TEST_ID, System, fresh_database, seeded_database, wait_for
+from devtools import devstack
+from devtools.testing import TEST_ID, System, fresh_database, seeded_database, wait_for
 
 from .test_walking_skeleton import jpeg_bytes, report_body
 

@@ -1,6 +1,6 @@
 """Issue 17: `make run` on a machine whose broker and database do not answer brings up private ones.
 
-The launcher (`python -m libs.platform.devrun`, what `make run` executes) runs with AMQP_URI and DATABASE_URL on
+The launcher (`python -m devtools.devrun`, what `make run` executes) runs with AMQP_URI and DATABASE_URL on
 closed ports and HT_PRIVATE_ENGINES=1, in a run directory of its own (HT_RUN_DIR; `.run/` of a checkout
 otherwise): it starts PostgreSQL under <run>/pg and RabbitMQ under <run>/rabbitmq, the system becomes ready, a
 report is routed; on SIGTERM (what Ctrl-C amounts to) nothing is left running, and a second start finds the
@@ -21,8 +21,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from libs.platform import devstack, engines
-from libs.platform.testing import wait_for
+from devtools import devstack
+from libs.platform import engines
+from devtools.testing import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -66,7 +67,7 @@ class Launcher:
         self.starts += 1
         self.log = self.logs / f"devrun-{self.starts}.log"
         with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "libs.platform.devrun"], cwd=devstack.ROOT,
+            self.proc = subprocess.Popen([sys.executable, "-m", "devtools.devrun"], cwd=devstack.ROOT,
                                          env=self.env, stdout=out, stderr=subprocess.STDOUT,
                                          start_new_session=True)
         wait_for(self.ready, bool, timeout=START_TIMEOUT, what=f"the system to be ready ({self.log})")

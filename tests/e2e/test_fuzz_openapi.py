@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from libs.auth.tokens import mint
-from libs.platform.testing import TEST_ID, System, clean_env, seeded_database
+from devtools.testing import TEST_ID, System, clean_env, seeded_database
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import io
-import json
 import time
 import uuid
-from pathlib import Path
 from typing import Any, Callable
 
 import httpx
 import pytest
 
+from libs import refdata
 from libs.auth.tokens import mint
 
-UNITS = json.loads((Path(__file__).resolve().parents[2] / "services/routing/seed_data/hatinh/units.json")
-                   .read_text(encoding="utf-8"))
+UNITS = refdata.load().units()
 CENTROID = {u["code"]: u["centroid"] for u in UNITS}
 CATEGORY = "GIAO_THONG_HA_TANG"  # default agency: UBND_<ward>
 PERSONAL_KEYS = ("reporter", "name", "phone", "email", "device_id", "account_id", "contact", "tracking_token")

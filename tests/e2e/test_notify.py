@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from libs.auth.tokens import mint
-from libs.platform import testing as platform_testing
+from devtools import testing as platform_testing
 from services.notify.tests.loopback import LoopbackServer
 
 pytestmark = pytest.mark.e2e

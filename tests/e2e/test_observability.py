@@ -8,7 +8,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from libs.platform.testing import wait_for
+from devtools.testing import wait_for
 
 from .test_walking_skeleton import report_body, triage
 

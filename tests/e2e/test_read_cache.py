@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from libs.platform.testing import wait_for
+from devtools.testing import wait_for
 
 from .test_lifecycle_support import client, operator, person, personal_values, report_body, staff  # noqa: F401
 

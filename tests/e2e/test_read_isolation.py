@@ -16,7 +16,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from libs.platform.testing import wait_for
+from devtools.testing import wait_for
 
 from .test_lifecycle_support import report_body
 

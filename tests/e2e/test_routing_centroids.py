@@ -1,20 +1,18 @@
 """A report at each of the 69 unit centroids, through the gateway, lands with that unit's People's Committee."""
 from __future__ import annotations
 
-import json
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
 
+from libs import refdata
 from libs.auth.tokens import mint
 
 pytestmark = pytest.mark.e2e
 
-UNITS = json.loads((Path(__file__).resolve().parents[2] / "services" / "routing" / "seed_data" / "hatinh"
-                    / "units.json").read_text(encoding="utf-8"))
+UNITS = refdata.load().units()
 
 
 def test_a_report_at_every_unit_centroid_goes_to_that_units_agency(system):

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from libs.platform import devstack
-from libs.platform.testing import wait_for
+from devtools import devstack
+from devtools.testing import wait_for
 
 from .staff_accounts_support import admin_headers, cookies_of, create_account
 

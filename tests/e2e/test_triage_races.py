@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from libs.auth.tokens import mint
-from libs.platform.testing import wait_for
+from devtools.testing import wait_for
 
 pytestmark = pytest.mark.e2e
 

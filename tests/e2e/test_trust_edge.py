@@ -16,7 +16,7 @@ import uuid
 import httpx
 import pytest
 
-from libs.platform import devstack
+from devtools import devstack
 
 from .test_lifecycle_support import (  # noqa: F401  (fixtures)
     accepted_and_routed, client, jpeg_bytes, report_body, staff, submit, wait_for,

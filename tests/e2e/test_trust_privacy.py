@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from libs.contracts.common import utcnow
 from libs.platform.objectstore import bucket_from_config
-from libs.platform.testing import unique_ip
+from devtools.testing import unique_ip
 from services.intake.models import reports
 from services.media.tests.unit import hostile
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from libs.platform.testing import unique_ip
+from devtools.testing import unique_ip
 
 from .test_lifecycle_support import (  # noqa: F401  (fixtures)
     CENTROID, accepted_and_routed, agency, client, jpeg_bytes, operator, operator_case, report_body, routed_to, staff,

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import io
-import json
 import random
 import re
 import uuid
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
+from libs import refdata
 
 ROOT = Path(__file__).resolve().parents[2]
-UNITS = json.loads((ROOT / "services/routing/seed_data/hatinh/units.json").read_text(encoding="utf-8"))
+UNITS = refdata.load().units()
 CENTROID = {u["code"]: u["centroid"] for u in UNITS}
 CATEGORY = "CHIEU_SANG"  # street lights: one extra question (the lamp-post number)
 CATEGORY_VI = "Chiếu sáng"

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from libs.platform.testing import wait_for
+from devtools.testing import wait_for
 
 from .journeys import CATEGORY, compose, geolocation, import_to_phone, spot, unique
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from libs.platform.testing import wait_for
+from devtools.testing import wait_for
 
 from .journeys import spot, unique
 from .test_citizen_journeys import public_report

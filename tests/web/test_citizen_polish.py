@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from libs.platform.testing import wait_for
+from devtools.testing import wait_for
 
 from .journeys import CATEGORY, geolocation, import_to_phone, spot, unique
 

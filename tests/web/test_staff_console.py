@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from libs.platform import testing as platform_testing
+from devtools import testing as platform_testing
 from tests.e2e.test_lifecycle_support import report_body, wait_for
 
 from .journeys import photo_bytes

@@ -6,7 +6,6 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +18,9 @@ from gateway.open311.requests import build_request, post_response, token_respons
 from gateway.open311.services import ServiceCatalogue
 
 from .builders import make_view, rand_code, rand_word
+from libs import refdata
 
-CATALOGUE = ServiceCatalogue.from_file(Path(__file__).resolve().parents[3] / "services" / "routing" / "seed_data" / "hatinh" / "categories.json")
+CATALOGUE = ServiceCatalogue.from_file(refdata.load().file("categories"))
 NOW = datetime.now(timezone.utc)
 OFFSET = re.compile(r"[+-]\d{2}:\d{2}$")
 

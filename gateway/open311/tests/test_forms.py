@@ -1,7 +1,6 @@
 """POST bodies: new requests and service request updates."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -11,8 +10,9 @@ from gateway.open311.jurisdictions import HUE
 from gateway.open311.services import ServiceCatalogue
 
 from .builders import make_personal, rand_word
+from libs import refdata
 
-CATALOGUE = ServiceCatalogue.from_file(Path(__file__).resolve().parents[3] / "services" / "routing" / "seed_data" / "hatinh" / "categories.json")
+CATALOGUE = ServiceCatalogue.from_file(refdata.load().file("categories"))
 
 
 def base_pairs(**overrides: str) -> list[tuple[str, str]]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -22,8 +21,9 @@ from gateway.open311.statuses import (
     states_for,
     transition_status,
 )
+from libs import refdata
 
-WORKFLOW = Path(__file__).resolve().parents[3] / "services" / "routing" / "seed_data" / "hatinh" / "workflow.json"
+WORKFLOW = refdata.load().file("workflow")
 
 FORWARD = [
     ("CHO_TIEP_NHAN", "open", "FOR_TRIAGE"),

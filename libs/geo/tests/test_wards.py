@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 from shapely.geometry import LineString, Polygon, mapping
 
 import libs.geo as geo_data  # noqa: E402
 from libs.geo.wards import (WardGeometryError, WardIndex, build_index, load_outline, load_units, parse_official_cells)
+from libs import refdata
 
-DATA = Path(__file__).resolve().parents[3] / "services" / "routing" / "seed_data"
+DATA = refdata.ROOT
 OUTLINES = geo_data.OUTLINES
 HT_UNITS = load_units(DATA / "hatinh" / "units.json")
 HUE_UNITS = load_units(DATA / "hue" / "units.json")

@@ -23,7 +23,7 @@ MAIN_NAMES = ("master", "video", "poster")  # the view's `url`: the first of the
 
 
 class Actor(Protocol):
-    """What the policy reads of a caller (libs.contracts.lifecycle.ActorRef fits)."""
+    """What the policy reads of a caller (libs.contracts.common.Actor fits)."""
 
     role: str
 

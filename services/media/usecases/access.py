@@ -9,7 +9,7 @@ import uuid
 from uuid import UUID
 
 from libs.contracts.errors import ErrorCode
-from libs.contracts.lifecycle import ActorRef
+from libs.contracts.common import Actor
 from libs.contracts.media import LocationHint
 from libs.platform.errors import ServiceError
 
@@ -39,7 +39,7 @@ def load(m: Media, media_id, lock: bool = False):
     return row
 
 
-def audience(m: Media, actor: ActorRef | None, report_id: UUID, token: str | None,
+def audience(m: Media, actor: Actor | None, report_id: UUID, token: str | None,
              client=None) -> Audience | None:
     """Operators: unblurred; others: public renditions if intake shows them the report (else nothing).
     May raise RATE_LIMITED (intake counts wrong tokens per IP)."""
@@ -54,14 +54,14 @@ def audience(m: Media, actor: ActorRef | None, report_id: UUID, token: str | Non
 
 
 def view(m: Media, row, seen_by: Audience | None, outcome: Outcome | None = None,
-         actor: ActorRef | None = None, grant: str | None = None) -> dict:
+         actor: Actor | None = None, grant: str | None = None) -> dict:
     """One file as `seen_by` sees it (audited first when unblurred)."""
     stored = repo.renditions_of(m.db, [row.id]).get(row.id, [])
     audit_unblurred(m, [row], {row.id: stored}, seen_by, actor, grant)
     return media_view(row, stored, seen_by, m.presign, hint_view(outcome)).model_dump(mode="json")
 
 
-def views(m: Media, rows, seen_by: Audience | None, actor: ActorRef | None = None,
+def views(m: Media, rows, seen_by: Audience | None, actor: Actor | None = None,
           grant: str | None = None) -> list[dict]:
     """Several files as `seen_by` sees them (audited first when unblurred)."""
     stored = repo.renditions_of(m.db, [r.id for r in rows])
@@ -69,7 +69,7 @@ def views(m: Media, rows, seen_by: Audience | None, actor: ActorRef | None = Non
     return [media_view(r, stored.get(r.id, []), seen_by, m.presign).model_dump(mode="json") for r in rows]
 
 
-def audit_unblurred(m: Media, rows, stored: dict, seen_by: Audience | None, actor: ActorRef | None,
+def audit_unblurred(m: Media, rows, stored: dict, seen_by: Audience | None, actor: Actor | None,
                     grant: str | None = None) -> None:
     """Unblurred renditions are shown to staff only after intake verified the gateway's grant and audited
     the read (like a read of the sealed identity); may raise FORBIDDEN (no valid grant: the `actor` alone

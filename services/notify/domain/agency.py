@@ -12,32 +12,18 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from libs.contracts.common import Status
+from libs.contracts.common import AGENCY_ROLES, Status
 from libs.contracts.events import ReportStatusChangedV1
 from libs.contracts.notify import AgencyCaseMessageV1, CaseLinks
 
 from . import routingkeys, templates
 from .names import NOT_SET, Name
 
-AGENCY_ROLES = frozenset({"agency_officer", "agency_leader"})
 EMAIL_TEMPLATE = {
     "case.routed": "agency_case_routed",
     "case.updated": "agency_case_updated",
     "case.due_soon": "agency_case_due_soon",
     "case.overdue": "agency_case_overdue",
-}
-STATUS_NAMES: dict[str, tuple[str, str]] = {
-    "CHO_TIEP_NHAN": ("Chờ tiếp nhận", "Waiting for triage"),
-    "CHO_BO_SUNG": ("Chờ bổ sung thông tin", "Waiting for more information"),
-    "TU_CHOI": ("Không tiếp nhận", "Rejected"),
-    "DA_TIEP_NHAN": ("Đã tiếp nhận", "Accepted"),
-    "DA_CHUYEN_XU_LY": ("Đã chuyển đơn vị xử lý", "Routed to an agency"),
-    "DANG_XU_LY": ("Đang xử lý", "In progress"),
-    "TRA_LAI": ("Chuyển trả", "Returned"),
-    "DA_XU_LY": ("Đã xử lý, chờ duyệt công khai", "Resolved, awaiting review"),
-    "DA_CONG_KHAI": ("Đã công khai kết quả", "Result published"),
-    "DA_DANH_GIA": ("Đã đánh giá", "Rated"),
-    "DONG": ("Đóng", "Closed"),
 }
 
 
@@ -95,19 +81,6 @@ def acknowledges_receipt(event: ReportStatusChangedV1) -> bool:
     return (event.agency_code is not None and event.from_status is Status.DA_CHUYEN_XU_LY
             and event.to_status in (Status.DANG_XU_LY, Status.TRA_LAI)
             and (event.actor_role in AGENCY_ROLES or event.actor_agency == event.agency_code))
-
-
-def status_note(event: ReportStatusChangedV1) -> dict[str, str]:
-    """A readable line for a status change without a public note."""
-    to_vi, to_en = STATUS_NAMES.get(event.to_status.value, (event.to_status.value,) * 2)
-    if event.extension_working_days:
-        days = event.extension_working_days
-        return {"vi": f"Đã duyệt gia hạn thêm {days} ngày làm việc.",
-                "en": f"An extension of {days} working days was approved."}
-    if event.from_status is None or event.from_status == event.to_status:
-        return {"vi": f"Trạng thái: {to_vi}.", "en": f"Status: {to_en}."}
-    fr_vi, fr_en = STATUS_NAMES.get(event.from_status.value, (event.from_status.value,) * 2)
-    return {"vi": f"Trạng thái: {fr_vi} → {to_vi}.", "en": f"Status: {fr_en} → {to_en}."}
 
 
 def message(kind: str, delivery_id: UUID, facts: CaseFacts, recipient: str, occurred_at: datetime,

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
 from libs.contracts.directory import DirectoryNames, NamedEntry
+from libs.platform.expiring import Expiring
 
 log = logging.getLogger(__name__)
 Name = str | dict[str, str]
@@ -34,9 +34,7 @@ class NameBook:
 
     def __init__(self, ttl_s: float = 300.0):
         self.ttl_s = ttl_s
-        self._names: dict[str, dict[str, dict[str, str]]] = {"category": {}, "agency": {}, "unit": {}}
-        self._due_at = float("-inf")
-        self._loaded = False
+        self._cached: Expiring[dict[str, dict[str, dict[str, str]]]] = Expiring(ttl_s, RETRY_S)
         self._asking = threading.Lock()  # green under nameko's monkey-patching
 
     def refresh(self, load: Callable[[], Mapping[str, Any] | None]) -> None:
@@ -44,15 +42,14 @@ class NameBook:
 
         Without an answer the names there are stay (codes before the first answer): a nicety, never a failure.
         """
-        if self._loaded and time.monotonic() < self._due_at:
+        if self._cached.loaded and not self._cached.due():
             return
-        if not self._asking.acquire(blocking=not self._loaded):
+        if not self._asking.acquire(blocking=not self._cached.loaded):
             return  # another reader is asking: the names there are serve meanwhile
         try:
-            now = time.monotonic()
-            if now < self._due_at:
+            if not self._cached.due():
                 return  # answered (or given up) while this reader waited
-            self._due_at = now + min(self.ttl_s, RETRY_S)
+            self._cached.asking()
             self._take(load())
         finally:
             self._asking.release()
@@ -66,15 +63,13 @@ class NameBook:
             log.warning("routing answered malformed names: codes are shown")
             return
         if names.version:  # version 0: the directory is not seeded yet
-            self._names = {"category": _by_code(names.categories), "agency": _by_code(names.agencies),
-                           "unit": _by_code(names.units)}
-            self._loaded = True
-            self._due_at = time.monotonic() + self.ttl_s
+            self._cached.take({"category": _by_code(names.categories), "agency": _by_code(names.agencies),
+                               "unit": _by_code(names.units)})
 
     def _name(self, kind: str, code: str | None) -> Name:
         if not code:
             return NOT_SET
-        return self._names[kind].get(code, code)
+        return (self._cached.value or {}).get(kind, {}).get(code, code)
 
     def category(self, code: str | None) -> Name:
         """{'vi', 'en'} names of a category, or its code."""

@@ -5,22 +5,13 @@ import secrets
 from dataclasses import dataclass
 
 from libs.contracts.errors import ErrorCode
-from libs.contracts.notify import Actor, SetAgencyChannel
+from libs.contracts.common import Actor
+from libs.contracts.notify import SetAgencyChannel
+from libs.platform.access import AGENCY_ROLES, OPERATORS  # noqa: F401  (the service names them as policy.*)
+from libs.platform.access import require_role as require  # noqa: F401  (the one role check)
 from libs.platform.errors import ServiceError
 
-OPERATORS = frozenset({"operator", "administrator"})
-AGENCY_ROLES = frozenset({"agency_officer", "agency_leader"})
 SECRET_BYTES = 32
-
-
-def require(actor: Actor | None, roles: frozenset[str]) -> Actor:
-    """The actor, when its role is one of `roles`; may raise ServiceError(UNAUTHENTICATED | FORBIDDEN)."""
-    if actor is None:
-        raise ServiceError(ErrorCode.UNAUTHENTICATED, "a staff actor is required",
-                           [{"field": "actor", "message": "missing", "type": "auth"}])
-    if actor.role not in roles:
-        raise ServiceError(ErrorCode.FORBIDDEN, f"role {actor.role} may not do this")
-    return actor
 
 
 def agency_scope(actor: Actor) -> str | None:

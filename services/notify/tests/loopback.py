@@ -143,7 +143,7 @@ class LoopbackServer:
         extra = [f"--secrets={','.join(secrets or [])}", f"--fail-for={fail_for}"]
         self.out = tmp / f"{kind}-{self.port}.jsonl"
         self.out.touch()
-        from libs.platform.testing import clean_env, spawn  # dies with the test session, sees no caller's settings
+        from devtools.testing import clean_env, spawn  # dies with the test session, sees no caller's settings
 
         self.proc = spawn([sys.executable, "-m", "services.notify.tests.loopback", kind, "--port", str(self.port),
                            "--out", str(self.out), *extra], clean_env(PYTHONWARNINGS="ignore"),

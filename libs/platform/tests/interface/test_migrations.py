@@ -51,7 +51,7 @@ def test_new_pods_wait_until_every_service_is_migrated(stack):
     from sqlalchemy.engine import make_url
 
     from libs.platform import migrate
-    from libs.platform.testing import TEST_ID, fresh_database
+    from devtools.testing import TEST_ID, fresh_database
 
     url = make_url(stack.database_url).set(database=f"hientruong_{TEST_ID}_wait").render_as_string(
         hide_password=False)

@@ -14,11 +14,12 @@ from nameko.rpc import rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from libs.contracts.events import ReportUnroutableV1
-from libs.platform import devstack, engines
+from devtools import devstack
+from libs.platform import engines
 from libs.platform.db import Database
 from libs.platform.events import consumes
 from libs.platform.tables import inbox_table, outbox_table
-from libs.platform.testing import BASE_AMQP, TEST_ID, wait_for
+from devtools.testing import BASE_AMQP, TEST_ID, wait_for
 
 pytestmark = pytest.mark.interface
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from libs.contracts.errors import HTTP_STATUS, TITLES, ErrorCode
+from libs.contracts.errors import ERRORS, ErrorCode
 from libs.contracts.reports import SubmitReportCommand
 from libs.platform.errors import ServiceError, parse
 
@@ -23,6 +23,6 @@ def test_service_error_round_trips_through_args():
 
 @pytest.mark.parametrize("code", list(ErrorCode))
 def test_every_error_code_has_a_status_and_two_titles(code):
-    assert 400 <= HTTP_STATUS[code] <= 599
-    vi, en = TITLES[code]
-    assert vi and en and vi != en
+    spec = ERRORS[code]
+    assert spec.code is code and 400 <= spec.status <= 599
+    assert spec.title_vi and spec.title_en and spec.title_vi != spec.title_en

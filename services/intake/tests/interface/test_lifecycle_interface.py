@@ -14,7 +14,7 @@ from kombu import Connection
 from nameko.exceptions import RemoteError
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from libs.platform.testing import unique_ip
+from devtools.testing import unique_ip
 from libs.auth.grants import mint_grant
 from libs.contracts.events import (MediaStoredV1, ReportDeadlineChangedV1, ReportOverdueV1, ReportRoutedV1,
                                    ReportUnroutableV1)

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from nameko.exceptions import RemoteError
 
 from libs.platform.db import Database
-from libs.platform.testing import unique_ip
+from devtools.testing import unique_ip
 from services.intake import repository as repo
 from services.intake.dependencies import Settings
 from services.intake.domain import report_code

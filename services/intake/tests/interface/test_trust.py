@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from nameko.exceptions import RemoteError
 
-from libs.platform.testing import unique_ip
+from devtools.testing import unique_ip
 from libs.auth.grants import mint_grant
 from services.intake.models import audit_log, followers, reports
 from services.intake.service import IntakeService

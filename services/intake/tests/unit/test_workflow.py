@@ -11,9 +11,10 @@ from services.intake.workflow import (
     Action, Actor, AutoTriageConfig, CaseState, Flag, InvalidAction, Kind as K, Role as R, State as S,
     TransitionNotAllowed, apply, should_auto_accept,
 )
+from libs import refdata
 
 REPO = Path(__file__).resolve().parents[4]
-SEED = REPO / "services" / "routing" / "seed_data"  # the project's copy of the shared reference data
+SEED = refdata.ROOT  # the project's copy of the shared reference data
 NOW = datetime(2026, 5, 12, 9, 30, tzinfo=timezone(timedelta(hours=7)))
 AGENCY_ROLES = (R.AGENCY_OFFICER, R.AGENCY_LEADER)
 

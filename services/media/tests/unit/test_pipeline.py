@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from libs.contracts.errors import HTTP_STATUS, ErrorCode
+from libs.contracts.errors import ERRORS, ErrorCode
+from services.media.usecases.pipeline import Pipeline, new_key
 from services.media.processing import ERROR_CLASSES, MediaError, MediaLimits, Region, process_photo
 from services.media.settings import MediaSettings
 from services.media.tests.unit import hostile
@@ -165,5 +166,5 @@ def test_keys_are_random_and_dated():
 
 @pytest.mark.parametrize("code", sorted(ERROR_CLASSES))
 def test_every_processing_error_is_a_shared_error_code_with_a_client_or_server_status(code):
-    status = HTTP_STATUS[ErrorCode(code)]
+    status = ERRORS[ErrorCode(code)].status
     assert status == 503 if code == "MEDIA_PROCESSING_FAILED" else 400 <= status < 500

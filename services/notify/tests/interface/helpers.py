@@ -12,7 +12,7 @@ from nameko.rpc import rpc
 
 from libs.contracts.events import Event, ReportRoutedV1, ReportStatusChangedV1
 from libs.platform import topology
-from libs.platform.testing import wait_for  # noqa: F401  (the tests import it from here)
+from devtools.testing import wait_for  # noqa: F401  (the tests import it from here)
 from services.notify.service import NotifyService
 
 OPERATOR = {"sub": "op-test", "role": "operator", "agency": None}

@@ -12,8 +12,9 @@ from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy.engine import make_url
 
-from libs.platform import devstack, migrate
-from libs.platform.testing import BASE_AMQP, TEST_ID, _fresh_database, clean_env, spawn
+from devtools import devstack
+from libs.platform import migrate
+from devtools.testing import BASE_AMQP, TEST_ID, _fresh_database, clean_env, spawn
 from services.notify.tests.loopback import LoopbackServer
 
 from .helpers import (FakeRouting, agency_code, fake_intake, person, publish, routed, set_channel,  # noqa: F401

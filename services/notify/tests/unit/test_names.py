@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 
 from libs.contracts.directory import DirectoryNames, NamedEntry
+from libs.platform import expiring
 from services.notify.domain import names
 from services.notify.domain.names import NOT_SET, NameBook
 
@@ -38,7 +39,7 @@ def test_names_in_both_languages_and_codes_for_anything_unknown():
 
 def test_routing_is_asked_once_per_ttl(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(names.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(expiring.time, "monotonic", lambda: clock[0])
     routing, book = Routing(directory(units=[THANH_SEN])), NameBook(ttl_s=300)
     for _ in range(5):
         book.refresh(routing)
@@ -50,7 +51,7 @@ def test_routing_is_asked_once_per_ttl(monkeypatch):
 
 def test_when_routing_cannot_answer_codes_are_shown_and_it_is_asked_again_soon(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(names.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(expiring.time, "monotonic", lambda: clock[0])
     routing, book = Routing(None, directory(units=[THANH_SEN])), NameBook(ttl_s=300)
     book.refresh(routing)
     book.refresh(routing)
@@ -62,7 +63,7 @@ def test_when_routing_cannot_answer_codes_are_shown_and_it_is_asked_again_soon(m
 
 def test_names_once_known_outlive_an_unreachable_or_unseeded_routing(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(names.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(expiring.time, "monotonic", lambda: clock[0])
     routing = Routing(directory(agencies=[UBND]), None, directory(version=0), {"version": "x"})
     book = NameBook(ttl_s=1)
     for _ in range(4):
@@ -104,7 +105,7 @@ def test_before_the_first_answer_a_second_reader_waits_for_the_question_in_fligh
 
 def test_once_names_are_known_readers_do_not_wait_for_a_refresh(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(names.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(expiring.time, "monotonic", lambda: clock[0])
     book = NameBook(ttl_s=300)
     book.refresh(Routing(directory(units=[THANH_SEN])))
     clock[0] += 301

@@ -18,7 +18,7 @@ from nameko.testing.services import entrypoint_hook
 from libs.contracts.common import utcnow
 from libs.contracts.events import MediaStoredV1, ReportDeadlineChangedV1, ReportOverdueV1, ReportStatusChangedV1
 from libs.platform import topology
-from libs.platform.testing import wait_for
+from devtools.testing import wait_for
 from services.intake import models as intake_models
 from services.intake.service import IntakeService
 from services.routing.domain.workcalendar import DEFAULT_CALENDAR as CAL

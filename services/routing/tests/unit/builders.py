@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from pathlib import Path
 from uuid import uuid4
 
 from shapely.geometry import LineString
@@ -13,8 +12,9 @@ from libs.geo.wards import load_outline, load_units
 from services.routing.domain.directory import Directory, build, copy_doc, doc_from_seed
 from services.routing.domain.engine import RouteRequest
 from services.routing.domain.workcalendar import VN_TZ
+from libs import refdata
 
-DATA = Path(__file__).resolve().parents[2] / "seed_data" / "hatinh"
+DATA = refdata.load().path
 UNITS = {u.code: u for u in load_units(DATA / "units.json")}
 SEED_DOC = doc_from_seed(DATA)
 FRIDAY = datetime(2026, 3, 6, 15, 0, tzinfo=VN_TZ)

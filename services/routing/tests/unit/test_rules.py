@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -11,8 +10,9 @@ from pydantic import ValidationError
 from services.routing.domain.rules import (CategoryRoute, Decision, DirectorySnapshot, RouteInput, RoutingRule,
                                            Unroutable, decide, load_snapshot_from_seed, manual_decision)
 from services.routing.domain.workcalendar import VN_TZ
+from libs import refdata
 
-DATA = Path(__file__).resolve().parents[2] / "seed_data" / "hatinh"
+DATA = refdata.load().path
 FRIDAY = datetime(2026, 3, 6, 15, 0, tzinfo=VN_TZ)
 WARDS = ["18073", "18682", "18844"]  # Phường Thành Sen, Xã Yên Hòa, Xã Kỳ Thượng
 

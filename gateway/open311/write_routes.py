@@ -11,18 +11,18 @@ from libs.contracts.errors import ErrorCode
 from libs.contracts.reports import SubmitReport
 
 from ..deps import Runtime, runtime
-from ..open311.errors import Open311Error
-from ..open311.forms import NewRequest, parse_new_request, parse_update_post, require_api_key
-from ..open311.formats import render
-from ..open311.geo import Area
-from ..open311.params import Params, invalid, parse_format, parse_lang
-from ..open311.requests import post_response, update_post_response
-from ..open311.statuses import label, state_for_extended
+from .errors import Open311Error
+from .forms import NewRequest, parse_new_request, parse_update_post, require_api_key
+from .formats import render
+from .geo import Area
+from .params import Params, invalid, parse_format, parse_lang
+from .requests import post_response, update_post_response
+from .statuses import label, state_for_extended
 from ..problems import ApiError
 from ..rpc import RemoteError, RpcTimeout, RpcUnavailable
-from .media_upload import Received, store_file, upload_settings
-from .open311_form import read_form
-from .open311_support import API_PATH, Open311Route, directory, in_area, search_ids
+from ..uploads import Received, store_file, upload_settings
+from .form_body import read_form
+from .support import API_PATH, Open311Route, directory, in_area, search_ids
 
 write_router = APIRouter(route_class=Open311Route, tags=["open311"])
 CHANNEL = "open311"
@@ -182,7 +182,7 @@ async def post_update(fmt: str, request: Request, rt: Runtime = Depends(runtime)
             "requested_state": state_for_extended(post.status, found[0]["status"]),
             "description": post.description, "media_url": post.media_url})
     except RemoteError as exc:
-        if exc.exc_args[:1] == [ErrorCode.OPEN311_UPDATE_EXISTS.value]:
+        if exc.code == ErrorCode.OPEN311_UPDATE_EXISTS:
             raise Open311Error.of("UPDATE_EXISTS", update_id=post.update_id) from None
         raise
     return document("service_request_updates", update_post_response(stored["update_id"]), fmt)

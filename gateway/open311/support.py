@@ -2,32 +2,29 @@
 directory names, the served geography, and the RPC calls behind the endpoints (no `router` here)."""
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
 import os
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
+from libs import refdata
 from libs.contracts.errors import ErrorCode
 
-from ..open311.errors import Open311Error, render_errors
-from ..open311.formats import JSON, XML
-from ..open311.geo import Geography, intersect_bbox
-from ..open311.jurisdictions import Jurisdiction
-from ..open311.services import ServiceCatalogue
-from ..open311.views import Names
+from .errors import Open311Error, render_errors
+from .formats import JSON, XML
+from .geo import Geography, intersect_bbox
+from .jurisdictions import Jurisdiction
+from .services import ServiceCatalogue
+from .views import Names
+from ..deps import CategoryCache
 from ..rpc import RemoteError, RpcTimeout, RpcUnavailable
-from .lifecycle_support import PUBLIC_READS
+from ..calls import PUBLIC_READS
 
 log = logging.getLogger("gateway.open311")
 API_PATH = "/open311/v2"
-SEED = Path(__file__).resolve().parents[2] / "services" / "routing" / "seed_data" / "hatinh"
 CATALOGUE_TTL_S = float(os.environ.get("OPEN311_CATALOGUE_TTL_S", "60"))
 SEARCH_PAGE = 1000  # intake's maximum page size
 MAX_ID_BATCH = 100
@@ -57,8 +54,7 @@ def error_response(error: Open311Error, fmt: str) -> Response:
 
 def from_remote(exc: RemoteError) -> Open311Error:
     """A service's error as the Open311 error a client expects (403/404/400; 429, 5xx otherwise)."""
-    code = exc.exc_args[0] if exc.exc_type == "ServiceError" and exc.exc_args else None
-    errors = exc.exc_args[2] if code and len(exc.exc_args) > 2 else []
+    code, errors = exc.code, exc.errors
     if code == ErrorCode.API_KEY_INVALID:
         return Open311Error.of("API_KEY_INVALID")
     if code == ErrorCode.RATE_LIMITED:
@@ -75,7 +71,7 @@ def from_remote(exc: RemoteError) -> Open311Error:
         return Open311Error(404, "Không có dịch vụ / service_code not found", "SERVICE_NOT_FOUND")
     if code in (ErrorCode.VALIDATION_FAILED, ErrorCode.IDEMPOTENCY_KEY_REUSED, ErrorCode.TOO_MANY_MEDIA):
         fields = ", ".join(sorted({str(e.get("field")) for e in errors})) or "request"
-        return Open311Error(400, f"Tham số không hợp lệ: {fields} / invalid parameter: {fields}", code)
+        return Open311Error(400, f"Tham số không hợp lệ: {fields} / invalid parameter: {fields}", code.value)
     log.error("unexpected service error %s %s", exc.exc_type, code)
     return Open311Error(500, "Lỗi hệ thống / internal error", "INTERNAL")
 
@@ -106,8 +102,8 @@ class Open311Route(APIRoute):
 def _seed(name: str) -> list[dict[str, Any]]:
     """Rows of a seed file of the routing directory (names and examples the list RPC does not return)."""
     try:
-        data = json.loads((SEED / name).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = refdata.load().read(name.removesuffix(".json"))
+    except (OSError, ValueError, refdata.RefDataError):
         log.warning("seed file %s not readable: names fall back to codes", name)
         return []
     return list(data[name.split(".")[0]] if isinstance(data, dict) else data)
@@ -120,24 +116,16 @@ class Directory:
     geography: Geography
     agencies: dict[str, tuple[str, str | None]]  # code -> (vi, en)
     examples: dict[str, list[str]]
+    categories: CategoryCache = field(default_factory=lambda: CategoryCache(CATALOGUE_TTL_S, timeout_s=5.0))
     catalogue: ServiceCatalogue | None = None
-    loaded_at: float = float("-inf")
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    rows: dict[str, dict] | None = None  # what the catalogue was built from
 
     async def services(self, rpc) -> ServiceCatalogue:
         """The catalogue; stale data is kept while routing is down; may raise RpcUnavailable/RpcTimeout."""
-        if self.catalogue is not None and time.monotonic() - self.loaded_at < CATALOGUE_TTL_S:
-            return self.catalogue
-        async with self.lock:
-            if self.catalogue is None or time.monotonic() - self.loaded_at >= CATALOGUE_TTL_S:
-                try:
-                    rows = await rpc.call("routing", "list_categories", timeout=5.0)
-                except (RpcTimeout, RpcUnavailable):
-                    if self.catalogue is None:
-                        raise
-                    return self.catalogue
-                categories = [{**row, "examples": self.examples.get(row["code"], [])} for row in rows]
-                self.catalogue, self.loaded_at = ServiceCatalogue(categories), time.monotonic()
+        rows = await self.categories.fetch(rpc)
+        if self.catalogue is None or rows is not self.rows:
+            categories = [{**row, "examples": self.examples.get(code, [])} for code, row in rows.items()]
+            self.catalogue, self.rows = ServiceCatalogue(categories), rows
         return self.catalogue
 
     def names(self, catalogue: ServiceCatalogue, lang: str) -> Names:

@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 # Every nameko process the system runs. Most are `services/<name>/service.py` with `services/<name>/config.yml`;
 # `intake_reads` is a second service of the intake package (its public reads on workers of their own).
 SERVICES = ("intake", "intake_reads", "routing", "media", "notify", "feedback", "accounts")
@@ -70,7 +70,7 @@ def ensure_vhost(vhost: str, fresh: bool = False, queue_type: str | None = None)
     """
     if vhost == "/":
         return
-    from . import engines
+    from libs.platform import engines
 
     ctl = engines.rabbitmqctl()  # the private node's when one is in use (libs/platform/engines.py)
     if ctl:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from libs.platform import devstack
+from devtools import devstack
 
 
 def test_replicas_default_to_one_process_per_service():

@@ -23,10 +23,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from libs.contracts.errors import TITLES, ErrorCode
+from libs.contracts.errors import ERRORS, ErrorCode
 
-from ..deps import Runtime
-from ..problems import ApiError
+from .deps import Runtime
+from .problems import ApiError
 
 CHUNK = 256 * 1024
 SLACK = 64 * 1024  # multipart boundaries, part headers and small text fields around the file
@@ -269,6 +269,6 @@ def accepted_or_problem(view: dict, name: str = "file") -> dict:
         return view
     reason = view.get("reject_reason") or ErrorCode.MEDIA_REJECTED.value
     code = ErrorCode(reason) if reason in ErrorCode._value2member_map_ else ErrorCode.MEDIA_REJECTED
-    vi, en = TITLES[code]
+    spec = ERRORS[code]
     raise ApiError(code, f"media {view['id']} rejected: {reason}",
-                   [{"field": name, "message": f"{vi} / {en}", "type": reason.lower()}])
+                   [{"field": name, "message": f"{spec.title_vi} / {spec.title_en}", "type": reason.lower()}])

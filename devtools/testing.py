@@ -23,7 +23,9 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.engine import make_url
 
-from . import devstack, engines, migrate
+from libs.platform import engines, migrate
+
+from . import devstack
 
 engines.for_tests(devstack.ROOT)  # the configured broker/database, or private ones when none answers
 BASE_AMQP = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")

@@ -10,10 +10,10 @@ from pydantic import BaseModel
 from libs.auth.tokens import Principal
 from libs.contracts.errors import ErrorCode, Problem
 
-from ..auth import actor_payload
-from ..deps import Runtime
-from ..problems import ApiError
-from ..rpc import RemoteError
+from .auth import actor_payload
+from .deps import Runtime
+from .problems import ApiError
+from .rpc import RemoteError
 
 # intake's public reads, served by a service of their own so that a flood of reads never queues before a citizen's
 # submission or a staff action (issue 18; docs/architecture.md). The one place the gateway names it.
@@ -48,11 +48,10 @@ async def call_service(rt: Runtime, service: str, method: str, **kwargs: Any) ->
     try:
         return await rt.rpc.call(service, method, **kwargs)
     except RemoteError as exc:
-        args = list(exc.exc_args) + [None, []]
-        if exc.exc_type == "ServiceError" and args[0] == ErrorCode.RATE_LIMITED.value:
-            errors = args[2] or []
+        if exc.code == ErrorCode.RATE_LIMITED:
+            errors = exc.errors
             wait = next((e["message"] for e in errors if e.get("field") == "Retry-After"), "60")
-            raise ApiError(ErrorCode.RATE_LIMITED, args[1],
+            raise ApiError(ErrorCode.RATE_LIMITED, exc.detail,
                            [e for e in errors if e.get("field") != "Retry-After"],
                            headers={"Retry-After": str(wait)}) from None
         raise

@@ -18,9 +18,9 @@ from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from ..open311.errors import Open311Error
-from ..open311.params import invalid
-from .media_upload import HEAD, PartHeaders, Received, looks_like_photo, upload_settings
+from .errors import Open311Error
+from .params import invalid
+from ..uploads import HEAD, PartHeaders, Received, looks_like_photo, upload_settings
 
 MAX_FIELDS = 200  # text parameters of one request (attributes included)
 MAX_FIELD_BYTES = 20 * 1024  # one text value (a 4,000-character description in any script fits)

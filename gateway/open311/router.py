@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..open311.errors import Open311Error
-from .open311_read import read_router
-from .open311_support import Open311Route
-from .open311_write import write_router
+from .errors import Open311Error
+from .read_routes import read_router
+from .support import Open311Route
+from .write_routes import write_router
 
 router = APIRouter(route_class=Open311Route, tags=["open311"])
 router.include_router(read_router)

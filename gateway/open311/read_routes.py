@@ -13,18 +13,18 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from libs.contracts.common import utcnow
 
 from ..deps import Runtime, runtime
-from ..open311.discovery import build_discovery
-from ..open311.errors import Open311Error
-from ..open311.dates import to_w3c
-from ..open311.formats import CONTENT_TYPES, render, stream_head, stream_items, stream_tail
-from ..open311.params import Params, parse_format, parse_id, parse_lang
-from ..open311.queries import RequestQuery, parse_request_query, parse_requests_query, parse_services_query, \
+from .discovery import build_discovery
+from .errors import Open311Error
+from .dates import to_w3c
+from .formats import CONTENT_TYPES, render, stream_head, stream_items, stream_tail
+from .params import Params, parse_format, parse_id, parse_lang
+from .queries import RequestQuery, parse_request_query, parse_requests_query, parse_services_query, \
     parse_updates_query
-from ..open311.requests import build_request, token_response
-from ..open311.statuses import states_for
-from ..open311.views import add_posted_notes, feed_update, report_view
-from .lifecycle_support import PUBLIC_READS
-from .open311_support import (API_PATH, Directory, Open311Route, directory, in_area, lookup, media_link,
+from .requests import build_request, token_response
+from .statuses import states_for
+from .views import add_posted_notes, feed_update, report_view
+from ..calls import PUBLIC_READS
+from .support import (API_PATH, Directory, Open311Route, directory, in_area, lookup, media_link,
                               posted_updates, public_base, scoped_bbox, search, search_ids)
 
 read_router = APIRouter(route_class=Open311Route, tags=["open311"])

@@ -5,8 +5,8 @@ import os
 import subprocess
 import sys
 
-from libs.platform import devstack
-from libs.platform.testing import SESSION_MARK, Stack, System, clean_env, kill_orphans
+from devtools import devstack
+from devtools.testing import SESSION_MARK, Stack, System, clean_env, kill_orphans
 
 CALLERS_SHELL = {"AUTO_ACCEPT_CATEGORIES": "*", "AUTO_ACCEPT_CHANNELS": "hotline", "RATE_LIMITS": "off",
                  "LOG_LEVEL": "DEBUG", "NOTIFY_QUIET_HOURS": "off"}
@@ -66,7 +66,7 @@ def test_in_process_services_read_their_config_without_the_callers_shell(monkeyp
 SUBREAPER = """
 import ctypes, os, subprocess, sys, time
 ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-code = "import os; from libs.platform.testing import clean_env, spawn; " \\
+code = "import os; from devtools.testing import clean_env, spawn; " \\
        "child = spawn(['sleep', '120'], clean_env()); print(child.pid, flush=True); os._exit(0)"
 out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
 child, started = int(out.split()[-1]), time.monotonic()

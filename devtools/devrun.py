@@ -15,7 +15,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from . import devstack, engines, migrate
+from libs.platform import engines, migrate
+
+from . import devstack
 
 RUN_DIR = engines.run_dir(devstack.ROOT)  # `.run/` of the checkout, or HT_RUN_DIR
 

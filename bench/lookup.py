@@ -74,8 +74,8 @@ def main() -> int:
         print(f"look-ups, {label}: {rate:,.0f}/s (target ≥ {TARGET_PER_S:,}), p50 {p50:.1f} µs, p99 {p99:.1f} µs, "
               f"{found} inside the buffered province")
     if args.province == "42":
-        from services.routing.directory import build, doc_from_seed
-        from services.routing.engine import RouteRequest, route
+        from services.routing.domain.directory import build, doc_from_seed
+        from services.routing.domain.engine import RouteRequest, route
 
         now = datetime.now(timezone.utc)
         directory = build(1, now, doc_from_seed(refdata.load().path))

@@ -20,9 +20,10 @@ from libs.contracts.common import utcnow
 from libs.platform import migrate
 from libs.platform.errors import ServiceError
 
-from . import admin, passwords
+from .domain import passwords
 from .settings import AccountsSettings
-from .signin import Ctx
+from .usecases import admin
+from .usecases.signin import Ctx
 
 ACTOR = {"sub": "make-admin", "role": "administrator"}
 

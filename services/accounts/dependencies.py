@@ -14,7 +14,7 @@ from nameko.extensions import DependencyProvider
 
 from libs.platform.tracker import prepare_tracker
 
-from . import passwords
+from .domain import passwords
 from .settings import AccountsSettings
 
 

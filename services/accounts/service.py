@@ -7,9 +7,6 @@ Emits: nothing (sessions are checked synchronously: a disabled account's next re
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
-import sqlalchemy as sa
 from nameko.rpc import rpc
 from nameko.timer import timer
 
@@ -22,12 +19,11 @@ from libs.platform.db import Database
 from libs.platform.errors import ServiceError, parse
 from libs.platform.telemetry import Telemetry
 
-from . import admin, signin
-from . import repository as repo
 from .dependencies import Passwords, Settings
-from .models import challenges, throttles
-from .outcomes import Recorded
-from .views import audit_entry
+from .domain.outcomes import Recorded
+from .domain.views import audit_entry
+from .repository import staff as repo
+from .usecases import admin, signin
 
 
 class AccountsService:
@@ -79,27 +75,32 @@ class AccountsService:
 
     @rpc(expected_exceptions=ServiceError)
     def sign_out(self, payload: dict) -> None:
+        """End a session (its refresh token no longer works)."""
         cmd = parse(SignOut, payload)
         return self._commit(signin.sign_out, cmd.session_id, cmd.client)
 
     @rpc(expected_exceptions=ServiceError)
     def change_password(self, payload: dict) -> dict:
+        """A signed-in staff member changes their own password (the current one checked)."""
         cmd = parse(ChangePassword, payload)
         return self._commit(signin.change_password, cmd.session_id, cmd.current_password, cmd.new_password,
                             ClientInfo())
 
     @rpc(expected_exceptions=ServiceError)
     def list_accounts(self, payload: dict) -> list[dict]:
+        """Administrators: accounts, optionally by role, agency or a search text."""
         query, ctx = parse(AccountsQuery, payload), self._ctx()
         rows = repo.list_accounts(self.db, query.role, query.agency, query.q)
         return [admin.view(ctx, r).model_dump(mode="json") for r in rows]
 
     @rpc(expected_exceptions=ServiceError)
     def create_account(self, payload: dict) -> dict:
+        """Administrators: a new account with a one-time password."""
         return self._commit(admin.create, parse(CreateAccount, payload))
 
     @rpc(expected_exceptions=ServiceError)
     def update_account(self, payload: dict) -> dict:
+        """Administrators: change an account's name, role or agency."""
         return self._commit(admin.update, parse(UpdateAccount, payload))
 
     @rpc(expected_exceptions=ServiceError)
@@ -109,6 +110,7 @@ class AccountsService:
 
     @rpc(expected_exceptions=ServiceError)
     def list_audit(self, payload: dict) -> list[dict]:
+        """Administrators: the sign-in audit, newest first, optionally of one username."""
         query = parse(AuditQuery, payload)
         return [audit_entry(r).model_dump(mode="json")
                 for r in repo.read_audit(self.db, query.username, query.before_id, query.limit)]
@@ -116,15 +118,12 @@ class AccountsService:
     @timer(interval=600)
     def sweep(self) -> None:
         """Forget expired sign-in steps and idle throttles (a day without failures, no lock running)."""
-        now = utcnow()
-        self.db.execute(sa.delete(challenges).where(challenges.c.expires_at < now))
-        self.db.execute(sa.delete(throttles).where(
-            throttles.c.updated_at < now - timedelta(days=1),
-            sa.or_(throttles.c.locked_until.is_(None), throttles.c.locked_until < now)))
+        repo.forget_expired(self.db, utcnow())
         self.db.commit()
 
     @rpc
     def health(self) -> dict:
+        """Whether the database answers."""
         ok = self.db.ping()
         return ServiceHealth(service=self.name, ok=ok, checks={"database": ok}).model_dump(mode="json")
 

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from .throttle import Policy
+from .domain.throttle import Policy
 
 
 class ConfigError(ValueError):

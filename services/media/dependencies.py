@@ -1,4 +1,4 @@
-"""Dependency providers of the media service: validated settings and the process pool's life cycle."""
+"""Dependency providers of the media service: validated settings, the process pool's life cycle, the bucket."""
 from __future__ import annotations
 
 import logging
@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from libs.platform.boot import BootError
 
+from .adapters.objects import MinioMediaObjects, objects_from_config
 from .processing import configure_pool, shutdown_pool, warm_pool
 from .settings import MediaSettings, from_config
 
@@ -48,3 +49,14 @@ class Processing(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> MediaSettings:
         return self.settings
+
+
+class MediaStore(DependencyProvider):
+    """Injects the media bucket; creates it at start-up when missing."""
+
+    def setup(self) -> None:
+        self.objects = objects_from_config(self.container.config)
+        self.objects.ensure()
+
+    def get_dependency(self, worker_ctx) -> MinioMediaObjects:
+        return self.objects

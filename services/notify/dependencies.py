@@ -21,13 +21,13 @@ from libs.platform.boot import BootError
 from libs.platform.peers import PeerError, PeerStopped, PromptReplyListener, stop_requested, timed_call
 
 from . import settings as settings_module
-from . import templates
 from .channels import DeliveryResult
 from .channels.amqp import AgencyExchange
 from .channels.sms import send_sms
 from .channels.smtp import send_email
 from .channels.webhook import post_webhook
-from .names import NameBook
+from .domain import templates
+from .domain.names import NameBook
 from .settings import NotifySettings
 
 log = logging.getLogger(__name__)

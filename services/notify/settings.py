@@ -8,10 +8,10 @@ from datetime import time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from .backoff import RetryPolicy
 from .channels.sms import SmsGatewayConfig
 from .channels.smtp import SmtpConfig
-from .quiet import QuietHours
+from .domain.backoff import RetryPolicy
+from .domain.quiet import QuietHours
 
 DEFAULT_CHANNELS = ("amqp", "none")
 

@@ -9,8 +9,8 @@ from nameko.extensions import DependencyProvider
 
 from libs.geo.wards import WardIndex
 
-from . import repository as repo
-from .directory import Directory, build, geometry_key
+from .domain.directory import Directory, build, geometry_key
+from .repository import versions as repo
 
 log = logging.getLogger(__name__)
 

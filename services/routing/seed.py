@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from libs import refdata
 from libs.platform.migrate import database_url
 
-from . import repository as repo
-from .directory import doc_digest, doc_from_seed, empty_doc
-from .models import directory_versions
-from .validation import validate
+from .domain.directory import doc_digest, doc_from_seed, empty_doc
+from .domain.validation import validate
+from .repository import versions as repo
+from .repository.models import directory_versions
 
 DEFAULT_DATA = refdata.load().path  # libs/refdata/hatinh
 

@@ -7,32 +7,24 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 
 from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 
 from libs.contracts.common import utcnow
-from libs.contracts.directory import (ChangeDirectory, DirectoryNames, DryRun, ExplainDecision, LocateWard,
-                                      ReadDirectory, ReplayDecision)
-from libs.contracts.errors import ErrorCode
+from libs.contracts.directory import ChangeDirectory, DryRun, ExplainDecision, LocateWard, ReadDirectory, ReplayDecision
 from libs.contracts.events import ReportAcceptedV1, ReportRerouteRequestedV1, ReportStatusChangedV1
 from libs.contracts.health import ServiceHealth
-from libs.contracts.routing import CategoryView, DirectoryCounts
 from libs.platform.access import require_role
 from libs.platform.db import Database
-from libs.platform.telemetry import Telemetry
 from libs.platform.errors import ServiceError, parse
 from libs.platform.events import consumes
+from libs.platform.telemetry import Telemetry
 
-from . import admin, explain, flow
-from . import case_repository as cases_repo
 from .dependencies import Directories
-from .directory import entry_names, unit_names
-from .engine import RouteRequest
-from .models import inbox, outbox
-from .views import routing_decision_view
+from .repository.models import inbox, outbox
+from .usecases import admin, catalogue, explain, flow
 
 log = logging.getLogger(__name__)
 SWEEP_INTERVAL_S = float(os.environ.get("ROUTING_SWEEP_INTERVAL_S", "30"))  # read at import: @timer needs it
@@ -53,26 +45,14 @@ class RoutingService:
     @consumes(ReportAcceptedV1)
     def handle_report_accepted(self, event: ReportAcceptedV1) -> None:
         """Decide, record the decision with its reason and directory version, and announce it."""
-        now = utcnow()
-        request = RouteRequest(report_id=str(event.report_id), category=event.category,
-                               priority=event.priority.value, lat=event.location.lat, lon=event.location.lon,
-                               operator_ward=event.ward_code)
-        flow.route_report(self.db, self.directories.current(self.db, now), request, now, trigger="accepted",
-                          cause_event_id=event.event_id, code=event.code)
+        flow.route_accepted(self.db, self.directories, event, utcnow())
         self.db.commit()
 
     @event_handler("intake", "report.reroute_requested", requeue_on_error=True)
     @consumes(ReportRerouteRequestedV1)
     def handle_report_reroute_requested(self, event: ReportRerouteRequestedV1) -> None:
         """Decide again (operator's agency → reason `manual`; operator's ward kept), keeping who held it."""
-        now = utcnow()
-        case = cases_repo.get_case(self.db, event.report_id)
-        request = RouteRequest(report_id=str(event.report_id), category=event.category,
-                               priority=event.priority.value, lat=event.location.lat, lon=event.location.lon,
-                               operator_ward=event.ward_code or (case.operator_ward if case else None),
-                               manual_agency=event.agency_code, note=event.note or "")
-        flow.route_report(self.db, self.directories.current(self.db, now), request, now, trigger="reroute",
-                          cause_event_id=event.event_id, code=event.code, note=event.note)
+        flow.route_again(self.db, self.directories, event, utcnow())
         self.db.commit()
 
     @event_handler("intake", "report.status_changed", requeue_on_error=True)
@@ -90,25 +70,17 @@ class RoutingService:
         self.db.commit()
         if applied:
             log.info("directory versions applied: %s", applied)
-        directory = self.directories.current(self.db, now)
-        if directory is not None:
-            fired = flow.sweep_deadlines(self.db, directory, now)
-            self.db.commit()
-            if fired:
-                log.info("deadline warnings emitted: %s", fired)
+        fired = flow.sweep_deadlines(self.db, self.directories.current(self.db, now), now)
+        self.db.commit()
+        if fired:
+            log.info("deadline warnings emitted: %s", fired)
 
     # ---- decisions ----
 
     @rpc(expected_exceptions=ServiceError)
     def get_decision(self, report_id: str) -> dict:
         """The latest routed decision of a report, with its reason."""
-        try:
-            row = cases_repo.decision(self.db, uuid.UUID(str(report_id)), routed_only=True)
-        except ValueError:
-            row = None
-        if row is None:
-            raise ServiceError(ErrorCode.REPORT_NOT_FOUND, f"no routing decision for {report_id}")
-        return routing_decision_view(row).model_dump(mode="json")
+        return catalogue.latest_decision(self.db, report_id)
 
     @rpc(expected_exceptions=ServiceError)
     def explain_decision(self, payload: dict) -> dict:
@@ -164,33 +136,17 @@ class RoutingService:
     @rpc
     def list_categories(self) -> list[dict]:
         """The report categories clients may choose from (directory in force)."""
-        directory = self.directories.current(self.db, utcnow())
-        cats = directory.doc["category"] if directory else {}
-        return [CategoryView(code=c["code"], name_vi=c["name_vi"], name_en=c["name_en"],
-                             description=c["description"], default_agency=c["default_agency"]
-                             ).model_dump(mode="json") for _, c in sorted(cats.items())]
+        return catalogue.categories(self.db, self.directories, utcnow())
 
     @rpc
     def list_names(self) -> dict:
         """Vietnamese and English names of the categories, agencies and units in force (read-only, for messages)."""
-        directory = self.directories.current(self.db, utcnow())
-        if directory is None:
-            return DirectoryNames(version=0).model_dump(mode="json")
-        doc = directory.doc
-        return DirectoryNames(version=directory.version,
-                              categories=[entry_names(c) for _, c in sorted(doc["category"].items())],
-                              agencies=[entry_names(a) for _, a in sorted(doc["agency"].items())],
-                              units=[unit_names(u) for _, u in sorted(doc["unit"].items())]).model_dump(mode="json")
+        return catalogue.names(self.db, self.directories, utcnow())
 
     @rpc
     def directory_counts(self) -> dict:
         """How much of the directory is in force (version 0 = not seeded)."""
-        directory = self.directories.current(self.db, utcnow())
-        if directory is None:
-            return DirectoryCounts(version=0, units=0, agencies=0, categories=0).model_dump(mode="json")
-        doc = directory.doc
-        return DirectoryCounts(version=directory.version, units=len(doc["unit"]), agencies=len(doc["agency"]),
-                               categories=len(doc["category"])).model_dump(mode="json")
+        return catalogue.counts(self.db, self.directories, utcnow())
 
     @rpc
     def health(self) -> dict:

@@ -14,7 +14,7 @@ import pytest
 from gateway.routes.stats import DirectoryNameCache
 from gateway.rpc import RpcTimeout
 from libs.contracts.common import utcnow
-from services.feedback.periods import local_today
+from services.feedback.domain.periods import local_today
 
 from .test_lifecycle import AGENCY, upload_after_photo
 from .test_lifecycle_support import (  # noqa: F401  (fixtures)

@@ -1,4 +1,4 @@
 from libs.platform.migrate import run_env
-from services.accounts.models import metadata
+from services.accounts.repository.models import metadata
 
 run_env(metadata)

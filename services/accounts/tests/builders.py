@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from services.accounts import factors
+from services.accounts.domain import factors
 
 ADMIN = {"sub": "test-admin", "role": "administrator"}
 NEW_PASSWORD = "Mật-khẩu-mới-2026!"

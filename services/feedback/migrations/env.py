@@ -1,4 +1,4 @@
 from libs.platform.migrate import run_env
-from services.feedback.models import metadata
+from services.feedback.repository.models import metadata
 
 run_env(metadata)

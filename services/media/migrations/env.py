@@ -1,4 +1,4 @@
 from libs.platform.migrate import run_env
-from services.media.models import metadata
+from services.media.repository.models import metadata
 
 run_env(metadata)

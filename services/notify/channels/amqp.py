@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from kombu import Connection, Exchange, Producer, Queue
 
-from .. import routingkeys
+from ..domain import routingkeys
 from . import DeliveryResult, transport_error
 from .webhook import _json_default
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import httpx
 
-from .. import signing
+from ..domain import signing
 from . import DeliveryResult, http_result, read_capped, transport_error
 
 USER_AGENT = "HienTruong-Webhook/1"

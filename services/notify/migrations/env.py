@@ -1,4 +1,4 @@
 from libs.platform.migrate import run_env
-from services.notify.models import metadata
+from services.notify.repository.models import metadata
 
 run_env(metadata)

@@ -51,7 +51,7 @@ def run_smtp(port: int, out: str) -> None:
 
 def run_webhook(port: int, out: str, secrets: list[str], fail_for: float) -> None:
     sys.path.insert(0, str(ROOT))
-    from services.notify import signing
+    from services.notify.domain import signing
 
     state = {"first": None, "seen": set()}
     lock = threading.Lock()

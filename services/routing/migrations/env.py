@@ -1,4 +1,4 @@
 from libs.platform.migrate import run_env
-from services.routing.models import metadata
+from services.routing.repository.models import metadata
 
 run_env(metadata)

@@ -27,7 +27,7 @@ def test_fresh_ids_differ():
 
 
 def record(msg: str = "report %s routed", args: tuple = ("HT-1",), exc=None) -> logging.LogRecord:
-    return logging.LogRecord("services.routing.flow", logging.INFO, __file__, 1, msg, args, exc)
+    return logging.LogRecord("services.routing.usecases.flow", logging.INFO, __file__, 1, msg, args, exc)
 
 
 def test_log_lines_carry_the_ids_of_the_work_in_hand():
@@ -41,7 +41,7 @@ def test_log_lines_carry_the_ids_of_the_work_in_hand():
         correlation.bind_report(None)
     assert doc["msg"] == "report HT-1 routed" and doc["service"] == "routing" and doc["level"] == "INFO"
     assert doc["request_id"] == "req-1" and doc["report_id"] == "4d4a736c-dcc9-42fe-876e-bfd8c12260dd"
-    assert text.endswith("routing INFO services.routing.flow: report HT-1 routed "
+    assert text.endswith("routing INFO services.routing.usecases.flow: report HT-1 routed "
                          "[req=req-1 report=4d4a736c-dcc9-42fe-876e-bfd8c12260dd]")
 
 

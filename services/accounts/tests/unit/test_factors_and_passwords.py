@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.accounts import factors, passwords
+from services.accounts.domain import factors, passwords
 
 NOW = datetime(2026, 3, 16, 8, 0, 10, tzinfo=timezone.utc)
 

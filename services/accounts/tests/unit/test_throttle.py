@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.accounts.throttle import Policy, State, after_ip_failure, after_user_failure, delay_of, refusal
+from services.accounts.domain.throttle import Policy, State, after_ip_failure, after_user_failure, delay_of, refusal
 
 T0 = datetime(2026, 3, 16, 8, 0, tzinfo=timezone.utc)
 POLICY = Policy()

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from nameko.exceptions import RemoteError
 
 from libs.contracts.common import utcnow
-from services.feedback.models import cases, facts
-from services.feedback.periods import local_today
+from services.feedback.repository.models import cases, facts
+from services.feedback.domain.periods import local_today
 from services.feedback.service import FeedbackService
 from services.feedback.tests.builders import Story, deliver, unique_agency, unique_ward
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from libs.contracts.feedback import StatsRow
-from services.feedback.figures import COUNTED, arrange, is_empty, stats_row
+from services.feedback.domain.figures import COUNTED, arrange, is_empty, stats_row
 
 
 def counts(key=None, **values) -> dict:

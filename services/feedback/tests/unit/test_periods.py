@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from libs.contracts.feedback import StatsQuery
-from services.feedback.periods import MAX_DAYS, Period, PeriodError, buckets, local_today, months, resolve
+from services.feedback.domain.periods import MAX_DAYS, Period, PeriodError, buckets, local_today, months, resolve
 
 TODAY = date(2026, 3, 18)
 

@@ -10,7 +10,7 @@ import pytest
 from libs.contracts.common import Location, Priority, Status
 from libs.contracts.events import (ReportDeadlineChangedV1, ReportOverdueV1, ReportRoutedV1, ReportStatusChangedV1,
                                    ReportSubmittedV1)
-from services.feedback.projection import Fact, fact_of, project, rating_state
+from services.feedback.domain.projection import Fact, fact_of, project, rating_state
 
 T0 = datetime(2025, 3, 3, 1, 0, tzinfo=timezone.utc)
 H = timedelta(hours=1)

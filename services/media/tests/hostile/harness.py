@@ -19,11 +19,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from services.media.pipeline import Outcome, Pipeline
 from services.media.processing import MediaError, MediaLimits, inspect_video, process_video
 from services.media.processing.limits import spool_to_file
 from services.media.processing.pool import _process_photo_file, run_in_pool
 from services.media.settings import MediaSettings
+from services.media.usecases.pipeline import Outcome, Pipeline
 
 from .boxes import PHONE, SECRET
 

@@ -162,7 +162,7 @@ def rendition_keys(engine: sa.Engine, media_id: str) -> list[str]:
 
 def in_bucket(stack, key: str) -> bool:
     """Whether the test bucket holds an object."""
-    from services.media.store import objects_from_config
+    from services.media.adapters.objects import objects_from_config
 
     return objects_from_config(stack.service_config("media")).stat(key) is not None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.media.fetch import FetchRefused, fetch_to_file, public_address
+from services.media.adapters.fetch import FetchRefused, fetch_to_file, public_address
 from services.media.tests.photo_server import PhotoServer
 from services.media.tests.unit import hostile
 

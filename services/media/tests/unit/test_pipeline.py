@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from libs.contracts.errors import ERRORS, ErrorCode
-from services.media.pipeline import Pipeline, new_key
+from services.media.usecases.pipeline import Pipeline, new_key
 from services.media.processing import ERROR_CLASSES, MediaError, MediaLimits, Region, process_photo
 from services.media.settings import MediaSettings
 from services.media.tests.unit import hostile
+from services.media.usecases.pipeline import Pipeline, new_key
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
 

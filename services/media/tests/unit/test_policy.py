@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from services.media.policy import (GiveUp, Retry, after_failure, audience_for, blurred_for, main_rendition,
-                                   plan_renditions, reject_code, visible)
+from services.media.domain.policy import (GiveUp, Retry, after_failure, audience_for, blurred_for, main_rendition,
+                                          plan_renditions, reject_code, visible)
 from services.media.processing import Derivative
 
 

@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from libs.contracts.media import LocationHint
+from services.media.domain.views import media_view
 from services.media.settings import MediaSettings, from_config
-from services.media.views import media_view
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
 
@@ -93,7 +93,7 @@ def test_a_hidden_file_is_shown_to_operators_only():
 
 
 def test_a_file_is_unblurred_when_operators_have_renditions_of_their_own():
-    from services.media.policy import unblurred
+    from services.media.domain.policy import unblurred
     assert unblurred(STORED) and not unblurred([Stored("master", "shared"), Stored("thumb", "shared")])
 
 

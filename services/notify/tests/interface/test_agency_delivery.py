@@ -11,8 +11,8 @@ import httpx
 import pytest
 from kombu import Connection, Queue
 
-from services.notify import routingkeys, signing
 from services.notify.channels.amqp import agency_exchange, provision
+from services.notify.domain import routingkeys, signing
 from services.notify.tests.loopback import LoopbackServer
 
 from .helpers import (OPERATOR, agency_code, deliveries, fake_intake, person, publish, routed,  # noqa: F401

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from services.notify import templates
-from services.notify.models import notices
+from services.notify.domain import templates
+from services.notify.repository.models import notices
 from services.notify.tests.loopback import LoopbackServer
 
 from .helpers import (OPERATOR, FakeIntake, deliveries, fake_intake, person, publish, start_notify,  # noqa: F401

@@ -7,9 +7,9 @@ from uuid import uuid4
 
 import pytest
 
-from services.notify import backoff
-from services.notify.backoff import DeliveryState, InvalidTransition, RetryPolicy
-from services.notify.backoff import DeliveryStatus as S
+from services.notify.domain import backoff
+from services.notify.domain.backoff import DeliveryState, InvalidTransition, RetryPolicy
+from services.notify.domain.backoff import DeliveryStatus as S
 
 
 def make_now() -> datetime:

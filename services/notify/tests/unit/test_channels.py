@@ -18,11 +18,11 @@ import httpx
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
-from services.notify import signing, templates
 from services.notify.channels import DeliveryResult
 from services.notify.channels.sms import SmsGatewayConfig, send_sms
 from services.notify.channels.smtp import SmtpConfig, send_email
 from services.notify.channels.webhook import encode_payload, post_webhook
+from services.notify.domain import signing, templates
 
 # ---------------------------------------------------------------- SMTP server (aiosmtpd)
 

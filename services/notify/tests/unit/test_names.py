@@ -5,8 +5,8 @@ import threading
 
 from libs.contracts.directory import DirectoryNames, NamedEntry
 from libs.platform import expiring
-from services.notify import names
-from services.notify.names import NOT_SET, NameBook
+from services.notify.domain import names
+from services.notify.domain.names import NOT_SET, NameBook
 
 THANH_SEN = NamedEntry(code="18073", name_vi="Phường Thành Sen", name_en="Thành Sen Ward")
 UBND = NamedEntry(code="UBND_18073", name_vi="UBND Phường Thành Sen", name_en="People's Committee of Thành Sen Ward")

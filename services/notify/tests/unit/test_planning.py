@@ -11,9 +11,9 @@ import pytest
 from libs.contracts.directory import DirectoryNames, NamedEntry
 from libs.contracts.events import ReportRoutedV1, ReportStatusChangedV1
 from libs.contracts.notify import AgencyCaseMessageV1, NotificationRecipient
-from services.notify import agency, citizens, routingkeys, templates
-from services.notify.agency import CaseFacts
-from services.notify.names import NameBook
+from services.notify.domain import agency, citizens, routingkeys, templates
+from services.notify.domain.agency import CaseFacts
+from services.notify.domain.names import NameBook
 
 NOW = datetime(2026, 3, 16, 2, 0, tzinfo=timezone.utc)
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
 
-from services.notify.quiet import DEFAULT_QUIET_HOURS, QuietHours, deliver_at
+from services.notify.domain.quiet import DEFAULT_QUIET_HOURS, QuietHours, deliver_at
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 

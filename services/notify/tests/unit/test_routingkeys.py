@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from services.notify import routingkeys as rk
-from services.notify.routingkeys import InvalidRoutingKey
+from services.notify.domain import routingkeys as rk
+from services.notify.domain.routingkeys import InvalidRoutingKey
 
 
 def make_unit() -> str:

@@ -8,7 +8,8 @@ import pytest
 
 from libs.contracts.notify import Actor, SetAgencyChannel
 from libs.platform.errors import ServiceError
-from services.notify import policy, settings
+from services.notify import settings
+from services.notify.domain import policy
 from services.notify.settings import SettingsError
 
 BASE = {"AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/x"}

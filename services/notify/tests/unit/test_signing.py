@@ -11,8 +11,8 @@ from uuid import uuid4
 
 import pytest
 
-from services.notify import signing
-from services.notify.signing import SignatureError
+from services.notify.domain import signing
+from services.notify.domain.signing import SignatureError
 
 
 def make_secret() -> str:

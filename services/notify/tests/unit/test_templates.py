@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from services.notify import templates as t
-from services.notify.templates import TemplateError
+from services.notify.domain import templates as t
+from services.notify.domain.templates import TemplateError
 
 ALL = t.AGENCY_TEMPLATES + t.CITIZEN_TEMPLATES
 

@@ -9,7 +9,7 @@ from kombu import Connection
 from sqlalchemy.engine import make_url
 
 from libs.platform import migrate, topology
-from services.routing.models import outbox
+from services.routing.repository.models import outbox
 from services.routing.seed import DEFAULT_DATA, seed
 from services.routing.service import RoutingService
 

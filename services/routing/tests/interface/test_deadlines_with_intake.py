@@ -21,10 +21,10 @@ from libs.platform import topology
 from devtools.testing import wait_for
 from services.intake.repository import models as intake_models
 from services.intake.service import IntakeService
-from services.routing import models as routing_models
-from services.routing.models import cases
+from services.routing.domain.workcalendar import DEFAULT_CALENDAR as CAL
+from services.routing.repository import models as routing_models
+from services.routing.repository.models import cases
 from services.routing.service import RoutingService
-from services.routing.workcalendar import DEFAULT_CALENDAR as CAL
 
 from .conftest import emitted, publish
 

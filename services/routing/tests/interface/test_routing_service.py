@@ -12,8 +12,8 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from libs.contracts.common import Location, Priority, Status, utcnow
 from libs.contracts.events import ReportAcceptedV1, ReportRerouteRequestedV1, ReportStatusChangedV1
-from services.routing.models import assignments, cases
-from services.routing.workcalendar import DEFAULT_CALENDAR as CAL
+from services.routing.domain.workcalendar import DEFAULT_CALENDAR as CAL
+from services.routing.repository.models import assignments, cases
 
 from ..unit.builders import UNITS
 from .conftest import emitted, publish

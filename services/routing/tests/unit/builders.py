@@ -9,9 +9,9 @@ from shapely.geometry import LineString
 
 import libs.geo as geo
 from libs.geo.wards import load_outline, load_units
-from services.routing.directory import Directory, build, copy_doc, doc_from_seed
-from services.routing.engine import RouteRequest
-from services.routing.workcalendar import VN_TZ
+from services.routing.domain.directory import Directory, build, copy_doc, doc_from_seed
+from services.routing.domain.engine import RouteRequest
+from services.routing.domain.workcalendar import VN_TZ
 from libs import refdata
 
 DATA = refdata.load().path

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from services.routing.cases import CaseClock, StatusChange, apply_status_change, recompute, stale_step
-from services.routing.workcalendar import VN_TZ
+from services.routing.domain.cases import CaseClock, StatusChange, apply_status_change, recompute, stale_step
+from services.routing.domain.workcalendar import VN_TZ
 
 from .builders import FRIDAY, directory
 

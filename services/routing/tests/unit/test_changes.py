@@ -9,11 +9,11 @@ from shapely.geometry import mapping
 from libs.contracts.directory import (AgencyData, CategoryData, ClearWardGeometry, DeleteRule, HolidayYear,
                                       LoadWardGeometry, MergeUnits, PutAgency, PutCategory, PutHolidays, PutRule,
                                       PutUnit, RestoreVersion, RetireAgency, RetireCategory, RuleData, UnitData)
-from services.routing.changes import apply_change
-from services.routing.directory import cells_of
-from services.routing.engine import route
-from services.routing.repository import changed_entries
-from services.routing.validation import ChangeRejected, validate
+from services.routing.domain.changes import apply_change
+from services.routing.domain.directory import cells_of
+from services.routing.domain.engine import route
+from services.routing.domain.validation import ChangeRejected, validate
+from services.routing.repository.versions import changed_entries
 
 from .builders import FRIDAY, SEED_DOC, UNITS, at_unit, directory, make_request
 

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from services.routing.directory import copy_doc, deadlines_of, doc_digest, doc_from_seed, geometry_key, snapshot_of
-from services.routing.rules import load_snapshot_from_seed
+from services.routing.domain.directory import (copy_doc, deadlines_of, doc_digest, doc_from_seed, geometry_key,
+                                               snapshot_of)
+from services.routing.domain.rules import load_snapshot_from_seed
 
 from .builders import DATA, SEED_DOC
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from shapely.geometry import mapping
 
-from services.routing.directory import CELLS, StoredCells, copy_doc, dump
-from services.routing.engine import route
-from services.routing.rules import Decision, Unroutable
+from services.routing.domain.directory import CELLS, StoredCells, copy_doc, dump
+from services.routing.domain.engine import route
+from services.routing.domain.rules import Decision, Unroutable
 
 from .builders import FRIDAY, SEED_DOC, UNITS, at_unit, coast_at, directory, km_east, make_request
 from .test_rules import DEFAULTS

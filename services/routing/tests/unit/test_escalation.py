@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from libs.contracts.directory import DeadlineSettings
-from services.routing.escalation import firings, horizon
+from services.routing.domain.escalation import firings, horizon
 
 from .test_cases import SNAPSHOT, routed, vn
 

@@ -7,9 +7,9 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from services.routing.rules import (CategoryRoute, Decision, DirectorySnapshot, RouteInput, RoutingRule, Unroutable,
-                                    decide, load_snapshot_from_seed, manual_decision)
-from services.routing.workcalendar import VN_TZ
+from services.routing.domain.rules import (CategoryRoute, Decision, DirectorySnapshot, RouteInput, RoutingRule,
+                                           Unroutable, decide, load_snapshot_from_seed, manual_decision)
+from services.routing.domain.workcalendar import VN_TZ
 from libs import refdata
 
 DATA = refdata.load().path

@@ -5,8 +5,9 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from services.routing.workcalendar import (DEFAULT_CALENDAR, VN_TZ, WorkCalendar, YearConfig, add_working_days,
-                                           add_working_hours, is_working_day, lunar_to_solar, working_hours_between)
+from services.routing.domain.workcalendar import (DEFAULT_CALENDAR, VN_TZ, WorkCalendar, YearConfig, add_working_days,
+                                                  add_working_hours, is_working_day, lunar_to_solar,
+                                                  working_hours_between)
 
 
 def vn(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:

@@ -1,0 +1,1 @@
+"""Accounts' pure rules: passwords, the second factor, throttles, refusals, views."""

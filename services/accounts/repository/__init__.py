@@ -1,0 +1,1 @@
+"""Accounts' tables (`models`) and the SQL over them (`staff`)."""

@@ -1,0 +1,1 @@
+"""Accounts' use cases: sign-in and sessions (`signin`), administrators' verbs (`admin`)."""

@@ -1,0 +1,1 @@
+"""Feedback's tables (`models`) and the SQL over them (`facts`)."""

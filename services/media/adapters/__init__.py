@@ -1,0 +1,1 @@
+"""What media talks to beyond its database: the private bucket, intake (RPC), and URLs it fetches."""

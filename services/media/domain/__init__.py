@@ -1,0 +1,1 @@
+"""Media's pure rules: who sees which rendition, what to keep, when to retry (no nameko, no SQLAlchemy)."""

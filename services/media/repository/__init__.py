@@ -1,0 +1,1 @@
+"""Media's tables (`models`) and the SQL over them (`media`)."""

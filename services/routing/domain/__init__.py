@@ -1,0 +1,1 @@
+"""Routing's pure rules: the directory document, the decision, the work calendar, case clocks, escalation."""

@@ -1,0 +1,1 @@
+"""Routing's tables (`models`), the versioned directory (`versions`), decisions and open cases (`decisions`)."""

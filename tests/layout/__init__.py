@@ -1,0 +1,1 @@
+"""Tests of the tree's shape: every service laid out the same way."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SHAPED = ("media", "routing", "notify", "feedback", "accounts")
+SHAPED = ("intake", "media", "routing", "notify", "feedback", "accounts")
 IMPURE = ("nameko", "eventlet", "sqlalchemy")
 ENTRYPOINTS = ("rpc", "event_handler", "timer", "consumes")
 MAX_STATEMENTS = 9  # an entrypoint validates, calls one use case, commits, maybe logs

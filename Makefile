@@ -38,7 +38,7 @@ run: install web  ## the whole system: broker and database (private ones if none
 	PYTHONWARNINGS='ignore::DeprecationWarning,ignore:pkg_resources is deprecated:UserWarning' \
 	  exec $(PY) -m devtools.devrun
 
-test: install web  ## every test ring (unit, interface, end-to-end) against a real broker, database and S3
+test: install web lint  ## the readability gate (make lint), then every test ring (unit, interface, end-to-end) against a real broker, database and S3
 	$(VENV)/bin/pytest
 
 migrate: install
@@ -89,8 +89,10 @@ token: install  ## a local staff token: make token ROLE=operator | ROLE=agency_o
 admin: install  ## an administrator account with a one-time password: make admin [USERNAME=admin] [RESET=1]
 	@$(PY) -m services.accounts.bootstrap --username $(or $(USERNAME),admin) $(if $(RESET),--reset)
 
-lint: install
-	$(VENV)/bin/ruff check . || true
+lint: install  ## the readability gate: ruff (lint and format, 110 columns) and mypy on libs/ and every service's domain/
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy libs $(wildcard services/*/domain)
 
 clean:
 	rm -rf $(VENV) .run web/dist web/node_modules

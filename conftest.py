@@ -1,4 +1,5 @@
 """Root pytest configuration: eventlet must be monkey-patched before anything else is imported."""
+
 import warnings
 
 warnings.filterwarnings("ignore", message="Eventlet is deprecated")

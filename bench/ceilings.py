@@ -1,14 +1,17 @@
 """The raw ceilings of this machine, measured in the same run as the figures they bound.
 
-- RabbitMQ: persistent messages (delivery_mode 2) to a durable throwaway queue with publisher confirms, one at a
+- RabbitMQ: persistent messages (delivery_mode 2) to a durable throwaway queue with publisher confirms, one at
+  a
   time and with 64 in flight (the queue is deleted after);
-- PostgreSQL: single-row INSERT + COMMIT on one connection and on four (a table in a scratch schema of the run's
+- PostgreSQL: single-row INSERT + COMMIT on one connection and on four (a table in a scratch schema of the
+  run's
   database, dropped after; a real table, since a temporary one writes no WAL and its commit is not flushed);
 - the gateway's trivial `GET /health` with `ab -k -c 32`.
 
 `python bench/ceilings.py` prints them; `bench/suite.py` (`make bench`) uses `measure()`.
 Settings: BENCH_URL, AMQP_URI, DATABASE_URL (the running system's), BENCH_CEILING_SECONDS (3).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,12 +47,14 @@ class Ceilings:
 
     def lines(self) -> list[str]:
         h = self.health
-        return [f"RabbitMQ confirmed persistent publishes: {self.publish_1:,.0f} msg/s one at a time, "
-                f"{self.publish_64:,.0f} msg/s with 64 in flight",
-                f"PostgreSQL single-row insert+commit: {self.pg_tx_1:,.0f} tx/s on one connection, "
-                f"{self.pg_tx_4:,.0f} tx/s on four",
-                f"gateway GET /health (ab -k -c {AB_CONCURRENCY}): {h.rps:,.0f} req/s, p50 {h.p50_ms:.0f} ms, "
-                f"p99 {h.p99_ms:.0f} ms, errors {h.errors}"]
+        return [
+            f"RabbitMQ confirmed persistent publishes: {self.publish_1:,.0f} msg/s one at a time, "
+            f"{self.publish_64:,.0f} msg/s with 64 in flight",
+            f"PostgreSQL single-row insert+commit: {self.pg_tx_1:,.0f} tx/s on one connection, "
+            f"{self.pg_tx_4:,.0f} tx/s on four",
+            f"gateway GET /health (ab -k -c {AB_CONCURRENCY}): {h.rps:,.0f} req/s, p50 {h.p50_ms:.0f} ms, "
+            f"p99 {h.p99_ms:.0f} ms, errors {h.errors}",
+        ]
 
 
 async def _publishes(uri: str, seconds: float, in_flight: int) -> float:
@@ -66,7 +71,9 @@ async def _publishes(uri: str, seconds: float, in_flight: int) -> float:
             nonlocal done
             while time.perf_counter() < deadline:
                 await channel.default_exchange.publish(  # returns when the broker confirms
-                    aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=queue.name)
+                    aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                    routing_key=queue.name,
+                )
                 done += 1
 
         started = time.perf_counter()
@@ -83,14 +90,19 @@ def publishes(uri: str = AMQP_URI, seconds: float = SECONDS, in_flight: int = 1)
 
 
 def pg_transactions(url: str = DATABASE_URL, seconds: float = SECONDS, connections: int = 1) -> float:
-    """Single-row INSERT + COMMIT per second, each connection in its own thread (psycopg2 releases the GIL)."""
+    """Single-row INSERT + COMMIT per second, each connection in its own thread (psycopg2 releases the
+    GIL)."""
     schema = f"bench_ceiling_{uuid.uuid4().hex[:8]}"
     engine = sa.create_engine(url, pool_size=connections + 1, max_overflow=0)
     try:
         with engine.begin() as conn:
             conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-            conn.execute(sa.text(f"CREATE TABLE {schema}.rows (id bigserial PRIMARY KEY, at timestamptz "
-                                 f"NOT NULL DEFAULT now(), body text NOT NULL)"))
+            conn.execute(
+                sa.text(
+                    f"CREATE TABLE {schema}.rows (id bigserial PRIMARY KEY, at timestamptz "
+                    f"NOT NULL DEFAULT now(), body text NOT NULL)"
+                )
+            )
         counts = [0] * connections
         deadline = time.perf_counter() + seconds
         insert = f"INSERT INTO {schema}.rows (body) VALUES (%s)"
@@ -122,11 +134,13 @@ def pg_transactions(url: str = DATABASE_URL, seconds: float = SECONDS, connectio
 
 def measure(url: str = URL, seconds: float = SECONDS) -> Ceilings:
     """Every ceiling, one after the other (a few seconds each)."""
-    return Ceilings(publish_1=publishes(seconds=seconds, in_flight=1),
-                    publish_64=publishes(seconds=seconds, in_flight=64),
-                    pg_tx_1=pg_transactions(seconds=seconds, connections=1),
-                    pg_tx_4=pg_transactions(seconds=seconds, connections=4),
-                    health=ab.run(f"{url}/health", AB_CONCURRENCY, max(seconds, 3)))
+    return Ceilings(
+        publish_1=publishes(seconds=seconds, in_flight=1),
+        publish_64=publishes(seconds=seconds, in_flight=64),
+        pg_tx_1=pg_transactions(seconds=seconds, connections=1),
+        pg_tx_4=pg_transactions(seconds=seconds, connections=4),
+        health=ab.run(f"{url}/health", AB_CONCURRENCY, max(seconds, 3)),
+    )
 
 
 def main() -> int:

@@ -1,13 +1,15 @@
-"""Where a submission's time goes: CPU milliseconds per report in each process of a running system, over one step.
+"""Where a submission's time goes: CPU milliseconds per report in each process of a running system, over one
+step.
 
 Runs one open-loop step (bench/openloop.py: BENCH_PATHS' first path, BENCH_COST_RATE reports/s for
 BENCH_COST_SECONDS) against the system started with `HT_RUN_DIR` (or the checkout's `.run/`), waits until the
-queues are empty again, and prints, for each of the system's processes (found in /proc by that run directory in
-their environment), utime+stime per report from /proc/<pid>/stat across the step, with the load average: CPU per
-report is steadier than latency on a shared machine. Replicas (HT_REPLICAS) show as one row each.
-"Per report" divides by the reports written in the step (rows added to intake.reports: an RPC that expired is
-not worked on); the events written (outbox rows) and handled (inbox rows) per report are counted in each schema.
+queues are empty again, and prints, for each of the system's processes (found in /proc by that run directory
+in their environment), utime+stime per report from /proc/<pid>/stat across the step, with the load average:
+CPU per report is steadier than latency on a shared machine. Replicas (HT_REPLICAS) show as one row each. "Per
+report" divides by the reports written in the step (rows added to intake.reports: an RPC that expired is not
+worked on); the events written (outbox rows) and handled (inbox rows) per report are counted in each schema.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -48,8 +50,10 @@ def processes(run_dir: Path) -> dict[int, str]:
         elif any(a.endswith("/nameko") for a in args) and args:
             name = args[-1].split(".")[-2] if args[-1].endswith(".service") else "intake_reads"
         if name:
-            replica = next((v.split(b"=", 1)[1].decode() for v in environ.split(b"\0")
-                            if v.startswith(b"HT_REPLICA=")), "")
+            replica = next(
+                (v.split(b"=", 1)[1].decode() for v in environ.split(b"\0") if v.startswith(b"HT_REPLICA=")),
+                "",
+            )
             found[int(entry.name)] = f"{name}_{replica}" if replica not in ("", "1") else name
     return found
 
@@ -69,14 +73,27 @@ def table_counts(url: str) -> dict[str, int]:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as db:
-            tables = db.execute(sa.text(
-                "SELECT table_schema || '.' || table_name FROM information_schema.tables "
-                "WHERE table_name IN ('outbox', 'inbox') OR (table_schema, table_name) = ('intake', 'reports')"
-            )).scalars().all()
+            tables = (
+                db.execute(
+                    sa.text(
+                        "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+                        "WHERE table_name IN ('outbox', 'inbox') OR (table_schema, table_name) = ('intake', "
+                        "'reports')"
+                    )
+                )
+                .scalars()
+                .all()
+            )
             found = {t: db.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar() for t in sorted(tables)}
-            db.execute(sa.text("SELECT pg_stat_force_next_flush()"))  # PostgreSQL 15+: this session's own counts
-            found["transactions"] = db.execute(sa.text(
-                "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")).scalar()
+            db.execute(
+                sa.text("SELECT pg_stat_force_next_flush()")
+            )  # PostgreSQL 15+: this session's own counts
+            found["transactions"] = db.execute(
+                sa.text(
+                    "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = "
+                    "current_database()"
+                )
+            ).scalar()
             return found
     finally:
         engine.dispose()
@@ -86,8 +103,8 @@ WORK = ("ht_rpc_calls_total", "ht_events_handled_total", "ht_outbox_published_to
 
 
 def work_counts(run_dir: Path) -> dict[str, dict[str, float]]:
-    """Per process of the Procfile (`make run`'s, replicas included): RPCs answered, events handled and outbox rows
-    published, summed over their labels, read from the process's own /metrics."""
+    """Per process of the Procfile (`make run`'s, replicas included): RPCs answered, events handled and outbox
+    rows published, summed over their labels, read from the process's own /metrics."""
     import urllib.request
 
     found = {}
@@ -101,8 +118,10 @@ def work_counts(run_dir: Path) -> dict[str, dict[str, float]]:
                 text = resp.read().decode()
         except OSError:
             continue
-        found[name] = {w: sum(float(m.rsplit(" ", 1)[1]) for m in text.splitlines() if m.startswith(w + "{"))
-                       for w in WORK}
+        found[name] = {
+            w: sum(float(m.rsplit(" ", 1)[1]) for m in text.splitlines() if m.startswith(w + "{"))
+            for w in WORK
+        }
     return found
 
 
@@ -134,11 +153,20 @@ async def run(path: str) -> None:
     print(f"load average {load0} → {load_average()}; {left} messages left queued")
     n = max(rows1["intake.reports"] - rows0["intake.reports"], 1)
     total = 0.0
-    print("messages per report: " + ", ".join(f"{t} {(rows1[t] - rows0[t]) / n:.2f}" for t in rows1
-                                               if t != "intake.reports" and rows1[t] != rows0[t]) + " (transactions: every commit and rollback "
-          "of the database, any client)")
-    print(f"| process | CPU ms per report ({path}, {RATE:g}/s × {SECONDS:g} s, {n} reports written, "
-          f"{step.routed.n} routed in time) |\n|---|---|")
+    print(
+        "messages per report: "
+        + ", ".join(
+            f"{t} {(rows1[t] - rows0[t]) / n:.2f}"
+            for t in rows1
+            if t != "intake.reports" and rows1[t] != rows0[t]
+        )
+        + " (transactions: every commit and rollback "
+        "of the database, any client)"
+    )
+    print(
+        f"| process | CPU ms per report ({path}, {RATE:g}/s × {SECONDS:g} s, {n} reports written, "
+        f"{step.routed.n} routed in time) |\n|---|---|"
+    )
     for pid, name in sorted(procs.items(), key=lambda kv: kv[1]):
         per = (after[pid] - before[pid]) / n
         total += per

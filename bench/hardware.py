@@ -1,4 +1,5 @@
 """What machine a benchmark ran on."""
+
 from __future__ import annotations
 
 import math
@@ -18,7 +19,7 @@ def describe() -> str:
         pass
     mem = ""
     try:
-        kb = int(next(l for l in open("/proc/meminfo") if l.startswith("MemTotal")).split()[1])
+        kb = int(next(line for line in open("/proc/meminfo") if line.startswith("MemTotal")).split()[1])
         mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, StopIteration, ValueError):
         pass
@@ -26,7 +27,8 @@ def describe() -> str:
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
-    """Nearest-rank percentile of an already sorted list: the smallest value with at least p % of them at or below.
+    """Nearest-rank percentile of an already sorted list: the smallest value with at least p % of them at or
+    below.
 
     (`round(x + 0.5)` rounded half to even, which put p99 of 100 values on the largest one.)"""
     if not sorted_values:

@@ -1,11 +1,11 @@
 """A small HTTP/1.1 client on asyncio streams with a pool of keep-alive connections, for the open-loop bench.
 
-httpx costs a few milliseconds of CPU per request; on a 2-core machine the generator would then compete with the
-system it measures and fall behind its own schedule. This client does only what the bench needs: a request with
-an optional JSON body, an answer with Content-Length or chunked, keep-alive. A request that fails on a reused
-connection before any answer (the server closed it while idle) is sent once more on a new connection; the
-bench's writes carry an Idempotency-Key, so that never makes a second report.
-"""
+httpx costs a few milliseconds of CPU per request; on a 2-core machine the generator would then compete with
+the system it measures and fall behind its own schedule. This client does only what the bench needs: a request
+with an optional JSON body, an answer with Content-Length or chunked, keep-alive. A request that fails on a
+reused connection before any answer (the server closed it while idle) is sent once more on a new connection;
+the bench's writes carry an Idempotency-Key, so that never makes a second report."""
+
 from __future__ import annotations
 
 import asyncio
@@ -67,7 +67,9 @@ class Client:
         self.netloc, self.timeout = url.netloc, timeout
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
 
-    async def request(self, method: str, path: str, json_body=None, headers: dict[str, str] | None = None) -> Answer:
+    async def request(
+        self, method: str, path: str, json_body=None, headers: dict[str, str] | None = None
+    ) -> Answer:
         body = None if json_body is None else json.dumps(json_body, ensure_ascii=False).encode()
         data = request_bytes(method, path, self.netloc, body, headers or {})
         for fresh in (False, True):

@@ -7,6 +7,7 @@ id, timing, two metric updates), the metric updates `consumes` makes per event, 
 and metrics middleware around a trivial ASGI app (against the bare app). Compare with the raw ceilings: an RPC
 round trip costs ~1 ms here, a gateway request ~0.4 ms (2 400 req/s).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,7 +67,9 @@ def middleware(n: int) -> tuple[float, float]:
     from gateway.observability import RequestContext
 
     async def app(scope, receive, send):
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]}
+        )
         await send({"type": "http.response.body", "body": b"ok"})
 
     async def sink(message):
@@ -94,8 +97,10 @@ def main(argv: list[str]) -> int:
     print(f"RPC worker hooks (Telemetry.worker_setup + worker_result): {rpc_hooks(n):.1f} µs per RPC")
     print(f"event metrics (consumes: counter + histogram):              {event_metrics(n):.1f} µs per event")
     bare, wrapped = middleware(n)
-    print(f"gateway middleware: bare app {bare:.1f} µs, with request id + metrics {wrapped:.1f} µs "
-          f"(+{wrapped - bare:.1f} µs per request)")
+    print(
+        f"gateway middleware: bare app {bare:.1f} µs, with request id + metrics {wrapped:.1f} µs "
+        f"(+{wrapped - bare:.1f} µs per request)"
+    )
     return 0
 
 

@@ -1,15 +1,16 @@
 """The map feed with 50 000 public reports: seeds synthetic public reports straight into intake's tables of a
-scratch database, runs `intake_reads` and a gateway over it (a vhost of its own), and measures
-`GET /v1/reports.geojson?bbox=…&zoom=…` at several zooms with `ab -k -c 32`, plus the payload bytes (plain and
-gzip) and the query time (EXPLAIN ANALYZE of the SQL the feed runs); then the public list's bytes and req/s in its
-full and compact forms (each report seeded with a three-step public timeline, as a routed case has).
+scratch database, runs `intake_reads` and a gateway over it (a vhost of its own), and measures `GET
+/v1/reports.geojson?bbox=…&zoom=…` at several zooms with `ab -k -c 32`, plus the payload bytes (plain and
+gzip) and the query time (EXPLAIN ANALYZE of the SQL the feed runs); then the public list's bytes and req/s in
+its full and compact forms (each report seeded with a three-step public timeline, as a routed case has).
 
-The gateway runs with its read cache off (`READ_CACHE_TTL_S=0`) unless BENCH_CACHE=1 (logs: `.run/map50k.log`): every request is a query,
-the cost a map pan to a new box pays. Prints the hardware and the load average before and after.
-Settings: DATABASE_URL's server (the scratch database is `ht_map50k`, dropped and re-created unless BENCH_KEEP=1
-and it already holds the reports), AMQP_URI (vhost `ht_map50k`), BENCH_REPORTS (50000), BENCH_AB_CONCURRENCY (32),
-BENCH_READ_SECONDS (8). Run: `python bench/map50k.py` (no other part of the system is needed).
-"""
+The gateway runs with its read cache off (`READ_CACHE_TTL_S=0`) unless BENCH_CACHE=1 (logs:
+`.run/map50k.log`): every request is a query, the cost a map pan to a new box pays. Prints the hardware and
+the load average before and after. Settings: DATABASE_URL's server (the scratch database is `ht_map50k`,
+dropped and re-created unless BENCH_KEEP=1 and it already holds the reports), AMQP_URI (vhost `ht_map50k`),
+BENCH_REPORTS (50000), BENCH_AB_CONCURRENCY (32), BENCH_READ_SECONDS (8). Run: `python bench/map50k.py` (no
+other part of the system is needed)."""
+
 from __future__ import annotations
 
 import gzip
@@ -29,8 +30,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench import ab  # noqa: E402
 from bench.hardware import describe, load_average  # noqa: E402
-from libs.contracts.search import SearchReports  # noqa: E402
 from devtools import devstack  # noqa: E402
+from libs.contracts.search import SearchReports  # noqa: E402
 from libs.platform import migrate  # noqa: E402
 from services.intake.repository import search as queries  # noqa: E402
 from services.intake.usecases import public_reads  # noqa: E402
@@ -40,20 +41,34 @@ REPORTS = int(os.environ.get("BENCH_REPORTS", "50000"))
 CONCURRENCY = int(os.environ.get("BENCH_AB_CONCURRENCY", "32"))
 SECONDS = float(os.environ.get("BENCH_READ_SECONDS", "8"))
 # (zoom, bbox west,south,east,north): a 360×740 phone's view around Hà Nội, the whole country at zoom 5
-VIEWS = ((5, (101.0, 7.5, 112.0, 23.5)), (8, (104.8, 20.2, 106.8, 22.0)), (11, (105.6, 20.9, 106.1, 21.15)),
-         (13, (105.80, 20.99, 105.92, 21.06)), (15, (105.835, 21.015, 105.865, 21.045)),
-         (17, (105.845, 21.025, 105.853, 21.033)))
-CATEGORIES = ("MOI_TRUONG_RAC", "GIAO_THONG_HU_HONG", "CHIEU_SANG", "CAP_THOAT_NUOC", "TRAT_TU_DO_THI", "KHAC")
+VIEWS = (
+    (5, (101.0, 7.5, 112.0, 23.5)),
+    (8, (104.8, 20.2, 106.8, 22.0)),
+    (11, (105.6, 20.9, 106.1, 21.15)),
+    (13, (105.80, 20.99, 105.92, 21.06)),
+    (15, (105.835, 21.015, 105.865, 21.045)),
+    (17, (105.845, 21.025, 105.853, 21.033)),
+)
+CATEGORIES = (
+    "MOI_TRUONG_RAC",
+    "GIAO_THONG_HU_HONG",
+    "CHIEU_SANG",
+    "CAP_THOAT_NUOC",
+    "TRAT_TU_DO_THI",
+    "KHAC",
+)
 STATUSES = ("DA_CHUYEN_XU_LY", "DANG_XU_LY", "DA_XU_LY", "DA_CONG_KHAI", "DA_DANH_GIA", "DONG")
 # 70 % around three cities (Hà Nội, TP HCM, Đà Nẵng), 30 % spread over the country's box
 SEED_SQL = """
-INSERT INTO intake.reports (id, code, category, description, lat, lon, priority, status, channel, ward_approximate,
+INSERT INTO intake.reports (id, code, category, description, lat, lon, priority, status, channel,
+    ward_approximate,
                             created_at, updated_at, verified_at)
 SELECT gen_random_uuid(), 'BENCH-' || i, (:categories)[1 + i % 6],
        'Phản ánh thử nghiệm số ' || i || ': rác thải và nước đọng trên vỉa hè gây mất vệ sinh khu dân cư',
        CASE WHEN c < 0.3 THEN 21.03 + (random() - 0.5) * 0.3 WHEN c < 0.55 THEN 10.78 + (random() - 0.5) * 0.3
             WHEN c < 0.7 THEN 16.05 + (random() - 0.5) * 0.2 ELSE 8.6 + random() * 14.5 END,
-       CASE WHEN c < 0.3 THEN 105.85 + (random() - 0.5) * 0.3 WHEN c < 0.55 THEN 106.70 + (random() - 0.5) * 0.3
+       CASE WHEN c < 0.3 THEN 105.85 + (random() - 0.5) * 0.3 WHEN c < 0.55 THEN 106.70 + (random() - 0.5)
+           * 0.3
             WHEN c < 0.7 THEN 108.20 + (random() - 0.5) * 0.2 ELSE 102.2 + random() * 7.2 END,
        'BINH_THUONG', (:statuses)[1 + (i / 7) % 6], 'web', true,
        now() - make_interval(mins => i), now() - make_interval(mins => i), now() - make_interval(mins => i)
@@ -67,7 +82,8 @@ FROM intake.reports AS r CROSS JOIN (VALUES
     (interval '0 min', 'citizen', NULL, 'CHO_TIEP_NHAN', NULL, 'submit'),
     (interval '5 min', 'operator', 'CHO_TIEP_NHAN', 'DA_TIEP_NHAN',
      'Đã xác minh thông tin phản ánh, chuyển cơ quan có thẩm quyền xử lý', 'accept'),
-    (interval '6 min', 'system', 'DA_TIEP_NHAN', 'DA_CHUYEN_XU_LY', 'Chuyển đến UBND phường theo địa bàn', 'route')
+    (interval '6 min', 'system', 'DA_TIEP_NHAN', 'DA_CHUYEN_XU_LY', 'Chuyển đến UBND phường theo địa bàn',
+        'route')
 ) AS s(after, role, from_status, to_status, note, action)
 """
 
@@ -96,9 +112,13 @@ def seed(url: str) -> int:
     engine = sa.create_engine(url)
     started = time.monotonic()
     with engine.begin() as db:
-        db.execute(sa.text(SEED_SQL).bindparams(sa.bindparam("categories", type_=postgresql.ARRAY(sa.Text)),
-                                                sa.bindparam("statuses", type_=postgresql.ARRAY(sa.Text))),
-                   {"categories": list(CATEGORIES), "statuses": list(STATUSES), "n": REPORTS})
+        db.execute(
+            sa.text(SEED_SQL).bindparams(
+                sa.bindparam("categories", type_=postgresql.ARRAY(sa.Text)),
+                sa.bindparam("statuses", type_=postgresql.ARRAY(sa.Text)),
+            ),
+            {"categories": list(CATEGORIES), "statuses": list(STATUSES), "n": REPORTS},
+        )
         db.execute(sa.text(TIMELINE_SQL))
     with sa.create_engine(url, isolation_level="AUTOCOMMIT").connect() as db:
         db.execute(sa.text("VACUUM ANALYZE intake.reports"))
@@ -117,8 +137,11 @@ def explain(url: str) -> dict[int, str]:
     with engine.connect() as db:
         for zoom, bbox in VIEWS:
             q = search_of(bbox)
-            stmt = (queries.map_cells_query(q, public_reads.cell_size(zoom)) if zoom < public_reads.POINTS_FROM_ZOOM
-                    else queries.map_points_query(q, public_reads.MAX_POINTS + 1))
+            stmt = (
+                queries.map_cells_query(q, public_reads.cell_size(zoom))
+                if zoom < public_reads.POINTS_FROM_ZOOM
+                else queries.map_points_query(q, public_reads.MAX_POINTS + 1)
+            )
             sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
             for _ in range(3):  # warm
                 db.execute(sa.text(sql)).all()
@@ -159,27 +182,53 @@ def main() -> int:
     devstack.ensure_vhost(DB_NAME, fresh=True)
     amqp = devstack.amqp_uri_for(os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"), DB_NAME)
     port = devstack.free_port()
-    env = {**os.environ, **devstack.generate_secrets(), "DATABASE_URL": url, "AMQP_URI": amqp,
-           "GATEWAY_PORT": str(port), "READ_CACHE_TTL_S": "1" if os.environ.get("BENCH_CACHE") == "1" else "0",
-           "ADMISSION_MAX_IN_FLIGHT_READS": os.environ.get("ADMISSION_MAX_IN_FLIGHT_READS", "64"),
-           "EVENTLET_TESTS": "1", "LOG_FORMAT": "json", "LOG_LEVEL": "WARNING",
-           "METRICS_PORT": str(devstack.free_port())}
+    env = {
+        **os.environ,
+        **devstack.generate_secrets(),
+        "DATABASE_URL": url,
+        "AMQP_URI": amqp,
+        "GATEWAY_PORT": str(port),
+        "READ_CACHE_TTL_S": "1" if os.environ.get("BENCH_CACHE") == "1" else "0",
+        "ADMISSION_MAX_IN_FLIGHT_READS": os.environ.get("ADMISSION_MAX_IN_FLIGHT_READS", "64"),
+        "EVENTLET_TESTS": "1",
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "WARNING",
+        "METRICS_PORT": str(devstack.free_port()),
+    }
     (ROOT / ".run").mkdir(exist_ok=True)
     logs = open(ROOT / ".run" / "map50k.log", "w")
-    procs = [subprocess.Popen(devstack.service_command("intake_reads"), env=env, cwd=ROOT, stdout=logs,
-                              stderr=subprocess.STDOUT),
-             subprocess.Popen(devstack.gateway_command(), env=env, cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT)]
+    procs = [
+        subprocess.Popen(
+            devstack.service_command("intake_reads"), env=env, cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT
+        ),
+        subprocess.Popen(
+            devstack.gateway_command(), env=env, cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT
+        ),
+    ]
     base = f"http://127.0.0.1:{port}"
     try:
         wait_up(base)
         plans = explain(url)
-        print(f"\n{REPORTS} public reports; ab -k -c {CONCURRENCY} -t {SECONDS:g}; read cache "
-              f"{'on' if env['READ_CACHE_TTL_S'] != '0' else 'off'}\n")
-        print("| zoom | mode | features | req/s | p50 / p99 ms | errors | bytes (gzip) | query (EXPLAIN ANALYZE) |")
+        print(
+            f"\n{REPORTS} public reports; ab -k -c {CONCURRENCY} -t {SECONDS:g}; read cache "
+            f"{'on' if env['READ_CACHE_TTL_S'] != '0' else 'off'}\n"
+        )
+        print(
+            "| zoom | mode | features | req/s | p50 / p99 ms | errors | bytes (gzip) | query (EXPLAIN "
+            "ANALYZE) |"
+        )
         print("|---|---|---|---|---|---|---|---|")
-        urls = {zoom: f"{base}/v1/reports.geojson?bbox={','.join(map(str, bbox))}&zoom={zoom}" for zoom, bbox in VIEWS}
+        urls = {
+            zoom: f"{base}/v1/reports.geojson?bbox={','.join(map(str, bbox))}&zoom={zoom}"
+            for zoom, bbox in VIEWS
+        }
         measured = {zoom: sizes(path) for zoom, path in urls.items()}  # before ab leaves a backlog behind
-        lists = ("/v1/reports?limit=20", "/v1/reports?limit=20&view=compact", "/v1/reports", "/v1/reports?view=compact")
+        lists = (
+            "/v1/reports?limit=20",
+            "/v1/reports?limit=20&view=compact",
+            "/v1/reports",
+            "/v1/reports?view=compact",
+        )
         listed = {}
         for path in lists:
             with urllib.request.urlopen(base + path, timeout=30) as resp:
@@ -190,16 +239,22 @@ def main() -> int:
             result = ab.run(path, CONCURRENCY, SECONDS)
             mode = "clusters" if zoom < public_reads.POINTS_FROM_ZOOM else "points"
             label = f"{zoom} (cache {'on' if env['READ_CACHE_TTL_S'] != '0' else 'off'})"
-            print(f"| {label} | {mode} | {features}{' (truncated)' if truncated else ''} | {result.rps:,.0f} | "
-                  f"{result.p50_ms:.0f} / {result.p99_ms:.0f} | {result.errors} | {plain:,} ({packed:,}) | "
-                  f"{plans[zoom]} |", flush=True)
+            print(
+                f"| {label} | {mode} | {features}{' (truncated)' if truncated else ''} | {result.rps:,.0f} | "
+                f"{result.p50_ms:.0f} / {result.p99_ms:.0f} | {result.errors} | {plain:,} ({packed:,}) | "
+                f"{plans[zoom]} |",
+                flush=True,
+            )
         print("\n| list | bytes (gzip) | req/s | p50 / p99 ms |\n|---|---|---|---|")
         for path in lists:
             body = listed[path]
             time.sleep(2)
             result = ab.run(base + path, CONCURRENCY, SECONDS)
-            print(f"| `{path}` | {len(body):,} ({len(gzip.compress(body, 6)):,}) | {result.rps:,.0f} | "
-                  f"{result.p50_ms:.0f} / {result.p99_ms:.0f} |", flush=True)
+            print(
+                f"| `{path}` | {len(body):,} ({len(gzip.compress(body, 6)):,}) | {result.rps:,.0f} | "
+                f"{result.p50_ms:.0f} / {result.p99_ms:.0f} |",
+                flush=True,
+            )
         print(f"\nload average after: {load_average()}")
     finally:
         for proc in procs:

@@ -1,24 +1,25 @@
-"""Open-loop submissions: reports sent at a fixed arrival rate, latency measured from each one's intended send time.
+"""Open-loop submissions: reports sent at a fixed arrival rate, latency measured from each one's intended send
+time.
 
 A closed-loop bench (bench/submit.py) slows its own sending when the system slows, which hides queueing; here
 report i is due at t0 + i/rate whatever happened before, and both latencies start at that due time:
 - submit: `POST /v1/reports` → 201;
-- submit→routed: → the `report.routed` event (an exclusive queue bound to `routing.events`, no polling).
-Two paths: `urgent` (KHAN, accepted and routed without a person) and `normal` (BINH_THUONG: the bench accepts each
-report as an operator, `POST /v1/operator/reports/{id}/accept`, as soon as it has its 201; that call is part of
-the routed latency and is reported on its own too).
+- submit→routed: → the `report.routed` event (an exclusive queue bound to `routing.events`, no polling). Two
+  paths: `urgent` (KHAN, accepted and routed without a person) and `normal` (BINH_THUONG: the bench accepts
+  each report as an operator, `POST /v1/operator/reports/{id}/accept`, as soon as it has its 201; that call is
+  part of the routed latency and is reported on its own too).
 
-If the client itself falls behind (a send starts later than due), that lag is reported: the figures are then the
-client's as much as the system's. The client's own CPU per step is printed; it uses a small HTTP/1.1 client
-(bench/http11.py), as httpx cost several ms of CPU per report on this 2-core machine.
+If the client itself falls behind (a send starts later than due), that lag is reported: the figures are then
+the client's as much as the system's. The client's own CPU per step is printed; it uses a small HTTP/1.1
+client (bench/http11.py), as httpx cost several ms of CPU per report on this 2-core machine.
 
-Runs 35/s and 100/s (BENCH_RATES), then searches for the highest rate with routed p99 ≤ BENCH_ROUTED_P99_MS
-(5 000), no errors and every report routed, in at most BENCH_SEARCH_STEPS (3) more steps per path.
-Before each step it waits for the system's queues to drain (the previous step's work must not be measured twice).
-Settings: BENCH_URL, AMQP_URI, BENCH_PATHS (urgent,normal), BENCH_DURATION (20 s), BENCH_SEARCH_DURATION (15 s),
-BENCH_DRAIN_TIMEOUT (60 s, for a step's routed events), BENCH_SETTLE_TIMEOUT (300 s, for the queues before a
-step), HT_JWT_SECRET (else .run/secrets.json of the running `make run`).
-"""
+Runs 35/s and 100/s (BENCH_RATES), then searches for the highest rate with routed p99 ≤ BENCH_ROUTED_P99_MS (5
+000), no errors and every report routed, in at most BENCH_SEARCH_STEPS (3) more steps per path. Before each
+step it waits for the system's queues to drain (the previous step's work must not be measured twice).
+Settings: BENCH_URL, AMQP_URI, BENCH_PATHS (urgent,normal), BENCH_DURATION (20 s), BENCH_SEARCH_DURATION (15
+s), BENCH_DRAIN_TIMEOUT (60 s, for a step's routed events), BENCH_SETTLE_TIMEOUT (300 s, for the queues before
+a step), HT_JWT_SECRET (else .run/secrets.json of the running `make run`)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -39,8 +40,7 @@ import aio_pika
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench import http11  # noqa: E402
-from bench.arrivals import (ROUTED_P99_MS, Step, Summary, highest_sustained,  # noqa: E402,F401
-                            next_rate, schedule)
+from bench.arrivals import ROUTED_P99_MS, Step, Summary, highest_sustained, next_rate, schedule  # noqa: E402,F401
 from bench.hardware import describe, load_average  # noqa: E402
 from bench.submit import CATEGORIES, CENTROIDS  # noqa: E402
 
@@ -52,42 +52,63 @@ DURATION = float(os.environ.get("BENCH_DURATION", "20"))
 SEARCH_DURATION = float(os.environ.get("BENCH_SEARCH_DURATION", "15"))
 SEARCH_STEPS = int(os.environ.get("BENCH_SEARCH_STEPS", "3"))
 DRAIN_TIMEOUT = float(os.environ.get("BENCH_DRAIN_TIMEOUT", "60"))  # after a step, for its routed events
-SETTLE_TIMEOUT = float(os.environ.get("BENCH_SETTLE_TIMEOUT", "300"))  # before a step, for the system's queues
+SETTLE_TIMEOUT = float(
+    os.environ.get("BENCH_SETTLE_TIMEOUT", "300")
+)  # before a step, for the system's queues
 PRIORITY = {"urgent": "KHAN", "normal": "BINH_THUONG"}
 
 
-# --- the system under test -----------------------------------------------------------------------------------
+# --- the system under test
+# -----------------------------------------------------------------------------------
+
 
 def body(i: int, priority: str) -> dict:
     at = random.choice(CENTROIDS)
-    return {"category": random.choice(CATEGORIES), "description": f"Benchmark report {i}: ổ gà, rác, đèn hỏng",
-            "location": {"lat": at["lat"] + random.uniform(-0.004, 0.004),
-                         "lon": at["lon"] + random.uniform(-0.004, 0.004)},
-            "priority": priority, "reporter": {"phone": f"09{random.randrange(10**8):08d}"}}
+    return {
+        "category": random.choice(CATEGORIES),
+        "description": f"Benchmark report {i}: ổ gà, rác, đèn hỏng",
+        "location": {
+            "lat": at["lat"] + random.uniform(-0.004, 0.004),
+            "lon": at["lon"] + random.uniform(-0.004, 0.004),
+        },
+        "priority": priority,
+        "reporter": {"phone": f"09{random.randrange(10**8):08d}"},
+    }
 
 
 def operator_token() -> str:
-    """A staff token signed with the running system's key (HT_JWT_SECRET, else `make run`'s .run/secrets.json)."""
+    """A staff token signed with the running system's key (HT_JWT_SECRET, else `make run`'s
+    .run/secrets.json)."""
     from libs.auth.tokens import mint
     from libs.platform import engines
 
-    key = os.environ.get("HT_JWT_SECRET") or json.loads(
-        (engines.run_dir(ROOT) / "secrets.json").read_text())["HT_JWT_SECRET"]  # may raise FileNotFoundError
+    key = (
+        os.environ.get("HT_JWT_SECRET")
+        or json.loads((engines.run_dir(ROOT) / "secrets.json").read_text())["HT_JWT_SECRET"]
+    )  # may raise FileNotFoundError
     return mint("bench:operator", "operator", key, ttl=timedelta(hours=2))
 
 
 def vhost_queues(amqp_uri: str) -> list[str]:
-    """The names of the queues of the system's vhost (rabbitmqctl, once), to watch them drain; [] without it."""
+    """The names of the queues of the system's vhost (rabbitmqctl, once), to watch them drain; [] without
+    it."""
     from libs.platform import engines
 
     ctl = engines.rabbitmqctl() if shutil.which("rabbitmqctl") or os.environ.get(engines.CTL_ENV) else None
     if not ctl:
         return []
     vhost = unquote(urlparse(amqp_uri).path[1:]) or "/"
-    done = subprocess.run([*ctl[0], "list_queues", "-q", "-p", vhost, "name", "durable"], env=ctl[1],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [*ctl[0], "list_queues", "-q", "-p", vhost, "name", "durable"],
+        env=ctl[1],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     rows = [line.split() for line in done.stdout.splitlines() if line.strip()]
-    return [r[0] for r in rows if len(r) == 2 and r[1] == "true"]  # durable: the services', not exclusive ones
+    return [
+        r[0] for r in rows if len(r) == 2 and r[1] == "true"
+    ]  # durable: the services', not exclusive ones
 
 
 class Bench:
@@ -99,15 +120,19 @@ class Bench:
         self.token = ""
         self.queues: list[str] = []
 
-    async def __aenter__(self) -> "Bench":
+    async def __aenter__(self) -> Bench:
         self.connection = await aio_pika.connect_robust(self.amqp_uri)
         self.channel = await self.connection.channel()
-        exchange = await self.channel.declare_exchange("routing.events", aio_pika.ExchangeType.TOPIC, durable=True)
+        exchange = await self.channel.declare_exchange(
+            "routing.events", aio_pika.ExchangeType.TOPIC, durable=True
+        )
         queue = await self.channel.declare_queue(exclusive=True, auto_delete=True)
         await queue.bind(exchange, routing_key="report.routed")
         await queue.consume(self._on_routed, no_ack=True)
         self.client = http11.Client(self.url, timeout=60)  # a few hundred µs of CPU a request, not httpx's ms
-        deadline = time.monotonic() + SETTLE_TIMEOUT  # a service may still be busy with the reads' last requests
+        deadline = (
+            time.monotonic() + SETTLE_TIMEOUT
+        )  # a service may still be busy with the reads' last requests
         while (ready := await self.client.get("/ready")).status_code != 200:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the system at {self.url} is not ready: {ready.text[:300]}")
@@ -162,10 +187,15 @@ class Bench:
         async def one(i: int, due: float) -> None:
             lag_ms.append((time.monotonic() - due) * 1000)
             try:
-                resp = await self.client.post("/v1/reports", json=body(i, PRIORITY[path]), headers={
-                    "Idempotency-Key": f"bench-{tag}-{path}-{rate:g}-{i}",
-                    "X-Device-Id": f"bench-device-{tag}-{path}-{rate:g}-{i}"})
-            except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+                resp = await self.client.post(
+                    "/v1/reports",
+                    json=body(i, PRIORITY[path]),
+                    headers={
+                        "Idempotency-Key": f"bench-{tag}-{path}-{rate:g}-{i}",
+                        "X-Device-Id": f"bench-device-{tag}-{path}-{rate:g}-{i}",
+                    },
+                )
+            except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
                 return fail(f"submit {type(exc).__name__}")
             if resp.status_code != 201:
                 return fail(f"submit HTTP {resp.status_code}")
@@ -175,9 +205,12 @@ class Bench:
             if path == "normal":
                 began = time.monotonic()
                 try:
-                    acc = await self.client.post(f"/v1/operator/reports/{rid}/accept", json={},
-                                                 headers={"Authorization": f"Bearer {self.token}"})
-                except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+                    acc = await self.client.post(
+                        f"/v1/operator/reports/{rid}/accept",
+                        json={},
+                        headers={"Authorization": f"Bearer {self.token}"},
+                    )
+                except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
                     return fail(f"accept {type(exc).__name__}")
                 if acc.status_code != 200:
                     return fail(f"accept HTTP {acc.status_code}")
@@ -209,8 +242,11 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def measure(paths: list[str] = PATHS, rates: list[float] = RATES, report=print) -> dict[str, list[Step]]:
-    """The fixed rates, then the search, on each path; `report` gets each step's lines as they are measured."""
+async def measure(
+    paths: list[str] = PATHS, rates: list[float] = RATES, report=print
+) -> dict[str, list[Step]]:
+    """The fixed rates, then the search, on each path; `report` gets each step's lines as they are
+    measured."""
     steps: dict[str, list[Step]] = {p: [] for p in paths}
     async with Bench() as bench:
         if not bench.queues:
@@ -238,12 +274,17 @@ async def measure(paths: list[str] = PATHS, rates: list[float] = RATES, report=p
 
 def main() -> int:
     print(f"hardware: {describe()}; load average {load_average()}")
-    print(f"target: {URL}  open loop, paths {', '.join(PATHS)}, rates {', '.join(f'{r:g}' for r in RATES)}/s "
-          f"then up to {SEARCH_STEPS} search steps; sustained = routed p99 ≤ {ROUTED_P99_MS:,.0f} ms, no error")
+    print(
+        f"target: {URL}  open loop, paths {', '.join(PATHS)}, rates {', '.join(f'{r:g}' for r in RATES)}/s "
+        f"then up to {SEARCH_STEPS} search steps; sustained = routed p99 ≤ {ROUTED_P99_MS:,.0f} ms, no error"
+    )
     steps = asyncio.run(measure())
     for path, done in steps.items():
         best = highest_sustained(done)
-        print(f"highest sustained rate, {path}: " + (f"{best.rate:g} reports/s" if best else "none of the rates"))
+        print(
+            f"highest sustained rate, {path}: "
+            + (f"{best.rate:g} reports/s" if best else "none of the rates")
+        )
     print(f"load average after: {load_average()}")
     return 0
 

@@ -3,9 +3,9 @@
 Prints req/s, p50/p99 (ms), errors (non-2xx and connection failures), body bytes per response and each path's
 ratio to `GET /health` (the gateway's own ceiling, measured in the same run). A report page uses a real public
 report, the newest of the public list. Run the system first (`make run`), then `python bench/reads.py`.
-Settings: BENCH_URL, BENCH_AB_CONCURRENCY (32), BENCH_READ_SECONDS (8), BENCH_READ_PATHS (comma-separated paths,
-`{id}` for the report) to measure other paths.
-"""
+Settings: BENCH_URL, BENCH_AB_CONCURRENCY (32), BENCH_READ_SECONDS (8), BENCH_READ_PATHS (comma-separated
+paths, `{id}` for the report) to measure other paths."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +22,17 @@ URL = os.environ.get("BENCH_URL", "http://127.0.0.1:8000")
 CONCURRENCY = int(os.environ.get("BENCH_AB_CONCURRENCY", "32"))
 SECONDS = float(os.environ.get("BENCH_READ_SECONDS", "8"))
 # `/v1/reports` pages with `limit` (default 100): `?limit=20` is a page of 20, the bare path the default page.
-PATHS = ("/health", "/v1/reports/{id}", "/v1/categories", "/v1/stats", "/v1/reports?limit=20", "/v1/reports",
-         "/v1/reports.geojson", "/open311/v2/requests.json", "/open311/v2/services.json")
+PATHS = (
+    "/health",
+    "/v1/reports/{id}",
+    "/v1/categories",
+    "/v1/stats",
+    "/v1/reports?limit=20",
+    "/v1/reports",
+    "/v1/reports.geojson",
+    "/open311/v2/requests.json",
+    "/open311/v2/services.json",
+)
 
 
 def paths() -> list[str]:
@@ -43,7 +52,9 @@ def ratio(value: float, ceiling: float) -> str:
     return f"{100 * value / ceiling:.1f} %" if ceiling > 0 else "n/a"
 
 
-def measure(url: str = URL, seconds: float = SECONDS, concurrency: int = CONCURRENCY) -> dict[str, ab.AbResult]:
+def measure(
+    url: str = URL, seconds: float = SECONDS, concurrency: int = CONCURRENCY
+) -> dict[str, ab.AbResult]:
     """Every path, one after the other; a path that needs a report is skipped when none is public."""
     rid = public_report_id(url)
     results: dict[str, ab.AbResult] = {}
@@ -58,10 +69,15 @@ def measure(url: str = URL, seconds: float = SECONDS, concurrency: int = CONCURR
 def table(results: dict[str, ab.AbResult], health_rps: float | None = None) -> list[str]:
     """A Markdown table; ratios to `health_rps` (default: this run's /health row)."""
     ceiling = health_rps or (results["/health"].rps if "/health" in results else 0.0)
-    rows = ["| path | req/s | p50 / p99 ms | errors | bytes/response | of /health |", "|---|---|---|---|---|---|"]
+    rows = [
+        "| path | req/s | p50 / p99 ms | errors | bytes/response | of /health |",
+        "|---|---|---|---|---|---|",
+    ]
     for path, r in results.items():
-        rows.append(f"| `GET {path}` | {r.rps:,.0f} | {r.p50_ms:.0f} / {r.p99_ms:.0f} | {r.errors} of "
-                    f"{r.complete:,} | {r.bytes_per_response:,.0f} | {ratio(r.rps, ceiling)} |")
+        rows.append(
+            f"| `GET {path}` | {r.rps:,.0f} | {r.p50_ms:.0f} / {r.p99_ms:.0f} | {r.errors} of "
+            f"{r.complete:,} | {r.bytes_per_response:,.0f} | {ratio(r.rps, ceiling)} |"
+        )
     return rows
 
 

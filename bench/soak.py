@@ -1,26 +1,27 @@
-"""`make soak` (with `make run` up): a steady realistic load for SOAK_SECONDS while the resident set of every process
-of the system is sampled; fails when a process grows beyond its budget after the warm-up.
+"""`make soak` (with `make run` up): a steady realistic load for SOAK_SECONDS while the resident set of every
+process of the system is sampled; fails when a process grows beyond its budget after the warm-up.
 
-Load (per second, SOAK_RATE reports/s, default 2): reports submitted through the gateway (one in ten urgent, the
-rest normal and accepted at once by an operator), one in SOAK_PHOTO_EVERY (4) with a small JPEG uploaded by the
-citizen (`POST /v1/reports/{id}/media` with its tracking token), and SOAK_READS (5) public reads a second spread
-over the list, a report page, the GeoJSON, the categories, the stats and Open311. Arrivals are open loop (each
-request is due at its time whatever happened before), so a slow system gets the same load, not less.
+Load (per second, SOAK_RATE reports/s, default 2): reports submitted through the gateway (one in ten urgent,
+the rest normal and accepted at once by an operator), one in SOAK_PHOTO_EVERY (4) with a small JPEG uploaded
+by the citizen (`POST /v1/reports/{id}/media` with its tracking token), and SOAK_READS (5) public reads a
+second spread over the list, a report page, the GeoJSON, the categories, the stats and Open311. Arrivals are
+open loop (each request is due at its time whatever happened before), so a slow system gets the same load, not
+less.
 
 Processes: every descendant of the `make run` launcher (devtools.devrun) found under the run directory
-(HT_RUN_DIR, else `.run/`) or SOAK_ROOT_PID: the gateway, every nameko service, the media pool's workers, honcho
-and the local S3 server. RSS (`VmRSS` of /proc/<pid>/status) every SOAK_SAMPLE_SECONDS (5).
+(HT_RUN_DIR, else `.run/`) or SOAK_ROOT_PID: the gateway, every nameko service, the media pool's workers,
+honcho and the local S3 server. RSS (`VmRSS` of /proc/<pid>/status) every SOAK_SAMPLE_SECONDS (5).
 
-Verdict, per long-lived process: the median of its last three samples minus the median of its first three after
-SOAK_WARMUP_SECONDS (300) must stay within SOAK_BUDGET_MB (50 MiB); a process of the system that exits is a
-failure. Media pool workers are replaced every 50 tasks by design: each one's peak must stay within
+Verdict, per long-lived process: the median of its last three samples minus the median of its first three
+after SOAK_WARMUP_SECONDS (300) must stay within SOAK_BUDGET_MB (50 MiB); a process of the system that exits
+is a failure. Media pool workers are replaced every 50 tasks by design: each one's peak must stay within
 SOAK_WORKER_BUDGET_MB (640 MiB, the hostile corpus' budget). The local S3 server (moto) keeps every object in
-memory by design, a test stand-in: its growth is printed, not judged. Every answer is counted by kind and status;
-a 500 (a fault of ours) or a failed connection is a failure too. 503 and 504 (the gateway shedding load, an RPC
-not answered within its timeout) are printed with the load average: on a shared 2-core machine they measure the
-machine as much as the system, and this run is about memory.
-Settings: BENCH_URL, SOAK_SECONDS (1800), and those above; HT_JWT_SECRET (else the run's secrets.json).
-"""
+memory by design, a test stand-in: its growth is printed, not judged. Every answer is counted by kind and
+status; a 500 (a fault of ours) or a failed connection is a failure too. 503 and 504 (the gateway shedding
+load, an RPC not answered within its timeout) are printed with the load average: on a shared 2-core machine
+they measure the machine as much as the system, and this run is about memory. Settings: BENCH_URL,
+SOAK_SECONDS (1800), and those above; HT_JWT_SECRET (else the run's secrets.json)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -49,11 +50,19 @@ READS = float(os.environ.get("SOAK_READS", "5"))
 PHOTO_EVERY = int(os.environ.get("SOAK_PHOTO_EVERY", "4"))
 BUDGET_MB = float(os.environ.get("SOAK_BUDGET_MB", "50"))
 WORKER_BUDGET_MB = float(os.environ.get("SOAK_WORKER_BUDGET_MB", "640"))
-READ_PATHS = ["/v1/reports?limit=20", "/v1/reports.geojson?limit=100", "/v1/categories", "/v1/stats",
-              "/open311/v2/services.json", "{report}"]
+READ_PATHS = [
+    "/v1/reports?limit=20",
+    "/v1/reports.geojson?limit=100",
+    "/v1/categories",
+    "/v1/stats",
+    "/open311/v2/services.json",
+    "{report}",
+]
 
 
-# --- the processes ---------------------------------------------------------------------------------------------
+# --- the processes
+# ---------------------------------------------------------------------------------------------
+
 
 def _read(pid: int, name: str) -> str:
     try:
@@ -99,7 +108,8 @@ def parent(pid: int) -> int:
 
 
 def label(pid: int) -> str:
-    """A stable name for a process of the system: a pool's processes are named after the service owning them."""
+    """A stable name for a process of the system: a pool's processes are named after the service owning
+    them."""
     name = label_of(cmdline(pid))
     if name in ("worker", "resource tracker"):
         return f"{label_of(cmdline(parent(pid)))} {name}"
@@ -107,7 +117,8 @@ def label(pid: int) -> str:
 
 
 def label_of(cmd: str) -> str:
-    """The name of a process from its command line (pure, tested); "" for plumbing (honcho's forks, shells)."""
+    """The name of a process from its command line (pure, tested); "" for plumbing (honcho's forks,
+    shells)."""
     if "devtools.devrun" in cmd:
         return "launcher"
     if cmd.startswith("/bin/sh -c") or "honcho" in cmd:
@@ -152,7 +163,9 @@ class Track:
         return [kib for at, kib in self.samples if at >= t]
 
 
-# --- the load ----------------------------------------------------------------------------------------------------
+# --- the load
+# ----------------------------------------------------------------------------------------------------
+
 
 def photo(i: int) -> bytes:
     from PIL import Image
@@ -198,18 +211,32 @@ async def drive(client: httpx.AsyncClient, stop_at: float, outcomes: Outcomes, t
 
     async def report(i: int) -> None:
         urgent = i % 10 == 0
-        answer = await call("submit", "POST", "/v1/reports", json=body(i, "KHAN" if urgent else "BINH_THUONG"),
-                            headers={"Idempotency-Key": f"{tag}-{i}", "X-Device-Id": f"{tag}-device-{i % 500}"})
+        answer = await call(
+            "submit",
+            "POST",
+            "/v1/reports",
+            json=body(i, "KHAN" if urgent else "BINH_THUONG"),
+            headers={"Idempotency-Key": f"{tag}-{i}", "X-Device-Id": f"{tag}-device-{i % 500}"},
+        )
         if answer is None or answer.status_code != 201:
             return
         ref = answer.json()
         if i % PHOTO_EVERY == 0:
-            await call("photo", "POST", f"/v1/reports/{ref['id']}/media",
-                       files={"file": (f"p{i}.jpg", photo(i), "image/jpeg")},
-                       headers={"X-Tracking-Token": ref["tracking_token"]})
+            await call(
+                "photo",
+                "POST",
+                f"/v1/reports/{ref['id']}/media",
+                files={"file": (f"p{i}.jpg", photo(i), "image/jpeg")},
+                headers={"X-Tracking-Token": ref["tracking_token"]},
+            )
         if not urgent:
-            await call("accept", "POST", f"/v1/operator/reports/{ref['id']}/accept", json={},
-                       headers={"Authorization": f"Bearer {token}"})
+            await call(
+                "accept",
+                "POST",
+                f"/v1/operator/reports/{ref['id']}/accept",
+                json={},
+                headers={"Authorization": f"Bearer {token}"},
+            )
             reported.append(ref["id"])
 
     async def read(i: int) -> None:
@@ -253,8 +280,11 @@ async def sample(root: int, tracks: dict[int, Track], t0: float, stop_at: float)
 
 def verdicts(tracks: dict[int, Track], warmup: float) -> tuple[list[str], list[str]]:
     """Table rows and failures (pure on the samples, tested)."""
-    rows = ["| process | pid | RSS at start MiB | after warm-up MiB | at end MiB | growth after warm-up MiB | "
-            "peak MiB | budget | verdict |", "|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| process | pid | RSS at start MiB | after warm-up MiB | at end MiB | growth after warm-up MiB | "
+        "peak MiB | budget | verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     failures = []
     for track in sorted(tracks.values(), key=lambda t: (t.name, t.pid)):
         if not track.samples or not track.name:
@@ -267,7 +297,9 @@ def verdicts(tracks: dict[int, Track], warmup: float) -> tuple[list[str], list[s
             budget, growth = f"peak ≤ {WORKER_BUDGET_MB:g}", "–"
             start_w = end = "–"
             if not ok:
-                failures.append(f"{track.name} {track.pid}: peak {mib(peak):.0f} MiB > {WORKER_BUDGET_MB:g} MiB")
+                failures.append(
+                    f"{track.name} {track.pid}: peak {mib(peak):.0f} MiB > {WORKER_BUDGET_MB:g} MiB"
+                )
         else:
             if len(settled) < 3:
                 continue  # a short-lived helper (a shell, a probe): nothing to judge
@@ -282,18 +314,26 @@ def verdicts(tracks: dict[int, Track], warmup: float) -> tuple[list[str], list[s
             if judged and track.gone:
                 ok = False
                 failures.append(f"{track.name} {track.pid}: exited during the soak")
-        rows.append(f"| {track.name} | {track.pid} | {mib(track.samples[0][1]):.1f} | {start_w} | {end} | {growth} | "
-                    f"{mib(peak):.1f} | {budget} | {'ok' if ok else 'FAIL'} |")
+        rows.append(
+            f"| {track.name} | {track.pid} | {mib(track.samples[0][1]):.1f} | {start_w} | {end} | {growth} | "
+            f"{mib(peak):.1f} | {budget} | {'ok' if ok else 'FAIL'} |"
+        )
     return rows, failures
 
 
 async def soak() -> int:
     root = find_launcher()
     token = operator_token()
-    print(f"hardware: {describe()}\nload average before: {load_average()}\ntarget: {URL}, launcher pid {root}")
-    print(f"load: {RATE:g} reports/s (1 in 10 urgent, the rest accepted by an operator, 1 in {PHOTO_EVERY} with a "
-          f"photo), {READS:g} public reads/s, for {SECONDS:g} s; RSS every {SAMPLE:g} s, warm-up {WARMUP:g} s; "
-          f"budget {BUDGET_MB:g} MiB growth per process, media workers peak ≤ {WORKER_BUDGET_MB:g} MiB", flush=True)
+    print(
+        f"hardware: {describe()}\nload average before: {load_average()}\ntarget: {URL}, launcher pid {root}"
+    )
+    print(
+        f"load: {RATE:g} reports/s (1 in 10 urgent, the rest accepted by an operator, 1 in {PHOTO_EVERY} "
+        "with a "
+        f"photo), {READS:g} public reads/s, for {SECONDS:g} s; RSS every {SAMPLE:g} s, warm-up {WARMUP:g} s; "
+        f"budget {BUDGET_MB:g} MiB growth per process, media workers peak ≤ {WORKER_BUDGET_MB:g} MiB",
+        flush=True,
+    )
     tracks: dict[int, Track] = {}
     outcomes = Outcomes()
     t0 = time.monotonic()
@@ -307,15 +347,20 @@ async def soak() -> int:
     print("\n## RSS per process\n" + "\n".join(rows))
     for pool in sorted({t.name for t in tracks.values() if t.name.endswith(" worker")}):
         workers = [t for t in tracks.values() if t.name == pool]
-        print(f"\n{pool}s seen: {len(workers)} (replaced after their task quota), highest peak "
-              f"{max(max(k for _, k in t.samples) for t in workers) / 1024:.1f} MiB")
+        print(
+            f"\n{pool}s seen: {len(workers)} (replaced after their task quota), highest peak "
+            f"{max(max(k for _, k in t.samples) for t in workers) / 1024:.1f} MiB"
+        )
     print("\n## Answers\n" + "\n".join(f"- {k}: {v}" for k, v in sorted(outcomes.counts.items())))
     if outcomes.server_errors:
         failures.append(f"server errors or failed requests, e.g. {outcomes.server_errors[:3]}")
     if slow := sum(v for k, v in outcomes.counts.items() if " 503" in k or " 504" in k):
         print(f"\n{slow} answers were 503/504 (shed or timed out; load average {load_average()})")
     print(f"\nduration {time.monotonic() - t0:.0f} s; load average after: {load_average()}")
-    print("\n" + ("FAILED:\n- " + "\n- ".join(failures) if failures else "soak passed: every process within budget"))
+    print(
+        "\n"
+        + ("FAILED:\n- " + "\n- ".join(failures) if failures else "soak passed: every process within budget")
+    )
     return 1 if failures else 0
 
 
@@ -323,9 +368,13 @@ async def _progress(tracks: dict[int, Track], outcomes: Outcomes, t0: float, sto
     while time.monotonic() < stop_at:
         await asyncio.sleep(60)
         total = sum(t.samples[-1][1] for t in tracks.values() if t.samples and not t.gone) / 1024
-        print(f"[{time.monotonic() - t0:5.0f} s] processes {sum(not t.gone for t in tracks.values())}, RSS total "
-              f"{total:.0f} MiB, answers {sum(outcomes.counts.values())}, failed "
-              f"{len(outcomes.server_errors)}, load {load_average()}", flush=True)
+        print(
+            f"[{time.monotonic() - t0:5.0f} s] processes {sum(not t.gone for t in tracks.values())}, RSS "
+            "total "
+            f"{total:.0f} MiB, answers {sum(outcomes.counts.values())}, failed "
+            f"{len(outcomes.server_errors)}, load {load_average()}",
+            flush=True,
+        )
 
 
 def main() -> int:

@@ -1,15 +1,15 @@
 """Submit N reports through the gateway; print reports/s and p50/p95/p99 of submit and submit→routed latency.
 
-Run the system first (`make run`), then `make bench-submit` (or `python bench/submit.py`); closed loop: the open-loop
-bench is bench/openloop.py, part of `make bench`.
-Settings: BENCH_URL (http://127.0.0.1:8000), BENCH_N (500), BENCH_CONCURRENCY (16), BENCH_PRIORITY (KHAN: the
-urgent fast track, accepted and routed without waiting for triage; with BINH_THUONG start the system with
-AUTO_ACCEPT_CATEGORIES='*' to measure routing), AMQP_URI (the broker the
-system uses: routed times are taken from the `report.routed` events themselves, not by polling).
-Each report comes from its own phone and device (`X-Device-Id`), as from the app. Loopback is exempt from rate
-limits by default; to measure a citizen's path with its rate-limit counters, start the system with
-RATE_LIMIT_EXEMPT_IPS=192.0.2.1/32 and an IP limit above BENCH_N (docs/benchmarks.md).
+Run the system first (`make run`), then `make bench-submit` (or `python bench/submit.py`); closed loop: the
+open-loop bench is bench/openloop.py, part of `make bench`. Settings: BENCH_URL (http://127.0.0.1:8000),
+BENCH_N (500), BENCH_CONCURRENCY (16), BENCH_PRIORITY (KHAN: the urgent fast track, accepted and routed
+without waiting for triage; with BINH_THUONG start the system with AUTO_ACCEPT_CATEGORIES='*' to measure
+routing), AMQP_URI (the broker the system uses: routed times are taken from the `report.routed` events
+themselves, not by polling). Each report comes from its own phone and device (`X-Device-Id`), as from the app.
+Loopback is exempt from rate limits by default; to measure a citizen's path with its rate-limit counters,
+start the system with RATE_LIMIT_EXEMPT_IPS=192.0.2.1/32 and an IP limit above BENCH_N (docs/benchmarks.md).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -42,10 +42,16 @@ CENTROIDS = [u["centroid"] for u in refdata.load().units()]
 def body(i: int) -> dict:
     """A report near a random commune's centre (inside the province)."""
     at = random.choice(CENTROIDS)
-    return {"category": random.choice(CATEGORIES), "description": f"Benchmark report {i}: ổ gà, rác, đèn hỏng",
-            "location": {"lat": at["lat"] + random.uniform(-0.004, 0.004),
-                         "lon": at["lon"] + random.uniform(-0.004, 0.004)},
-            "priority": PRIORITY, "reporter": {"phone": f"09{random.randrange(10**8):08d}"}}
+    return {
+        "category": random.choice(CATEGORIES),
+        "description": f"Benchmark report {i}: ổ gà, rác, đèn hỏng",
+        "location": {
+            "lat": at["lat"] + random.uniform(-0.004, 0.004),
+            "lon": at["lon"] + random.uniform(-0.004, 0.004),
+        },
+        "priority": PRIORITY,
+        "reporter": {"phone": f"09{random.randrange(10**8):08d}"},
+    }
 
 
 async def main() -> int:
@@ -80,8 +86,11 @@ async def main() -> int:
             nonlocal errors
             async with gate:
                 t0 = time.perf_counter()
-                resp = await client.post("/v1/reports", json=body(i), headers={
-                    "Idempotency-Key": f"bench-{i}-{t0}", "X-Device-Id": f"bench-device-{i}-{t0}"})
+                resp = await client.post(
+                    "/v1/reports",
+                    json=body(i),
+                    headers={"Idempotency-Key": f"bench-{i}-{t0}", "X-Device-Id": f"bench-device-{i}-{t0}"},
+                )
                 t1 = time.perf_counter()
             if resp.status_code != 201:
                 errors += 1
@@ -96,7 +105,7 @@ async def main() -> int:
         elapsed = time.perf_counter() - started
     try:
         await asyncio.wait_for(all_routed.wait(), timeout=60)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
     await connection.close()
     routed_ms = sorted((routed_at[r] - t) * 1000 for r, t in submitted_at.items() if r in routed_at)
@@ -106,10 +115,16 @@ async def main() -> int:
     for status, count in sorted(failures.items()):
         print(f"  {count} × HTTP {status}: {samples[status]}")
     print(f"throughput: {len(submit_ms) / elapsed:.0f} reports/s (submit, {elapsed:.2f} s)")
-    print("submit latency ms:          p50 {:.1f}  p95 {:.1f}  p99 {:.1f}".format(
-        *(percentile(submit_ms, p) for p in (50, 95, 99))))
-    print("submit→routed latency ms:   p50 {:.1f}  p95 {:.1f}  p99 {:.1f}  ({} of {} routed)".format(
-        *(percentile(routed_ms, p) for p in (50, 95, 99)), len(routed_ms), len(submit_ms)))
+    print(
+        "submit latency ms:          p50 {:.1f}  p95 {:.1f}  p99 {:.1f}".format(
+            *(percentile(submit_ms, p) for p in (50, 95, 99))
+        )
+    )
+    print(
+        "submit→routed latency ms:   p50 {:.1f}  p95 {:.1f}  p99 {:.1f}  ({} of {} routed)".format(
+            *(percentile(routed_ms, p) for p in (50, 95, 99)), len(routed_ms), len(submit_ms)
+        )
+    )
     return 0 if errors == 0 and len(routed_ms) == len(submit_ms) else 1
 
 

@@ -1,10 +1,11 @@
-"""`make bench` (with `make run` up): the raw ceilings, the public reads and the open-loop submissions of one run.
+"""`make bench` (with `make run` up): the raw ceilings, the public reads and the open-loop submissions of one
+run.
 
 Prints the hardware and load average, then Markdown tables ready for docs/benchmarks.md, each figure with its
-ratio to the ceiling that bounds it. Before the reads, the public list is filled up to BENCH_PUBLIC_REPORTS (250)
-reports if it holds fewer (normal reports accepted by the bench as an operator, open loop at 10/s).
-Settings: those of bench/ceilings.py, bench/reads.py and bench/openloop.py.
-"""
+ratio to the ceiling that bounds it. Before the reads, the public list is filled up to BENCH_PUBLIC_REPORTS
+(250) reports if it holds fewer (normal reports accepted by the bench as an operator, open loop at 10/s).
+Settings: those of bench/ceilings.py, bench/reads.py and bench/openloop.py."""
+
 from __future__ import annotations
 
 import asyncio
@@ -35,13 +36,19 @@ async def fill_public_list(missing: int) -> None:
 
 
 def submissions_table(steps: dict[str, list[openloop.Step]]) -> list[str]:
-    rows = ["| path | rate/s (achieved) | submit ms p50 / p95 / p99 / max | submit→routed ms p50 / p95 / p99 / max "
-            "| accept call p99 ms | errors | routed | sustained |", "|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| path | rate/s (achieved) | submit ms p50 / p95 / p99 / max | submit→routed ms p50 / p95 / p99 / "
+        "max "
+        "| accept call p99 ms | errors | routed | sustained |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for path, done in steps.items():
         for s in done:
-            rows.append(f"| {path} | {s.rate:g} ({s.achieved_rate:.1f}) | {s.submit.text()} | {s.routed.text()} | "
-                        f"{s.accept.p99:,.0f} | {s.error_count} | {s.routed.n} of {s.sent} | "
-                        f"{'yes' if s.sustained() else 'no'} |".replace("| nan |", "| – |"))
+            rows.append(
+                f"| {path} | {s.rate:g} ({s.achieved_rate:.1f}) | {s.submit.text()} | {s.routed.text()} | "
+                f"{s.accept.p99:,.0f} | {s.error_count} | {s.routed.n} of {s.sent} | "
+                f"{'yes' if s.sustained() else 'no'} |".replace("| nan |", "| – |")
+            )
     return rows
 
 
@@ -56,13 +63,19 @@ def main() -> int:
     ceiling = ceilings.measure(url)
     print("\n".join(f"- {line}" for line in ceiling.lines()), "\n", flush=True)
 
-    print(f"## Public reads (ab -k -c {reads.CONCURRENCY} -t {reads.SECONDS:g} per path; ratio to GET /health of "
-          f"the ceilings, {ceiling.health.rps:,.0f} req/s)")
+    print(
+        f"## Public reads (ab -k -c {reads.CONCURRENCY} -t {reads.SECONDS:g} per path; ratio to GET /health "
+        "of "
+        f"the ceilings, {ceiling.health.rps:,.0f} req/s)"
+    )
     results = reads.measure(url)
     print("\n".join(reads.table(results, ceiling.health.rps)), "\n", flush=True)
 
-    print(f"## Open-loop submissions (sustained: routed p99 ≤ {openloop.ROUTED_P99_MS:,.0f} ms, no error, every "
-          f"report routed)")
+    print(
+        f"## Open-loop submissions (sustained: routed p99 ≤ {openloop.ROUTED_P99_MS:,.0f} ms, no error, "
+        "every "
+        f"report routed)"
+    )
     steps = asyncio.run(openloop.measure(report=lambda line: print(line, flush=True)))
     print()
     print("\n".join(submissions_table(steps)))
@@ -72,9 +85,11 @@ def main() -> int:
         if best is None:
             print(f"- highest sustained rate, {path}: none of the rates tried")
             continue
-        print(f"- highest sustained rate, {path}: {best.rate:g} reports/s = "
-              f"{reads.ratio(best.rate, ceiling.publish_1)} of one-at-a-time confirmed publishes, "
-              f"{reads.ratio(best.rate, ceiling.pg_tx_1)} of one-connection PostgreSQL commits")
+        print(
+            f"- highest sustained rate, {path}: {best.rate:g} reports/s = "
+            f"{reads.ratio(best.rate, ceiling.publish_1)} of one-at-a-time confirmed publishes, "
+            f"{reads.ratio(best.rate, ceiling.pg_tx_1)} of one-connection PostgreSQL commits"
+        )
     print(f"\nload average after: {load_average()}")
     return 0
 

@@ -3,6 +3,7 @@ needed, then run every process under honcho.
 
 Ctrl-C stops everything, the private engines last. Configuration comes from the environment (see README).
 """
+
 from __future__ import annotations
 
 import os
@@ -11,7 +12,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
@@ -30,9 +30,13 @@ def announce_when_ready(url: str, metrics: dict[str, int], stop: threading.Event
                 if resp.status == 200:
                     ports = "  ".join(f"{s} :{p}" for s, p in metrics.items())
                     using = "".join(f"\n==> {line}" for line in uses)
-                    print(f"\n==> Hiện Trường is ready: {url}  (API docs {url}/docs, OpenAPI {url}/openapi.json)"
-                          f"\n==> Metrics: {url}/metrics; services (/metrics, /health/ready): {ports}{using}"
-                          f"\n==> Ctrl-C stops everything.\n", flush=True)
+                    print(
+                        f"\n==> Hiện Trường is ready: {url}  (API docs {url}/docs, OpenAPI "
+                        f"{url}/openapi.json)"
+                        f"\n==> Metrics: {url}/metrics; services (/metrics, /health/ready): {ports}{using}"
+                        f"\n==> Ctrl-C stops everything.\n",
+                        flush=True,
+                    )
                     return
         except OSError:
             pass
@@ -81,6 +85,7 @@ def run(env: dict[str, str], used: engines.Engines) -> int:
         if migrate.main([]) != 0:
             return 2
         from services.routing import seed
+
         seed.main([])
         used.wait_ready()  # a private broker has booted meanwhile
         devstack.check_broker(env["AMQP_URI"])
@@ -95,8 +100,11 @@ def run(env: dict[str, str], used: engines.Engines) -> int:
         env.setdefault("S3_ACCESS_KEY", devstack.S3_ACCESS_KEY)
         env.setdefault("S3_SECRET_KEY", devstack.S3_SECRET_KEY)
         print(f"local S3 server (moto) at {env['S3_ENDPOINT']}")
-    store = (f"object store: local S3 server (moto) {env['S3_ENDPOINT']}, log {RUN_DIR / 's3.log'}" if s3 else
-             f"object store: configured S3 {env['S3_ENDPOINT']} (its own logs)")
+    store = (
+        f"object store: local S3 server (moto) {env['S3_ENDPOINT']}, log {RUN_DIR / 's3.log'}"
+        if s3
+        else f"object store: configured S3 {env['S3_ENDPOINT']} (its own logs)"
+    )
     uses = [f"broker: {used.broker}", f"database: {used.database}", store]
     print("\n".join(uses), flush=True)
     try:
@@ -117,8 +125,10 @@ def run(env: dict[str, str], used: engines.Engines) -> int:
     url = f"http://{env.get('GATEWAY_HOST', '127.0.0.1')}:{env.get('GATEWAY_PORT', '8000')}"
     stop = threading.Event()
     threading.Thread(target=announce_when_ready, args=(url, ports, stop, uses), daemon=True).start()
-    honcho = subprocess.Popen([str(Path(sys.executable).parent / "honcho"), "start", "-f", str(procfile),
-                               "-d", str(devstack.ROOT)], env=env)
+    honcho = subprocess.Popen(
+        [str(Path(sys.executable).parent / "honcho"), "start", "-f", str(procfile), "-d", str(devstack.ROOT)],
+        env=env,
+    )
     # Ctrl-C reaches honcho from the terminal; a SIGTERM/SIGINT sent to this process alone is passed on too.
     signal.signal(signal.SIGTERM, lambda *_: honcho.send_signal(signal.SIGINT))
     try:

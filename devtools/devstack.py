@@ -1,8 +1,9 @@
 """Local infrastructure for `make run` and the tests: checks, vhosts, an S3 server, secrets, process commands.
 
 The broker and the database are chosen (configured, local defaults, or private ones) by engines.py; the
-S3-compatible server for development is moto's, started on a free loopback port when no MinIO endpoint is configured.
-"""
+S3-compatible server for development is moto's, started on a free loopback port when no MinIO endpoint is
+configured."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,9 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
-# Every nameko process the system runs. Most are `services/<name>/service.py` with `services/<name>/config.yml`;
-# `intake_reads` is a second service of the intake package (its public reads on workers of their own).
+# Every nameko process the system runs. Most are `services/<name>/service.py` with
+# `services/<name>/config.yml`; `intake_reads` is a second service of the intake package (its public reads on
+# workers of their own).
 SERVICES = ("intake", "intake_reads", "routing", "media", "notify", "feedback", "accounts")
 ENTRY_POINTS = {"intake_reads": ("services/intake/reads_config.yml", "services.intake.reads_service")}
 S3_ACCESS_KEY, S3_SECRET_KEY = "hientruong", "hientruong-secret"
@@ -43,8 +45,10 @@ def check_broker(amqp_uri: str, timeout: float = 3.0) -> None:
             conn.ensure_connection(max_retries=1)
     except Exception as exc:
         url = urlparse(amqp_uri)
-        raise StackError(f"RabbitMQ is not reachable at {url.hostname}:{url.port or 5672} ({exc}); "
-                         f"start it, or fix AMQP_URI (unset, `make run` starts a private broker when none answers)") from None
+        raise StackError(
+            f"RabbitMQ is not reachable at {url.hostname}:{url.port or 5672} ({exc}); "
+            f"start it, or fix AMQP_URI (unset, `make run` starts a private broker when none answers)"
+        ) from None
 
 
 def check_database(url: str) -> None:
@@ -57,8 +61,10 @@ def check_database(url: str) -> None:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except Exception as exc:
-        raise StackError(f"PostgreSQL is not reachable ({str(exc).splitlines()[0]}); start it, or fix "
-                         f"DATABASE_URL (unset, `make run` starts a private database when none answers)") from None
+        raise StackError(
+            f"PostgreSQL is not reachable ({str(exc).splitlines()[0]}); start it, or fix "
+            f"DATABASE_URL (unset, `make run` starts a private database when none answers)"
+        ) from None
     finally:
         engine.dispose()
 
@@ -74,8 +80,13 @@ def ensure_vhost(vhost: str, fresh: bool = False, queue_type: str | None = None)
 
     ctl = engines.rabbitmqctl()  # the private node's when one is in use (libs/platform/engines.py)
     if ctl:
-        run = lambda *a: subprocess.run([*ctl[0], *a], env=ctl[1], capture_output=True, text=True,  # noqa: E731
-                                        timeout=60)
+        run = lambda *a: subprocess.run(  # noqa: E731
+            [*ctl[0], *a],
+            env=ctl[1],
+            capture_output=True,
+            text=True,  # noqa: E731
+            timeout=60,
+        )
         if fresh:
             run("delete_vhost", vhost)
         run("add_vhost", vhost, *(("--default-queue-type", queue_type) if queue_type else ()))
@@ -89,8 +100,12 @@ def ensure_vhost(vhost: str, fresh: bool = False, queue_type: str | None = None)
     auth = "Basic " + __import__("base64").b64encode(f"{url.username}:{url.password}".encode()).decode()
 
     def call(method: str, path: str, body: dict | None = None) -> None:
-        req = urllib.request.Request(f"{api}{path}", method=method, data=json.dumps(body or {}).encode(),
-                                     headers={"Authorization": auth, "Content-Type": "application/json"})
+        req = urllib.request.Request(
+            f"{api}{path}",
+            method=method,
+            data=json.dumps(body or {}).encode(),
+            headers={"Authorization": auth, "Content-Type": "application/json"},
+        )
         try:
             urllib.request.urlopen(req, timeout=10)
         except urllib.error.HTTPError as exc:
@@ -100,10 +115,20 @@ def ensure_vhost(vhost: str, fresh: bool = False, queue_type: str | None = None)
     try:
         if fresh:
             call("DELETE", f"/vhosts/{quote(vhost, safe='')}")
-        call("PUT", f"/vhosts/{quote(vhost, safe='')}", {"default_queue_type": queue_type} if queue_type else None)
-        call("PUT", f"/permissions/{quote(vhost, safe='')}/guest", {"configure": ".*", "write": ".*", "read": ".*"})
+        call(
+            "PUT",
+            f"/vhosts/{quote(vhost, safe='')}",
+            {"default_queue_type": queue_type} if queue_type else None,
+        )
+        call(
+            "PUT",
+            f"/permissions/{quote(vhost, safe='')}/guest",
+            {"configure": ".*", "write": ".*", "read": ".*"},
+        )
     except OSError as exc:
-        raise StackError(f"cannot create RabbitMQ vhost {vhost}: no rabbitmqctl and no management API ({exc})")
+        raise StackError(
+            f"cannot create RabbitMQ vhost {vhost}: no rabbitmqctl and no management API ({exc})"
+        ) from exc
 
 
 def amqp_uri_for(base: str, vhost: str) -> str:
@@ -138,15 +163,19 @@ def start_s3(log_path: Path | None = None, start=None) -> tuple[subprocess.Popen
 
 
 def generate_secrets() -> dict[str, str]:
-    """Fresh random keys: personal-data sealing, tracking tokens, staff JWTs, staff accounts' sealing, grants for
-    reads of personal data."""
+    """Fresh random keys: personal-data sealing, tracking tokens, staff JWTs, staff accounts' sealing, grants
+    for reads of personal data."""
     import secrets as pysecrets
 
     from cryptography.fernet import Fernet
 
-    return {"HT_SEAL_KEY": Fernet.generate_key().decode(), "HT_TOKEN_KEY": pysecrets.token_urlsafe(48),
-            "HT_JWT_SECRET": pysecrets.token_urlsafe(48), "HT_ACCOUNTS_KEY": Fernet.generate_key().decode(),
-            "HT_GRANT_KEY": pysecrets.token_urlsafe(48)}
+    return {
+        "HT_SEAL_KEY": Fernet.generate_key().decode(),
+        "HT_TOKEN_KEY": pysecrets.token_urlsafe(48),
+        "HT_JWT_SECRET": pysecrets.token_urlsafe(48),
+        "HT_ACCOUNTS_KEY": Fernet.generate_key().decode(),
+        "HT_GRANT_KEY": pysecrets.token_urlsafe(48),
+    }
 
 
 def dev_secrets(path: Path) -> dict[str, str]:
@@ -169,14 +198,17 @@ def metrics_ports() -> dict[str, int]:
 def replicas(spec: str | None = None) -> dict[str, int]:
     """Processes per service from `HT_REPLICAS` ("intake=2,routing=2"; every other service runs once).
 
-    Replicas of a nameko service share its RPC and event queues (competing consumers) and its outbox (the relay
-    locks rows with SKIP LOCKED); each has its own metrics port. Raises StackError naming a wrong entry."""
+    Replicas of a nameko service share its RPC and event queues (competing consumers) and its outbox (the
+    relay locks rows with SKIP LOCKED); each has its own metrics port. Raises StackError naming a wrong
+    entry."""
     spec = os.environ.get("HT_REPLICAS", "") if spec is None else spec
     counts = {s: 1 for s in SERVICES}
     for item in filter(None, (part.strip() for part in spec.split(","))):
         name, _, count = item.partition("=")
         if name.strip() not in counts or not count.strip().isdigit() or not 1 <= int(count) <= 8:
-            raise StackError(f"HT_REPLICAS: {item!r} is not <service>=<1..8> with a service among {', '.join(SERVICES)}")
+            raise StackError(
+                f"HT_REPLICAS: {item!r} is not <service>=<1..8> with a service among {', '.join(SERVICES)}"
+            )
         counts[name.strip()] = int(count)
     return counts
 

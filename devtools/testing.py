@@ -3,6 +3,7 @@
 Tests get their own RabbitMQ vhost and their own database (`hientruong_<HT_TEST_ID>`, default `test`),
 recreated at the start of each session, so a `make run` on the same machine never shares messages or rows.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -11,7 +12,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 import weakref
@@ -32,29 +32,51 @@ BASE_AMQP = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 BASE_DB = os.environ.get("DATABASE_URL", migrate.DEFAULT_DATABASE_URL)
 TEST_ID = os.environ.get("HT_TEST_ID", "test")
 
-# What a process the tests start keeps of the caller's environment: how to find programs, home, locale, time zone,
-# temporary directory. Nothing else: a setting exported in the caller's shell (AUTO_ACCEPT_CATEGORIES='*',
-# RATE_LIMITS=off, LOG_LEVEL...) must not change what a test checks; a test sets what it relies on.
-ESSENTIAL_ENV = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR",
-                 "LD_LIBRARY_PATH", "SYSTEMROOT", engines.CTL_ENV, "HT_RUN_DIR")  # the last two: which private engines
+# What a process the tests start keeps of the caller's environment: how to find programs, home, locale, time
+# zone, temporary directory. Nothing else: a setting exported in the caller's shell
+# (AUTO_ACCEPT_CATEGORIES='*', RATE_LIMITS=off, LOG_LEVEL...) must not change what a test checks; a test sets
+# what it relies on.
+ESSENTIAL_ENV = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "TMPDIR",
+    "LD_LIBRARY_PATH",
+    "SYSTEMROOT",
+    engines.CTL_ENV,
+    "HT_RUN_DIR",
+)  # the last two: which private engines
 LOG_TAIL_LINES = 60
-BOUND_PORT = {False: re.compile(r"metrics and health on http://[^:/]+:(\d+)"),  # a service (libs.platform.telemetry)
-              True: re.compile(r"Uvicorn running on http://[^:/]+:(\d+)")}  # the gateway  # of each service's log, printed under a failed end-to-end or interface test
+BOUND_PORT = {
+    False: re.compile(r"metrics and health on http://[^:/]+:(\d+)"),  # a service (libs.platform.telemetry)
+    True: re.compile(r"Uvicorn running on http://[^:/]+:(\d+)"),
+}  # the gateway  # of each service's log, printed under a failed end-to-end or interface test
 
 
-SESSION_MARK = "HT_TEST_SESSION"  # every process the tests start (and its children) carries "<test id>:<pytest pid>"
+SESSION_MARK = (
+    "HT_TEST_SESSION"  # every process the tests start (and its children) carries "<test id>:<pytest pid>"
+)
 
 
 def clean_env(**settings: str) -> dict[str, str]:
-    """The environment of a process the tests start: the essentials of the caller's environment plus `settings`,
-    and the session mark (which finds it again should it ever outlive its session)."""
-    return {**{k: os.environ[k] for k in ESSENTIAL_ENV if k in os.environ}, **settings,
-            SESSION_MARK: f"{TEST_ID}:{os.getpid()}"}
+    """The environment of a process the tests start: the essentials of the caller's environment plus
+    `settings`, and the session mark (which finds it again should it ever outlive its session)."""
+    return {
+        **{k: os.environ[k] for k in ESSENTIAL_ENV if k in os.environ},
+        **settings,
+        SESSION_MARK: f"{TEST_ID}:{os.getpid()}",
+    }
 
 
 def kill_orphans(test_id: str = TEST_ID) -> list[int]:
-    """Kill processes an earlier session of this test id started and left behind (its pytest process is gone): a
-    service that survived would join this session's vhost and answer in its place. Returns their pids."""
+    """Kill processes an earlier session of this test id started and left behind (its pytest process is gone):
+    a service that survived would join this session's vhost and answer in its place. Returns their pids."""
     prefix, killed = f"{SESSION_MARK}={test_id}:".encode(), []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit() or int(proc.name) == os.getpid():
@@ -65,7 +87,7 @@ def kill_orphans(test_id: str = TEST_ID) -> list[int]:
             continue
         if not marks:
             continue
-        owner = int(marks[0][len(prefix):] or 0)
+        owner = int(marks[0][len(prefix) :] or 0)
         if owner == os.getpid() or (owner and Path(f"/proc/{owner}").exists()):
             continue  # ours, or a session still running
         try:
@@ -78,13 +100,13 @@ def kill_orphans(test_id: str = TEST_ID) -> list[int]:
 
 # ---- children that die with the test session
 
-_children: "weakref.WeakSet[subprocess.Popen]" = weakref.WeakSet()
+_children: weakref.WeakSet[subprocess.Popen] = weakref.WeakSet()
 _PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent(parent: int):
-    """preexec_fn: the kernel sends SIGKILL to the child when the test process dies, however it dies (pytest-timeout's
-    os._exit, a crash, kill -9); if the parent is already gone, exit at once."""
+    """preexec_fn: the kernel sends SIGKILL to the child when the test process dies, however it dies
+    (pytest-timeout's os._exit, a crash, kill -9); if the parent is already gone, exit at once."""
     prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)  # looked up before the fork
 
     def preexec() -> None:
@@ -92,18 +114,31 @@ def _die_with_parent(parent: int):
             prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:
             os._exit(1)
+
     return preexec
 
 
-def spawn(cmd: list[str], env: dict[str, str], log_path: Path | None = None, mode: str = "wb",
-          cwd: Path | None = None) -> subprocess.Popen:
-    """Start a child of the test session: its own process group (so its own children can be stopped with it), dies
-    with the test process, stopped at exit; stdout and stderr to `log_path` (appended with mode "ab")."""
+def spawn(
+    cmd: list[str],
+    env: dict[str, str],
+    log_path: Path | None = None,
+    mode: str = "wb",
+    cwd: Path | None = None,
+) -> subprocess.Popen:
+    """Start a child of the test session: its own process group (so its own children can be stopped with it),
+    dies with the test process, stopped at exit; stdout and stderr to `log_path` (appended with mode "ab")."""
     _install_cleanup()
     out = open(log_path, mode) if log_path is not None else subprocess.DEVNULL
     try:
-        proc = subprocess.Popen(cmd, cwd=cwd or devstack.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True, preexec_fn=_die_with_parent(os.getpid()))
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd or devstack.ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent(os.getpid()),
+        )
     finally:
         if log_path is not None:
             out.close()  # the child has its own copy
@@ -156,6 +191,7 @@ def _install_cleanup() -> None:
             else:
                 signal.signal(signum, signal.SIG_DFL)
                 os.kill(os.getpid(), signum)
+
         try:
             signal.signal(sig, handler)
         except ValueError:  # not the main thread
@@ -175,9 +211,16 @@ class Stack:
 
     def env(self, **extra: str) -> dict[str, str]:
         """Environment variables for a service process or a config file."""
-        return {"AMQP_URI": self.amqp_uri, "DATABASE_URL": self.database_url, "S3_ENDPOINT": self.s3_endpoint,
-                "S3_ACCESS_KEY": devstack.S3_ACCESS_KEY, "S3_SECRET_KEY": devstack.S3_SECRET_KEY,
-                "S3_BUCKET": f"hientruong-{TEST_ID}".replace("_", "-"), **self.secrets, **extra}
+        return {
+            "AMQP_URI": self.amqp_uri,
+            "DATABASE_URL": self.database_url,
+            "S3_ENDPOINT": self.s3_endpoint,
+            "S3_ACCESS_KEY": devstack.S3_ACCESS_KEY,
+            "S3_SECRET_KEY": devstack.S3_SECRET_KEY,
+            "S3_BUCKET": f"hientruong-{TEST_ID}".replace("_", "-"),
+            **self.secrets,
+            **extra,
+        }
 
     def service_config(self, service: str, **extra: str) -> dict:
         """The service's own config.yml, resolved with the test environment (as `nameko run` would)."""
@@ -212,8 +255,9 @@ def wait_for(fetch, predicate, timeout: float = 20.0, what: str = "condition", s
 
 
 def unique_ip() -> str:
-    """A client address no other test draws (10.0.0.0/8 from a random 24-bit number, then counted up in-process):
-    rate limits and throttles count per address, so a test that counts must not share one by chance."""
+    """A client address no other test draws (10.0.0.0/8 from a random 24-bit number, then counted up
+    in-process): rate limits and throttles count per address, so a test that counts must not share one by
+    chance."""
     global _NEXT_IP
     _NEXT_IP = (_NEXT_IP + 1) % (1 << 24)
     return f"10.{_NEXT_IP >> 16}.{(_NEXT_IP >> 8) & 255}.{_NEXT_IP & 255}"
@@ -240,6 +284,7 @@ def seeded_database(url: str) -> sa.Engine:
     for service in migrate.SERVICES:
         migrate.upgrade(service, url)
     from services.routing.seed import DEFAULT_DATA, seed
+
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         seed(conn, DEFAULT_DATA)
@@ -262,8 +307,14 @@ def stack(tmp_path_factory) -> Stack:
         log = tmp_path_factory.mktemp("s3") / "moto.log"
         proc, s3_endpoint = devstack.start_s3(log, start=lambda cmd: spawn(cmd, clean_env(), log, "ab"))
         procs.append(proc)
-    st = Stack(devstack.amqp_uri_for(BASE_AMQP, vhost), db_url, s3_endpoint, devstack.generate_secrets(),
-               engine, procs)
+    st = Stack(
+        devstack.amqp_uri_for(BASE_AMQP, vhost),
+        db_url,
+        s3_endpoint,
+        devstack.generate_secrets(),
+        engine,
+        procs,
+    )
     yield st
     for proc in procs:
         stop_group(proc, grace=10)
@@ -298,24 +349,30 @@ def start_service(stack, container_factory):
     return start
 
 
-# The suite's many tests poll public endpoints from 127.0.0.1: its gateway has no per-client buckets (0) and wide
-# in-flight bounds. Tests of admission control restart the gateway with realistic limits (tests/e2e/test_admission.py).
-SUITE_ADMISSION = {"ADMISSION_READ_BURST": "0", "ADMISSION_WRITE_BURST": "0", "ADMISSION_KEY_READ_BURST": "0",
-                   "ADMISSION_MAX_IN_FLIGHT_READS": "512", "ADMISSION_MAX_IN_FLIGHT_WRITES": "512",
-                   "ADMISSION_MAX_IN_FLIGHT_STAFF": "512"}
+# The suite's many tests poll public endpoints from 127.0.0.1: its gateway has no per-client buckets (0) and
+# wide in-flight bounds. Tests of admission control restart the gateway with realistic limits
+# (tests/e2e/test_admission.py).
+SUITE_ADMISSION = {
+    "ADMISSION_READ_BURST": "0",
+    "ADMISSION_WRITE_BURST": "0",
+    "ADMISSION_KEY_READ_BURST": "0",
+    "ADMISSION_MAX_IN_FLIGHT_READS": "512",
+    "ADMISSION_MAX_IN_FLIGHT_WRITES": "512",
+    "ADMISSION_MAX_IN_FLIGHT_STAFF": "512",
+}
 
 
 class System:
     """Every service and the gateway running as real processes (`nameko run`, uvicorn).
 
     `name` gives the system a vhost of its own; `overrides` replace settings (another database, bucket...).
-    Each process gets a clean environment (`clean_env`): the stack's settings, the overrides and the settings a
-    test gives one process (`restart_process(name, **settings)`), nothing else of the caller's shell. The gateway's
-    public read cache is off (`READ_CACHE_TTL_S=0`, unlike `make run` and deploy/): many tests change something and
-    read a public page once; tests/e2e/test_read_cache.py restarts the gateway with it on.
-    """
+    Each process gets a clean environment (`clean_env`): the stack's settings, the overrides and the settings
+    a test gives one process (`restart_process(name, **settings)`), nothing else of the caller's shell. The
+    gateway's public read cache is off (`READ_CACHE_TTL_S=0`, unlike `make run` and deploy/): many tests
+    change something and read a public page once; tests/e2e/test_read_cache.py restarts the gateway with it
+    on."""
 
-    running: "weakref.WeakSet[System]" = weakref.WeakSet()  # whose logs a failed test prints
+    running: weakref.WeakSet[System] = weakref.WeakSet()  # whose logs a failed test prints
 
     def __init__(self, stack: Stack, log_dir: Path, name: str = "e2e", **overrides: str):
         self.stack, self.log_dir, self.overrides = stack, log_dir, overrides
@@ -333,11 +390,20 @@ class System:
     def env(self, name: str | None = None) -> dict[str, str]:
         """The environment of process `name` (its own metrics port; JSON log lines, as in production)."""
         own = {"METRICS_PORT": str(self.metrics_ports.get(name, 0))} if name in devstack.SERVICES else {}
-        return clean_env(**{**self.stack.env(AMQP_URI=self.amqp_uri), "GATEWAY_PORT": str(self.port),
-                            "PYTHONWARNINGS": "ignore::DeprecationWarning", "RPC_TIMEOUT_S": "10", "LOG_FORMAT": "json",
-                            "READ_CACHE_TTL_S": "0",  # public reads uncached: a test reads its own change at once
-                            **(SUITE_ADMISSION if name in (None, "gateway") else {}), **self.overrides, **own,
-                            **self.settings.get(name or "", {})})
+        return clean_env(
+            **{
+                **self.stack.env(AMQP_URI=self.amqp_uri),
+                "GATEWAY_PORT": str(self.port),
+                "PYTHONWARNINGS": "ignore::DeprecationWarning",
+                "RPC_TIMEOUT_S": "10",
+                "LOG_FORMAT": "json",
+                "READ_CACHE_TTL_S": "0",  # public reads uncached: a test reads its own change at once
+                **(SUITE_ADMISSION if name in (None, "gateway") else {}),
+                **self.overrides,
+                **own,
+                **self.settings.get(name or "", {}),
+            }
+        )
 
     def start(self) -> None:
         devstack.ensure_vhost(self.vhost, fresh=True)
@@ -366,8 +432,9 @@ class System:
             except OSError:
                 pass
             time.sleep(0.5)
-        raise RuntimeError("the system did not become ready: " + " | ".join(
-            f"{n}: {self.log(n)[-800:]}" for n in self.procs))
+        raise RuntimeError(
+            "the system did not become ready: " + " | ".join(f"{n}: {self.log(n)[-800:]}" for n in self.procs)
+        )
 
     def _ports_known(self) -> bool:
         """Read the ports the processes bound from their logs; True once every one is known."""
@@ -430,8 +497,8 @@ def system(stack, tmp_path_factory):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """A failed end-to-end or interface test prints the tail of every running service's log: a CI failure explains
-    itself after the processes (and their temporary directories) are gone."""
+    """A failed end-to-end or interface test prints the tail of every running service's log: a CI failure
+    explains itself after the processes (and their temporary directories) are gone."""
     outcome = yield
     report = outcome.get_result()
     if not report.failed or not any(item.iter_markers(m) for m in ("e2e", "interface")):
@@ -441,5 +508,16 @@ def pytest_runtest_makereport(item, call):
             report.sections.append((f"{sysm.vhost} {name} log (last {LOG_TAIL_LINES} lines)", tail))
 
 
-__all__ = ["Stack", "System", "clean_env", "spawn", "stack", "rabbit_config", "rpc", "start_service", "stop_group",
-           "system", "wait_for"]
+__all__ = [
+    "Stack",
+    "System",
+    "clean_env",
+    "spawn",
+    "stack",
+    "rabbit_config",
+    "rpc",
+    "start_service",
+    "stop_group",
+    "system",
+    "wait_for",
+]

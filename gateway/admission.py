@@ -1,25 +1,29 @@
-"""Admission control at the gateway's door (pure ASGI, before any route runs): one client reading fast must not
-silence every citizen.
+"""Admission control at the gateway's door (pure ASGI, before any route runs): one client reading fast must
+not silence every citizen.
 
 Every API request falls in a route class: `read` (GET/HEAD under `/v1/` outside the staff prefixes, and every
 Open311 GET), `write` (any other method there), `staff` (the staff prefixes); `/health`, `/ready`, `/metrics`,
 the web pages and their files are exempt. Two checks, cheapest first:
 
-1. Per client, a token bucket (`throttle.TokenBucket`): public reads per client IP (`ADMISSION_READ_*`) and, when
-   an Open311 `api_key` is named, per key as well (`ADMISSION_KEY_READ_*`: a key does not lift its IP's limit, an
+1. Per client, a token bucket (`throttle.TokenBucket`): public reads per client IP (`ADMISSION_READ_*`) and,
+  when
+   an Open311 `api_key` is named, per key as well (`ADMISSION_KEY_READ_*`: a key does not lift its
+   IP's limit, an
    invented key buys nothing); writes per client IP (`ADMISSION_WRITE_*`). Over it: 429 with `Retry-After`.
    The client IP is the one uvicorn resolved (`X-Forwarded-For` only from `TRUSTED_PROXIES`).
    The refusal is held back `ADMISSION_REFUSAL_DELAY_S` (1 s; a sleeping task costs no CPU) before it is sent,
-   for at most `ADMISSION_MAX_DELAYED` refusals at once (then at once): a client that ignores `Retry-After` and
+   for at most `ADMISSION_MAX_DELAYED` refusals at once (then at once): a client that ignores `Retry-After`
+   and
    asks again as soon as it is answered gets one answer a second per connection instead of thousands, so its
-   refusals do not take the process's CPU from everybody else (a single event loop serves all clients in turn).
+   refusals do not take the
+   process's CPU from everybody else (a single event loop serves all clients in turn).
 2. Per process, a bound on the requests of each class in progress (`ADMISSION_MAX_IN_FLIGHT_*`): beyond it 503
    with `Retry-After` at once, never a queue. Held streams and long-polls (`.../stream`, `/v1/staff/events`,
    `?wait=`) are not counted: they have their own caps (`NOTIFY_STREAMS_PER_*`).
 
-Refusals are problem+json (`RATE_LIMITED`, `GATEWAY_BUSY`), or Open311 error bodies on Open311 paths. A limit of
-0 is no limit. Each gateway replica counts on its own.
-"""
+Refusals are problem+json (`RATE_LIMITED`, `GATEWAY_BUSY`), or Open311 error bodies on Open311 paths. A limit
+of 0 is no limit. Each gateway replica counts on its own."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,11 +47,17 @@ CLASSES = ("read", "write", "staff")
 HELD = ("/stream", "/v1/staff/events")  # long-lived answers: not counted in flight (their own caps apply)
 BUSY_RETRY_S = 1
 SMALL_BODY = 64 * 1024  # a refused request with a larger (or chunked) body is answered with Connection: close
-REFUSED = Counter("ht_gateway_admission_refused_total", "Requests the gateway refused at its door, by route "
-                  "class and reason (rate_limited: a client over its bucket; busy: the class's in-flight bound)",
-                  ["route_class", "reason"])
-IN_FLIGHT = Gauge("ht_gateway_in_flight", "API requests in progress in this gateway process, by route class",
-                  ["route_class"])
+REFUSED = Counter(
+    "ht_gateway_admission_refused_total",
+    "Requests the gateway refused at its door, by route "
+    "class and reason (rate_limited: a client over its bucket; busy: the class's in-flight bound)",
+    ["route_class", "reason"],
+)
+IN_FLIGHT = Gauge(
+    "ht_gateway_in_flight",
+    "API requests in progress in this gateway process, by route class",
+    ["route_class"],
+)
 
 
 def route_class(method: str, path: str) -> str | None:
@@ -65,6 +75,7 @@ def api_key_of(scope: dict) -> str | None:
     if not scope["path"].startswith("/open311/") or b"api_key=" not in query:
         return None
     from urllib.parse import parse_qsl
+
     key = next((v for k, v in parse_qsl(query.decode("latin-1")) if k == "api_key" and v), None)
     return hashlib.sha256(key.encode()).hexdigest()[:32] if key else None
 
@@ -88,12 +99,17 @@ class Door:
     exempt: tuple = field(default_factory=tuple)  # client networks without buckets (ADMISSION_EXEMPT_IPS)
 
     @classmethod
-    def from_settings(cls, s: GatewaySettings) -> "Door":
-        return cls(bucket(s.read_burst, s.read_per_minute), bucket(s.key_read_burst, s.key_read_per_minute),
-                   bucket(s.write_burst, s.write_per_minute),
-                   {"read": s.max_in_flight_reads, "write": s.max_in_flight_writes, "staff": s.max_in_flight_staff},
-                   dict.fromkeys(CLASSES, 0), s.refusal_delay_s, s.max_delayed,
-                   exempt=parse_networks(s.admission_exempt, "ADMISSION_EXEMPT_IPS"))
+    def from_settings(cls, s: GatewaySettings) -> Door:
+        return cls(
+            bucket(s.read_burst, s.read_per_minute),
+            bucket(s.key_read_burst, s.key_read_per_minute),
+            bucket(s.write_burst, s.write_per_minute),
+            {"read": s.max_in_flight_reads, "write": s.max_in_flight_writes, "staff": s.max_in_flight_staff},
+            dict.fromkeys(CLASSES, 0),
+            s.refusal_delay_s,
+            s.max_delayed,
+            exempt=parse_networks(s.admission_exempt, "ADMISSION_EXEMPT_IPS"),
+        )
 
     def is_exempt(self, ip: str) -> bool:
         return contains(self.exempt, ip)
@@ -118,8 +134,12 @@ class Door:
 
     def state(self) -> dict:
         """What `/ready` shows: requests in progress by class, the bounds, and the classes at their bound."""
-        return {"in_flight": dict(self.in_flight), "max_in_flight": dict(self.bounds),
-                "saturated": [k for k in CLASSES if self.full(k)], "refusals_held": self.delayed}
+        return {
+            "in_flight": dict(self.in_flight),
+            "max_in_flight": dict(self.bounds),
+            "saturated": [k for k in CLASSES if self.full(k)],
+            "refusals_held": self.delayed,
+        }
 
     async def hold_back(self) -> None:
         """Wait `delay_s` before a 429 is sent, unless `max_delayed` refusals are already waiting."""
@@ -139,8 +159,8 @@ def held(scope: dict) -> bool:
 class Admission:
     """ASGI middleware: the per-client buckets (`buckets`), then the per-class in-flight bound (`bounds`).
 
-    Installed as two layers with the read cache between them: a cached answer costs its client a token (a flood of
-    cached reads is still a flood) but no in-flight slot (a hit holds no service)."""
+    Installed as two layers with the read cache between them: a cached answer costs its client a token (a
+    flood of cached reads is still a flood) but no in-flight slot (a hit holds no service)."""
 
     def __init__(self, app, door: Door, checks: tuple[str, ...] = ("buckets", "bounds")):
         self.app, self.door = app, door
@@ -178,13 +198,24 @@ async def refuse(scope, send, status: int, seconds: int) -> None:
     detail = f"{vi}, thử lại sau {seconds} giây / {en}; retry after {seconds} s"
     if scope["path"].startswith("/open311/"):
         from .open311.errors import Open311Error, render_errors
+
         fmt = "json" if scope["path"].endswith(".json") else "xml"
         _, body, media_type = render_errors(Open311Error(status, detail), fmt)
         response = Response(body, status, media_type=media_type)
     else:
         code = ErrorCode.RATE_LIMITED if status == 429 else ErrorCode.GATEWAY_BUSY
-        response = problem(Request(scope), code, detail, [{"field": "Retry-After", "message": str(seconds),
-                                                           "type": "rate_limited" if status == 429 else "busy"}])
+        response = problem(
+            Request(scope),
+            code,
+            detail,
+            [
+                {
+                    "field": "Retry-After",
+                    "message": str(seconds),
+                    "type": "rate_limited" if status == 429 else "busy",
+                }
+            ],
+        )
     response.headers["Retry-After"] = str(seconds)
     if not small_body(scope):
         response.headers["Connection"] = "close"  # a large or chunked body is not read: the connection ends
@@ -200,11 +231,10 @@ def small_body(scope: dict) -> bool:
     return declared.isdigit() and int(declared) <= SMALL_BODY
 
 
-
 def install(app, settings: GatewaySettings) -> Door:
-    """Add the door's in-flight bounds (outside the edge guard: install after `edge`); its state is `app.state.door`
-    (shown by `/ready`). The per-client buckets are a layer of their own, `install_buckets`, added after the read
-    cache so that they are outside it."""
+    """Add the door's in-flight bounds (outside the edge guard: install after `edge`); its state is
+    `app.state.door` (shown by `/ready`). The per-client buckets are a layer of their own, `install_buckets`,
+    added after the read cache so that they are outside it."""
     door = Door.from_settings(settings)
     app.state.door = door
     app.add_middleware(Admission, door=door, checks=("bounds",))

@@ -1,10 +1,12 @@
-"""Case changes for the staff console's live views: each gateway process binds one exclusive, auto-deleted queue
-to intake's and routing's event exchanges (`report.#`) and fans what arrives out to its open server-sent-event
-streams. Events carry no personal data; a stream of agency staff only gets its own agency's cases.
+"""Case changes for the staff console's live views: each gateway process binds one exclusive, auto-deleted
+queue to intake's and routing's event exchanges (`report.#`) and fans what arrives out to its open
+server-sent-event streams. Events carry no personal data; a stream of agency staff only gets its own agency's
+cases.
 
-This is a hint channel ("case X changed, read it again"), not a record: a message missed while the queue was being
-re-created costs nothing, because the console re-reads its queue on every hint and on every reconnect.
+This is a hint channel ("case X changed, read it again"), not a record: a message missed while the queue was
+being re-created costs nothing, because the console re-reads its queue on every hint and on every reconnect.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +45,12 @@ def change_of(event_type: str, payload: dict) -> CaseChange | None:
         return None
     agencies = {payload.get(k) for k in ("agency_code", "actor_agency", "escalation_agency")}
     agencies |= set(payload.get("co_handlers") or []) | set(payload.get("previous_agencies") or [])
-    return CaseChange(str(report_id), event_type, payload.get("to_status") or payload.get("status"),
-                      frozenset(a for a in agencies if a))
+    return CaseChange(
+        str(report_id),
+        event_type,
+        payload.get("to_status") or payload.get("status"),
+        frozenset(a for a in agencies if a),
+    )
 
 
 @dataclass
@@ -65,8 +71,9 @@ class CaseFeed:
             channel = await connection.channel()
             queue = await channel.declare_queue("", exclusive=True, auto_delete=True)
             for source in SOURCES:
-                exchange = await channel.declare_exchange(f"{source}.events", aio_pika.ExchangeType.TOPIC,
-                                                          durable=True)
+                exchange = await channel.declare_exchange(
+                    f"{source}.events", aio_pika.ExchangeType.TOPIC, durable=True
+                )
                 await queue.bind(exchange, routing_key="report.#")
             await queue.consume(self._on_message, no_ack=True)
             self._connection = connection
@@ -87,10 +94,11 @@ class CaseFeed:
                     queue.put_nowait(change)
 
     async def subscribe(self) -> asyncio.Queue:
-        """A queue of CaseChange for one stream (starts the subscription on first use; may raise AMQPError)."""
+        """A queue of CaseChange for one stream (starts the subscription on first use; may raise
+        AMQPError)."""
         try:
             await self.start()
-        except (AMQPError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, AMQPError, OSError) as exc:
             log.warning("case feed unavailable: %s", exc)
             raise
         queue: asyncio.Queue = asyncio.Queue()

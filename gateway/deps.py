@@ -1,4 +1,5 @@
 """Shared per-process objects of the gateway: the RPC client, an HTTP client, the category cache."""
+
 from __future__ import annotations
 
 import asyncio

@@ -4,6 +4,7 @@
 it for log lines and RPC headers, returns it on every answer, and counts each request by route template
 (`/v1/reports/{report_id}`, never the raw path) and status. An unmatched path counts as `<unmatched>`.
 """
+
 from __future__ import annotations
 
 import time
@@ -14,14 +15,28 @@ from libs.platform import correlation
 from libs.platform.metrics import LATENCY_BUCKETS, child
 from libs.platform.probes import Sample, families
 
-HTTP_REQUESTS = Counter("ht_http_requests_total", "HTTP requests answered, by method, route template and status",
-                        ["method", "route", "status"])
-HTTP_DURATION = Histogram("ht_http_request_duration_seconds", "Time to answer an HTTP request, by route template",
-                          ["method", "route"], buckets=LATENCY_BUCKETS)
-RPC_CALLS = Counter("ht_gateway_rpc_calls_total", "RPCs the gateway made, by outcome: ok, remote_error, timeout, "
-                    "unavailable", ["service", "method", "outcome"])
-RPC_DURATION = Histogram("ht_gateway_rpc_duration_seconds", "Time from sending an RPC to its answer",
-                         ["service", "method"], buckets=LATENCY_BUCKETS)
+HTTP_REQUESTS = Counter(
+    "ht_http_requests_total",
+    "HTTP requests answered, by method, route template and status",
+    ["method", "route", "status"],
+)
+HTTP_DURATION = Histogram(
+    "ht_http_request_duration_seconds",
+    "Time to answer an HTTP request, by route template",
+    ["method", "route"],
+    buckets=LATENCY_BUCKETS,
+)
+RPC_CALLS = Counter(
+    "ht_gateway_rpc_calls_total",
+    "RPCs the gateway made, by outcome: ok, remote_error, timeout, unavailable",
+    ["service", "method", "outcome"],
+)
+RPC_DURATION = Histogram(
+    "ht_gateway_rpc_duration_seconds",
+    "Time from sending an RPC to its answer",
+    ["service", "method"],
+    buckets=LATENCY_BUCKETS,
+)
 UNMATCHED = "<unmatched>"
 RAW_HEADER = correlation.HEADER.lower().encode()
 
@@ -62,8 +77,8 @@ class RequestContext:
 
 
 class QueueGauges:
-    """`ht_queue_messages/consumers` of the services' RPC queues, refreshed by `/metrics` (async, at most every
-    `ttl_s`): a service whose queue has no consumer is down even when nothing calls it."""
+    """`ht_queue_messages/consumers` of the services' RPC queues, refreshed by `/metrics` (async, at most
+    every `ttl_s`): a service whose queue has no consumer is down even when nothing calls it."""
 
     def __init__(self, ttl_s: float = 5.0):
         self.ttl_s, self.samples, self._at = ttl_s, [], float("-inf")
@@ -73,9 +88,11 @@ class QueueGauges:
             return
         self._at = time.monotonic()
         found = await rpc.queue_state([f"rpc-{s}" for s in services])
-        self.samples = [Sample(name, {"queue": f"rpc-{s}", "consumer": s}, value)
-                        for s in services for name, value in zip(("ht_queue_messages", "ht_queue_consumers"),
-                                                                  found.get(f"rpc-{s}", (0, 0)))]
+        self.samples = [
+            Sample(name, {"queue": f"rpc-{s}", "consumer": s}, value)
+            for s in services
+            for name, value in zip(("ht_queue_messages", "ht_queue_consumers"), found.get(f"rpc-{s}", (0, 0)))
+        ]
 
     def describe(self):
         return []

@@ -1,4 +1,5 @@
 """Errors as RFC 9457 `application/problem+json`, naming the field at fault; Vietnamese first."""
+
 from __future__ import annotations
 
 import logging
@@ -17,15 +18,22 @@ log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
 LOCATION_PREFIXES = {"body"}
 OPEN311_PREFIX = "/open311/"
-OPEN311_HTTP_ERRORS = {404: "Không có tài nguyên này / no such Open311 resource",
-                       405: "Phương thức không được hỗ trợ / method not allowed"}
+OPEN311_HTTP_ERRORS = {
+    404: "Không có tài nguyên này / no such Open311 resource",
+    405: "Phương thức không được hỗ trợ / method not allowed",
+}
 
 
 class ApiError(Exception):
     """Raised by route handlers for a known error code."""
 
-    def __init__(self, code: ErrorCode, detail: str | None = None, errors: list[dict] | None = None,
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        code: ErrorCode,
+        detail: str | None = None,
+        errors: list[dict] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(code, detail)
         self.code, self.detail, self.errors, self.headers = code, detail, errors or [], headers
 
@@ -35,15 +43,31 @@ def english(request: Request) -> bool:
     return request.headers.get("accept-language", "vi").lower().startswith("en")
 
 
-def problem(request: Request, code: ErrorCode, detail: str | None = None, errors: list[dict] | None = None,
-            status: int | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+def problem(
+    request: Request,
+    code: ErrorCode,
+    detail: str | None = None,
+    errors: list[dict] | None = None,
+    status: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     """Build the response for one error code."""
     spec = ERRORS[code]
-    body = Problem(type=f"/problems/{code.value.lower().replace('_', '-')}",
-                   title=spec.title_en if english(request) else spec.title_vi, status=status or spec.status, code=code, detail=detail,
-                   errors=[FieldError(**e) for e in errors or []], request_id=correlation.request_id.get())
-    return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=body.status,
-                        media_type=MEDIA_TYPE, headers=headers)
+    body = Problem(
+        type=f"/problems/{code.value.lower().replace('_', '-')}",
+        title=spec.title_en if english(request) else spec.title_vi,
+        status=status or spec.status,
+        code=code,
+        detail=detail,
+        errors=[FieldError(**e) for e in errors or []],
+        request_id=correlation.request_id.get(),
+    )
+    return JSONResponse(
+        body.model_dump(mode="json", exclude_none=True),
+        status_code=body.status,
+        media_type=MEDIA_TYPE,
+        headers=headers,
+    )
 
 
 def retry_after(code: ErrorCode, errors: list[dict]) -> tuple[list[dict], dict[str, str] | None]:
@@ -51,7 +75,9 @@ def retry_after(code: ErrorCode, errors: list[dict]) -> tuple[list[dict], dict[s
     wait = next((e["message"] for e in errors if e.get("field") == "Retry-After"), None)
     if wait is None and code == ErrorCode.RATE_LIMITED:
         wait = "60"
-    return [e for e in errors if e.get("field") != "Retry-After"], ({"Retry-After": str(wait)} if wait else None)
+    return [e for e in errors if e.get("field") != "Retry-After"], (
+        {"Retry-After": str(wait)} if wait else None
+    )
 
 
 def _field(loc: tuple) -> str:
@@ -66,14 +92,25 @@ def open311_http_error(request: Request, exc: StarletteHTTPException) -> Respons
     from .open311.support import Open311Failure, error_response, format_of  # the routes import this module
 
     description = OPEN311_HTTP_ERRORS.get(exc.status_code, "Yêu cầu không hợp lệ / bad request")
-    return error_response(Open311Failure(exc.status_code, description, getattr(exc, "headers", None)),
-                          format_of(request))
+    return error_response(
+        Open311Failure(exc.status_code, description, getattr(exc, "headers", None)), format_of(request)
+    )
 
 
-# Errors a service raises when its database or broker is unreachable for a moment (psycopg2/SQLAlchemy connection
-# errors, kombu/amqp connection errors): the request may be retried (the fault suite, docs/reliability.md, Faults).
-TRANSIENT_REMOTE = frozenset({"OperationalError", "InterfaceError", "DisconnectionError", "ConnectionError",
-                              "ConnectionRefusedError", "ConnectionResetError", "RecoverableConnectionError"})
+# Errors a service raises when its database or broker is unreachable for a moment (psycopg2/SQLAlchemy
+# connection errors, kombu/amqp connection errors): the request may be retried (the fault suite,
+# docs/reliability.md, Faults).
+TRANSIENT_REMOTE = frozenset(
+    {
+        "OperationalError",
+        "InterfaceError",
+        "DisconnectionError",
+        "ConnectionError",
+        "ConnectionRefusedError",
+        "ConnectionResetError",
+        "RecoverableConnectionError",
+    }
+)
 
 
 def install(app: FastAPI) -> None:
@@ -94,10 +131,15 @@ def install(app: FastAPI) -> None:
             errors, headers = retry_after(exc.code, exc.errors)
             return problem(request, exc.code, exc.detail, errors, headers=headers)
         if exc.exc_type in TRANSIENT_REMOTE:
-            # the service's database or broker is away for a moment (a restart, a fail-over): retryable, not a bug
+            # the service's database or broker is away for a moment (a restart, a fail-over): retryable, not a
+            # bug
             log.warning("service's backend unavailable %s: %s", exc.exc_type, exc.value)
-            return problem(request, ErrorCode.UPSTREAM_UNAVAILABLE, "a service's database or broker is unavailable; "
-                           "retry shortly", headers={"Retry-After": "5"})
+            return problem(
+                request,
+                ErrorCode.UPSTREAM_UNAVAILABLE,
+                "a service's database or broker is unavailable; retry shortly",
+                headers={"Retry-After": "5"},
+            )
         log.error("unexpected remote error %s: %s", exc.exc_type, exc.value)
         return problem(request, ErrorCode.INTERNAL_ERROR, "a service failed; the error was logged")
 
@@ -114,15 +156,29 @@ def install(app: FastAPI) -> None:
         # served by Starlette's outermost middleware: the request-id middleware is not around this answer
         log.error("unhandled error: %r", exc, exc_info=exc)
         rid = correlation.request_id.get() or correlation.new_request_id()
-        return problem(request, ErrorCode.INTERNAL_ERROR, "the gateway failed; the error was logged",
-                       headers={correlation.HEADER: rid})
+        return problem(
+            request,
+            ErrorCode.INTERNAL_ERROR,
+            "the gateway failed; the error was logged",
+            headers={correlation.HEADER: rid},
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         if request.url.path.startswith(OPEN311_PREFIX):  # e.g. a 405: the spec's error body, not problem+json
             return open311_http_error(request, exc)
-        vi_en = ("Không tìm thấy", "Not found") if exc.status_code == 404 else ("Yêu cầu không hợp lệ", "Bad request")
-        body = {"type": "about:blank", "title": vi_en[1] if english(request) else vi_en[0],
-                "status": exc.status_code, "detail": str(exc.detail), "request_id": correlation.request_id.get()}
-        return JSONResponse(body, status_code=exc.status_code, media_type=MEDIA_TYPE,
-                            headers=getattr(exc, "headers", None))
+        vi_en = (
+            ("Không tìm thấy", "Not found")
+            if exc.status_code == 404
+            else ("Yêu cầu không hợp lệ", "Bad request")
+        )
+        body = {
+            "type": "about:blank",
+            "title": vi_en[1] if english(request) else vi_en[0],
+            "status": exc.status_code,
+            "detail": str(exc.detail),
+            "request_id": correlation.request_id.get(),
+        }
+        return JSONResponse(
+            body, status_code=exc.status_code, media_type=MEDIA_TYPE, headers=getattr(exc, "headers", None)
+        )

@@ -1,7 +1,7 @@
-"""A category's extra questions for the native API: the Open311 attribute catalogue (`open311/attributes.py`) is
-the one definition; `/v1/categories` shows it in both languages and `POST /v1/reports` checks answers against it
-with the same validator as Open311's `POST requests`.
-"""
+"""A category's extra questions for the native API: the Open311 attribute catalogue (`open311/attributes.py`)
+is the one definition; `/v1/categories` shows it in both languages and `POST /v1/reports` checks answers
+against it with the same validator as Open311's `POST requests`."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -25,11 +25,18 @@ def questions_for(category: Mapping[str, Any]) -> tuple[Attribute, ...]:
 def question_view(attribute: Attribute, order: int) -> dict[str, Any]:
     """One question with its Vietnamese and English texts (the shape of `CategoryQuestion`)."""
     dd = attribute.datatype_description or (None, None)
-    return {"code": attribute.code, "datatype": attribute.datatype, "required": attribute.required,
-            "variable": attribute.variable, "order": order,
-            "description_vi": attribute.description[0], "description_en": attribute.description[1],
-            "datatype_description_vi": dd[0], "datatype_description_en": dd[1],
-            "values": [{"key": k, "name_vi": vi, "name_en": en} for k, vi, en in attribute.values]}
+    return {
+        "code": attribute.code,
+        "datatype": attribute.datatype,
+        "required": attribute.required,
+        "variable": attribute.variable,
+        "order": order,
+        "description_vi": attribute.description[0],
+        "description_en": attribute.description[1],
+        "datatype_description_vi": dd[0],
+        "datatype_description_en": dd[1],
+        "values": [{"key": k, "name_vi": vi, "name_en": en} for k, vi, en in attribute.values],
+    }
 
 
 def category_view(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -40,22 +47,33 @@ def category_view(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def checked_answers(category: Mapping[str, Any], answers: Mapping[str, str | list[str]]) -> dict[str, Any]:
-    """Answers checked and normalised against the category's questions; may raise ApiError (422 naming each field).
+    """Answers checked and normalised against the category's questions; may raise ApiError (422 naming each
+    field).
 
-    Unknown codes are ignored, as in Open311 (clients may add their own); normalised numbers and dates come back
-    as strings, the type of `SubmitReport.attributes`.
-    """
+    Unknown codes are ignored, as in Open311 (clients may add their own); normalised numbers and dates come
+    back as strings, the type of `SubmitReport.attributes`."""
     questions = questions_for(category)
     missing = [q.code for q in questions if q.variable and q.required and not answers.get(q.code)]
     if missing:
-        raise _invalid([{"field": f"attributes.{code}", "message": "required for this category",
-                         "type": "missing"} for code in missing])
+        raise _invalid(
+            [
+                {"field": f"attributes.{code}", "message": "required for this category", "type": "missing"}
+                for code in missing
+            ]
+        )
     kept = {k: v for k, v in answers.items() if k not in NATIVE}
     try:
         checked = validate_attributes(questions, kept)
     except Open311Error as exc:
-        raise _invalid([{"field": f"attributes.{getattr(exc, 'attribute', '')}".rstrip("."),
-                         "message": getattr(exc, "why", exc.description), "type": "invalid"}]) from None
+        raise _invalid(
+            [
+                {
+                    "field": f"attributes.{getattr(exc, 'attribute', '')}".rstrip("."),
+                    "message": getattr(exc, "why", exc.description),
+                    "type": "invalid",
+                }
+            ]
+        ) from None
     other = {k: v for k, v in answers.items() if k not in checked and k not in {q.code for q in questions}}
     return {**other, **{k: (v if isinstance(v, list) else str(v)) for k, v in checked.items()}}
 

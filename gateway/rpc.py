@@ -8,9 +8,9 @@ context data (header `nameko.request_id`: the service's worker and everything it
 
 Deadlines travel with the work: a request is published with an AMQP `expiration` equal to the call's timeout
 (RabbitMQ drops it unread once nobody waits for it) and the same instant as context data (header
-`nameko.deadline`, Unix seconds as a string): a service skips a worker whose deadline passed while it waited for
-a free worker (`libs.platform.deadline`).
-"""
+`nameko.deadline`, Unix seconds as a string): a service skips a worker whose deadline passed while it waited
+for a free worker (`libs.platform.deadline`)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -88,12 +88,14 @@ class RpcClient:
                 self._connection = await aio_pika.connect_robust(self.amqp_uri, timeout=self.timeout)
                 channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
                 self._exchange = await channel.declare_exchange(
-                    RPC_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
-                queue = await channel.declare_queue(f"rpc.reply-{self.name}-{self.reply_key}",
-                                                    exclusive=True, auto_delete=True)
+                    RPC_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True
+                )
+                queue = await channel.declare_queue(
+                    f"rpc.reply-{self.name}-{self.reply_key}", exclusive=True, auto_delete=True
+                )
                 await queue.bind(self._exchange, routing_key=self.reply_key)
                 await queue.consume(self._on_reply, no_ack=True)
-            except (AMQPError, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, AMQPError, OSError) as exc:
                 self._exchange = None
                 raise RpcUnavailable(f"broker unreachable: {exc}") from exc
 
@@ -107,8 +109,10 @@ class RpcClient:
         self._connection = self._exchange = None
 
     def _headers(self, correlation_id: str, timeout: float) -> dict:
-        headers = {"nameko.call_id_stack": [f"{self.name}.http.{correlation_id}"],
-                   deadline.HEADER: deadline.after(timeout)}
+        headers = {
+            "nameko.call_id_stack": [f"{self.name}.http.{correlation_id}"],
+            deadline.HEADER: deadline.after(timeout),
+        }
         request_id = correlation.request_id.get()
         if request_id:
             headers[correlation.AMQP_HEADER] = request_id
@@ -164,17 +168,22 @@ class RpcClient:
         future = asyncio.get_running_loop().create_future()
         self._pending[correlation_id] = future
         body = json.dumps({"args": [], "kwargs": kwargs}).encode()
-        message = aio_pika.Message(body, content_type="application/json", content_encoding="utf-8",
-                                   reply_to=self.reply_key, correlation_id=correlation_id,
-                                   headers=self._headers(correlation_id, timeout),
-                                   expiration=max(timeout, 0.001))
+        message = aio_pika.Message(
+            body,
+            content_type="application/json",
+            content_encoding="utf-8",
+            reply_to=self.reply_key,
+            correlation_id=correlation_id,
+            headers=self._headers(correlation_id, timeout),
+            expiration=max(timeout, 0.001),
+        )
         try:
             async with asyncio.timeout(timeout):  # one budget for the publish and the answer, as the deadline
                 await self._exchange.publish(message, routing_key=f"{service}.{method}", mandatory=True)
                 reply = await future
         except DeliveryError as exc:  # returned: no queue bound, the service is not running
             raise RpcUnavailable(f"service {service} is not running") from exc
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             raise RpcTimeout(f"{service}.{method} did not answer within {timeout}s") from exc
         except (AMQPError, OSError, RuntimeError) as exc:
             raise RpcUnavailable(f"broker unreachable: {exc}") from exc
@@ -182,6 +191,7 @@ class RpcClient:
             self._pending.pop(correlation_id, None)
         error = reply.get("error")
         if error:
-            raise RemoteError(error.get("exc_type", "Exception"), error.get("exc_args") or [],
-                              error.get("value", ""))
+            raise RemoteError(
+                error.get("exc_type", "Exception"), error.get("exc_args") or [], error.get("value", "")
+            )
         return reply.get("result")

@@ -1,8 +1,8 @@
 """A per-client token bucket for cheap public lookups answered by the gateway (e.g. `GET /v1/wards/locate`).
 
-In-process: each gateway replica counts on its own, so N replicas allow N times the rate; that bounds a client's
-load on routing without a round trip to a shared store. Submissions keep intake's shared limits.
-"""
+In-process: each gateway replica counts on its own, so N replicas allow N times the rate; that bounds a
+client's load on routing without a round trip to a shared store. Submissions keep intake's shared limits."""
+
 from __future__ import annotations
 
 import math
@@ -43,9 +43,12 @@ class TokenBucket:
         wait = self.take(key)
         if wait > 0:
             seconds = str(max(1, math.ceil(wait)))
-            raise ApiError(ErrorCode.RATE_LIMITED, f"too many requests; retry after {seconds} s",
-                           [{"field": "Retry-After", "message": seconds, "type": "rate_limited"}],
-                           headers={"Retry-After": seconds})
+            raise ApiError(
+                ErrorCode.RATE_LIMITED,
+                f"too many requests; retry after {seconds} s",
+                [{"field": "Retry-After", "message": seconds, "type": "rate_limited"}],
+                headers={"Retry-After": seconds},
+            )
 
     def _forget(self, now: float, rate: float) -> None:
         full = [k for k, (tokens, at) in self.buckets.items() if tokens + (now - at) * rate >= self.burst]

@@ -6,6 +6,7 @@ off at once), and the file part goes to a private temporary file, never to memor
 it in the media service's presigned slot and asks the service to check and process it; a refused file is
 a problem naming the form field. Nothing here trusts the client's type or name: the service reads the bytes.
 """
+
 from __future__ import annotations
 
 import functools
@@ -64,12 +65,17 @@ def looks_like_photo(head: bytes) -> bool:
 
 
 def too_large(name: str, limit: int) -> ApiError:
-    return ApiError(ErrorCode.MEDIA_TOO_LARGE, f"at most {limit} bytes",
-                    [{"field": name, "message": f"tối đa / at most {limit} bytes", "type": "too_large"}])
+    return ApiError(
+        ErrorCode.MEDIA_TOO_LARGE,
+        f"at most {limit} bytes",
+        [{"field": name, "message": f"tối đa / at most {limit} bytes", "type": "too_large"}],
+    )
 
 
 def invalid(name: str, message: str) -> ApiError:
-    return ApiError(ErrorCode.VALIDATION_FAILED, message, [{"field": name, "message": message, "type": "missing"}])
+    return ApiError(
+        ErrorCode.VALIDATION_FAILED, message, [{"field": name, "message": message, "type": "missing"}]
+    )
 
 
 @dataclass
@@ -91,16 +97,23 @@ class Received:
 
 
 class PartHeaders:
-    """python-multipart callbacks that collect each part's headers; subclasses say what to do with the parts."""
+    """python-multipart callbacks that collect each part's headers; subclasses say what to do with the
+    parts."""
 
     def __init__(self) -> None:
         self.headers: dict[bytes, bytes] = {}
         self.header_name = self.header_value = b""
 
     def callbacks(self) -> dict:
-        return {"on_part_begin": self.begin, "on_header_field": self.h_field, "on_header_value": self.h_value,
-                "on_header_end": self.h_end, "on_headers_finished": self.headers_done, "on_part_data": self.data,
-                "on_part_end": self.end}
+        return {
+            "on_part_begin": self.begin,
+            "on_header_field": self.h_field,
+            "on_header_value": self.h_value,
+            "on_header_end": self.h_end,
+            "on_headers_finished": self.headers_done,
+            "on_part_data": self.data,
+            "on_part_end": self.end,
+        }
 
     def begin(self) -> None:
         self.headers = {}
@@ -151,7 +164,9 @@ class _Parts(PartHeaders):
         if self.is_file:
             self.found = True
             self.received.filename = options.get(b"filename", b"").decode("utf-8", "replace")[:200] or None
-            self.received.content_type = self.headers.get(b"content-type", b"").decode("latin-1")[:100] or None
+            self.received.content_type = (
+                self.headers.get(b"content-type", b"").decode("latin-1")[:100] or None
+            )
 
     def data(self, data: bytes, start: int, end: int) -> None:
         if self.error is not None:
@@ -164,7 +179,7 @@ class _Parts(PartHeaders):
             return
         r = self.received
         if len(r.head) < HEAD:
-            r.head += chunk[:HEAD - len(r.head)]
+            r.head += chunk[: HEAD - len(r.head)]
         r.size += len(chunk)
         limit = self.limits.max_photo_bytes if looks_like_photo(r.head) else self.limits.max_bytes
         if r.size > limit:
@@ -190,7 +205,9 @@ def check_headers(request: Request, name: str = "file", limits: UploadSettings |
     return options
 
 
-async def receive_file(request: Request, name: str = "file", limits: UploadSettings | None = None) -> Received:
+async def receive_file(
+    request: Request, name: str = "file", limits: UploadSettings | None = None
+) -> Received:
     """Stream the multipart body; the `name` part lands in a temporary file. May raise 413 / 422 problems."""
     limits = limits or upload_settings()
     options = check_headers(request, name, limits)
@@ -227,40 +244,95 @@ async def _file_chunks(path: str) -> AsyncIterator[bytes]:
             yield data
 
 
-async def store_file(rt: Runtime, report_id: UUID | str, received: Received, *, name: str = "file",
-                     role: str = "evidence", actor: dict | None = None, tracking_token: str | None = None,
-                     grant: str | None = None) -> dict:
+async def store_file(
+    rt: Runtime,
+    report_id: UUID | str,
+    received: Received,
+    *,
+    name: str = "file",
+    role: str = "evidence",
+    actor: dict | None = None,
+    tracking_token: str | None = None,
+    grant: str | None = None,
+) -> dict:
     """Slot → PUT → confirm; returns the media view (ready, or pending while a video renders). An operator's
     view is unblurred: `grant` (gateway.auth.personal_data_grant over the report) lets intake audit it."""
     try:
-        return await _store(rt, str(report_id), received.size, received.content_type, _file_chunks(received.path),
-                            name, role, actor, tracking_token, grant)
+        return await _store(
+            rt,
+            str(report_id),
+            received.size,
+            received.content_type,
+            _file_chunks(received.path),
+            name,
+            role,
+            actor,
+            tracking_token,
+            grant,
+        )
     finally:
         received.remove()
 
 
-async def _store(rt: Runtime, report_id: str, size: int, claimed: str | None, chunks: AsyncIterator[bytes],
-                 name: str, role: str, actor: dict | None, tracking_token: str | None,
-                 grant: str | None = None) -> dict:
-    slot = await rt.rpc.call("media", "create_upload", payload={
-        "report_id": report_id, "content_type": claimed or "application/octet-stream", "size": max(size, 1),
-        "role": role, "actor": actor})
+async def _store(
+    rt: Runtime,
+    report_id: str,
+    size: int,
+    claimed: str | None,
+    chunks: AsyncIterator[bytes],
+    name: str,
+    role: str,
+    actor: dict | None,
+    tracking_token: str | None,
+    grant: str | None = None,
+) -> dict:
+    slot = await rt.rpc.call(
+        "media",
+        "create_upload",
+        payload={
+            "report_id": report_id,
+            "content_type": claimed or "application/octet-stream",
+            "size": max(size, 1),
+            "role": role,
+            "actor": actor,
+        },
+    )
     try:
         put = await rt.http.put(slot["put_url"], content=chunks, headers={"Content-Length": str(size)})
     except httpx.HTTPError as exc:
-        raise ApiError(ErrorCode.UPSTREAM_UNAVAILABLE, f"object store unreachable: {type(exc).__name__}") from exc
+        raise ApiError(
+            ErrorCode.UPSTREAM_UNAVAILABLE, f"object store unreachable: {type(exc).__name__}"
+        ) from exc
     if put.status_code >= 300:
         raise ApiError(ErrorCode.UPSTREAM_UNAVAILABLE, f"object store refused the upload ({put.status_code})")
-    view = await rt.rpc.call("media", "confirm_upload", timeout=upload_settings().confirm_timeout_s, payload={
-        "media_id": slot["media_id"], "actor": actor, "tracking_token": tracking_token, "grant": grant})
+    view = await rt.rpc.call(
+        "media",
+        "confirm_upload",
+        timeout=upload_settings().confirm_timeout_s,
+        payload={
+            "media_id": slot["media_id"],
+            "actor": actor,
+            "tracking_token": tracking_token,
+            "grant": grant,
+        },
+    )
     return accepted_or_problem(view, name)
 
 
 def evidence_refused() -> ApiError:
     """403 for staff other than operators adding evidence: that is the reporter's (agencies add `result`)."""
-    return ApiError(ErrorCode.FORBIDDEN, "evidence comes from the reporter; an agency adds after-photos",
-                    [{"field": "role", "message": "ảnh hiện trường do người phản ánh gửi; đơn vị xử lý gửi ảnh kết "
-                      "quả (result) / evidence is the reporter's; agencies upload role result", "type": "forbidden"}])
+    return ApiError(
+        ErrorCode.FORBIDDEN,
+        "evidence comes from the reporter; an agency adds after-photos",
+        [
+            {
+                "field": "role",
+                "message": "ảnh hiện trường do người phản ánh gửi; đơn vị xử lý gửi ảnh kết "
+                "quả (result) / evidence is the reporter's; agencies upload role result",
+                "type": "forbidden",
+            }
+        ],
+    )
 
 
 def accepted_or_problem(view: dict, name: str = "file") -> dict:
@@ -270,5 +342,8 @@ def accepted_or_problem(view: dict, name: str = "file") -> dict:
     reason = view.get("reject_reason") or ErrorCode.MEDIA_REJECTED.value
     code = ErrorCode(reason) if reason in ErrorCode._value2member_map_ else ErrorCode.MEDIA_REJECTED
     spec = ERRORS[code]
-    raise ApiError(code, f"media {view['id']} rejected: {reason}",
-                   [{"field": name, "message": f"{spec.title_vi} / {spec.title_en}", "type": reason.lower()}])
+    raise ApiError(
+        code,
+        f"media {view['id']} rejected: {reason}",
+        [{"field": name, "message": f"{spec.title_vi} / {spec.title_en}", "type": reason.lower()}],
+    )

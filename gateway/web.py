@@ -6,6 +6,7 @@ inline script or style; images also from the map tiles' and the object store's o
 `Referrer-Policy: no-referrer` and a Permissions-Policy allowing only what the app uses. Files are served
 pre-compressed (`.br`, `.gz` written by the build) when the browser accepts it.
 """
+
 from __future__ import annotations
 
 import html
@@ -16,17 +17,24 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
-from starlette.requests import Request
 from fastapi.responses import Response
+from starlette.requests import Request
 
 from .settings import GatewaySettings
 
 API_PREFIXES = ("v1/", "open311/", "docs", "openapi.json", "health", "ready", "redoc")
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-         ".html": "text/html; charset=utf-8", ".json": "application/json", ".svg": "image/svg+xml",
-         ".webmanifest": "application/manifest+json", ".png": "image/png", ".txt": "text/plain; charset=utf-8"}
+TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".webmanifest": "application/manifest+json",
+    ".png": "image/png",
+    ".txt": "text/plain; charset=utf-8",
+}
 APP_HOMES = {"": "index.html", "staff": "staff/index.html"}  # the path an app answers at → its page
 
 
@@ -39,23 +47,43 @@ def _origin(url: str) -> str | None:
 
 
 def content_security_policy(settings: GatewaySettings) -> str:
-    """The policy of every page: scripts and styles from us only; pictures also from tiles and the object store."""
+    """The policy of every page: scripts and styles from us only; pictures also from tiles and the object
+    store."""
     tile_url = settings.map_tile_url
-    others = sorted({o for o in (_origin(tile_url.replace("{s}", s)) for s in "abc") if o}
-                    | ({o} if (o := _origin(settings.media_origin or "")) else set()))
+    others = sorted(
+        {o for o in (_origin(tile_url.replace("{s}", s)) for s in "abc") if o}
+        | ({o} if (o := _origin(settings.media_origin or "")) else set())
+    )
     media = " ".join(others)
-    return "; ".join([
-        "default-src 'self'", "script-src 'self'", "style-src 'self'", f"img-src 'self' data: blob: {media}".strip(),
-        f"media-src 'self' blob: {media}".strip(), "connect-src 'self'", "worker-src 'self'", "manifest-src 'self'",
-        "font-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src 'self' data: blob: {media}".strip(),
+            f"media-src 'self' blob: {media}".strip(),
+            "connect-src 'self'",
+            "worker-src 'self'",
+            "manifest-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def security_headers(settings: GatewaySettings) -> dict[str, str]:
     """Headers of every web-client response."""
-    return {"Content-Security-Policy": content_security_policy(settings), "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY", "Cross-Origin-Opener-Policy": "same-origin",
-            "Permissions-Policy": "geolocation=(self), camera=(self), microphone=(self), payment=(), usb=()"}
+    return {
+        "Content-Security-Policy": content_security_policy(settings),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Permissions-Policy": "geolocation=(self), camera=(self), microphone=(self), payment=(), usb=()",
+    }
 
 
 class WebDist:
@@ -74,20 +102,22 @@ class WebDist:
             return None
         return path
 
-    @lru_cache(maxsize=512)
+    @lru_cache(maxsize=512)  # noqa: B019 (one instance per process, as long as the process)
     def body(self, relative: str, encoding: str, mtime_ns: int) -> bytes | None:
-        """The bytes of a file (or of its pre-compressed twin) as of `mtime_ns` (a rebuild is seen at once); pages
-        get the deployment's map settings."""
+        """The bytes of a file (or of its pre-compressed twin) as of `mtime_ns` (a rebuild is seen at once);
+        pages get the deployment's map settings."""
         path = self.file(relative)
         if path is None:
             return None
         if path.suffix == ".html":
             text = path.read_text(encoding="utf-8")
-            text = (text.replace("{{MAP_TILE_URL}}", html.escape(self.settings.map_tile_url))
-                    .replace("{{MAP_ATTRIBUTION}}", html.escape(self.settings.map_attribution)))
+            text = text.replace("{{MAP_TILE_URL}}", html.escape(self.settings.map_tile_url)).replace(
+                "{{MAP_ATTRIBUTION}}", html.escape(self.settings.map_attribution)
+            )
             raw = text.encode()
             if encoding == "gzip":
                 import gzip
+
                 return gzip.compress(raw, 9)
             return raw if encoding == "identity" else None
         if encoding == "identity":
@@ -108,10 +138,16 @@ class WebDist:
             if body is not None:
                 break
         hashed = relative.startswith("assets/")
-        headers = {**self.headers, "Cache-Control": IMMUTABLE if hashed else REVALIDATE, "Vary": "Accept-Encoding"}
+        headers = {
+            **self.headers,
+            "Cache-Control": IMMUTABLE if hashed else REVALIDATE,
+            "Vary": "Accept-Encoding",
+        }
         if encoding != "identity":
             headers["Content-Encoding"] = encoding
-        media_type = TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        media_type = (
+            TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        )
         return Response(body, media_type=media_type, headers=headers)
 
 
@@ -119,8 +155,8 @@ STAFF_ROUTE = re.compile(r"^staff/(cases/[0-9a-f-]{36}|[a-z-]+(/[a-z-]+)?)/?$") 
 
 
 def page_for(path: str) -> str:
-    """The file a web path asks for: an app's page for its home and its client-side routes (the console routes by
-    path, e.g. /staff/cases/<id>, which agencies' e-mails link to), else the file."""
+    """The file a web path asks for: an app's page for its home and its client-side routes (the console routes
+    by path, e.g. /staff/cases/<id>, which agencies' e-mails link to), else the file."""
     if path.strip("/") in APP_HOMES:
         return APP_HOMES[path.strip("/")]
     if STAFF_ROUTE.match(path):
@@ -129,8 +165,8 @@ def page_for(path: str) -> str:
 
 
 class WebClients:
-    """ASGI middleware answering GET/HEAD for the build's files before the API router; everything else (and any
-    path the build does not have) goes on to the API untouched, so API 404s and 405s stay as they were."""
+    """ASGI middleware answering GET/HEAD for the build's files before the API router; everything else (and
+    any path the build does not have) goes on to the API untouched, so API 404s and 405s stay as they were."""
 
     def __init__(self, app, dist: WebDist):
         self.app, self.dist = app, dist

@@ -1,4 +1,5 @@
 """Fixtures of the cross-service rings."""
+
 import pytest
 
 

@@ -1,4 +1,5 @@
 """The benches' pure parts: ab's report, percentiles, the open-loop schedule, the search and the verdict."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,13 +44,16 @@ def test_ab_report_is_read():
 
 
 def test_ab_length_failures_are_not_errors():
-    """Pages whose length varies (times, counts) are "Length" failures for ab; errors are the rest + non-2xx."""
+    """Pages whose length varies (times, counts) are "Length" failures for ab; errors are the rest +
+    non-2xx."""
     assert ab.parse(AB_REPORT).errors == 5 + 2 + 1
 
 
 def test_ab_clean_report_has_no_errors():
-    clean = AB_REPORT.replace("Failed requests:        41\n   (Connect: 0, Receive: 2, Length: 38, Exceptions: 1)\n",
-                              "Failed requests:        0\n").replace("Non-2xx responses:      5\n", "")
+    clean = AB_REPORT.replace(
+        "Failed requests:        41\n   (Connect: 0, Receive: 2, Length: 38, Exceptions: 1)\n",
+        "Failed requests:        0\n",
+    ).replace("Non-2xx responses:      5\n", "")
     assert ab.parse(clean).errors == 0
 
 
@@ -73,8 +77,10 @@ def test_summary_sorts_its_values():
     assert (s.n, s.p50, s.max) == (3, 20.0, 30.0)
 
 
-@pytest.mark.parametrize("rate, duration, count, last", [(35, 20, 700, 699 / 35), (100, 2, 200, 1.99),
-                                                         (2.5, 1, 3, 0.8), (10, 0.05, 1, 0.0)])
+@pytest.mark.parametrize(
+    "rate, duration, count, last",
+    [(35, 20, 700, 699 / 35), (100, 2, 200, 1.99), (2.5, 1, 3, 0.8), (10, 0.05, 1, 0.0)],
+)
 def test_schedule_is_a_fixed_arrival_rate(rate, duration, count, last):
     due = arrivals.schedule(rate, duration)
     assert len(due) == count and due[0] == 0.0 and due[-1] == pytest.approx(last)
@@ -87,17 +93,20 @@ def test_schedule_of_nothing(rate, duration):
     assert arrivals.schedule(rate, duration) == []
 
 
-@pytest.mark.parametrize("passed, failed, expected", [
-    ([35, 100], [], 150),        # above every pass: 1.5x the best
-    ([35, 100, 150], [], 225),
-    ([35, 100], [150], 125),     # between the best pass and the lowest failure above it
-    ([35, 100, 125], [150], 138),
-    ([35, 100, 140], [150], None),  # within 10 % of the pass: found
-    ([35], [100], 68),
-    ([], [35, 100], 18),         # nothing passes: half the lowest failure
-    ([], [5], None),             # within 5 reports/s of nothing
-    ([100], [50], 150),          # a failure below the best pass does not bound the search
-])
+@pytest.mark.parametrize(
+    "passed, failed, expected",
+    [
+        ([35, 100], [], 150),  # above every pass: 1.5x the best
+        ([35, 100, 150], [], 225),
+        ([35, 100], [150], 125),  # between the best pass and the lowest failure above it
+        ([35, 100, 125], [150], 138),
+        ([35, 100, 140], [150], None),  # within 10 % of the pass: found
+        ([35], [100], 68),
+        ([], [35, 100], 18),  # nothing passes: half the lowest failure
+        ([], [5], None),  # within 5 reports/s of nothing
+        ([100], [50], 150),  # a failure below the best pass does not bound the search
+    ],
+)
 def test_search_for_the_highest_sustained_rate(passed, failed, expected):
     assert arrivals.next_rate(passed, failed) == expected
 
@@ -110,14 +119,17 @@ def step(**kw) -> arrivals.Step:
     return s
 
 
-@pytest.mark.parametrize("change, sustained", [
-    ({}, True),
-    ({"routed": arrivals.Summary.of([6000.0] * 1000)}, False),           # routed p99 over 5 s
-    ({"routed": arrivals.Summary.of([1000.0] * 999)}, False),            # one report never routed
-    ({"errors": {"submit HTTP 503": 1}}, False),
-    ({"send_seconds": 12.0}, False),                                     # the client fell behind: 83/s, not 100
-    ({"sent": 0, "routed": arrivals.Summary.of([])}, False),
-])
+@pytest.mark.parametrize(
+    "change, sustained",
+    [
+        ({}, True),
+        ({"routed": arrivals.Summary.of([6000.0] * 1000)}, False),  # routed p99 over 5 s
+        ({"routed": arrivals.Summary.of([1000.0] * 999)}, False),  # one report never routed
+        ({"errors": {"submit HTTP 503": 1}}, False),
+        ({"send_seconds": 12.0}, False),  # the client fell behind: 83/s, not 100
+        ({"sent": 0, "routed": arrivals.Summary.of([])}, False),
+    ],
+)
 def test_what_counts_as_sustained(change, sustained):
     assert step(**change).sustained() is sustained
 
@@ -138,10 +150,18 @@ def test_read_table_gives_each_path_its_ratio_to_health():
 
 
 def test_http11_request_on_the_wire():
-    wire = http11.request_bytes("POST", "/v1/reports", "127.0.0.1:8000", b'{"a":1}', {"Idempotency-Key": "k1"})
+    wire = http11.request_bytes(
+        "POST", "/v1/reports", "127.0.0.1:8000", b'{"a":1}', {"Idempotency-Key": "k1"}
+    )
     head, body = wire.split(b"\r\n\r\n")
-    assert head.split(b"\r\n") == [b"POST /v1/reports HTTP/1.1", b"Host: 127.0.0.1:8000", b"Connection: keep-alive",
-                                   b"Content-Type: application/json", b"Content-Length: 7", b"Idempotency-Key: k1"]
+    assert head.split(b"\r\n") == [
+        b"POST /v1/reports HTTP/1.1",
+        b"Host: 127.0.0.1:8000",
+        b"Connection: keep-alive",
+        b"Content-Type: application/json",
+        b"Content-Length: 7",
+        b"Idempotency-Key: k1",
+    ]
     assert body == b'{"a":1}'
     assert http11.request_bytes("GET", "/ready", "h", None, {}).endswith(b"Connection: keep-alive\r\n\r\n")
 
@@ -152,12 +172,13 @@ def read(raw: bytes):
         reader.feed_data(raw)
         reader.feed_eof()
         return await http11.read_answer(reader)
+
     return run_apart(go)
 
 
 def run_apart(coroutine_function):
-    """asyncio.run in an OS thread of its own: the browser tests before these (sync Playwright) leave an event loop
-    marked running in the main thread, where asyncio.run refuses to start."""
+    """asyncio.run in an OS thread of its own: the browser tests before these (sync Playwright) leave an event
+    loop marked running in the main thread, where asyncio.run refuses to start."""
     from eventlet.patcher import original
 
     box: dict = {}
@@ -177,14 +198,18 @@ def run_apart(coroutine_function):
 
 
 def test_http11_answer_with_a_length():
-    answer, reusable = read(b'HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n'
-                            b'{"id":"r1"}HTTP/1.1 200 OK')  # the next answer's bytes stay in the stream
+    answer, reusable = read(
+        b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n"
+        b'{"id":"r1"}HTTP/1.1 200 OK'
+    )  # the next answer's bytes stay in the stream
     assert (answer.status_code, answer.json(), reusable) == (201, {"id": "r1"}, True)
 
 
 def test_http11_chunked_answer_and_connection_close():
-    answer, reusable = read(b"HTTP/1.1 504 Gateway Timeout\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-                            b"4\r\nslow\r\n7;x=y\r\n answer\r\n0\r\n\r\n")
+    answer, reusable = read(
+        b"HTTP/1.1 504 Gateway Timeout\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        b"4\r\nslow\r\n7;x=y\r\n answer\r\n0\r\n\r\n"
+    )
     assert (answer.status_code, answer.text, reusable) == (504, "slow answer", False)
 
 

@@ -1,8 +1,9 @@
 """W3C datetime parsing and formatting with Vietnam's fixed offset (+07:00)."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 VN_TZ = timezone(timedelta(hours=7))  # Vietnam has no DST, so a fixed offset is exact
 
@@ -19,7 +20,7 @@ def to_w3c(value: datetime | str | None) -> str | None:
         return None
     moment = parse_w3c(value) if isinstance(value, str) else value
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)  # naive values from storage are UTC by convention
+        moment = moment.replace(tzinfo=UTC)  # naive values from storage are UTC by convention
     return moment.astimezone(VN_TZ).replace(microsecond=0).isoformat()
 
 
@@ -51,7 +52,7 @@ def parse_w3c(text: str, *, upper: bool = False) -> datetime:
 def _convertible(moment: datetime) -> datetime:
     """`moment` if it has a UTC value (year 1 at +07:00 has none); may raise ValueError."""
     try:
-        moment.astimezone(timezone.utc)
+        moment.astimezone(UTC)
     except OverflowError as exc:
         raise ValueError("the instant is out of range") from exc
     return moment

@@ -1,4 +1,5 @@
 """The Open311 service discovery document for a base URL."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,9 @@ from .formats import CONTENT_TYPES
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 API_PATH = "/open311/v2"
-FORMATS = [content_type.split(";")[0] for content_type in CONTENT_TYPES.values()]  # text/xml, application/json
+FORMATS = [
+    content_type.split(";")[0] for content_type in CONTENT_TYPES.values()
+]  # text/xml, application/json
 _BASE = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 KEY_SERVICE = (
     "api_key do IOC cấp cho từng hệ thống đối tác; liên hệ IOC để đăng ký"

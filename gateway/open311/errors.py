@@ -1,4 +1,5 @@
 """Open311 errors: one table of named errors and their rendering to the spec's error bodies."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -18,7 +19,9 @@ ERRORS: dict[str, tuple[int, str, str]] = {
         "a location is required: lat and long, or address_string, or address_id",
     ),
     "DESCRIPTION_TOO_LONG": (
-        400, "Mô tả dài quá {limit} ký tự", "description is longer than {limit} characters",
+        400,
+        "Mô tả dài quá {limit} ký tự",
+        "description is longer than {limit} characters",
     ),
     "WINDOW_TOO_WIDE": (
         400,
@@ -26,23 +29,35 @@ ERRORS: dict[str, tuple[int, str, str]] = {
         "the {field} window is wider than {days} days",
     ),
     "ATTRIBUTE_MISSING": (
-        400, "Thiếu thuộc tính bắt buộc: {codes}", "missing required attribute: {codes}",
+        400,
+        "Thiếu thuộc tính bắt buộc: {codes}",
+        "missing required attribute: {codes}",
     ),
     "ATTRIBUTE_INVALID": (
-        400, "Thuộc tính {code} không hợp lệ: {why}", "invalid attribute {code}: {why}",
+        400,
+        "Thuộc tính {code} không hợp lệ: {why}",
+        "invalid attribute {code}: {why}",
     ),
     "UPDATE_EXISTS": (
-        400, "Cập nhật {update_id} đã tồn tại", "update {update_id} already exists",
+        400,
+        "Cập nhật {update_id} đã tồn tại",
+        "update {update_id} already exists",
     ),
     "SERVICE_NOT_FOUND": (
-        404, "Không có dịch vụ {service_code}", "service_code {service_code} not found",
+        404,
+        "Không có dịch vụ {service_code}",
+        "service_code {service_code} not found",
     ),
     "REQUEST_NOT_FOUND": (
-        404, "Không có phản ánh {service_request_id}", "request {service_request_id} not found",
+        404,
+        "Không có phản ánh {service_request_id}",
+        "request {service_request_id} not found",
     ),
     "TOKEN_NOT_FOUND": (404, "Không có token {token}", "token {token} not found"),
     "JURISDICTION_NOT_FOUND": (
-        404, "Không có jurisdiction_id {jurisdiction_id}", "jurisdiction_id {jurisdiction_id} not found",
+        404,
+        "Không có jurisdiction_id {jurisdiction_id}",
+        "jurisdiction_id {jurisdiction_id} not found",
     ),
     "FORMAT_NOT_FOUND": (404, "Không hỗ trợ định dạng {fmt}", "format {fmt} is not supported"),
 }
@@ -58,7 +73,7 @@ class Open311Error(Exception):
         self.name = name
 
     @classmethod
-    def of(cls, error_name: str, /, **values: object) -> "Open311Error":
+    def of(cls, error_name: str, /, **values: object) -> Open311Error:
         """Build a named error from the table; may raise KeyError for an unknown name or value."""
         status, vi, en = ERRORS[error_name]
         return cls(status, f"{vi.format(**values)} / {en.format(**values)}", error_name)

@@ -1,12 +1,12 @@
 """The body of an Open311 POST, read as it arrives, with the partner's key checked before any file is stored.
 
-A urlencoded body is small (the edge guard caps it) and read whole. A multipart body is parsed while it streams:
-text fields go to memory (each and all of them capped), and when the first `media` part begins the api_key sent
-so far is checked (`authorize`) before a byte of it is written: a request without a valid key is refused with
-403 while the file is still arriving, so nothing of it is stored (partners send `api_key` before their files).
-Each `media` part goes to a private temporary file, counted against the upload limits (413 naming the field);
-other file parts are skipped unread.
-"""
+A urlencoded body is small (the edge guard caps it) and read whole. A multipart body is parsed while it
+streams: text fields go to memory (each and all of them capped), and when the first `media` part begins the
+api_key sent so far is checked (`authorize`) before a byte of it is written: a request without a valid key is
+refused with 403 while the file is still arriving, so nothing of it is stored (partners send `api_key` before
+their files). Each `media` part goes to a private temporary file, counted against the upload limits (413
+naming the field); other file parts are skipped unread."""
+
 from __future__ import annotations
 
 import os
@@ -18,9 +18,9 @@ from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from ..uploads import HEAD, PartHeaders, Received, looks_like_photo, upload_settings
 from .errors import Open311Error
 from .params import invalid
-from ..uploads import HEAD, PartHeaders, Received, looks_like_photo, upload_settings
 
 MAX_FIELDS = 200  # text parameters of one request (attributes included)
 MAX_FIELD_BYTES = 20 * 1024  # one text value (a 4,000-character description in any script fits)
@@ -37,8 +37,14 @@ class _Events(PartHeaders):
 
     def headers_done(self) -> None:
         options = self.disposition()
-        self.events.append(("part", options.get(b"name", b"").decode("utf-8", "replace"), options.get(b"filename"),
-                            self.headers.get(b"content-type", b"").decode("latin-1")))
+        self.events.append(
+            (
+                "part",
+                options.get(b"name", b"").decode("utf-8", "replace"),
+                options.get(b"filename"),
+                self.headers.get(b"content-type", b"").decode("latin-1"),
+            )
+        )
 
     def data(self, data: bytes, start: int, end: int) -> None:
         self.events.append(("data", data[start:end]))
@@ -52,8 +58,11 @@ class _Events(PartHeaders):
 
 
 def too_large(name: str, limit: int) -> Open311Error:
-    return Open311Error(413, f"Tệp {name} quá lớn (tối đa {limit} byte) / {name} is larger than {limit} bytes",
-                        "MEDIA_TOO_LARGE")
+    return Open311Error(
+        413,
+        f"Tệp {name} quá lớn (tối đa {limit} byte) / {name} is larger than {limit} bytes",
+        "MEDIA_TOO_LARGE",
+    )
 
 
 class _Form:
@@ -94,8 +103,11 @@ class _Form:
         if len(self.files) >= self.max_files:
             raise invalid("media", f"at most {self.max_files} files")
         fd, path = tempfile.mkstemp(prefix="gateway-open311-")  # 0600
-        received = Received(path, filename=filename.decode("utf-8", "replace")[:200] or None,
-                            content_type=content_type[:100] or None)
+        received = Received(
+            path,
+            filename=filename.decode("utf-8", "replace")[:200] or None,
+            content_type=content_type[:100] or None,
+        )
         self.files.append(received)
         self.handle = os.fdopen(fd, "wb")
         self.kind = "media"
@@ -111,7 +123,7 @@ class _Form:
         elif self.kind == "media":
             received, limits = self.files[-1], upload_settings()
             if len(received.head) < HEAD:
-                received.head += chunk[:HEAD - len(received.head)]
+                received.head += chunk[: HEAD - len(received.head)]
             received.size += len(chunk)
             limit = limits.max_photo_bytes if looks_like_photo(received.head) else limits.max_bytes
             if received.size > limit:
@@ -133,17 +145,20 @@ class _Form:
             received.remove()
 
 
-async def read_form(request: Request, authorize: Authorize, max_files: int
-                    ) -> tuple[list[tuple[str, str]], list[Received], dict]:
-    """(text pairs, `media` files on disk — the caller removes them, the partner's grant); may raise Open311Error
-    (403 before any file is stored, 400, 413)."""
+async def read_form(
+    request: Request, authorize: Authorize, max_files: int
+) -> tuple[list[tuple[str, str]], list[Received], dict]:
+    """(text pairs, `media` files on disk — the caller removes them, the partner's grant); may raise
+    Open311Error (403 before any file is stored, 400, 413)."""
     mime, options = parse_options_header(request.headers.get("content-type", ""))
     if mime != b"multipart/form-data":
         body = await request.body()  # bounded by the edge guard (FORM_MAX_BODY_BYTES)
         try:
             pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
         except (UnicodeDecodeError, ValueError):
-            raise invalid("request", f"expected a urlencoded body of at most {MAX_FIELDS} UTF-8 parameters") from None
+            raise invalid(
+                "request", f"expected a urlencoded body of at most {MAX_FIELDS} UTF-8 parameters"
+            ) from None
         return pairs, [], await authorize(pairs)
     if not options.get(b"boundary"):
         raise invalid("request", "multipart/form-data without a boundary")

@@ -1,15 +1,16 @@
 """Render Open311 value trees to the spec's XML (UTF-8, declared) and JSON shapes."""
+
 from __future__ import annotations
 
 import json
 import math
 import re
 import xml.etree.ElementTree as ET
-from xml.sax.saxutils import escape
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from xml.sax.saxutils import escape
 
 from .dates import to_w3c
 
@@ -84,13 +85,16 @@ def stream_items(kind: str, items: Iterable[Any], fmt: str, first: bool) -> byte
     item_tag = KINDS[kind][1]
     if fmt == XML:
         return "".join(_flat_xml(item_tag, item) for item in items).encode("utf-8")
-    text = ",".join(json.dumps(item, ensure_ascii=False, allow_nan=False, default=_json_default) for item in items)
+    text = ",".join(
+        json.dumps(item, ensure_ascii=False, allow_nan=False, default=_json_default) for item in items
+    )
     return (text if first or not text else "," + text).encode("utf-8", "replace")
 
 
 def _flat_xml(tag: str, item: Any) -> str:
     """One item as XML text: flat records of scalars written directly (4x faster than ElementTree, which a
-    streamed feed of many thousands of updates would spend most of its time in), anything else by ElementTree."""
+    streamed feed of many thousands of updates would spend most of its time in), anything else by
+    ElementTree."""
     if not isinstance(item, Mapping) or any(isinstance(v, (Mapping, list, tuple)) for v in item.values()):
         element = ET.Element(tag)
         _fill(element, item)

@@ -1,4 +1,5 @@
 """POST body parsing: new service requests and mySociety service request updates."""
+
 from __future__ import annotations
 
 import re
@@ -8,7 +9,16 @@ from typing import Any
 
 from .errors import Open311Error
 from .jurisdictions import DEFAULT_REGISTRY, Jurisdiction, JurisdictionRegistry
-from .params import Pairs, Params, invalid, parse_attributes, parse_datetime, parse_id, parse_point, parse_text
+from .params import (
+    Pairs,
+    Params,
+    invalid,
+    parse_attributes,
+    parse_datetime,
+    parse_id,
+    parse_point,
+    parse_text,
+)
 from .services import ServiceCatalogue
 from .statuses import parse_extended
 

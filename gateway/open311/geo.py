@@ -1,10 +1,12 @@
 """Geography of the served jurisdictions: inside-the-province checks, bounding boxes, ward names, and locating
-an `address_string` or `address_id` without a geocoder (the only module here that needs shapely, via libs.geo).
+an `address_string` or `address_id` without a geocoder (the only module here that needs shapely, via
+libs.geo).
 
 No geocoder is reachable, so an address resolves only when it names a commune/ward of the jurisdiction
 ("Phường Thành Sen", "xa Cam Xuyen", accents optional) or `address_id` is a unit's official 5-digit code; the
 point is then that unit's approximate centroid. Anything else is a 400 asking for lat/long.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,9 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .jurisdictions import DEFAULT_REGISTRY, Jurisdiction
-
 from libs import refdata
+
+from .jurisdictions import DEFAULT_REGISTRY, Jurisdiction
 
 OUTLINES = refdata.OUTLINES
 UNITS_ROOT = Path(os.environ.get("OPEN311_UNITS_DIR") or refdata.ROOT)  # province folders holding units.json
@@ -44,14 +46,23 @@ def fold(text: str) -> str:
 class Area:
     """One jurisdiction's outline (buffered 5 km) and units."""
 
-    def __init__(self, jurisdiction: Jurisdiction, units: Iterable[Unit], inside: Callable[[float, float], bool],
-                 outline_bounds: tuple[float, float, float, float]) -> None:
+    def __init__(
+        self,
+        jurisdiction: Jurisdiction,
+        units: Iterable[Unit],
+        inside: Callable[[float, float], bool],
+        outline_bounds: tuple[float, float, float, float],
+    ) -> None:
         self.jurisdiction = jurisdiction
         self.units = {u.code: u for u in units}
         self._inside = inside
         min_lon, min_lat, max_lon, max_lat = outline_bounds
-        self.bbox = (min_lon - BBOX_MARGIN_DEG, min_lat - BBOX_MARGIN_DEG,
-                     max_lon + BBOX_MARGIN_DEG, max_lat + BBOX_MARGIN_DEG)
+        self.bbox = (
+            min_lon - BBOX_MARGIN_DEG,
+            min_lat - BBOX_MARGIN_DEG,
+            max_lon + BBOX_MARGIN_DEG,
+            max_lat + BBOX_MARGIN_DEG,
+        )
         by_length = lambda pairs: sorted(pairs, key=lambda p: -len(p[0]))  # noqa: E731  longest name first
         self._names = by_length((fold(u.name), u) for u in self.units.values())
         self._short = by_length((_TYPE_WORDS.sub("", fold(u.name)), u) for u in self.units.values())
@@ -82,8 +93,12 @@ class Geography:
         self.ward_names = {code: u.name for a in areas.values() for code, u in a.units.items()}
 
     @classmethod
-    def load(cls, jurisdictions: Iterable[Jurisdiction] = DEFAULT_REGISTRY.all,
-             units_root: Path = UNITS_ROOT, outlines: Path = OUTLINES) -> "Geography":
+    def load(
+        cls,
+        jurisdictions: Iterable[Jurisdiction] = DEFAULT_REGISTRY.all,
+        units_root: Path = UNITS_ROOT,
+        outlines: Path = OUTLINES,
+    ) -> Geography:
         """Load outlines and units; may raise FileNotFoundError or libs.geo WardGeometryError."""
         from libs.geo.wards import build_index, load_outline, load_units
 
@@ -105,9 +120,11 @@ class Geography:
         return self.ward_names.get(code) if code else None
 
 
-def intersect_bbox(a: tuple[float, float, float, float] | None,
-                   b: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
-    """The intersection of a client's bbox (or None = everything) with an area's; None when they are disjoint."""
+def intersect_bbox(
+    a: tuple[float, float, float, float] | None, b: tuple[float, float, float, float]
+) -> tuple[float, float, float, float] | None:
+    """The intersection of a client's bbox (or None = everything) with an area's; None when they are
+    disjoint."""
     if a is None:
         return b
     box = (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))

@@ -1,4 +1,5 @@
 """Jurisdictions served by one endpoint, resolved from ``jurisdiction_id`` (id, alias or province code)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -1,4 +1,5 @@
 """Query/form parameter primitives: empty equals absent, NFC text, typed parsers raising 400."""
+
 from __future__ import annotations
 
 import math

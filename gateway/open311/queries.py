@@ -1,4 +1,5 @@
 """GET query parsing for services, requests, one request and servicerequestupdates."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,6 @@
-"""Open311 GeoReport v2 reads: discovery, services, service definitions, requests, tokens, servicerequestupdates."""
+"""Open311 GeoReport v2 reads: discovery, services, service definitions, requests, tokens,
+servicerequestupdates."""
+
 from __future__ import annotations
 
 import logging
@@ -12,20 +14,37 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 
 from libs.contracts.common import utcnow
 
+from ..calls import PUBLIC_READS
 from ..deps import Runtime, runtime
+from .dates import to_w3c
 from .discovery import build_discovery
 from .errors import Open311Error
-from .dates import to_w3c
 from .formats import CONTENT_TYPES, render, stream_head, stream_items, stream_tail
 from .params import Params, parse_format, parse_id, parse_lang
-from .queries import RequestQuery, parse_request_query, parse_requests_query, parse_services_query, \
-    parse_updates_query
+from .queries import (
+    RequestQuery,
+    parse_request_query,
+    parse_requests_query,
+    parse_services_query,
+    parse_updates_query,
+)
 from .requests import build_request, token_response
 from .statuses import states_for
+from .support import (
+    API_PATH,
+    Directory,
+    Open311Route,
+    directory,
+    in_area,
+    lookup,
+    media_link,
+    posted_updates,
+    public_base,
+    scoped_bbox,
+    search,
+    search_ids,
+)
 from .views import add_posted_notes, feed_update, report_view
-from ..calls import PUBLIC_READS
-from .support import (API_PATH, Directory, Open311Route, directory, in_area, lookup, media_link,
-                              posted_updates, public_base, scoped_bbox, search, search_ids)
 
 read_router = APIRouter(route_class=Open311Route, tags=["open311"])
 CHANGESET = datetime.fromisoformat("2026-03-16T00:00:00+07:00")  # when this Open311 profile last changed
@@ -51,7 +70,9 @@ async def discovery(fmt: str, request: Request) -> Response:
     return document("discovery", build_discovery(public_base(request), CHANGESET), fmt)
 
 
-@read_router.get(f"{API_PATH}/services.{{fmt}}", summary="Open311: the service list (lat/long: at that point)")
+@read_router.get(
+    f"{API_PATH}/services.{{fmt}}", summary="Open311: the service list (lat/long: at that point)"
+)
 async def services(fmt: str, request: Request, rt: Runtime = Depends(runtime)) -> Response:
     fmt = parse_format(fmt)
     query = parse_services_query(pairs(request))
@@ -65,7 +86,9 @@ async def services(fmt: str, request: Request, rt: Runtime = Depends(runtime)) -
 
 
 @read_router.get(f"{API_PATH}/services/{{service_code}}.{{fmt}}", summary="Open311: a service definition")
-async def service_definition(service_code: str, fmt: str, request: Request, rt: Runtime = Depends(runtime)) -> Response:
+async def service_definition(
+    service_code: str, fmt: str, request: Request, rt: Runtime = Depends(runtime)
+) -> Response:
     fmt = parse_format(fmt)
     parse_services_query(pairs(request))  # jurisdiction: may raise 404
     lang = parse_lang(Params(pairs(request)), request.headers.get("accept-language"))
@@ -73,13 +96,17 @@ async def service_definition(service_code: str, fmt: str, request: Request, rt: 
     return document("service_definition", catalogue.definition(service_code, lang), fmt)
 
 
-async def _views(request: Request, rt: Runtime, reports: list[dict], lang: str, extensions: bool) -> list[dict]:
+async def _views(
+    request: Request, rt: Runtime, reports: list[dict], lang: str, extensions: bool
+) -> list[dict]:
     """Request elements of public reports, with partners' posted notes when extensions are on."""
     dir_ = directory(request)
     names = dir_.names(await dir_.services(rt.rpc), lang)
     link = media_link(request)
-    items = [build_request(report_view(r, names, link, r.get("restricted", False)), extensions=extensions)
-             for r in reports]
+    items = [
+        build_request(report_view(r, names, link, r.get("restricted", False)), extensions=extensions)
+        for r in reports
+    ]
     shown = [str(r["id"]) for r in reports if not r.get("restricted")]
     if extensions and shown:
         posted = await posted_updates(rt.rpc, report_ids=shown)
@@ -107,10 +134,19 @@ async def _find(rt: Runtime, dir_: Directory, query: RequestQuery) -> list[dict]
         return []
     states = states_for(query.statuses)
     result = await search(
-        rt.rpc, categories=codes, statuses=sorted(states) if states is not None else None, bbox=list(bbox),
-        created_from=_iso(query.requested_window, 0), created_to=_iso(query.requested_window, 1),
-        updated_from=_iso(query.updated_window, 0), updated_to=_iso(query.updated_window, 1), q=query.q,
-        offset=query.offset, limit=query.limit, order="created_desc")
+        rt.rpc,
+        categories=codes,
+        statuses=sorted(states) if states is not None else None,
+        bbox=list(bbox),
+        created_from=_iso(query.requested_window, 0),
+        created_to=_iso(query.requested_window, 1),
+        updated_from=_iso(query.updated_window, 0),
+        updated_to=_iso(query.updated_window, 1),
+        q=query.q,
+        offset=query.offset,
+        limit=query.limit,
+        order="created_desc",
+    )
     return [r for r in result["items"] if in_area(dir_, query.jurisdiction, r)]
 
 
@@ -127,20 +163,29 @@ async def requests(fmt: str, request: Request, rt: Runtime = Depends(runtime)) -
     return document("service_requests", await _views(request, rt, reports, lang, query.extensions), fmt)
 
 
-@read_router.get(f"{API_PATH}/requests/{{service_request_id}}.{{fmt}}", summary="Open311: one service request")
-async def one_request(service_request_id: str, fmt: str, request: Request, rt: Runtime = Depends(runtime)) -> Response:
+@read_router.get(
+    f"{API_PATH}/requests/{{service_request_id}}.{{fmt}}", summary="Open311: one service request"
+)
+async def one_request(
+    service_request_id: str, fmt: str, request: Request, rt: Runtime = Depends(runtime)
+) -> Response:
     fmt = parse_format(fmt)
     query = parse_request_query(service_request_id, pairs(request))
     lang = parse_lang(Params(pairs(request)), request.headers.get("accept-language"))
     dir_ = directory(request)
-    found = [r for r in await lookup(rt.rpc, [query.service_request_id])
-             if in_area(dir_, query.jurisdiction, r) and query.service_request_id in (r["code"], str(r["id"]))]
+    found = [
+        r
+        for r in await lookup(rt.rpc, [query.service_request_id])
+        if in_area(dir_, query.jurisdiction, r) and query.service_request_id in (r["code"], str(r["id"]))
+    ]
     if not found:
         raise Open311Error.of("REQUEST_NOT_FOUND", service_request_id=query.service_request_id)
     return document("service_requests", await _views(request, rt, found[:1], lang, query.extensions), fmt)
 
 
-@read_router.get(f"{API_PATH}/tokens/{{token}}.{{fmt}}", summary="Open311: the request id behind a batch token")
+@read_router.get(
+    f"{API_PATH}/tokens/{{token}}.{{fmt}}", summary="Open311: the request id behind a batch token"
+)
 async def token(token: str, fmt: str, request: Request, rt: Runtime = Depends(runtime)) -> Response:
     fmt = parse_format(fmt)
     parse_services_query(pairs(request))  # jurisdiction: may raise 404
@@ -148,12 +193,16 @@ async def token(token: str, fmt: str, request: Request, rt: Runtime = Depends(ru
         token = parse_id(token, "token")
     except Open311Error:
         raise Open311Error.of("TOKEN_NOT_FOUND", token=token[:64]) from None
-    record = await rt.rpc.call(PUBLIC_READS, "resolve_open311_token", payload={"token": token})  # may raise 404
+    record = await rt.rpc.call(
+        PUBLIC_READS, "resolve_open311_token", payload={"token": token}
+    )  # may raise 404
     return document("service_requests", token_response(token, record["code"]), fmt)
 
 
-@read_router.get(f"{API_PATH}/servicerequestupdates.{{fmt}}",
-                 summary="Open311 (mySociety): updates on requests within a window")
+@read_router.get(
+    f"{API_PATH}/servicerequestupdates.{{fmt}}",
+    summary="Open311 (mySociety): updates on requests within a window",
+)
 async def updates(fmt: str, request: Request, rt: Runtime = Depends(runtime)) -> Response:
     """Every update in the window, streamed batch by batch (no page parameters), or one stable page of it."""
     fmt = parse_format(fmt)
@@ -166,8 +215,16 @@ async def updates(fmt: str, request: Request, rt: Runtime = Depends(runtime)) ->
     as_of = min(end, now - timedelta(seconds=PAGE_SETTLE_S) if query.paged else now)
     if query.paged:
         as_of = as_of.replace(microsecond=0)  # whole seconds, as the next page's pinned end_date says it
-    feed = Feed(rt.rpc, area, {"updated_from": start.isoformat(), "updated_to": end.isoformat(),
-                               "recorded_to": as_of.isoformat(), "bbox": list(area.bbox)})
+    feed = Feed(
+        rt.rpc,
+        area,
+        {
+            "updated_from": start.isoformat(),
+            "updated_to": end.isoformat(),
+            "recorded_to": as_of.isoformat(),
+            "bbox": list(area.bbox),
+        },
+    )
     if query.paged:
         items, more = await feed.page(query.offset, query.page_size)
         headers = {"Link": next_page_link(request, query, as_of)} if more else None
@@ -179,13 +236,18 @@ async def updates(fmt: str, request: Request, rt: Runtime = Depends(runtime)) ->
 
 def next_page_link(request: Request, query, as_of: datetime) -> str:
     """`<…?page=N+1&start_date&end_date>; rel="next"`: the window pinned to this page's snapshot."""
-    params = dict(request.query_params) | {"page": str(query.page + 1), "page_size": str(query.page_size),
-                                            "start_date": to_w3c(query.window[0]), "end_date": to_w3c(as_of)}
+    params = dict(request.query_params) | {
+        "page": str(query.page + 1),
+        "page_size": str(query.page_size),
+        "start_date": to_w3c(query.window[0]),
+        "end_date": to_w3c(as_of),
+    }
     return f'<{public_base(request)}{request.url.path}?{urlencode(params)}>; rel="next"'
 
 
 class Feed:
-    """intake's servicerequestupdates feed read in batches over RPC (keyset: each batch continues the last)."""
+    """intake's servicerequestupdates feed read in batches over RPC (keyset: each batch continues the
+    last)."""
 
     def __init__(self, rpc, area, filters: dict) -> None:
         self.rpc, self.area, self.filters = rpc, area, filters
@@ -231,14 +293,21 @@ class Feed:
         yield stream_tail(kind, fmt)
 
 
-@read_router.get(f"{API_PATH}/media/{{service_request_id}}/{{media_id}}", summary="Open311: a request's photo",
-                 response_class=RedirectResponse)
-async def media(service_request_id: str, media_id: str, request: Request, rt: Runtime = Depends(runtime)) -> Response:
+@read_router.get(
+    f"{API_PATH}/media/{{service_request_id}}/{{media_id}}",
+    summary="Open311: a request's photo",
+    response_class=RedirectResponse,
+)
+async def media(
+    service_request_id: str, media_id: str, request: Request, rt: Runtime = Depends(runtime)
+) -> Response:
     try:
         code, media_id = parse_id(service_request_id, "id"), parse_id(media_id, "media")
     except Open311Error:
         raise Open311Error.of("REQUEST_NOT_FOUND", service_request_id=service_request_id[:64]) from None
-    found = [r for r in await search_ids(rt.rpc, [code]) if media_id in {str(p) for p in r.get("photos") or ()}]
+    found = [
+        r for r in await search_ids(rt.rpc, [code]) if media_id in {str(p) for p in r.get("photos") or ()}
+    ]
     if not found:
         raise Open311Error.of("REQUEST_NOT_FOUND", service_request_id=code)
     files = await rt.rpc.call("media", "list_media", report_id=str(found[0]["id"]))

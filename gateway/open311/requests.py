@@ -1,4 +1,5 @@
 """Request, update, POST-response and token elements built from public report views (whitelisted fields)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -119,7 +120,8 @@ def build_update(entry: Mapping[str, Any], service_request_id: str) -> dict[str,
 def post_response(
     *, service_request_id: str | None = None, token: str | None = None, service_notice: str | None = None
 ) -> list[dict[str, Any]]:
-    """POST requests answer: id (realtime) or token (batch); ``account_id`` is never echoed (personal data)."""
+    """POST requests answer: id (realtime) or token (batch); ``account_id`` is never echoed (personal
+    data)."""
     if (service_request_id is None) == (token is None):
         raise ValueError("exactly one of service_request_id and token is required")
     key, value = ("service_request_id", service_request_id) if token is None else ("token", token)

@@ -1,5 +1,7 @@
 """Open311 GeoReport v2 under `/open311/v2/` (discovery at `/open311/discovery.{xml,json}`): the one router of
-the read and write modules, then a fallback so unknown Open311 paths also answer with the spec's error body."""
+the read and write modules, then a fallback so unknown Open311 paths also answer with the spec's error
+body."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter

@@ -1,4 +1,5 @@
 """Service list, service definitions and attribute validation built from our report categories."""
+
 from __future__ import annotations
 
 import json
@@ -27,13 +28,17 @@ GROUPS: dict[str, tuple[str, str]] = {
     "KHAC": ("Khác", "Other"),
 }
 GROUP_OF: dict[str, str] = {
-    **dict.fromkeys(("GIAO_THONG_HA_TANG", "CHIEU_SANG", "CAY_XANH", "CAP_NUOC", "THOAT_NUOC",
-                     "DIEN_LUC", "VIEN_THONG"), "HA_TANG"),
+    **dict.fromkeys(
+        ("GIAO_THONG_HA_TANG", "CHIEU_SANG", "CAY_XANH", "CAP_NUOC", "THOAT_NUOC", "DIEN_LUC", "VIEN_THONG"),
+        "HA_TANG",
+    ),
     **dict.fromkeys(("MOI_TRUONG_RAC", "O_NHIEM_MOI_TRUONG"), "MOI_TRUONG"),
     **dict.fromkeys(("TRAT_TU_DO_THI", "TRAT_TU_XAY_DUNG", "DAT_DAI_TAI_NGUYEN"), "DO_THI"),
     **dict.fromkeys(("AN_TOAN_GIAO_THONG", "AN_NINH_TRAT_TU", "PCCC_CUU_NAN", "THIEN_TAI"), "AN_TOAN"),
-    **dict.fromkeys(("AN_SINH_XA_HOI", "Y_TE", "AN_TOAN_THUC_PHAM", "GIAO_DUC", "VAN_HOA_DU_LICH",
-                     "THU_TUC_HANH_CHINH"), "XA_HOI"),
+    **dict.fromkeys(
+        ("AN_SINH_XA_HOI", "Y_TE", "AN_TOAN_THUC_PHAM", "GIAO_DUC", "VAN_HOA_DU_LICH", "THU_TUC_HANH_CHINH"),
+        "XA_HOI",
+    ),
     **dict.fromkeys(("THUONG_MAI_NGUOI_TIEU_DUNG", "NONG_NGHIEP_THUY_LOI"), "KINH_TE"),
 }
 _PHRASE_SPLIT = re.compile(r"[,;]")
@@ -93,7 +98,9 @@ def attribute_item(attribute: Attribute, order: int, lang: str = "vi") -> dict[s
         "code": attribute.code,
         "datatype": attribute.datatype,
         "required": attribute.required,
-        "datatype_description": attribute.datatype_description[pick] if attribute.datatype_description else None,
+        "datatype_description": attribute.datatype_description[pick]
+        if attribute.datatype_description
+        else None,
         "order": order,
         "description": attribute.description[pick],
     }
@@ -111,7 +118,7 @@ class ServiceCatalogue:
             raise ValueError("duplicate category codes")
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "ServiceCatalogue":
+    def from_file(cls, path: str | Path) -> ServiceCatalogue:
         """Build from a ``categories.json`` file."""
         return cls(load_categories(path))
 
@@ -124,8 +131,11 @@ class ServiceCatalogue:
 
     def services(self, lang: str = "vi", only_codes: Collection[str] | None = None) -> list[dict[str, Any]]:
         """The service list; ``only_codes`` restricts it (the gateway's lat/long availability filter)."""
-        return [service_item(c, lang) for code, c in self.categories.items()
-                if only_codes is None or code in only_codes]
+        return [
+            service_item(c, lang)
+            for code, c in self.categories.items()
+            if only_codes is None or code in only_codes
+        ]
 
     def attributes(self, service_code: str) -> tuple[Attribute, ...]:
         """The attributes of a service; may raise Open311Error 404."""
@@ -202,4 +212,3 @@ def _bad(attribute: Attribute, why: str) -> Open311Error:
     error = Open311Error.of("ATTRIBUTE_INVALID", code=attribute.code, why=why)
     error.attribute, error.why = attribute.code, why
     return error
-

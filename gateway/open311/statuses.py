@@ -1,4 +1,5 @@
 """Our Vietnamese workflow states ⇄ Open311 open/closed and mySociety's extended statuses."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -14,8 +15,18 @@ DUPLICATE_STATE = "TU_CHOI"
 REOPENED_STATE = "DANG_XU_LY"  # a reopened case goes back to the agency
 
 EXTENDED_STATUSES = (
-    "OPEN", "INVESTIGATING", "IN_PROGRESS", "ACTION_SCHEDULED", "FIXED", "CLOSED", "DUPLICATE",
-    "NOT_COUNCILS_RESPONSIBILITY", "NO_FURTHER_ACTION", "INTERNAL_REFERRAL", "FOR_TRIAGE", "CANCELLED",
+    "OPEN",
+    "INVESTIGATING",
+    "IN_PROGRESS",
+    "ACTION_SCHEDULED",
+    "FIXED",
+    "CLOSED",
+    "DUPLICATE",
+    "NOT_COUNCILS_RESPONSIBILITY",
+    "NO_FURTHER_ACTION",
+    "INTERNAL_REFERRAL",
+    "FOR_TRIAGE",
+    "CANCELLED",
     "REOPEN",
 )
 
@@ -23,7 +34,10 @@ EXTENDED_STATUSES = (
 STATES: dict[str, tuple[str, str]] = {
     "CHO_TIEP_NHAN": (OPEN, "FOR_TRIAGE"),  # received, waiting for the operators
     "CHO_BO_SUNG": (OPEN, "FOR_TRIAGE"),  # waiting for the citizen to add information
-    "TU_CHOI": (CLOSED, "NO_FURTHER_ACTION"),  # rejected with a reason (see REJECTION_REASONS), or a duplicate
+    "TU_CHOI": (
+        CLOSED,
+        "NO_FURTHER_ACTION",
+    ),  # rejected with a reason (see REJECTION_REASONS), or a duplicate
     "DA_TIEP_NHAN": (OPEN, "OPEN"),  # verified and classified
     "DA_CHUYEN_XU_LY": (OPEN, "ACTION_SCHEDULED"),  # routed to an agency with a deadline
     "DANG_XU_LY": (OPEN, "IN_PROGRESS"),

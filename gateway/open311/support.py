@@ -1,5 +1,6 @@
-"""Machinery shared by the Open311 routes: spec error bodies for every failure, the cached service catalogue and
-directory names, the served geography, and the RPC calls behind the endpoints (no `router` here)."""
+"""Machinery shared by the Open311 routes: spec error bodies for every failure, the cached service catalogue
+and directory names, the served geography, and the RPC calls behind the endpoints (no `router` here)."""
+
 from __future__ import annotations
 
 import logging
@@ -13,15 +14,15 @@ from fastapi.routing import APIRoute
 from libs import refdata
 from libs.contracts.errors import ErrorCode
 
+from ..calls import PUBLIC_READS
+from ..deps import CategoryCache
+from ..rpc import RemoteError, RpcTimeout, RpcUnavailable
 from .errors import Open311Error, render_errors
 from .formats import JSON, XML
 from .geo import Geography, intersect_bbox
 from .jurisdictions import Jurisdiction
 from .services import ServiceCatalogue
 from .views import Names
-from ..deps import CategoryCache
-from ..rpc import RemoteError, RpcTimeout, RpcUnavailable
-from ..calls import PUBLIC_READS
 
 log = logging.getLogger("gateway.open311")
 API_PATH = "/open311/v2"
@@ -42,7 +43,9 @@ def format_of(request: Request) -> str:
     """The format of the URL suffix when it is a known one, else XML (the spec's required format)."""
     fmt = str(request.path_params.get("fmt") or "").lower()
     if not fmt:
-        fmt = request.url.path.rsplit(".", 1)[-1].lower() if "." in request.url.path.rsplit("/", 1)[-1] else ""
+        fmt = (
+            request.url.path.rsplit(".", 1)[-1].lower() if "." in request.url.path.rsplit("/", 1)[-1] else ""
+        )
     return fmt if fmt in (XML, JSON) else XML
 
 
@@ -59,8 +62,11 @@ def from_remote(exc: RemoteError) -> Open311Error:
         return Open311Error.of("API_KEY_INVALID")
     if code == ErrorCode.RATE_LIMITED:
         retry = next((e.get("message") for e in errors if e.get("type") == "retry_after_s"), "60")
-        return Open311Failure(429, f"Gửi quá nhiều, thử lại sau {retry} giây / rate limit reached, retry after "
-                                   f"{retry} seconds", {"Retry-After": str(retry)})
+        return Open311Failure(
+            429,
+            f"Gửi quá nhiều, thử lại sau {retry} giây / rate limit reached, retry after {retry} seconds",
+            {"Retry-After": str(retry)},
+        )
     if code == ErrorCode.OPEN311_UPDATE_EXISTS:
         return Open311Error(400, "Cập nhật đã tồn tại / update already exists", "UPDATE_EXISTS")
     if code in (ErrorCode.REPORT_NOT_FOUND, ErrorCode.NOT_FOUND):
@@ -90,11 +96,19 @@ class Open311Route(APIRoute):
             except RemoteError as exc:
                 return error_response(from_remote(exc), format_of(request))
             except RpcTimeout:
-                return error_response(Open311Failure(504, "Hệ thống đang bận / a service did not answer in time",
-                                                     {"Retry-After": "5"}), format_of(request))
+                return error_response(
+                    Open311Failure(
+                        504, "Hệ thống đang bận / a service did not answer in time", {"Retry-After": "5"}
+                    ),
+                    format_of(request),
+                )
             except RpcUnavailable:
-                return error_response(Open311Failure(503, "Hệ thống tạm gián đoạn / a service is unavailable",
-                                                     {"Retry-After": "10"}), format_of(request))
+                return error_response(
+                    Open311Failure(
+                        503, "Hệ thống tạm gián đoạn / a service is unavailable", {"Retry-After": "10"}
+                    ),
+                    format_of(request),
+                )
 
         return answer
 
@@ -152,7 +166,8 @@ def public_base(request: Request) -> str:
 
 
 def media_link(request: Request):
-    """A function building the stable media URL `{base}/open311/v2/media/{id}/{media}` served by the gateway."""
+    """A function building the stable media URL `{base}/open311/v2/media/{id}/{media}` served by the
+    gateway."""
     base = public_base(request) + API_PATH
 
     def link(service_request_id: str, media_id: str) -> str:
@@ -164,28 +179,33 @@ def media_link(request: Request):
 async def search(rpc, service: str = PUBLIC_READS, **filters: Any) -> dict[str, Any]:
     """One page of intake's report search (libs.contracts.search.SearchReports → ReportPage); a write asks
     `service="intake"`, never queueing behind public reads."""
-    return await rpc.call(service, "search_reports", payload={k: v for k, v in filters.items() if v is not None})
+    return await rpc.call(
+        service, "search_reports", payload={k: v for k, v in filters.items() if v is not None}
+    )
 
 
-async def search_ids(rpc, ids: list[str], public_only: bool = True, service: str = PUBLIC_READS
-                     ) -> list[dict[str, Any]]:
+async def search_ids(
+    rpc, ids: list[str], public_only: bool = True, service: str = PUBLIC_READS
+) -> list[dict[str, Any]]:
     """The reports with these codes (ids override every other filter), in batches of 100."""
     found: list[dict[str, Any]] = []
     for start in range(0, len(ids), MAX_ID_BATCH):
-        batch = ids[start:start + MAX_ID_BATCH]
+        batch = ids[start : start + MAX_ID_BATCH]
         result = await search(rpc, service, ids=batch, public_only=public_only, limit=len(batch))
         found += result["items"]
     return found
 
 
 async def lookup(rpc, ids: list[str]) -> list[dict[str, Any]]:
-    """Reports by explicit code: verified ones in full, the others marked `restricted` (see views.report_view)."""
+    """Reports by explicit code: verified ones in full, the others marked `restricted` (see
+    views.report_view)."""
     public = await search_ids(rpc, ids)
     found = {r["code"] for r in public}
     rest = [i for i in ids if i not in found]
     hidden = await search_ids(rpc, rest, public_only=False) if rest else []
-    return [{**r, "restricted": False} for r in public] + [{**r, "restricted": True} for r in hidden
-                                                             if r["code"] not in found]
+    return [{**r, "restricted": False} for r in public] + [
+        {**r, "restricted": True} for r in hidden if r["code"] not in found
+    ]
 
 
 def in_area(directory_: Directory, jurisdiction: Jurisdiction, report: dict[str, Any]) -> bool:
@@ -200,13 +220,16 @@ def scoped_bbox(directory_: Directory, jurisdiction: Jurisdiction, bbox):
     return intersect_bbox(bbox, directory_.geography.area(jurisdiction).bbox)
 
 
-async def posted_updates(rpc, report_ids: list[str] | None = None, start=None, end=None) -> list[dict[str, Any]]:
+async def posted_updates(
+    rpc, report_ids: list[str] | None = None, start=None, end=None
+) -> list[dict[str, Any]]:
     """Updates partners posted (servicerequestupdates POST), oldest first."""
     payload: dict[str, Any] = {"report_ids": report_ids, "limit": 10_000}
     if start is not None:
         payload["updated_from"] = start.isoformat()
     if end is not None:
         payload["updated_to"] = end.isoformat()
-    result = await rpc.call(PUBLIC_READS, "list_open311_updates", payload={k: v for k, v in payload.items()
-                                                                        if v is not None})
+    result = await rpc.call(
+        PUBLIC_READS, "list_open311_updates", payload={k: v for k, v in payload.items() if v is not None}
+    )
     return result["items"]

@@ -2,6 +2,7 @@
 `requests.py` renders, and the items of intake's servicerequestupdates feed to request_update elements. Pure:
 names and URLs are passed in.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
@@ -27,18 +28,25 @@ class Names:
     wards: Mapping[str, str] = field(default_factory=dict)
 
 
-def report_view(report: Mapping[str, Any], names: Names, media_url: MediaUrl,
-                restricted: bool = False) -> dict[str, Any]:
+def report_view(
+    report: Mapping[str, Any], names: Names, media_url: MediaUrl, restricted: bool = False
+) -> dict[str, Any]:
     """The view `build_request` reads, from a PublicReport (whitelisted fields only).
 
     `restricted`: a request not yet verified by the operators, asked for by its id: only its id, service and
-    status are shown (no text, place, time, agency, photos or history), by the same rule as /v1's restricted view.
-    """
+    status are shown (no text, place, time, agency, photos or history), by the same rule as /v1's restricted
+    view."""
     if restricted:
         kept = restricted_fields(report)
-        return {"id": str(kept["id"]), "code": str(kept.get("code") or kept["id"]), "category": kept["category"],
-                "category_name": names.categories.get(kept["category"]), "status": kept["status"], "timeline": [],
-                "photos": []}
+        return {
+            "id": str(kept["id"]),
+            "code": str(kept.get("code") or kept["id"]),
+            "category": kept["category"],
+            "category_name": names.categories.get(kept["category"]),
+            "status": kept["status"],
+            "timeline": [],
+            "photos": [],
+        }
     code = str(report.get("code") or report["id"])
     location = report.get("location") or {}
     agency = report.get("agency_code")
@@ -70,8 +78,11 @@ def report_view(report: Mapping[str, Any], names: Names, media_url: MediaUrl,
 def posted_note(update: Mapping[str, Any]) -> dict[str, Any]:
     """A partner's posted update as an extension note (type `activity`: it never changes the state)."""
     text = (update.get("description") or "").strip()
-    return {"datetime": to_w3c(update["updated_datetime"]),
-            "description": mask_personal_data(text) if text else update["status"], "type": "activity"}
+    return {
+        "datetime": to_w3c(update["updated_datetime"]),
+        "description": mask_personal_data(text) if text else update["status"],
+        "type": "activity",
+    }
 
 
 def add_posted_notes(item: dict[str, Any], updates: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -100,7 +111,12 @@ def feed_update(item: Mapping[str, Any]) -> dict[str, Any]:
     timeline step gets the stable id `<code>.<n>` (n its place in the report's public timeline, from 1); a
     partner's update its `U<n>` and the case's status when it was posted."""
     if item["kind"] == 0:
-        step = {"update_id": f"{item['code']}.{item['ordinal']}", "at": item["updated_datetime"],
-                "from_status": item.get("from_status"), "to_status": item["to_status"], "note": item.get("note")}
+        step = {
+            "update_id": f"{item['code']}.{item['ordinal']}",
+            "at": item["updated_datetime"],
+            "from_status": item.get("from_status"),
+            "to_status": item["to_status"],
+            "note": item.get("note"),
+        }
         return build_update(step, item["code"])
     return posted_update(item)

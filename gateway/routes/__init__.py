@@ -1,5 +1,6 @@
 """Route modules: every module here with a `router` is mounted (add a file, not a line elsewhere), and the
 Open311 package's router (`gateway/open311/router.py`)."""
+
 from __future__ import annotations
 
 import importlib

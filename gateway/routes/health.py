@@ -2,9 +2,9 @@
 
 `/ready` is exempt from admission control (it is never refused or queued at the gateway's door). It says which
 dependency is saturated: a service that did not answer in time is shown with the messages waiting in its RPC
-queue and its consumers (`saturated: true` when requests are waiting), and the gateway shows its own requests in
-progress per route class and the classes at their bound (those do not make it unready).
-"""
+queue and its consumers (`saturated: true` when requests are waiting), and the gateway shows its own requests
+in progress per route class and the classes at their bound (those do not make it unready)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,9 +13,9 @@ from aio_pika.exceptions import AMQPError
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from ..calls import PUBLIC_READS
 from ..deps import Runtime, runtime
 from ..rpc import RemoteError, RpcTimeout, RpcUnavailable
-from ..calls import PUBLIC_READS
 
 router = APIRouter(tags=["health"])
 SERVICES = ("intake", PUBLIC_READS, "routing", "media", "notify", "feedback", "accounts")
@@ -51,14 +51,16 @@ async def ready(request: Request, rt: Runtime = Depends(runtime)) -> JSONRespons
 
 
 async def _queues(rt: Runtime, services: dict[str, dict]) -> None:
-    """Add the RPC queue's backlog to each service that did not answer in time: saturated, or not consuming."""
+    """Add the RPC queue's backlog to each service that did not answer in time: saturated, or not
+    consuming."""
     slow = [name for name, state in services.items() if state.get("error") == "RpcTimeout"]
     if not slow:
         return
     try:
-        found = await asyncio.wait_for(rt.rpc.queue_state([f"rpc-{name}" for name in slow]),
-                                       rt.settings.ready_timeout_s)
-    except (RpcUnavailable, AMQPError, OSError, asyncio.TimeoutError):
+        found = await asyncio.wait_for(
+            rt.rpc.queue_state([f"rpc-{name}" for name in slow]), rt.settings.ready_timeout_s
+        )
+    except (TimeoutError, RpcUnavailable, AMQPError, OSError):
         return
     for name in slow:
         waiting, consumers = found.get(f"rpc-{name}", (0, 0))

@@ -1,4 +1,5 @@
 """Prometheus metrics of the gateway process (and the consumers of every service's RPC queue)."""
+
 from __future__ import annotations
 
 import hmac

@@ -1,12 +1,12 @@
-"""The citizen's side of notifications: the in-app inbox of a report's reporter or of a "me too" follower (list,
-long-poll, server-sent events), and unsubscribing from a case (with the tracking token, the follower token, or an
-e-mail's unsubscribe link).
+"""The citizen's side of notifications: the in-app inbox of a report's reporter or of a "me too" follower
+(list, long-poll, server-sent events), and unsubscribing from a case (with the tracking token, the follower
+token, or an e-mail's unsubscribe link).
 
-The reporter opens the inbox with the report's tracking token, checked through intake (`get_report`); a follower
-with the private follower token the me-too answer gave them, resolved by intake (`follower_ref`) to their opaque
-recipient_ref. Both readers share one long-poll and one stream; a wrong or missing token is a 404 like an unknown
-report.
-"""
+The reporter opens the inbox with the report's tracking token, checked through intake (`get_report`); a
+follower with the private follower token the me-too answer gave them, resolved by intake (`follower_ref`) to
+their opaque recipient_ref. Both readers share one long-poll and one stream; a wrong or missing token is a 404
+like an unknown report."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,23 +25,40 @@ from libs.contracts.errors import ErrorCode
 from libs.contracts.lifecycle import ContactErased
 from libs.contracts.notify import InboxMessageView, UnsubscribeResult
 
+from ..calls import PROBLEMS, call_intake, client_info
 from ..deps import Runtime, runtime
 from ..problems import ApiError, english
-from ..calls import PROBLEMS, call_intake, client_info
 
 router = APIRouter(tags=["notifications"])
 POLL_S = 1.0  # how often a waiting client's inbox is looked at
 MAX_WAIT_S = 30  # long-poll: the longest a request is held
 STREAM_S = 300  # server-sent events: a stream ends after this (clients reconnect with Last-Event-ID)
 HEARTBEAT_S = 15
-TokenHeader = Annotated[str | None, Header(alias="X-Tracking-Token", max_length=200,
-                                           description="The report's private tracking token")]
-FollowerHeader = Annotated[str | None, Header(alias="X-Follower-Token", max_length=200,
-                                              description="The follower's private token (from the me-too answer)")]
-TokenQuery = Annotated[str | None, Query(alias="token", max_length=200, deprecated=True,
-                                         description="Deprecated: send the token header (URLs end up in logs and "
-                                                     "histories); kept for clients built on the documented form")]
-After = Annotated[int, Query(ge=0, le=MAX_CURSOR, description="Cursor: the `id` of the newest message already seen")]
+TokenHeader = Annotated[
+    str | None,
+    Header(alias="X-Tracking-Token", max_length=200, description="The report's private tracking token"),
+]
+FollowerHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Follower-Token",
+        max_length=200,
+        description="The follower's private token (from the me-too answer)",
+    ),
+]
+TokenQuery = Annotated[
+    str | None,
+    Query(
+        alias="token",
+        max_length=200,
+        deprecated=True,
+        description="Deprecated: send the token header (URLs end up in logs and "
+        "histories); kept for clients built on the documented form",
+    ),
+]
+After = Annotated[
+    int, Query(ge=0, le=MAX_CURSOR, description="Cursor: the `id` of the newest message already seen")
+]
 Wait = Annotated[int, Query(ge=0, le=MAX_WAIT_S, description="seconds to wait")]
 Limit = Annotated[int, Query(ge=1, le=200)]
 LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)]
@@ -52,22 +69,31 @@ def _not_found(report_id: UUID) -> ApiError:
     return ApiError(ErrorCode.REPORT_NOT_FOUND, f"no report {report_id}")
 
 
-async def reporter_inbox(report_id: UUID, request: Request, tracking_token: TokenHeader = None,
-                         token: TokenQuery = None, rt: Runtime = Depends(runtime)) -> Inbox:
-    """Check the tracking token through intake; a wrong or missing token is a 404 like an unknown report (wrong
-    ones are counted per IP by intake: 429 after too many)."""
+async def reporter_inbox(
+    report_id: UUID,
+    request: Request,
+    tracking_token: TokenHeader = None,
+    token: TokenQuery = None,
+    rt: Runtime = Depends(runtime),
+) -> Inbox:
+    """Check the tracking token through intake; a wrong or missing token is a 404 like an unknown report
+    (wrong ones are counted per IP by intake: 429 after too many)."""
     token = tracking_token or token
     if not token:
         raise _not_found(report_id)
-    view = await call_intake(rt, "get_report", payload={"report_id": str(report_id), "tracking_token": token,
-                                                         "client": client_info(request)})
+    view = await call_intake(
+        rt,
+        "get_report",
+        payload={"report_id": str(report_id), "tracking_token": token, "client": client_info(request)},
+    )
     if view.get("own") is not True:  # intake says whether the token matched
         raise _not_found(report_id)
     return {"report_id": str(report_id), "reader": f"reporter:{report_id}"}
 
 
-def follower_access(report_id: UUID, request: Request, follower_token: FollowerHeader = None,
-                    token: TokenQuery = None) -> dict:
+def follower_access(
+    report_id: UUID, request: Request, follower_token: FollowerHeader = None, token: TokenQuery = None
+) -> dict:
     """The payload of intake's follower RPCs; a missing or malformed token is the same 404."""
     token = follower_token or token
     if not token or len(token) < 8:
@@ -78,8 +104,11 @@ def follower_access(report_id: UUID, request: Request, follower_token: FollowerH
 async def follower_inbox(access: dict = Depends(follower_access), rt: Runtime = Depends(runtime)) -> Inbox:
     """Resolve a follower token through intake (REPORT_NOT_FOUND, the same 404, for a wrong one)."""
     ref = await call_intake(rt, "follower_ref", payload=access)
-    return {"report_id": access["report_id"], "recipient_ref": ref["recipient_ref"],
-            "reader": f"follower:{ref['recipient_ref']}"}
+    return {
+        "report_id": access["report_id"],
+        "recipient_ref": ref["recipient_ref"],
+        "reader": f"follower:{ref['recipient_ref']}",
+    }
 
 
 async def _inbox(rt: Runtime, inbox: Inbox, after: int, limit: int = 50) -> list:
@@ -88,8 +117,8 @@ async def _inbox(rt: Runtime, inbox: Inbox, after: int, limit: int = 50) -> list
 
 
 class HeldConnections:
-    """Open streams and waiting long-polls of this gateway process, counted per reader and per client IP, so one
-    client cannot hold the process's connections (each replica counts its own)."""
+    """Open streams and waiting long-polls of this gateway process, counted per reader and per client IP, so
+    one client cannot hold the process's connections (each replica counts its own)."""
 
     def __init__(self, per_reader: int, per_ip: int):
         self.per_reader, self.per_ip = per_reader, per_ip
@@ -101,9 +130,18 @@ class HeldConnections:
         full = next((k for k, cap in keys.items() if self.counts.get(k, 0) >= cap), None)
         if full is not None:
             field = "token" if full.startswith("reader:") else "client.ip"
-            raise ApiError(ErrorCode.RATE_LIMITED, "too many open notification streams for this client",
-                           [{"field": field, "message": "quá nhiều kết nối đang mở / too many open streams",
-                             "type": "rate_limited"}], headers={"Retry-After": str(int(POLL_S * 3))})
+            raise ApiError(
+                ErrorCode.RATE_LIMITED,
+                "too many open notification streams for this client",
+                [
+                    {
+                        "field": field,
+                        "message": "quá nhiều kết nối đang mở / too many open streams",
+                        "type": "rate_limited",
+                    }
+                ],
+                headers={"Retry-After": str(int(POLL_S * 3))},
+            )
         for key in keys:
             self.counts[key] = self.counts.get(key, 0) + 1
 
@@ -156,7 +194,8 @@ def _stream(rt: Runtime, request: Request, inbox: Inbox, cursor: int) -> Streami
                     messages = []
                 for msg in messages:
                     cursor = msg["id"]
-                    yield f"id: {cursor}\nevent: notification\ndata: {json.dumps(msg, ensure_ascii=False)}\n\n"
+                    data = json.dumps(msg, ensure_ascii=False)
+                    yield f"id: {cursor}\nevent: notification\ndata: {data}\n\n"
                 if time.monotonic() - last_beat >= HEARTBEAT_S:
                     last_beat = time.monotonic()
                     yield ": keep-alive\n\n"
@@ -164,60 +203,113 @@ def _stream(rt: Runtime, request: Request, inbox: Inbox, cursor: int) -> Streami
         finally:
             counter.release(inbox["reader"], ip)
 
-    return StreamingResponse(events(cursor), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        events(cursor),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 def _list_route(reader: Callable[..., Awaitable[Inbox]]) -> Callable[..., Awaitable[list]]:
-    async def list_inbox(request: Request, after: After = 0, wait: Wait = 0, limit: Limit = 50,
-                         inbox: Inbox = Depends(reader), rt: Runtime = Depends(runtime)) -> list:
+    async def list_inbox(
+        request: Request,
+        after: After = 0,
+        wait: Wait = 0,
+        limit: Limit = 50,
+        inbox: Inbox = Depends(reader),
+        rt: Runtime = Depends(runtime),
+    ) -> list:
         return await _long_poll(rt, request, inbox, after, wait, limit)
+
     return list_inbox
 
 
 def _stream_route(reader: Callable[..., Awaitable[Inbox]]) -> Callable[..., Awaitable[StreamingResponse]]:
-    async def stream_inbox(request: Request, last_event_id: LastEventId = None, after: After = 0,
-                           inbox: Inbox = Depends(reader), rt: Runtime = Depends(runtime)) -> StreamingResponse:
+    async def stream_inbox(
+        request: Request,
+        last_event_id: LastEventId = None,
+        after: After = 0,
+        inbox: Inbox = Depends(reader),
+        rt: Runtime = Depends(runtime),
+    ) -> StreamingResponse:
         resumed = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
         cursor = resumed if resumed is not None and resumed <= MAX_CURSOR else after
         return _stream(rt, request, inbox, cursor)
+
     return stream_inbox
 
 
 # The reporter (tracking token) and a "me too" follower (follower token) read their inboxes the same way.
 READERS = (
-    ("/v1/reports/{report_id}/notifications", reporter_inbox,
-     "Hộp thư thông báo / the report's in-app messages; `wait` long-polls for new ones",
-     "Luồng thông báo / server-sent events: one `notification` event per in-app message"),
-    ("/v1/reports/{report_id}/followers/notifications", follower_inbox,
-     "Hộp thư của người theo dõi / a me-too follower's in-app messages (`X-Follower-Token`); `wait` long-polls",
-     "Luồng thông báo của người theo dõi / a me-too follower's server-sent events, one per in-app message"),
+    (
+        "/v1/reports/{report_id}/notifications",
+        reporter_inbox,
+        "Hộp thư thông báo / the report's in-app messages; `wait` long-polls for new ones",
+        "Luồng thông báo / server-sent events: one `notification` event per in-app message",
+    ),
+    (
+        "/v1/reports/{report_id}/followers/notifications",
+        follower_inbox,
+        "Hộp thư của người theo dõi / a me-too follower's in-app messages (`X-Follower-Token`); `wait` "
+        "long-polls",
+        "Luồng thông báo của người theo dõi / a me-too follower's server-sent events, one per in-app message",
+    ),
 )
 for path, reader, list_summary, stream_summary in READERS:
-    router.add_api_route(path, _list_route(reader), methods=["GET"], response_model=list[InboxMessageView],
-                         responses=PROBLEMS, summary=list_summary)
-    router.add_api_route(f"{path}/stream", _stream_route(reader), methods=["GET"], response_class=StreamingResponse,
-                         responses=PROBLEMS, summary=stream_summary)
+    router.add_api_route(
+        path,
+        _list_route(reader),
+        methods=["GET"],
+        response_model=list[InboxMessageView],
+        responses=PROBLEMS,
+        summary=list_summary,
+    )
+    router.add_api_route(
+        f"{path}/stream",
+        _stream_route(reader),
+        methods=["GET"],
+        response_class=StreamingResponse,
+        responses=PROBLEMS,
+        summary=stream_summary,
+    )
 
 
-@router.post("/v1/reports/{report_id}/notifications/unsubscribe", response_model=UnsubscribeResult,
-             responses=PROBLEMS, summary="Hủy nhận thông báo / the reporter stops e-mail and SMS about this case")
-async def unsubscribe_reporter(inbox: Inbox = Depends(reporter_inbox), rt: Runtime = Depends(runtime)) -> dict:
+@router.post(
+    "/v1/reports/{report_id}/notifications/unsubscribe",
+    response_model=UnsubscribeResult,
+    responses=PROBLEMS,
+    summary="Hủy nhận thông báo / the reporter stops e-mail and SMS about this case",
+)
+async def unsubscribe_reporter(
+    inbox: Inbox = Depends(reporter_inbox), rt: Runtime = Depends(runtime)
+) -> dict:
     return await rt.rpc.call("notify", "unsubscribe_reporter", payload={"report_id": inbox["report_id"]})
 
 
-@router.post("/v1/reports/{report_id}/followers/unsubscribe", response_model=UnsubscribeResult, responses=PROBLEMS,
-             summary="Người theo dõi hủy nhận thông báo / a me-too follower stops e-mail and SMS about this case "
-                     "(`X-Follower-Token`)")
-async def unsubscribe_follower(access: dict = Depends(follower_access), rt: Runtime = Depends(runtime)) -> dict:
+@router.post(
+    "/v1/reports/{report_id}/followers/unsubscribe",
+    response_model=UnsubscribeResult,
+    responses=PROBLEMS,
+    summary="Người theo dõi hủy nhận thông báo / a me-too follower stops e-mail and SMS about this case "
+    "(`X-Follower-Token`)",
+)
+async def unsubscribe_follower(
+    access: dict = Depends(follower_access), rt: Runtime = Depends(runtime)
+) -> dict:
     done = await call_intake(rt, "unsubscribe_follower", payload=access)
     return {"report_id": done["report_id"], "unsubscribed": done["unsubscribed"]}
 
 
-@router.delete("/v1/reports/{report_id}/followers/contact", response_model=ContactErased, responses=PROBLEMS,
-               summary="Người theo dõi xóa thông tin liên hệ / a me-too follower erases the contact they gave "
-                       "(`X-Follower-Token`); their in-app messages stay")
-async def erase_follower_contact(access: dict = Depends(follower_access), rt: Runtime = Depends(runtime)) -> dict:
+@router.delete(
+    "/v1/reports/{report_id}/followers/contact",
+    response_model=ContactErased,
+    responses=PROBLEMS,
+    summary="Người theo dõi xóa thông tin liên hệ / a me-too follower erases the contact they gave "
+    "(`X-Follower-Token`); their in-app messages stay",
+)
+async def erase_follower_contact(
+    access: dict = Depends(follower_access), rt: Runtime = Depends(runtime)
+) -> dict:
     return await call_intake(rt, "erase_follower_contact", payload=access)
 
 
@@ -225,10 +317,20 @@ PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head>
 <body><main><h1>{title}</h1><p>{text}</p>{form}</main></body></html>"""
 TEXTS = {
-    "vi": ("Hủy nhận thông báo", "Bạn sẽ không nhận thư điện tử và tin nhắn về phản ánh này nữa.", "Xác nhận hủy",
-           "Đã hủy nhận thông báo", "Bạn sẽ không nhận thư điện tử và tin nhắn về phản ánh {code} nữa."),
-    "en": ("Unsubscribe", "You will no longer get e-mails or text messages about this report.", "Unsubscribe",
-           "Unsubscribed", "You will no longer get e-mails or text messages about report {code}."),
+    "vi": (
+        "Hủy nhận thông báo",
+        "Bạn sẽ không nhận thư điện tử và tin nhắn về phản ánh này nữa.",
+        "Xác nhận hủy",
+        "Đã hủy nhận thông báo",
+        "Bạn sẽ không nhận thư điện tử và tin nhắn về phản ánh {code} nữa.",
+    ),
+    "en": (
+        "Unsubscribe",
+        "You will no longer get e-mails or text messages about this report.",
+        "Unsubscribe",
+        "Unsubscribed",
+        "You will no longer get e-mails or text messages about report {code}.",
+    ),
 }
 
 
@@ -242,18 +344,26 @@ def _page(request: Request, done: dict | None) -> HTMLResponse:
     return HTMLResponse(PAGE.format(lang=lang, title=done_title, text=html.escape(body), form=""))
 
 
-@router.get("/v1/notifications/unsubscribe/{link_token}", response_class=HTMLResponse,
-            summary="Trang hủy nhận thông báo / the page behind an e-mail's unsubscribe link (confirm with POST)")
+@router.get(
+    "/v1/notifications/unsubscribe/{link_token}",
+    response_class=HTMLResponse,
+    summary="Trang hủy nhận thông báo / the page behind an e-mail's unsubscribe link (confirm with POST)",
+)
 async def unsubscribe_page(link_token: str, request: Request) -> HTMLResponse:
     return _page(request, None)
 
 
-@router.post("/v1/notifications/unsubscribe/{link_token}", responses=PROBLEMS,
-             summary="Hủy nhận thông báo qua liên kết / unsubscribe with an e-mail's link (also RFC 8058 one-click)")
+@router.post(
+    "/v1/notifications/unsubscribe/{link_token}",
+    responses=PROBLEMS,
+    summary="Hủy nhận thông báo qua liên kết / unsubscribe with an e-mail's link (also RFC 8058 one-click)",
+)
 async def unsubscribe_link(link_token: str, request: Request, rt: Runtime = Depends(runtime)):
     if not 16 <= len(link_token) <= 100:
         raise ApiError(ErrorCode.NOT_FOUND, "unknown or expired unsubscribe link")
-    done = await rt.rpc.call("notify", "unsubscribe_link", payload={"token": link_token})  # may raise NOT_FOUND
+    done = await rt.rpc.call(
+        "notify", "unsubscribe_link", payload={"token": link_token}
+    )  # may raise NOT_FOUND
     if "text/html" in request.headers.get("accept", ""):
         return _page(request, done)
     return done

@@ -1,4 +1,5 @@
 """Run RpcClient failure scenarios in a clean interpreter (no eventlet) and print the outcome as JSON."""
+
 from __future__ import annotations
 
 import asyncio

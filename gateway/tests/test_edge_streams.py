@@ -1,5 +1,7 @@
-"""A long answer to a request without a body (the console's and the citizen's event streams) is not a slow body:
-the edge guard's body timeouts must not end it. Served by a real uvicorn on loopback, read by a real client."""
+"""A long answer to a request without a body (the console's and the citizen's event streams) is not a slow
+body: the edge guard's body timeouts must not end it. Served by a real uvicorn on loopback, read by a real
+client."""
+
 from __future__ import annotations
 
 import asyncio
@@ -41,7 +43,9 @@ def test_an_event_stream_outlives_the_body_idle_timeout():
     settings = GatewaySettings(HT_JWT_SECRET="k" * 40, BODY_IDLE_TIMEOUT_S=0.2)
     app = EdgeGuard(Starlette(routes=[Route("/v1/staff/events", events)]), settings)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -1,4 +1,5 @@
 """The cap on held notification connections (streams, waiting long-polls) per reader and per client IP."""
+
 import pytest
 
 from gateway.problems import ApiError

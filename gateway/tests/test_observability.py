@@ -1,4 +1,5 @@
 """The request-id and metrics middleware on a small app built like the gateway (problems + observability)."""
+
 from __future__ import annotations
 
 from fastapi import FastAPI
@@ -27,8 +28,12 @@ def app() -> FastAPI:
 
 
 def count(route: str, status: str, method: str = "GET") -> float:
-    return REGISTRY.get_sample_value("ht_http_requests_total",
-                                     {"method": method, "route": route, "status": status}) or 0.0
+    return (
+        REGISTRY.get_sample_value(
+            "ht_http_requests_total", {"method": method, "route": route, "status": status}
+        )
+        or 0.0
+    )
 
 
 def test_answers_carry_the_request_id_and_requests_count_by_route_template():
@@ -48,8 +53,13 @@ def test_problems_name_the_request_id_even_when_the_gateway_crashes():
     assert invalid.status_code == 422 and invalid.json()["request_id"] == invalid.headers["X-Request-Id"]
     before = count("<unmatched>", "404")
     nowhere = client.get("/nowhere")
-    assert nowhere.json()["request_id"] == nowhere.headers["X-Request-Id"] and count("<unmatched>", "404") == before + 1
+    assert (
+        nowhere.json()["request_id"] == nowhere.headers["X-Request-Id"]
+        and count("<unmatched>", "404") == before + 1
+    )
     crashed = client.get("/things/13", headers={"X-Request-Id": "ticket-10"})
-    assert crashed.status_code == 500 and crashed.headers["content-type"].startswith("application/problem+json")
+    assert crashed.status_code == 500 and crashed.headers["content-type"].startswith(
+        "application/problem+json"
+    )
     assert crashed.headers["X-Request-Id"] == "ticket-10" and crashed.json()["request_id"] == "ticket-10"
     assert crashed.json()["code"] == "INTERNAL_ERROR"

@@ -1,4 +1,5 @@
 """The gateway's error table: every error code becomes problem+json with its status, in both languages."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,15 @@ from libs.contracts.errors import ERRORS, ErrorCode
 
 
 def request(lang: str) -> Request:
-    return Request({"type": "http", "headers": [(b"accept-language", lang.encode())], "method": "GET",
-                    "path": "/", "query_string": b""})
+    return Request(
+        {
+            "type": "http",
+            "headers": [(b"accept-language", lang.encode())],
+            "method": "GET",
+            "path": "/",
+            "query_string": b"",
+        }
+    )
 
 
 @pytest.mark.parametrize("code", list(ErrorCode))
@@ -28,9 +36,15 @@ def test_english_title_on_request():
     assert "Không tìm thấy phản ánh" in vi and "Report not found" in en
 
 
-@pytest.mark.parametrize("loc, field", [(("body", "location", "lat"), "location.lat"),
-                                        (("header", "Idempotency-Key"), "header.Idempotency-Key"),
-                                        (("body",), "body"), (("query", "token"), "query.token")])
+@pytest.mark.parametrize(
+    "loc, field",
+    [
+        (("body", "location", "lat"), "location.lat"),
+        (("header", "Idempotency-Key"), "header.Idempotency-Key"),
+        (("body",), "body"),
+        (("query", "token"), "query.token"),
+    ],
+)
 def test_field_paths(loc, field):
     assert _field(loc) == field
 
@@ -57,7 +71,9 @@ def test_an_http_error_on_an_open311_path_answers_in_the_spec_error_format():
     client = TestClient(app)
     as_json = client.request("TRACE", "/open311/v2/requests.json")
     assert as_json.status_code == 405 and as_json.headers["content-type"].startswith("application/json")
-    assert as_json.json() == [{"code": 405, "description": "Phương thức không được hỗ trợ / method not allowed"}]
+    assert as_json.json() == [
+        {"code": 405, "description": "Phương thức không được hỗ trợ / method not allowed"}
+    ]
     assert as_json.headers["allow"] == "GET"
     as_xml = client.request("TRACE", "/open311/v2/requests.xml")
     assert as_xml.status_code == 405 and "<errors><error><code>405</code>" in as_xml.text.replace("\n", "")
@@ -66,8 +82,9 @@ def test_an_http_error_on_an_open311_path_answers_in_the_spec_error_format():
 
 
 def test_a_service_whose_database_is_restarting_answers_503_with_retry_after_not_500():
-    """The fault suite found a PostgreSQL restart answered 500 (`OperationalError: the database system is starting
-    up` from a service): clients treat 500 as a bug; it is a moment's unavailability, 503 with Retry-After."""
+    """The fault suite found a PostgreSQL restart answered 500 (`OperationalError: the database system is
+    starting up` from a service): clients treat 500 as a bug; it is a moment's unavailability, 503 with
+    Retry-After."""
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 

@@ -1,5 +1,7 @@
-"""The public read cache's pure parts (TTL, bounds, marks of changes, generations, single flight, keys) and its middleware over a
-small Starlette app (hits, 304, credentials that bypass it, writes that mark it, answers never kept)."""
+"""The public read cache's pure parts (TTL, bounds, marks of changes, generations, single flight, keys) and
+its middleware over a small Starlette app (hits, 304, credentials that bypass it, writes that mark it, answers
+never kept)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -11,8 +13,16 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.readcache import (Entry, ReadCache, ReadCacheMiddleware, ReadCacheSettings, cache_key, etag_of,
-                               keepable, matches)
+from gateway.readcache import (
+    Entry,
+    ReadCache,
+    ReadCacheMiddleware,
+    ReadCacheSettings,
+    cache_key,
+    etag_of,
+    keepable,
+    matches,
+)
 
 ID = "3f0c9a52-5a47-4b8e-9c39-0f1d7b3c2a10"
 
@@ -30,8 +40,15 @@ def entry(body: bytes = b"x", expires: float = 101.0) -> Entry:
 
 
 def scope(path: str = "/v1/categories", method: str = "GET", headers=(), query: bytes = b"") -> dict:
-    return {"type": "http", "path": path, "method": method, "headers": list(headers), "query_string": query,
-            "scheme": "http", "root_path": ""}
+    return {
+        "type": "http",
+        "path": path,
+        "method": method,
+        "headers": list(headers),
+        "query_string": query,
+        "scheme": "http",
+        "root_path": "",
+    }
 
 
 def test_an_entry_lives_for_its_ttl_only():
@@ -154,21 +171,24 @@ def test_the_ttl_setting_is_bounded_to_two_seconds():
         ReadCacheSettings(READ_CACHE_TTL_S=2.5)
 
 
-@pytest.mark.parametrize(("request_scope", "cached"), [
-    (scope(), True),
-    (scope(f"/v1/reports/{ID}"), True),
-    (scope("/open311/v2/requests.json", query=b"status=open"), True),
-    (scope("/v1/reports", "POST"), False),
-    (scope("/v1/operator/reports"), False),
-    (scope(f"/v1/reports/{ID}/rating"), False),
-    (scope("/open311/v2/servicerequestupdates.json"), False),
-    (scope(headers=[(b"authorization", b"Bearer t")]), False),
-    (scope(headers=[(b"cookie", b"ht_access=t")]), False),
-    (scope(f"/v1/reports/{ID}", headers=[(b"x-tracking-token", b"t")]), False),
-    (scope(headers=[(b"x-api-key", b"k")]), False),
-    (scope("/open311/v2/requests.json", query=b"api_key=k"), False),
-    (scope("/v1/reports", "HEAD"), False),
-])
+@pytest.mark.parametrize(
+    ("request_scope", "cached"),
+    [
+        (scope(), True),
+        (scope(f"/v1/reports/{ID}"), True),
+        (scope("/open311/v2/requests.json", query=b"status=open"), True),
+        (scope("/v1/reports", "POST"), False),
+        (scope("/v1/operator/reports"), False),
+        (scope(f"/v1/reports/{ID}/rating"), False),
+        (scope("/open311/v2/servicerequestupdates.json"), False),
+        (scope(headers=[(b"authorization", b"Bearer t")]), False),
+        (scope(headers=[(b"cookie", b"ht_access=t")]), False),
+        (scope(f"/v1/reports/{ID}", headers=[(b"x-tracking-token", b"t")]), False),
+        (scope(headers=[(b"x-api-key", b"k")]), False),
+        (scope("/open311/v2/requests.json", query=b"api_key=k"), False),
+        (scope("/v1/reports", "HEAD"), False),
+    ],
+)
 def test_only_anonymous_gets_of_public_reads_have_a_key(request_scope, cached):
     assert (cache_key(request_scope) is not None) == cached
 
@@ -177,9 +197,12 @@ def test_the_key_sorts_the_query_and_varies_on_language_and_encoding():
     base = cache_key(scope("/v1/reports", query=b"limit=5&offset=0"))
     assert base == cache_key(scope("/v1/reports", query=b"offset=0&limit=5"))
     assert base != cache_key(scope("/v1/reports", query=b"offset=0&limit=6"))
-    assert base != cache_key(scope("/v1/reports", query=b"limit=5&offset=0", headers=[(b"accept-language", b"en")]))
-    assert base != cache_key(scope("/v1/reports", query=b"limit=5&offset=0",
-                                   headers=[(b"accept-encoding", b"gzip, br")]))
+    assert base != cache_key(
+        scope("/v1/reports", query=b"limit=5&offset=0", headers=[(b"accept-language", b"en")])
+    )
+    assert base != cache_key(
+        scope("/v1/reports", query=b"limit=5&offset=0", headers=[(b"accept-encoding", b"gzip, br")])
+    )
 
 
 def test_if_none_match_and_keepable_answers():
@@ -202,8 +225,13 @@ class Upstream:
         async def categories(request):
             self.calls += 1
             await asyncio.sleep(0.01)
-            return JSONResponse({"version": self.version, "lang": request.headers.get("accept-language", "vi"),
-                                 "caller": request.headers.get("authorization")})
+            return JSONResponse(
+                {
+                    "version": self.version,
+                    "lang": request.headers.get("accept-language", "vi"),
+                    "caller": request.headers.get("authorization"),
+                }
+            )
 
         async def write(request):
             self.version += 1
@@ -228,9 +256,14 @@ class Upstream:
             response.set_cookie("s", "1")
             return response
 
-        routes = [Route("/v1/categories", categories), Route("/v1/reports", write, methods=["POST"]),
-                  Route("/v1/reports/similar", similar, methods=["POST"]), Route("/v1/agencies", limited),
-                  Route(f"/v1/reports/{ID}", missing), Route("/v1/stats", cookie)]
+        routes = [
+            Route("/v1/categories", categories),
+            Route("/v1/reports", write, methods=["POST"]),
+            Route("/v1/reports/similar", similar, methods=["POST"]),
+            Route("/v1/agencies", limited),
+            Route(f"/v1/reports/{ID}", missing),
+            Route("/v1/stats", cookie),
+        ]
         return Starlette(routes=routes)
 
 
@@ -254,7 +287,11 @@ def test_hits_conditional_requests_and_the_public_headers():
         assert second.headers["cache-control"] == "public, max-age=2"
         assert "Authorization" in second.headers["vary"] and "Accept-Language" in second.headers["vary"]
         again = await client.get("/v1/categories", headers={"If-None-Match": second.headers["etag"]})
-        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == second.headers["etag"]
+        assert (
+            again.status_code == 304
+            and again.content == b""
+            and again.headers["etag"] == second.headers["etag"]
+        )
         english = await client.get("/v1/categories", headers={"Accept-Language": "en"})
         assert english.headers["x-cache"] == "miss" and english.json()["lang"] == "en"
 
@@ -297,14 +334,25 @@ OTHER = "9b2e8a61-0c3d-4f5e-8a7b-1c2d3e4f5a6b"
 def test_a_change_of_one_report_marks_its_page_and_the_shared_answers_only():
     clock = Clock()
     cache = ReadCache(1.0, 10, 1000, clock)
-    keys = {name: (path,) for name, path in (("mine", f"/v1/reports/{ID}"), ("other", f"/v1/reports/{OTHER}"),
-                                             ("list", "/v1/reports"), ("map", "/v1/reports.geojson"))}
+    keys = {
+        name: (path,)
+        for name, path in (
+            ("mine", f"/v1/reports/{ID}"),
+            ("other", f"/v1/reports/{OTHER}"),
+            ("list", "/v1/reports"),
+            ("map", "/v1/reports.geojson"),
+        )
+    }
     for key in keys.values():
         cache.put(key, Entry((), b"x", None, clock.now + 1, stale_until=clock.now + 2, started=clock.now), 0)
     clock.now += 0.1
     cache.mark(ID.upper())
     assert {n: cache.fresh(k, cache.entries[k]) for n, k in keys.items()} == {
-        "mine": False, "other": True, "list": False, "map": False}
+        "mine": False,
+        "other": True,
+        "list": False,
+        "map": False,
+    }
     cache.mark()  # a new report: the shared answers only
     assert cache.fresh(keys["other"], cache.entries[keys["other"]])
     cache.mark(everything=True)
@@ -332,7 +380,9 @@ def test_no_reader_joins_a_call_that_started_before_a_change():
         calls.append(clock.now)
         version = len(calls)
         await asyncio.sleep(0.05 if version == 1 else 0.01)
-        return Entry((), b"v%d" % version, None, clock.now + 1, stale_until=clock.now + 2, started=calls[version - 1])
+        return Entry(
+            (), b"v%d" % version, None, clock.now + 1, stale_until=clock.now + 2, started=calls[version - 1]
+        )
 
     async def main():
         before = asyncio.ensure_future(cache.fetch(key, produce))
@@ -377,6 +427,7 @@ def test_during_a_burst_of_changes_a_stale_key_is_renewed_again_after_the_spacin
 
 def test_a_photo_hidden_clears_everything_other_events_mark():
     from gateway.casefeed import CaseChange
+
     middleware = ReadCacheMiddleware(Upstream().app(), ReadCacheSettings(READ_CACHE_TTL_S=2))
     cache = middleware.cache
     cache.put(("/v1/reports",), entry(), 0)
@@ -386,13 +437,16 @@ def test_a_photo_hidden_clears_everything_other_events_mark():
     assert not cache.entries
 
 
-@pytest.mark.parametrize(("path", "marked"), [
-    (f"/v1/operator/reports/{ID}/accept", ID),
-    (f"/v1/reports/{ID}/rating", ID),
-    ("/v1/reports", "shared"),
-    ("/open311/v2/requests.json", "shared"),
-    ("/v1/admin/categories", "everything"),
-])
+@pytest.mark.parametrize(
+    ("path", "marked"),
+    [
+        (f"/v1/operator/reports/{ID}/accept", ID),
+        (f"/v1/reports/{ID}/rating", ID),
+        ("/v1/reports", "shared"),
+        ("/open311/v2/requests.json", "shared"),
+        ("/v1/admin/categories", "everything"),
+    ],
+)
 def test_writes_mark_what_they_name(path, marked):
     middleware = ReadCacheMiddleware(Upstream().app(), ReadCacheSettings(READ_CACHE_TTL_S=2))
     cache = middleware.cache

@@ -1,5 +1,6 @@
-"""Every RPC the gateway waits on ends: a timeout (504) or unavailable (503), never a hang; a request nobody waits
-for any more is dropped by the broker (its expiration is the call's timeout)."""
+"""Every RPC the gateway waits on ends: a timeout (504) or unavailable (503), never a hang; a request nobody
+waits for any more is dropped by the broker (its expiration is the call's timeout)."""
+
 from __future__ import annotations
 
 import json
@@ -18,11 +19,22 @@ pytestmark = pytest.mark.interface
 
 def test_missing_service_silent_service_and_dead_broker(stack):
     silent = f"silent{uuid.uuid4().hex[:8]}"
-    with Connection(stack.amqp_uri) as conn:  # a queue with no consumer: requests are accepted, never answered
-        Queue(f"rpc-{silent}", exchange=Exchange("nameko-rpc", type="topic", durable=True),
-              routing_key=f"{silent}.*", auto_delete=False)(conn.default_channel).declare()
-    done = subprocess.run([sys.executable, "-m", "gateway.tests.rpc_probe", stack.amqp_uri, silent],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    with Connection(
+        stack.amqp_uri
+    ) as conn:  # a queue with no consumer: requests are accepted, never answered
+        Queue(
+            f"rpc-{silent}",
+            exchange=Exchange("nameko-rpc", type="topic", durable=True),
+            routing_key=f"{silent}.*",
+            auto_delete=False,
+        )(conn.default_channel).declare()
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway.tests.rpc_probe", stack.amqp_uri, silent],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     results = json.loads(done.stdout.strip().splitlines()[-1])
     assert results["missing_service"]["kind"] == "unavailable" and results["missing_service"]["seconds"] < 3

@@ -2,13 +2,14 @@
 
 The signing key comes from HT_JWT_SECRET (never from an argument, so it stays out of shell history).
 """
+
 from __future__ import annotations
 
 import argparse
 import getpass
 import json
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from pydantic import ValidationError
 
@@ -16,7 +17,9 @@ from libs.auth.tokens import STAFF_ROLES, AuthSettings, InvalidToken, mint, pars
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m libs.auth.cli", description="Staff tokens for Hiện Trường")
+    parser = argparse.ArgumentParser(
+        prog="python -m libs.auth.cli", description="Staff tokens for Hiện Trường"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     m = sub.add_parser("mint", help="print a signed staff token")
     m.add_argument("--role", required=True, choices=sorted(STAFF_ROLES))

@@ -1,4 +1,5 @@
 """Staff accounts and sign-in: the accounts service's commands and views (no secrets in any view)."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -9,8 +10,12 @@ from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 from .common import AGENCY_ROLES, AgencyCode, Contract, StaffRole
 
 FACTOR_ROLES = frozenset({"operator", "administrator"})  # they can see personal data: TOTP is required
-Username = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=64,
-                                            pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+Username = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]*$"
+    ),
+]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Client = Annotated[str, StringConstraints(max_length=300)]
@@ -158,7 +163,7 @@ class CreateAccount(Contract):
     agency: AgencyCode | None = None
 
     @model_validator(mode="after")
-    def _agency_matches_role(self) -> "CreateAccount":
+    def _agency_matches_role(self) -> CreateAccount:
         if (self.role in AGENCY_ROLES) != (self.agency is not None):
             raise ValueError("agency is required for agency roles and not allowed for others")
         return self

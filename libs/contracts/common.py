@@ -1,7 +1,8 @@
 """Shared field types and base models."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -11,14 +12,16 @@ UnitCode = Annotated[str, Field(pattern=r"^\d{5}$", description="5-digit officia
 AgencyCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
 CategoryCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
 MAX_OFFSET = 1_000_000_000  # paging deeper is refused (422 naming `offset`), never an SQL overflow
-MAX_CURSOR = 2 ** 63 - 1  # an id cursor (PostgreSQL bigint): beyond it a 422, not an SQL error
-NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"  # no NUL (PostgreSQL refuses it) or other control characters
+MAX_CURSOR = 2**63 - 1  # an id cursor (PostgreSQL bigint): beyond it a 422, not an SQL error
+NO_CONTROL = (
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"  # no NUL (PostgreSQL refuses it) or other control characters
+)
 
 
 def _in_utc(value: datetime) -> datetime:
     """The same instant in UTC; ValueError when UTC cannot hold it (year 1 or 9999 with an offset)."""
     try:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     except OverflowError as exc:
         raise ValueError("the instant is out of range once converted to UTC") from exc
 
@@ -30,7 +33,7 @@ Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 def utcnow() -> datetime:
     """The current time, timezone-aware."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Contract(BaseModel):
@@ -39,16 +42,20 @@ class Contract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-
 StaffRole = Literal["operator", "agency_officer", "agency_leader", "administrator"]
-AGENCY_ROLES = frozenset({"agency_officer", "agency_leader"})  # an agency's staff: the actor carries the agency
-OPERATORS = frozenset({"operator", "administrator"})  # the province's operations centre (IOC) and administrators
+AGENCY_ROLES = frozenset(
+    {"agency_officer", "agency_leader"}
+)  # an agency's staff: the actor carries the agency
+OPERATORS = frozenset(
+    {"operator", "administrator"}
+)  # the province's operations centre (IOC) and administrators
 ADMINISTRATORS = frozenset({"administrator"})
 
 
 class Actor(Contract):
-    """A staff member as the gateway authenticated them (`gateway.auth.actor_payload`, from the verified token);
-    every service re-checks the role (`libs.platform.access.require_role`) and what the member may see."""
+    """A staff member as the gateway authenticated them (`gateway.auth.actor_payload`, from the verified
+    token); every service re-checks the role (`libs.platform.access.require_role`) and what the member may
+    see."""
 
     sub: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     role: StaffRole

@@ -3,10 +3,11 @@
 Every change is one command inside `ChangeDirectory` (who, what, from when); routing validates it against the
 whole directory and records it as a new version. Agency fields may hold the `{unit_code}` placeholder.
 """
+
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
@@ -29,7 +30,9 @@ class UnitData(Contract):
     type: UnitType
     centroid: Location
     area_km2: float | None = Field(None, gt=0)
-    details: dict[str, Any] = Field(default_factory=dict, description="Free-form: legacy units, admin centre ...")
+    details: dict[str, Any] = Field(
+        default_factory=dict, description="Free-form: legacy units, admin centre ..."
+    )
 
 
 class AgencyData(Contract):
@@ -43,7 +46,9 @@ class AgencyData(Contract):
     unit_code: UnitCode | None = None
     parent: str | None = None
     handles: list[CategoryCode] = []
-    details: dict[str, Any] = Field(default_factory=dict, description="Free-form: notes, hotline, departments ...")
+    details: dict[str, Any] = Field(
+        default_factory=dict, description="Free-form: notes, hotline, departments ..."
+    )
 
 
 class CategoryDeadline(Contract):
@@ -112,27 +117,44 @@ class DeadlineThresholds(Contract):
     process: float = Field(gt=0, le=720)
 
 
-# A time of day in Vietnam without an offset ("07:30:00"). Pydantic documents `time` as JSON Schema's `format: time`,
-# which is RFC 3339's full-time and requires an offset: clients validating against the OpenAPI refused our answers.
+# A time of day in Vietnam without an offset ("07:30:00"). Pydantic documents `time` as JSON Schema's `format:
+# time`, which is RFC 3339's full-time and requires an offset: clients validating against the OpenAPI refused
+# our answers.
 WALL_CLOCK = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$"
-WallClock = Annotated[time, WithJsonSchema({"type": "string", "pattern": WALL_CLOCK,
-                                            "description": "Giờ địa phương / local time in Vietnam, HH:MM[:SS]"})]
+WallClock = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": WALL_CLOCK,
+            "description": "Giờ địa phương / local time in Vietnam, HH:MM[:SS]",
+        }
+    ),
+]
 
 
 class DeadlineSettings(Contract):
     """Priorities, the accept deadline, the working day and when to warn and escalate."""
 
-    priorities: dict[Priority, PriorityTime] = Field(default_factory=lambda: {
-        Priority.BINH_THUONG: PriorityTime(working_days=7), Priority.KHAN: PriorityTime(working_hours=4),
-        Priority.PHUC_TAP: PriorityTime(working_days=15)})
+    priorities: dict[Priority, PriorityTime] = Field(
+        default_factory=lambda: {
+            Priority.BINH_THUONG: PriorityTime(working_days=7),
+            Priority.KHAN: PriorityTime(working_hours=4),
+            Priority.PHUC_TAP: PriorityTime(working_days=15),
+        }
+    )
     accept_working_hours: float = Field(8, gt=0, le=240)
     working_periods: list[tuple[WallClock, WallClock]] = Field(
-        default_factory=lambda: [(time(7, 30), time(11, 30)), (time(13, 30), time(17, 0))])
+        default_factory=lambda: [(time(7, 30), time(11, 30)), (time(13, 30), time(17, 0))]
+    )
     due_soon_before: DeadlineThresholds = DeadlineThresholds(accept=2, process=4)
-    level2_after: DeadlineThresholds = Field(DeadlineThresholds(accept=8, process=15),
-                                             description="Overdue by this much → level 2 (escalation agency/IOC)")
+    level2_after: DeadlineThresholds = Field(
+        DeadlineThresholds(accept=8, process=15),
+        description="Overdue by this much → level 2 (escalation agency/IOC)",
+    )
     ioc_agency: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")] = Field(
-        "TT_KHCN_CDS", description="Level-2 recipient when a case has no escalation agency")
+        "TT_KHCN_CDS", description="Level-2 recipient when a case has no escalation agency"
+    )
 
     @field_validator("priorities")
     @classmethod
@@ -144,7 +166,8 @@ class DeadlineSettings(Contract):
 
 
 class HolidayYear(Contract):
-    """One year's announcement: Tết span, the 2/9 companion day, compensatory days off and swapped working days."""
+    """One year's announcement: Tết span, the 2/9 companion day, compensatory days off and swapped working
+    days."""
 
     year: int = Field(ge=2000, le=2100)
     tet_days: list[date] | None = Field(None, description="null: lunar 30/12 to mùng 4 (5 days)")
@@ -166,13 +189,15 @@ class HolidayYear(Contract):
 
 # ---- change commands ----
 
+
 class ChangeMeta(Contract):
     """When a change takes effect, why, and whether open cases are routed again under it."""
 
     effective_from: Instant | None = Field(None, description="Default: now. Never before the latest version")
     note: Note | None = None
-    reroute_open_cases: bool = Field(False, description="Route every open case again; those whose agency "
-                                                        "changes get report.routed")
+    reroute_open_cases: bool = Field(
+        False, description="Route every open case again; those whose agency changes get report.routed"
+    )
 
 
 class PutUnit(Contract):
@@ -252,9 +277,22 @@ class RestoreVersion(Contract):
     version: int = Field(ge=1)
 
 
-DirectoryCommand = Annotated[Union[PutUnit, MergeUnits, PutAgency, RetireAgency, PutCategory, RetireCategory,
-                                   PutRule, DeleteRule, PutDeadlines, PutHolidays, LoadWardGeometry,
-                                   ClearWardGeometry, RestoreVersion], Field(discriminator="op")]
+DirectoryCommand = Annotated[
+    PutUnit
+    | MergeUnits
+    | PutAgency
+    | RetireAgency
+    | PutCategory
+    | RetireCategory
+    | PutRule
+    | DeleteRule
+    | PutDeadlines
+    | PutHolidays
+    | LoadWardGeometry
+    | ClearWardGeometry
+    | RestoreVersion,
+    Field(discriminator="op"),
+]
 
 
 class ChangeDirectory(Contract):
@@ -269,13 +307,23 @@ class ReadDirectory(Contract):
     """Read one part of the directory (at the current version unless `version` is given)."""
 
     actor: Actor
-    part: Literal["summary", "versions", "units", "agencies", "categories", "rules", "deadlines", "holidays",
-                  "ward_geometry"]
+    part: Literal[
+        "summary",
+        "versions",
+        "units",
+        "agencies",
+        "categories",
+        "rules",
+        "deadlines",
+        "holidays",
+        "ward_geometry",
+    ]
     key: str | None = Field(None, max_length=64, description="One entry's code, or a year for holidays")
     version: int | None = Field(None, ge=1)
 
 
 # ---- views ----
+
 
 class DirectoryChangeView(Contract):
     """The version a change created, and what it did to open cases."""
@@ -395,7 +443,9 @@ class CaseDeadlinesView(Contract):
     pauses: list[tuple[AwareDatetime, AwareDatetime]] = []
     extension_working_days: int = 0
     escalations: list[str] = Field([], description="What fired: `<deadline>:<level>` (level 0 = due soon)")
-    reopen_due_at: AwareDatetime | None = Field(None, description="The operator's deadline of a reopened case")
+    reopen_due_at: AwareDatetime | None = Field(
+        None, description="The operator's deadline of a reopened case"
+    )
     deadline_version: int = Field(0, description="How many times routing set this case's deadlines")
 
 
@@ -439,7 +489,6 @@ class LocateWard(Contract):
     location: Location
 
 
-
 class NamedEntry(Contract):
     """A directory entry's display names (English falls back to Vietnamese where the directory has none)."""
 
@@ -449,7 +498,8 @@ class NamedEntry(Contract):
 
 
 class DirectoryNames(Contract):
-    """Display names in force, for messages: categories, agencies, units (xã/phường); version 0 = not seeded."""
+    """Display names in force, for messages: categories, agencies, units (xã/phường); version 0 = not
+    seeded."""
 
     version: int
     categories: list[NamedEntry] = []

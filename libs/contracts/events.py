@@ -2,6 +2,7 @@
 
 Events never carry personal data of the reporter.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,9 +14,11 @@ from pydantic import AwareDatetime, Field
 from .common import AgencyCode, CategoryCode, Contract, Location, Priority, Status, UnitCode, utcnow
 from .feedback import RatingLevel
 
-DEADLINE_VERSION = ("Routing owns the deadlines: this counts every change of one case's deadlines (1, 2, ...); a "
-                    "follower applies an event's dates only when its version is newer than the one it holds "
-                    "(None: sent before versions existed)")
+DEADLINE_VERSION = (
+    "Routing owns the deadlines: this counts every change of one case's deadlines (1, 2, ...); a "
+    "follower applies an event's dates only when its version is newer than the one it holds "
+    "(None: sent before versions existed)"
+)
 
 
 class Event(Contract):
@@ -69,15 +72,18 @@ class ReportRoutedV1(Event):
     ward_code: UnitCode
     ward_approximate: bool
     agency_code: AgencyCode
-    agency_name: str | None = Field(None, description="The agency's Vietnamese name when routed (for timelines)")
+    agency_name: str | None = Field(
+        None, description="The agency's Vietnamese name when routed (for timelines)"
+    )
     agency_name_en: str | None = Field(None, description="Its English name")
     co_handlers: list[AgencyCode] = []
     reason: Literal["rule", "default", "override", "manual"]
     directory_version: int
     accept_due_at: datetime | None = None
     due_at: datetime | None = None
-    note: str | None = Field(None, description="Public note for the timeline, e.g. why a directory change "
-                                               "re-routed an open case")
+    note: str | None = Field(
+        None, description="Public note for the timeline, e.g. why a directory change re-routed an open case"
+    )
     deadline_version: int | None = Field(None, ge=1, description=DEADLINE_VERSION)
 
 
@@ -112,14 +118,24 @@ class ReportStatusChangedV1(Event):
     public_note: str | None = None
     priority: Priority | None = None
     clock: Literal["stop", "resume"] | None = Field(
-        None, description="stop: the case waits on the citizen; resume: the citizen answered")
-    extension_working_days: int | None = Field(None, ge=1, description="An approved extension, in working days")
-    rating: RatingLevel | None = Field(None, description="The rating level, on the rate step only (never its comment)")
+        None, description="stop: the case waits on the citizen; resume: the citizen answered"
+    )
+    extension_working_days: int | None = Field(
+        None, ge=1, description="An approved extension, in working days"
+    )
+    rating: RatingLevel | None = Field(
+        None, description="The rating level, on the rate step only (never its comment)"
+    )
     reopen_due_at: AwareDatetime | None = Field(
-        None, description="On an approved reopen: the new processing deadline the operator set (routing adopts it)")
+        None,
+        description="On an approved reopen: the new processing deadline the operator set (routing adopts it)",
+    )
     sequence: int | None = Field(
-        None, ge=1, description="Intake's order of this case's steps (a later step has a larger number): a consumer "
-                                "that already applied a later step does not move the status back")
+        None,
+        ge=1,
+        description="Intake's order of this case's steps (a later step has a larger number): a consumer "
+        "that already applied a later step does not move the status back",
+    )
 
 
 class ReportRerouteRequestedV1(Event):
@@ -140,7 +156,8 @@ class ReportRerouteRequestedV1(Event):
 
 
 class ReportDeadlineChangedV1(Event):
-    """Routing recomputed a case's deadlines (stopped clock resumed, extension approved, re-routing, reopen)."""
+    """Routing recomputed a case's deadlines (stopped clock resumed, extension approved, re-routing,
+    reopen)."""
 
     event_type: ClassVar[str] = "report.deadline_changed"
     producer: ClassVar[str] = "routing"
@@ -148,8 +165,9 @@ class ReportDeadlineChangedV1(Event):
     report_id: UUID
     accept_due_at: datetime | None = None
     due_at: datetime | None = None
-    reason: Literal["clock_resumed", "extension_approved", "rerouted", "directory_changed", "priority_changed",
-                    "reopened"]
+    reason: Literal[
+        "clock_resumed", "extension_approved", "rerouted", "directory_changed", "priority_changed", "reopened"
+    ]
     deadline_version: int | None = Field(None, ge=1, description=DEADLINE_VERSION)
 
 

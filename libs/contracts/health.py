@@ -1,4 +1,5 @@
 """Health answers of every service."""
+
 from __future__ import annotations
 
 from .common import Contract

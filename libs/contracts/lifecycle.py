@@ -1,11 +1,13 @@
-"""Commands and views of a case's life after submission: triage, agency work, citizen steps, queues, recipients.
+"""Commands and views of a case's life after submission: triage, agency work, citizen steps, queues,
+recipients.
 
 Staff views never carry the reporter's personal data; `ReporterDisclosure` is the one exception, for operators
 only, and every such read is written to intake's append-only audit table.
 """
+
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints
@@ -23,6 +25,7 @@ GrantToken = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 
 # ---- operator (IOC) -----------------------------------------------------------------------------------
+
 
 class AcceptReport(Contract):
     """Verify and classify; optionally fix category, ward and priority."""
@@ -55,7 +58,8 @@ class MergeReport(Contract):
 
     kind: Literal["merge"] = "merge"
     into: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
-        description="The primary case: UUID or code")
+        description="The primary case: UUID or code"
+    )
     note: Note = ""
 
 
@@ -98,7 +102,9 @@ class RequestReroute(Contract):
     category: CategoryCode | None = None
     ward_code: UnitCode | None = None
     priority: Priority | None = None
-    agency_code: AgencyCode | None = Field(None, description="Manual choice (routing records reason `manual`)")
+    agency_code: AgencyCode | None = Field(
+        None, description="Manual choice (routing records reason `manual`)"
+    )
     note: Note = ""
 
 
@@ -125,6 +131,7 @@ class DecideReopen(Contract):
 
 
 # ---- agency ---------------------------------------------------------------------------------------------
+
 
 class AgencyAccept(Contract):
     """The agency takes the case."""
@@ -176,11 +183,26 @@ class PostResult(Contract):
     media_ids: MediaIds
 
 
-StaffAction = Annotated[Union[
-    AcceptReport, RequestInfo, RejectReport, MergeReport, VerifyReport, EditPublicText, HideMedia, RequestReroute,
-    DecideExtension, ReviewResult,
-    DecideReopen, AgencyAccept, AgencyReturn, ProgressNote, AddCoHandlers, RequestExtension, PostResult,
-], Field(discriminator="kind")]
+StaffAction = Annotated[
+    AcceptReport
+    | RequestInfo
+    | RejectReport
+    | MergeReport
+    | VerifyReport
+    | EditPublicText
+    | HideMedia
+    | RequestReroute
+    | DecideExtension
+    | ReviewResult
+    | DecideReopen
+    | AgencyAccept
+    | AgencyReturn
+    | ProgressNote
+    | AddCoHandlers
+    | RequestExtension
+    | PostResult,
+    Field(discriminator="kind"),
+]
 
 
 class StaffCaseAction(Contract):
@@ -193,6 +215,7 @@ class StaffCaseAction(Contract):
 
 # ---- citizen (tracking token) ----------------------------------------------------------------------------
 
+
 class SupplyInfo(Contract):
     """The citizen answers a request for information (text and/or photos)."""
 
@@ -204,15 +227,17 @@ class SupplyInfo(Contract):
 class RateResult(Contract):
     """The citizen's rating of the published result, with an optional comment.
 
-    The comment is kept on the case timeline for staff and the reporter (it may hold personal details): never in
-    the public timeline, never in an event.
-    """
+    The comment is kept on the case timeline for staff and the reporter (it may hold personal details): never
+    in the public timeline, never in an event."""
 
     kind: Literal["rate"] = "rate"
     rating: RatingLevel
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = Field(
-        None, description="Ý kiến kèm đánh giá (tuỳ chọn) / optional comment, up to 1000 characters; seen by staff, "
-                          "never public")
+        None,
+        description="Ý kiến kèm đánh giá (tuỳ chọn) / optional comment, up to 1000 characters; seen by "
+        "staff, "
+        "never public",
+    )
 
 
 class RequestReopen(Contract):
@@ -222,14 +247,15 @@ class RequestReopen(Contract):
     note: Required
 
 
-CitizenAction = Annotated[Union[SupplyInfo, RateResult, RequestReopen], Field(discriminator="kind")]
+CitizenAction = Annotated[SupplyInfo | RateResult | RequestReopen, Field(discriminator="kind")]
 
 
 TrackingToken = Annotated[str, StringConstraints(min_length=8, max_length=200)]
 
 
 class CitizenCaseAction(Contract):
-    """A citizen's verb on their own report, proven by its tracking token (wrong tokens are counted per IP)."""
+    """A citizen's verb on their own report, proven by its tracking token (wrong tokens are counted per
+    IP)."""
 
     report_id: UUID
     tracking_token: TrackingToken
@@ -263,13 +289,15 @@ class MeToo(Contract):
 
 class MeTooRef(Contract):
     """A new follower of a case: their private follower token (shown once, only its hash is kept) opens their
-    in-app inbox of this case and unsubscribes them; `recipient_ref` is the opaque reference other services and
-    staff see, never a credential."""
+    in-app inbox of this case and unsubscribes them; `recipient_ref` is the opaque reference other services
+    and staff see, never a credential."""
 
     report_id: UUID
     recipient_ref: str
-    follower_token: str = Field(description="Mã theo dõi riêng, chỉ hiện một lần / the follower's private token, "
-                                            "shown once: send it as X-Follower-Token")
+    follower_token: str = Field(
+        description="Mã theo dõi riêng, chỉ hiện một lần / the follower's private token, "
+        "shown once: send it as X-Follower-Token"
+    )
     supporters: int
 
 
@@ -292,6 +320,7 @@ class FollowerRef(Contract):
 
 
 # ---- staff views and queries ---------------------------------------------------------------------------
+
 
 class CaseStep(Contract):
     """One timeline entry as staff see it (internal notes only for operators)."""
@@ -343,12 +372,16 @@ class CaseView(ReportCore):
     reopen_requested: bool = False
     duplicate_of: UUID | None = None
     supporters: int = 0
-    queue_reason: str | None = Field(None, description="Why the case waits in the operator queue (e.g. unroutable)")
+    queue_reason: str | None = Field(
+        None, description="Why the case waits in the operator queue (e.g. unroutable)"
+    )
     attributes: dict[str, str | list[str]] = Field(default_factory=dict)
     media: list[CaseMedia] = Field(default_factory=list)
     verified_at: AwareDatetime | None = Field(None, description="When it was verified (public from then on)")
     public: bool = Field(False, description="Whether the public sees it now")
-    public_description: str | None = Field(None, description="IOC only: the operators' public wording, if any")
+    public_description: str | None = Field(
+        None, description="IOC only: the operators' public wording, if any"
+    )
     public_address: str | None = Field(None, description="IOC only: the operators' public address, if any")
     contact_erased: bool = Field(False, description="The reporter's contact data was erased")
     agencies: list[AgencySpell] = Field(default_factory=list)
@@ -363,8 +396,17 @@ class GetCase(Contract):
     actor: Actor
 
 
-OperatorBucket = Literal["urgent", "new", "info_answered", "unroutable", "returned", "results", "extensions",
-                         "reopen_requests", "overdue"]
+OperatorBucket = Literal[
+    "urgent",
+    "new",
+    "info_answered",
+    "unroutable",
+    "returned",
+    "results",
+    "extensions",
+    "reopen_requests",
+    "overdue",
+]
 AgencyBucket = Literal["new", "in_progress", "due_soon", "overdue"]
 
 
@@ -413,8 +455,11 @@ class ReadReporter(Contract):
     report_id: UUID
     actor: Actor
     purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
-    grant: GrantToken | None = Field(None, description="The gateway's signed grant for this read "
-                                     "(libs.auth.grants); without a valid one nothing is disclosed")
+    grant: GrantToken | None = Field(
+        None,
+        description="The gateway's signed grant for this read "
+        "(libs.auth.grants); without a valid one nothing is disclosed",
+    )
 
 
 class FollowerContact(Contract):
@@ -458,10 +503,13 @@ class AuditEntry(Contract):
     media_id: UUID | None = Field(None, description="The file whose unblurred renditions were seen")
 
 
-# ---- for the media service ----------------------------------------------------------------------------------
+# ---- for the media service
+# ----------------------------------------------------------------------------------
+
 
 class RecordMediaAccess(Contract):
-    """Media records that a staff member is shown unblurred renditions (audited like a read of the identity)."""
+    """Media records that a staff member is shown unblurred renditions (audited like a read of the
+    identity)."""
 
     report_id: UUID
     actor: Actor
@@ -484,12 +532,15 @@ class CaseClosure(Contract):
 
 # ---- for the notify service ------------------------------------------------------------------------------
 
+
 class RecipientsQuery(Contract):
     """Who should hear about a case (each read is audited with the calling service as actor)."""
 
     report_id: UUID
     purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    grant: GrantToken | None = Field(None, description="notify's signed grant for this read (libs.auth.grants)")
+    grant: GrantToken | None = Field(
+        None, description="notify's signed grant for this read (libs.auth.grants)"
+    )
 
 
 class Recipient(Contract):
@@ -501,7 +552,9 @@ class Recipient(Contract):
     phone: str | None = None
     role: Literal["reporter", "follower"]
     unsubscribed: bool = False
-    report_id: UUID | None = Field(None, description="The recipient's own report when it differs (merged duplicate)")
+    report_id: UUID | None = Field(
+        None, description="The recipient's own report when it differs (merged duplicate)"
+    )
     inbox: bool = Field(False, description="A follower who reads an in-app inbox with a follower token")
 
 

@@ -4,6 +4,7 @@ Who sees what: operators get the unblurred renditions (metadata always stripped)
 public renditions (faces and operator-drawn regions blurred), and only once intake shows the report to the
 public or the caller holds the report's tracking token. Originals are never served.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -11,8 +12,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from .common import Contract
-from .common import Actor
+from .common import Actor, Contract
 from .lifecycle import GrantToken
 from .reports import ClientInfo
 
@@ -27,7 +27,8 @@ class CreateUpload(Contract):
 
     report_id: UUID
     content_type: Annotated[str, StringConstraints(max_length=100)] = Field(
-        description="The client's claim: only picks the slot's size limit; the type is read from the bytes")
+        description="The client's claim: only picks the slot's size limit; the type is read from the bytes"
+    )
     size: int = Field(gt=0)
     role: MediaRole = "evidence"
     actor: Actor | None = Field(None, description="The staff member uploading (None: a citizen)")
@@ -56,8 +57,11 @@ class ConfirmUpload(Contract):
     actor: Actor | None = None
     tracking_token: Token | None = None
     client: ClientInfo | None = Field(None, description="The caller's IP: intake counts wrong tokens per IP")
-    grant: GrantToken | None = Field(None, description="The gateway's grant for an operator's unblurred view "
-                                     "(passed on to intake, which verifies and audits it)")
+    grant: GrantToken | None = Field(
+        None,
+        description="The gateway's grant for an operator's unblurred view "
+        "(passed on to intake, which verifies and audits it)",
+    )
 
 
 class GetMedia(Contract):
@@ -67,8 +71,11 @@ class GetMedia(Contract):
     actor: Actor | None = None
     tracking_token: Token | None = None
     client: ClientInfo | None = Field(None, description="The caller's IP: intake counts wrong tokens per IP")
-    grant: GrantToken | None = Field(None, description="The gateway's grant for an operator's unblurred view "
-                                     "(passed on to intake, which verifies and audits it)")
+    grant: GrantToken | None = Field(
+        None,
+        description="The gateway's grant for an operator's unblurred view "
+        "(passed on to intake, which verifies and audits it)",
+    )
 
 
 class ListMedia(Contract):
@@ -80,8 +87,11 @@ class ListMedia(Contract):
     client: ClientInfo | None = Field(None, description="The caller's IP: intake counts wrong tokens per IP")
     role: MediaRole | None = None
     state: MediaState | None = None
-    grant: GrantToken | None = Field(None, description="The gateway's grant for an operator's unblurred view "
-                                     "(passed on to intake, which verifies and audits it)")
+    grant: GrantToken | None = Field(
+        None,
+        description="The gateway's grant for an operator's unblurred view "
+        "(passed on to intake, which verifies and audits it)",
+    )
 
 
 class RedactRegion(Contract):
@@ -101,9 +111,14 @@ class ReviewMedia(Contract):
     actor: Actor
     regions: list[RedactRegion] | None = Field(None, max_length=50, description="Photos only; [] clears them")
     release_video: bool | None = Field(
-        None, description="Videos only: the moving picture (faces are not blurred in it) may be shown publicly")
-    grant: GrantToken | None = Field(None, description="The gateway's grant for an operator's unblurred view "
-                                     "(passed on to intake, which verifies and audits it)")
+        None,
+        description="Videos only: the moving picture (faces are not blurred in it) may be shown publicly",
+    )
+    grant: GrantToken | None = Field(
+        None,
+        description="The gateway's grant for an operator's unblurred view "
+        "(passed on to intake, which verifies and audits it)",
+    )
 
 
 class LocationHint(Contract):
@@ -134,7 +149,9 @@ class MediaView(Contract):
     size: int | None
     role: str
     reject_reason: str | None = Field(None, description="An error code, e.g. UNSUPPORTED_MEDIA_TYPE")
-    url: str | None = Field(None, description="Short-lived presigned GET URL of the main rendition, when ready")
+    url: str | None = Field(
+        None, description="Short-lived presigned GET URL of the main rendition, when ready"
+    )
     created_at: AwareDatetime
     kind: MediaKind | None = None
     width: int | None = None
@@ -143,9 +160,15 @@ class MediaView(Contract):
     processing: bool = Field(False, description="Uploaded and confirmed, still being processed (pending)")
     blurred: bool = Field(False, description="What this caller sees has faces or regions blurred")
     faces_found: int | None = Field(None, description="Operators only")
-    video_public: bool | None = Field(None, description="Videos: whether the moving picture is shown publicly")
+    video_public: bool | None = Field(
+        None, description="Videos: whether the moving picture is shown publicly"
+    )
     renditions: list[Rendition] = Field(default_factory=list)
     location_hint: LocationHint | None = Field(
-        None, description="Only in the answer to the confirming uploader; never stored")
-    source_url: str | None = Field(None, description="Operators: the link a partner named (Open311 media_url), "
-                                                     "kept when it could not be fetched")
+        None, description="Only in the answer to the confirming uploader; never stored"
+    )
+    source_url: str | None = Field(
+        None,
+        description="Operators: the link a partner named (Open311 media_url), "
+        "kept when it could not be fetched",
+    )

@@ -3,6 +3,7 @@
 Notify never holds contact details: `NotificationRecipient` is what intake answers at send time
 (`intake.notification_recipients`), kept in memory for one attempt and never stored.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,7 +23,9 @@ AgencyEvent = Literal["case.routed", "case.updated", "case.due_soon", "case.over
 WebhookSecret = Annotated[str, StringConstraints(min_length=24, max_length=200)]
 
 
-# --- agencies: the one versioned message every channel carries ------------------------------------------------
+# --- agencies: the one versioned message every channel carries
+# ------------------------------------------------
+
 
 class CaseLinks(Contract):
     """Where the agency handles the case."""
@@ -31,7 +34,8 @@ class CaseLinks(Contract):
 
 
 class AgencyCaseMessageV1(Contract):
-    """What an agency's system receives for a case (AMQP body, webhook body; e-mails render it). No reporter data."""
+    """What an agency's system receives for a case (AMQP body, webhook body; e-mails render it). No reporter
+    data."""
 
     schema_version: Literal[1] = 1
     event: AgencyEvent
@@ -57,20 +61,27 @@ class AgencyCaseMessageV1(Contract):
     links: CaseLinks
 
 
-# --- agency channel configuration (administrator) ---------------------------------------------------------------
+# --- agency channel configuration (administrator)
+# ---------------------------------------------------------------
+
 
 class SetAgencyChannel(Contract):
     """Create (no `id`) or replace (with `id`) one channel of an agency, optionally for one category only."""
 
     id: UUID | None = None
     agency_code: AgencyCode
-    category: CategoryCode | None = Field(None, description="Only cases of this category; none = every category")
+    category: CategoryCode | None = Field(
+        None, description="Only cases of this category; none = every category"
+    )
     kind: ChannelKind
     url: AnyHttpUrl | None = Field(None, description="webhook: the HTTPS endpoint")
     email: EmailStr | None = Field(None, description="email: the agency's address")
     secrets: list[WebhookSecret] | None = Field(
-        None, min_length=1, max_length=2,
-        description="webhook: 1-2 active secrets (rotation); omitted on create = one is generated")
+        None,
+        min_length=1,
+        max_length=2,
+        description="webhook: 1-2 active secrets (rotation); omitted on create = one is generated",
+    )
     enabled: bool = True
     actor: Actor | None = None
 
@@ -105,7 +116,9 @@ class AgencyChannelView(Contract):
     updated_by: str | None = None
 
 
-# --- deliveries: operator views and actions ---------------------------------------------------------------------
+# --- deliveries: operator views and actions
+# ---------------------------------------------------------------------
+
 
 class DeliveryView(Contract):
     """One delivery of a case to an agency or of news to a citizen (no contact details)."""
@@ -184,15 +197,20 @@ class CaseDeliveryState(Contract):
     deliveries_failed: int
 
 
-# --- citizens: in-app inbox and unsubscribe ---------------------------------------------------------------------
+# --- citizens: in-app inbox and unsubscribe
+# ---------------------------------------------------------------------
+
 
 class ListInbox(Contract):
-    """In-app messages after a cursor: of the reporter of `report_id` (the gateway checked the tracking token), or,
-    with `recipient_ref`, of that follower of the case (the gateway checked their follower token with intake)."""
+    """In-app messages after a cursor: of the reporter of `report_id` (the gateway checked the tracking
+    token), or, with `recipient_ref`, of that follower of the case (the gateway checked their follower token
+    with intake)."""
 
     report_id: UUID
     recipient_ref: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
-    after: int = Field(0, ge=0, le=MAX_CURSOR, description="Cursor: the `id` of the newest message already seen")
+    after: int = Field(
+        0, ge=0, le=MAX_CURSOR, description="Cursor: the `id` of the newest message already seen"
+    )
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -215,7 +233,8 @@ class UnsubscribeByLink(Contract):
 
 
 class UnsubscribeReporter(Contract):
-    """The reporter of `report_id` (tracking token checked at the gateway) stops e-mail/SMS about this case."""
+    """The reporter of `report_id` (tracking token checked at the gateway) stops e-mail/SMS about this
+    case."""
 
     report_id: UUID
 
@@ -228,14 +247,18 @@ class UnsubscribeResult(Contract):
     unsubscribed: bool
 
 
-# --- the question notify asks intake at send time ---------------------------------------------------------------
+# --- the question notify asks intake at send time
+# ---------------------------------------------------------------
+
 
 class NotificationRecipientsQuery(Contract):
     """`intake.notification_recipients(payload=...)`: who follows a case, read for one purpose (audited)."""
 
     report_id: UUID
     purpose: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    grant: str | None = Field(None, description="notify's signed grant (libs.auth.grants): intake requires it")
+    grant: str | None = Field(
+        None, description="notify's signed grant (libs.auth.grants): intake requires it"
+    )
 
 
 class NotificationRecipient(BaseModel):
@@ -249,11 +272,15 @@ class NotificationRecipient(BaseModel):
     phone: str | None = None
     role: str = "reporter"
     unsubscribed: bool = False
-    report_id: UUID | None = Field(None, description="The recipient's own report when it differs (merged duplicate)")
+    report_id: UUID | None = Field(
+        None, description="The recipient's own report when it differs (merged duplicate)"
+    )
     inbox: bool = Field(False, description="A follower who reads an in-app inbox with their follower token")
 
 
-# --- events ------------------------------------------------------------------------------------------------------
+# --- events
+# ------------------------------------------------------------------------------------------------------
+
 
 class DeliveryFailedV1(Event):
     """A delivery ran out of retries (or failed for good) and waits for an operator: the alert."""

@@ -1,4 +1,6 @@
-"""Commands and views of intake's Open311 RPCs: partner API keys, submissions, batch tokens, posted updates."""
+"""Commands and views of intake's Open311 RPCs: partner API keys, submissions, batch tokens, posted
+updates."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -19,8 +21,11 @@ class CreateApiKey(Contract):
     client_name: ClientName
     rate_limit_per_hour: int = Field(600, ge=1, le=100_000, description="POSTs allowed per sliding hour")
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
-    may_update_any: bool = Field(False, description="Granted: post updates on any public request (default: only on "
-                                                    "the requests this partner submitted)")
+    may_update_any: bool = Field(
+        False,
+        description="Granted: post updates on any public request (default: only on "
+        "the requests this partner submitted)",
+    )
 
 
 class ListApiKeys(Contract):
@@ -113,8 +118,11 @@ class PostUpdate(Contract):
     update_id: ExternalId
     updated_datetime: Instant
     status: Annotated[str, StringConstraints(pattern=r"^[A-Z_]{2,40}$")] = Field(
-        description="mySociety extended status as posted")
-    requested_state: Status | None = Field(None, description="Our state the posted status maps to; None = a note")
+        description="mySociety extended status as posted"
+    )
+    requested_state: Status | None = Field(
+        None, description="Our state the posted status maps to; None = a note"
+    )
     description: Annotated[str, StringConstraints(max_length=4000)] | None = None
     media_url: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
@@ -161,16 +169,20 @@ class FeedCursor(Contract):
 
 
 class FeedQuery(Contract):
-    """One batch of the servicerequestupdates feed: public timeline steps and posted updates of public reports.
+    """One batch of the servicerequestupdates feed: public timeline steps and posted updates of public
+    reports.
 
-    The feed is ordered by when each update was recorded (a step's time, a posted update's reception), then kind,
-    then id: rows recorded later always sort after, so pages already served never shift. `recorded_to` bounds the
-    snapshot; `after` continues from a cursor (keyset), `offset` skips items of the first batch (page numbers)."""
+    The feed is ordered by when each update was recorded (a step's time, a posted update's reception), then
+    kind, then id: rows recorded later always sort after, so pages already served never shift. `recorded_to`
+    bounds the snapshot; `after` continues from a cursor (keyset), `offset` skips items of the first batch
+    (page numbers)."""
 
     updated_from: Instant
     updated_to: Instant
     recorded_to: Instant
-    bbox: tuple[float, float, float, float] | None = Field(None, description="min_lon, min_lat, max_lon, max_lat")
+    bbox: tuple[float, float, float, float] | None = Field(
+        None, description="min_lon, min_lat, max_lon, max_lat"
+    )
     after: FeedCursor | None = None
     offset: int = Field(0, ge=0, le=1_000_000_000)
     limit: int = Field(500, ge=1, le=FEED_BATCH)

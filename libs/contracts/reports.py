@@ -1,4 +1,5 @@
 """Commands and views of the intake service."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -38,10 +39,15 @@ class SubmitReport(Contract):
     priority: Priority = Priority.BINH_THUONG
     reporter: ReporterContact | None = None
     attributes: dict[AttributeKey, AttributeValue] = Field(
-        default_factory=dict, max_length=MAX_ATTRIBUTES,
-        description=f"Category-specific answers (Open311 attributes): at most {MAX_ATTRIBUTES}, codes of at most 64 "
-                    "letters, digits and `_.:-`, a text of at most 1,000 characters or a list of at most 30 choices")
-    media_urls: list[Annotated[str, StringConstraints(max_length=2000)]] = Field(default_factory=list, max_length=6)
+        default_factory=dict,
+        max_length=MAX_ATTRIBUTES,
+        description=f"Category-specific answers (Open311 attributes): at most {MAX_ATTRIBUTES}, codes of at "
+        "most 64 "
+        "letters, digits and `_.:-`, a text of at most 1,000 characters or a list of at most 30 choices",
+    )
+    media_urls: list[Annotated[str, StringConstraints(max_length=2000)]] = Field(
+        default_factory=list, max_length=6
+    )
 
 
 class ClientInfo(Contract):
@@ -59,10 +65,9 @@ class SubmitReportCommand(Contract):
     """The RPC form of a submission: the report, its idempotency key, the client (rate limits) and who calls.
 
     The channel is never the citizen's word: the gateway sets it from who is calling — `web` for an anonymous
-    citizen (the app or the site), `open311` for a partner's API key (`api_key_id`), `hotline` for an IOC operator
-    entering a call (`staff_sub`). Only the last two are authenticated, so only they may be trusted by automatic
-    triage; each also scopes the Idempotency-Key (with the device or IP for `web`).
-    """
+    citizen (the app or the site), `open311` for a partner's API key (`api_key_id`), `hotline` for an IOC
+    operator entering a call (`staff_sub`). Only the last two are authenticated, so only they may be trusted
+    by automatic triage; each also scopes the Idempotency-Key (with the device or IP for `web`)."""
 
     report: SubmitReport
     idempotency_key: Annotated[str, StringConstraints(min_length=8, max_length=200)] | None = None
@@ -72,10 +77,12 @@ class SubmitReportCommand(Contract):
     staff_sub: StaffSubject | None = None
 
     @model_validator(mode="after")
-    def _caller_matches_channel(self) -> "SubmitReportCommand":
+    def _caller_matches_channel(self) -> SubmitReportCommand:
         expected = {"web": (False, False), "open311": (True, False), "hotline": (False, True)}[self.channel]
         if (self.api_key_id is not None, self.staff_sub is not None) != expected:
-            raise ValueError(f"channel {self.channel}: api_key_id only for open311, staff_sub only for hotline")
+            raise ValueError(
+                f"channel {self.channel}: api_key_id only for open311, staff_sub only for hotline"
+            )
         return self
 
 
@@ -104,12 +111,15 @@ class ReportRef(Contract):
 
     id: UUID
     code: str = Field(description="Human-readable code, e.g. HT-2026-000123")
-    tracking_token: str = Field(description="Private token: keep it to follow the report and see your own data")
+    tracking_token: str = Field(
+        description="Private token: keep it to follow the report and see your own data"
+    )
     status: Status
     created_at: AwareDatetime
     replayed: bool = Field(False, description="True when this is the answer to a repeated Idempotency-Key")
-    similar: list[SimilarReport] = Field(default_factory=list,
-                                         description="Open reports nearby of the same category: add 'me too' instead?")
+    similar: list[SimilarReport] = Field(
+        default_factory=list, description="Open reports nearby of the same category: add 'me too' instead?"
+    )
 
 
 class TimelineEntry(Contract):
@@ -163,15 +173,20 @@ class ReportView(ReportCore):
     timeline: list[TimelineEntry]
     reporter: ReporterContact | None = Field(None, description="Only with the report's tracking token")
     own: bool = Field(False, description="True when the request carried this report's tracking token")
-    restricted: bool = Field(False, description="Not yet verified: text, address and timeline are shown only "
-                                                "with the tracking token")
-    flags: list[str] = Field(default_factory=list, description="GIA_HAN (extended), QUA_HAN (overdue), CO_PHOI_HOP")
+    restricted: bool = Field(
+        False,
+        description="Not yet verified: text, address and timeline are shown only with the tracking token",
+    )
+    flags: list[str] = Field(
+        default_factory=list, description="GIA_HAN (extended), QUA_HAN (overdue), CO_PHOI_HOP"
+    )
     photos: list[UUID] = Field(default_factory=list, description="Media ids of the report's stored photos")
     supporters: int = Field(0, description="Other citizens who reported the same problem ('me too', merged)")
 
 
 class GetReport(Contract):
-    """Read one report; the tracking token unlocks the reporter's own data (wrong tokens are counted per IP)."""
+    """Read one report; the tracking token unlocks the reporter's own data (wrong tokens are counted per
+    IP)."""
 
     report_id: UUID
     tracking_token: str | None = None

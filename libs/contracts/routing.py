@@ -1,4 +1,5 @@
 """Views of the routing service."""
+
 from __future__ import annotations
 
 from uuid import UUID

@@ -1,4 +1,5 @@
 """Queries over reports shared by the /v1 public list, the map feed and Open311 `GET requests`."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -6,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from .common import MAX_OFFSET, CategoryCode, Contract, Instant, Status, NO_CONTROL, UnitCode
+from .common import MAX_OFFSET, NO_CONTROL, CategoryCode, Contract, Instant, Status, UnitCode
 from .reports import ReportCore, TimelineEntry
 
 
@@ -14,7 +15,8 @@ class SearchReports(Contract):
     """Filters (all optional, combined with AND); `ids` overrides every other filter (Open311 rule)."""
 
     ids: list[Annotated[str, StringConstraints(max_length=64, pattern=NO_CONTROL)]] | None = Field(
-        None, description="Report UUIDs or human-readable codes")
+        None, description="Report UUIDs or human-readable codes"
+    )
     categories: list[CategoryCode] | None = None
     wards: list[UnitCode] | None = None
     statuses: list[Status] | None = None
@@ -22,8 +24,12 @@ class SearchReports(Contract):
     created_to: Instant | None = None
     updated_from: Instant | None = None
     updated_to: Instant | None = None
-    bbox: tuple[float, float, float, float] | None = Field(None, description="min_lon, min_lat, max_lon, max_lat")
-    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=NO_CONTROL)] | None = None
+    bbox: tuple[float, float, float, float] | None = Field(
+        None, description="min_lon, min_lat, max_lon, max_lat"
+    )
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=NO_CONTROL)] | None = (
+        None
+    )
     public_only: bool = Field(True, description="Only public reports (verified, then in every later state)")
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
     limit: int = Field(100, ge=1, le=1000)
@@ -34,7 +40,9 @@ class SearchReports(Contract):
 class MapQuery(Contract):
     """The map feed at one zoom level: clusters of grid cells below `POINTS_FROM_ZOOM`, points from it on."""
 
-    search: SearchReports = Field(description="The filters (bbox: west, south, east, north); offset/limit unused")
+    search: SearchReports = Field(
+        description="The filters (bbox: west, south, east, north); offset/limit unused"
+    )
     zoom: int = Field(ge=0, le=22, description="The map's zoom level (Web Mercator tiles)")
 
 

@@ -7,13 +7,15 @@ GeoJSON FeatureCollection of ward polygons replaces them (`approximate=False`).
 All geometry is computed in a local equirectangular projection (metres) around the province centre; over a
 province (~1° of latitude) its scale error is under 1 %, far below the ~1 km generalisation of the outline.
 """
+
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 import shapely
 import shapely.geometry
@@ -81,11 +83,15 @@ class LocalProjection:
 def load_units(path: str | Path) -> list[Unit]:
     """Units (code, name, centroid) from a `units.json` seed file."""
     rows = json.loads(Path(path).read_text(encoding="utf-8"))
-    return [Unit(str(r["code"]), r["name"], float(r["centroid"]["lat"]), float(r["centroid"]["lon"])) for r in rows]
+    return [
+        Unit(str(r["code"]), r["name"], float(r["centroid"]["lat"]), float(r["centroid"]["lon"]))
+        for r in rows
+    ]
 
 
 def load_outline(path: str | Path, province_code: str) -> BaseGeometry:
-    """The lon/lat outline of one province from `province_outlines.geojson`; raises WardGeometryError if absent."""
+    """The lon/lat outline of one province from `province_outlines.geojson`; raises WardGeometryError if
+    absent."""
     fc = json.loads(Path(path).read_text(encoding="utf-8"))
     for feature in fc.get("features", []):
         if str(feature.get("properties", {}).get("new_province_code")) == province_code:
@@ -96,9 +102,17 @@ def load_outline(path: str | Path, province_code: str) -> BaseGeometry:
 class WardIndex:
     """Ward cells in an STRtree, built once and read-only afterwards (share one per process)."""
 
-    def __init__(self, cells: Mapping[str, BaseGeometry], outline_xy: BaseGeometry, projection: LocalProjection,
-                 *, approximate: bool, buffer_m: float = DEFAULT_BUFFER_M) -> None:
-        """Index metre-space `cells` (code → polygon) inside `outline_xy`; prefer the `from_*` constructors."""
+    def __init__(
+        self,
+        cells: Mapping[str, BaseGeometry],
+        outline_xy: BaseGeometry,
+        projection: LocalProjection,
+        *,
+        approximate: bool,
+        buffer_m: float = DEFAULT_BUFFER_M,
+    ) -> None:
+        """Index metre-space `cells` (code → polygon) inside `outline_xy`; prefer the `from_*`
+        constructors."""
         self.projection, self.approximate, self.buffer_m = projection, approximate, buffer_m
         self._codes = sorted(cells)
         self._geoms = [cells[c] for c in self._codes]
@@ -109,8 +123,9 @@ class WardIndex:
             shapely.prepare(g)
 
     @classmethod
-    def from_centroids(cls, units: Sequence[Unit], outline: BaseGeometry,
-                       buffer_m: float = DEFAULT_BUFFER_M) -> WardIndex:
+    def from_centroids(
+        cls, units: Sequence[Unit], outline: BaseGeometry, buffer_m: float = DEFAULT_BUFFER_M
+    ) -> WardIndex:
         """Approximate cells: Voronoi partition of the centroids, clipped to the buffered lon/lat outline."""
         projection = _projection_for(outline)
         outline_xy = projection.geometry_to_xy(outline)
@@ -129,18 +144,25 @@ class WardIndex:
         return cls(cells, outline_xy, projection, approximate=True, buffer_m=buffer_m)
 
     @classmethod
-    def from_geojson(cls, feature_collection: Mapping[str, Any], units: Sequence[Unit], outline: BaseGeometry,
-                     buffer_m: float = DEFAULT_BUFFER_M, allow_missing: bool = False,
-                     approximate: bool = False) -> WardIndex:
+    def from_geojson(
+        cls,
+        feature_collection: Mapping[str, Any],
+        units: Sequence[Unit],
+        outline: BaseGeometry,
+        buffer_m: float = DEFAULT_BUFFER_M,
+        allow_missing: bool = False,
+        approximate: bool = False,
+    ) -> WardIndex:
         """Cells from a lon/lat GeoJSON FeatureCollection; raises WardGeometryError naming the feature.
 
-        `approximate=True` marks stored cells that were derived, not official (e.g. Voronoi cells of merged units).
-        """
+        `approximate=True` marks stored cells that were derived, not official (e.g. Voronoi cells of merged
+        units)."""
         projection = _projection_for(outline)
         official = parse_official_cells(feature_collection, {u.code for u in units}, allow_missing)
         cells = {code: projection.geometry_to_xy(g) for code, g in official.items()}
-        return cls(cells, projection.geometry_to_xy(outline), projection, approximate=approximate,
-                   buffer_m=buffer_m)
+        return cls(
+            cells, projection.geometry_to_xy(outline), projection, approximate=approximate, buffer_m=buffer_m
+        )
 
     @property
     def unit_codes(self) -> list[str]:
@@ -153,9 +175,17 @@ class WardIndex:
 
     def to_feature_collection(self) -> dict[str, Any]:
         """Every cell as a lon/lat GeoJSON FeatureCollection (`code`, `approximate` in the properties)."""
-        return {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {"code": code, "approximate": self.approximate},
-             "geometry": shapely.geometry.mapping(self.cell(code))} for code in self._codes]}
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"code": code, "approximate": self.approximate},
+                    "geometry": shapely.geometry.mapping(self.cell(code)),
+                }
+                for code in self._codes
+            ],
+        }
 
     def inside_province(self, lat: float, lon: float) -> bool:
         """True if the point is inside the province outline buffered by `buffer_m`."""
@@ -179,8 +209,9 @@ class WardIndex:
         return WardHit(self._codes[int(min(nearest))], self.approximate, "nearest_within_buffer")
 
 
-def parse_official_cells(feature_collection: Mapping[str, Any], known_codes: Iterable[str],
-                         allow_missing: bool = False) -> dict[str, BaseGeometry]:
+def parse_official_cells(
+    feature_collection: Mapping[str, Any], known_codes: Iterable[str], allow_missing: bool = False
+) -> dict[str, BaseGeometry]:
     """Validate an official ward FeatureCollection → code → lon/lat polygon; raises WardGeometryError."""
     known = set(known_codes)
     if feature_collection.get("type") != "FeatureCollection":
@@ -191,7 +222,9 @@ def parse_official_cells(feature_collection: Mapping[str, Any], known_codes: Ite
         code = next((str(props[k]) for k in CODE_PROPERTIES if props.get(k) not in (None, "")), None)
         label = f"feature #{i} (code={code!r})"
         if code is None:
-            raise WardGeometryError(f"feature #{i}: no unit code property (one of {', '.join(CODE_PROPERTIES)})")
+            raise WardGeometryError(
+                f"feature #{i}: no unit code property (one of {', '.join(CODE_PROPERTIES)})"
+            )
         if code not in known:
             raise WardGeometryError(f"{label}: unknown unit code")
         if code in cells:
@@ -214,10 +247,11 @@ def parse_official_cells(feature_collection: Mapping[str, Any], known_codes: Ite
 
 
 def union_cells(feature_collection: Mapping[str, Any], sources: Iterable[str], into: str) -> dict[str, Any]:
-    """A copy of a ward FeatureCollection where the `sources` cells (and `into`'s, if any) become one `into` cell.
+    """A copy of a ward FeatureCollection where the `sources` cells (and `into`'s, if any) become one `into`
+    cell.
 
-    Raises WardGeometryError when a source has no cell; the merged cell is made valid (shared borders dissolve).
-    """
+    Raises WardGeometryError when a source has no cell; the merged cell is made valid (shared borders
+    dissolve)."""
     features = list(feature_collection.get("features") or [])
     wanted = set(sources) | {into}
     keep: list[tuple] = []
@@ -228,7 +262,9 @@ def union_cells(feature_collection: Mapping[str, Any], sources: Iterable[str], i
         (merged if code in wanted else keep).append((code, feature))
     missing = set(sources) - {code for code, _ in merged}
     if missing:
-        raise WardGeometryError(f"no cell for unit(s) {', '.join(sorted(missing))} in the loaded ward geometry")
+        raise WardGeometryError(
+            f"no cell for unit(s) {', '.join(sorted(missing))} in the loaded ward geometry"
+        )
     union = shapely.make_valid(shapely.union_all([shape(f["geometry"]) for _, f in merged]))
     polygons = [g for g in getattr(union, "geoms", [union]) if g.geom_type in ("Polygon", "MultiPolygon")]
     union = shapely.union_all(polygons) if len(polygons) > 1 else polygons[0]
@@ -242,8 +278,9 @@ def _projection_for(outline: BaseGeometry) -> LocalProjection:
     return LocalProjection(lat0=(miny + maxy) / 2, lon0=(minx + maxx) / 2)
 
 
-def build_index(data_dir: str | Path, province_code: str, outlines: str | Path,
-                official: Mapping[str, Any] | None = None) -> WardIndex:
+def build_index(
+    data_dir: str | Path, province_code: str, outlines: str | Path, official: Mapping[str, Any] | None = None
+) -> WardIndex:
     """Convenience: index for a seed folder (units.json) and the outlines file; official cells if given."""
     units = load_units(Path(data_dir) / "units.json")
     outline = load_outline(outlines, province_code)

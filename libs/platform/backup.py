@@ -13,6 +13,7 @@ the broker's messages are not part of a backup, so every event that was publishe
 of its consumers (its id is missing from a subscriber's inbox) is marked unpublished again and the relays
 send it once more; rows never published are sent as usual. Consumers skip what they already handled.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,7 +21,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 import sqlalchemy as sa
@@ -43,9 +44,13 @@ def libpq_url(url: str) -> str:
 def bucket_from_env():
     from .objectstore import MinioBucket
 
-    return MinioBucket(os.environ.get("S3_ENDPOINT", "http://127.0.0.1:9000"),
-                       os.environ.get("S3_ACCESS_KEY", "hientruong"), os.environ.get("S3_SECRET_KEY", ""),
-                       os.environ.get("S3_BUCKET", "hientruong-media"), region=os.environ.get("S3_REGION", "us-east-1"))
+    return MinioBucket(
+        os.environ.get("S3_ENDPOINT", "http://127.0.0.1:9000"),
+        os.environ.get("S3_ACCESS_KEY", "hientruong"),
+        os.environ.get("S3_SECRET_KEY", ""),
+        os.environ.get("S3_BUCKET", "hientruong-media"),
+        region=os.environ.get("S3_REGION", "us-east-1"),
+    )
 
 
 def _run(cmd: list[str]) -> None:
@@ -73,24 +78,44 @@ def create(target: Path, url: str | None = None) -> dict:
     """Take a backup into `target` (created; must not exist); returns the manifest."""
     url = url or migrate.database_url()
     target.mkdir(parents=True, exist_ok=False)
-    _run(["pg_dump", "--format=custom", "--no-owner", "--no-acl", *[f"--schema={s}" for s in SCHEMAS],
-          f"--file={target / 'database.dump'}", libpq_url(url)])
+    _run(
+        [
+            "pg_dump",
+            "--format=custom",
+            "--no-owner",
+            "--no-acl",
+            *[f"--schema={s}" for s in SCHEMAS],
+            f"--file={target / 'database.dump'}",
+            libpq_url(url),
+        ]
+    )
     store = bucket_from_env()
     objects = []
     for obj in store.client.list_objects(store.bucket, recursive=True):
         path = _local_path(target / "objects", obj.object_name)
         path.parent.mkdir(parents=True, exist_ok=True)
         stat = store.client.fget_object(store.bucket, obj.object_name, str(path))
-        objects.append({"key": obj.object_name, "size": path.stat().st_size, "sha256": _sha256(path),
-                        "content_type": stat.content_type})
-    manifest = {"created_at": datetime.now(timezone.utc).isoformat(), "schemas": list(SCHEMAS),
-                "bucket": store.bucket, "objects": objects}
+        objects.append(
+            {
+                "key": obj.object_name,
+                "size": path.stat().st_size,
+                "sha256": _sha256(path),
+                "content_type": stat.content_type,
+            }
+        )
+    manifest = {
+        "created_at": datetime.now(UTC).isoformat(),
+        "schemas": list(SCHEMAS),
+        "bucket": store.bucket,
+        "objects": objects,
+    }
     (target / "manifest.json").write_text(json.dumps(manifest, indent=1))
     return manifest
 
 
 def requeue_unhandled(conn: sa.Connection) -> dict[str, int]:
-    """Mark unpublished again every published event that some subscriber has not handled; counts per source."""
+    """Mark unpublished again every published event that some subscriber has not handled; counts per
+    source."""
     counts: dict[str, int] = {}
     for source in sorted({s.source for s in topology.SUBSCRIPTIONS}):
         subscribers: dict[str, set[str]] = {}
@@ -99,12 +124,18 @@ def requeue_unhandled(conn: sa.Connection) -> dict[str, int]:
                 subscribers.setdefault(s.event_type, set()).add(s.service)
         total = 0
         for event_type, services in sorted(subscribers.items()):
-            unhandled = " OR ".join(f'NOT EXISTS (SELECT 1 FROM "{svc}".inbox i WHERE i.event_id = o.event_id)'
-                                    for svc in sorted(services))
-            total += conn.execute(sa.text(
-                f'UPDATE "{source}".outbox o SET published_at = NULL, attempts = 0, last_error = NULL, '
-                f"next_attempt_at = now() WHERE o.published_at IS NOT NULL AND o.event_type = :t AND ({unhandled})"),
-                {"t": event_type}).rowcount
+            unhandled = " OR ".join(
+                f'NOT EXISTS (SELECT 1 FROM "{svc}".inbox i WHERE i.event_id = o.event_id)'
+                for svc in sorted(services)
+            )
+            total += conn.execute(
+                sa.text(
+                    f'UPDATE "{source}".outbox o SET published_at = NULL, attempts = 0, last_error = NULL, '
+                    "next_attempt_at = now() WHERE o.published_at IS NOT NULL AND o.event_type = :t AND "
+                    f"({unhandled})"
+                ),
+                {"t": event_type},
+            ).rowcount
         counts[source] = total
     return counts
 
@@ -119,16 +150,28 @@ def restore(source: Path, url: str | None = None) -> dict:
         with engine.begin() as conn:
             for schema in manifest["schemas"]:
                 conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        _run(["pg_restore", "--exit-on-error", "--no-owner", "--no-acl", f"--dbname={libpq_url(url)}",
-              str(source / "database.dump")])
+        _run(
+            [
+                "pg_restore",
+                "--exit-on-error",
+                "--no-owner",
+                "--no-acl",
+                f"--dbname={libpq_url(url)}",
+                str(source / "database.dump"),
+            ]
+        )
         store = bucket_from_env()
         store.ensure()
         for obj in manifest["objects"]:
             path = _local_path(source / "objects", obj["key"])
             if _sha256(path) != obj["sha256"]:
                 raise BackupError(f"object {obj['key']} does not match its checksum: the backup is damaged")
-            store.client.fput_object(store.bucket, obj["key"], str(path),
-                                     content_type=obj.get("content_type") or "application/octet-stream")
+            store.client.fput_object(
+                store.bucket,
+                obj["key"],
+                str(path),
+                content_type=obj.get("content_type") or "application/octet-stream",
+            )
         with engine.begin() as conn:
             requeued = requeue_unhandled(conn)
     finally:
@@ -142,14 +185,22 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         if argv[0] == "create":
-            target = Path(argv[1]) if len(argv) > 1 else Path("backups") / datetime.now(
-                timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            target = (
+                Path(argv[1])
+                if len(argv) > 1
+                else Path("backups") / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            )
             manifest = create(target)
-            print(f"backup in {target}: schemas {', '.join(manifest['schemas'])}; {len(manifest['objects'])} objects")
+            print(
+                f"backup in {target}: schemas {', '.join(manifest['schemas'])}; {len(manifest['objects'])} "
+                "objects"
+            )
         else:
             done = restore(Path(argv[1]))
-            print(f"restored schemas {', '.join(done['schemas'])} and {done['objects']} objects; "
-                  f"events to send again: {done['requeued_events']}")
+            print(
+                f"restored schemas {', '.join(done['schemas'])} and {done['objects']} objects; "
+                f"events to send again: {done['requeued_events']}"
+            )
     except (BackupError, OSError, sa.exc.OperationalError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

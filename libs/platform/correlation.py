@@ -1,10 +1,10 @@
 """The request id and the report id of the work in hand, for log lines, RPC headers and outbox rows.
 
-One id follows a request from the gateway (`X-Request-Id`, generated when absent) through nameko's context data
-(`nameko.request_id` header) into every RPC, into every event the work emits (stored on the outbox row, sent as
-a header by the relay) and into every worker those calls and events start. Context variables keep the ids of the
-work in hand: each eventlet greenthread and each asyncio task has its own.
-"""
+One id follows a request from the gateway (`X-Request-Id`, generated when absent) through nameko's context
+data (`nameko.request_id` header) into every RPC, into every event the work emits (stored on the outbox row,
+sent as a header by the relay) and into every worker those calls and events start. Context variables keep the
+ids of the work in hand: each eventlet greenthread and each asyncio task has its own."""
+
 from __future__ import annotations
 
 import random

@@ -4,6 +4,7 @@ The injected `UnitOfWork` also writes events to the service's outbox (same trans
 incoming event ids in its inbox. After a commit that wrote events, the relay is woken at once; a timer
 sweeps whatever is left (for example rows written while the broker was down).
 """
+
 from __future__ import annotations
 
 import functools
@@ -30,16 +31,19 @@ log = logging.getLogger(__name__)
 
 
 # A pooled connection idle longer than this is checked (SELECT 1) before use; one in steady use is not: the
-# server-side end of a busy connection cannot have gone unnoticed for long, and a ping on every checkout was one
-# more round trip per unit of work (3-6 % of each service's CPU on the submission path, docs/benchmarks.md).
+# server-side end of a busy connection cannot have gone unnoticed for long, and a ping on every checkout was
+# one more round trip per unit of work (3-6 % of each service's CPU on the submission path,
+# docs/benchmarks.md).
 PING_IDLE_S = 2.0
 
 
 def make_engine(url: str, pool_size: int = 10, ping_idle_s: float = PING_IDLE_S) -> sa.Engine:
-    """An engine whose pool is at least the worker count; a connection idle for `ping_idle_s` is checked before use
-    (replaced when dead, e.g. after a database restart). A failed statement is logged without its parameters (they
-    may be personal data or a secret)."""
-    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=5, pool_recycle=1800, hide_parameters=True)
+    """An engine whose pool is at least the worker count; a connection idle for `ping_idle_s` is checked
+    before use (replaced when dead, e.g. after a database restart). A failed statement is logged without its
+    parameters (they may be personal data or a secret)."""
+    engine = sa.create_engine(
+        url, pool_size=pool_size, max_overflow=5, pool_recycle=1800, hide_parameters=True
+    )
 
     @sa.event.listens_for(engine.pool, "checkin")
     def _idle_since(dbapi_conn, record):
@@ -65,16 +69,18 @@ RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """Whether the database refused a transaction only because of a concurrent one (running it again may pass)."""
+    """Whether the database refused a transaction only because of a concurrent one (running it again may
+    pass)."""
     return isinstance(exc, sa.exc.DBAPIError) and getattr(exc.orig, "pgcode", None) in RETRYABLE_SQLSTATES
 
 
 def retry_conflicts(attempts: int = 4, pause_s: float = 0.05):
-    """Decorate a worker method whose unit of work is `self.db`: a deadlock or serialization failure rolls back and
-    runs the whole method again (after a short random pause, so the two transactions do not meet again); when the
-    last attempt fails too, the caller gets CONCURRENT_CHANGE (409), never an internal error.
+    """Decorate a worker method whose unit of work is `self.db`: a deadlock or serialization failure rolls
+    back and runs the whole method again (after a short random pause, so the two transactions do not meet
+    again); when the last attempt fails too, the caller gets CONCURRENT_CHANGE (409), never an internal error.
 
     The method must decide everything from what it reads inside its transaction (it is run from the start)."""
+
     def wrap(method):
         @functools.wraps(method)
         def run(self, *args, **kwargs):
@@ -85,14 +91,29 @@ def retry_conflicts(attempts: int = 4, pause_s: float = 0.05):
                     if not is_retryable(exc):
                         raise
                     self.db.rollback()
-                    log.warning("%s: %s (attempt %d of %d)", method.__name__, getattr(exc.orig, "pgerror", None) or exc.orig,
-                                attempt, attempts)
+                    log.warning(
+                        "%s: %s (attempt %d of %d)",
+                        method.__name__,
+                        getattr(exc.orig, "pgerror", None) or exc.orig,
+                        attempt,
+                        attempts,
+                    )
                     if attempt == attempts:
-                        raise ServiceError(ErrorCode.CONCURRENT_CHANGE, "the case changed concurrently; try again",
-                                           [{"field": "report_id", "message": "thay đổi đồng thời / changed "
-                                             "concurrently", "type": "concurrent_change"}]) from None
+                        raise ServiceError(
+                            ErrorCode.CONCURRENT_CHANGE,
+                            "the case changed concurrently; try again",
+                            [
+                                {
+                                    "field": "report_id",
+                                    "message": "thay đổi đồng thời / changed concurrently",
+                                    "type": "concurrent_change",
+                                }
+                            ],
+                        ) from None
                     time.sleep(random.uniform(0, pause_s * attempt))  # green under eventlet
+
         return run
+
     return wrap
 
 
@@ -117,21 +138,34 @@ class UnitOfWork:
             raise RuntimeError("this service has no outbox")
         if events:  # an executemany: one INSERT .. VALUES (..), (..) on PostgreSQL, compiled once per process
             request_id = correlation.request_id.get()
-            self.session.execute(sa.insert(self._outbox), [dict(
-                event_id=e.event_id, event_type=e.event_type, payload=e.model_dump(mode="json"),
-                request_id=request_id) for e in events])
+            self.session.execute(
+                sa.insert(self._outbox),
+                [
+                    dict(
+                        event_id=e.event_id,
+                        event_type=e.event_type,
+                        payload=e.model_dump(mode="json"),
+                        request_id=request_id,
+                    )
+                    for e in events
+                ],
+            )
             self._emitted += len(events)
 
-    def claim(self, event_id, consumer: str, event_type: str, outcome: str = "handled",
-              error: str | None = None) -> bool:
+    def claim(
+        self, event_id, consumer: str, event_type: str, outcome: str = "handled", error: str | None = None
+    ) -> bool:
         """Record that `consumer` handles `event_id`; False if it already did (skip the event)."""
         inbox = self._inbox
         if inbox is None:
             raise RuntimeError("this service has no inbox")
-        stmt = pg_insert(inbox).values(event_id=event_id, consumer=consumer, event_type=event_type,
-                                       outcome=outcome, error=error)
-        return self.session.execute(
-            stmt.on_conflict_do_nothing().returning(inbox.c.event_id)).first() is not None
+        stmt = pg_insert(inbox).values(
+            event_id=event_id, consumer=consumer, event_type=event_type, outcome=outcome, error=error
+        )
+        return (
+            self.session.execute(stmt.on_conflict_do_nothing().returning(inbox.c.event_id)).first()
+            is not None
+        )
 
     def commit(self) -> None:
         """Commit the state change and its events together; wake the relay if events were written."""
@@ -159,11 +193,21 @@ class Database(DependencyProvider):
     """Injects a `UnitOfWork`; runs the outbox relay of the service when it has an outbox. `read_only`: every
     transaction is READ ONLY (PostgreSQL refuses any write), for a service that only reads (intake_reads)."""
 
-    def __init__(self, outbox: sa.Table | None = None, inbox: sa.Table | None = None,
-                 relay_interval: float = 1.0, read_only: bool = False):
+    def __init__(
+        self,
+        outbox: sa.Table | None = None,
+        inbox: sa.Table | None = None,
+        relay_interval: float = 1.0,
+        read_only: bool = False,
+    ):
         if read_only and (outbox is not None or inbox is not None):
             raise ValueError("a read-only database has no outbox and no inbox")
-        self.outbox, self.inbox, self.relay_interval, self.read_only = outbox, inbox, relay_interval, read_only
+        self.outbox, self.inbox, self.relay_interval, self.read_only = (
+            outbox,
+            inbox,
+            relay_interval,
+            read_only,
+        )
         self.units: WeakKeyDictionary = WeakKeyDictionary()
         self.engine: sa.Engine | None = None
         self.relay: OutboxRelay | None = None
@@ -178,7 +222,9 @@ class Database(DependencyProvider):
         if self.read_only:
             self.engine = self.engine.execution_options(postgresql_readonly=True)
         if self.outbox is not None:
-            self.relay = OutboxRelay(self.engine, self.outbox, config["AMQP_URI"], self.container.service_name)
+            self.relay = OutboxRelay(
+                self.engine, self.outbox, config["AMQP_URI"], self.container.service_name
+            )
 
     def start(self) -> None:
         if self.relay is not None:

@@ -1,15 +1,18 @@
-"""The broker and the database for `make run` and the tests: the configured ones, or private ones for this checkout.
+"""The broker and the database for `make run` and the tests: the configured ones, or private ones for this
+checkout.
 
 Three cases (docs/operations.md):
 - `AMQP_URI` / `DATABASE_URL` set: used as they are (an unreachable one is an error, as before);
 - not set and RabbitMQ / PostgreSQL answer on their default loopback ports: those are used;
 - not set and nothing answers (or `HT_PRIVATE_ENGINES=1`): a private PostgreSQL cluster (`.run/pg`, `initdb` +
-  `pg_ctl`) and a private RabbitMQ node (`.run/rabbitmq`, its own node name, epmd, cookie and loopback ports) are
+  `pg_ctl`) and a private RabbitMQ node (`.run/rabbitmq`, its own node name, epmd, cookie and loopback
+  ports) are
   started for this checkout, stopped when the caller stops, and reused with their data on the next start.
 
 `HT_PRIVATE_ENGINES=0` never starts private engines. Only the distribution's binaries are used (installed by
 scripts/system-packages.sh); nothing is downloaded.
 """
+
 from __future__ import annotations
 
 import glob
@@ -30,7 +33,8 @@ from .migrate import DEFAULT_DATABASE_URL
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 START_TIMEOUT = float(os.environ.get("HT_ENGINE_START_TIMEOUT", "120"))
-# While a private broker is in use, how the RabbitMQ command-line tools reach it (set for child processes too).
+# While a private broker is in use, how the RabbitMQ command-line tools reach it (set for child processes
+# too).
 CTL_ENV = "HT_PRIVATE_RABBITMQ"
 
 
@@ -97,7 +101,9 @@ def _wait(predicate, timeout: float, what: str, log: Path | None = None, failed=
             tail = ""
             if log and log.exists():
                 tail = " | " + " ".join(log.read_text(errors="replace").splitlines()[-5:])[-600:]
-            raise EngineError(f"{what} ({'exited' if failed() else f'not within {timeout:.0f} s'}); log: {log}{tail}")
+            raise EngineError(
+                f"{what} ({'exited' if failed() else f'not within {timeout:.0f} s'}); log: {log}{tail}"
+            )
         time.sleep(0.2)
 
 
@@ -135,7 +141,9 @@ def _ports(state_file: Path, names: tuple[str, ...]) -> dict[str, int]:
     return ports
 
 
-# --------------------------------------------------------------------------------------------------- PostgreSQL
+# ---------------------------------------------------------------------------------------------------
+# PostgreSQL
+
 
 def pg_bindir() -> Path | None:
     """The newest installed PostgreSQL server binaries (Debian: /usr/lib/postgresql/<major>/bin)."""
@@ -153,8 +161,11 @@ def _pg_user() -> str | None:
     try:
         pwd.getpwnam("postgres")
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"],
+            check=True,
+            capture_output=True,
+        )
     return "postgres"
 
 
@@ -188,50 +199,107 @@ class PrivatePostgres:
     def start(self) -> None:
         bindir = pg_bindir()
         if bindir is None:
-            raise EngineError("PostgreSQL's server binaries are missing; run `make install` (Debian package "
-                              "`postgresql`) or set DATABASE_URL")
+            raise EngineError(
+                "PostgreSQL's server binaries are missing; run `make install` (Debian package "
+                "`postgresql`) or set DATABASE_URL"
+            )
         self.base.mkdir(parents=True, exist_ok=True)
         if self.user:
             pw = pwd.getpwnam(self.user)
             os.chown(self.base, pw.pw_uid, pw.pw_gid)
             probe = subprocess.run(self._cmd("test", "-w", str(self.base)), capture_output=True)
             if probe.returncode != 0:
-                blocked = next((p for p in reversed(self.base.parents)
-                                if subprocess.run(self._cmd("test", "-x", str(p))).returncode != 0), self.base)
-                raise EngineError(f"PostgreSQL runs as `{self.user}` (initdb refuses root), which cannot reach "
-                                  f"{self.base}; allow it with `chmod o+x {blocked}` or use another checkout")
+                blocked = next(
+                    (
+                        p
+                        for p in reversed(self.base.parents)
+                        if subprocess.run(self._cmd("test", "-x", str(p))).returncode != 0
+                    ),
+                    self.base,
+                )
+                raise EngineError(
+                    f"PostgreSQL runs as `{self.user}` (initdb refuses root), which cannot reach "
+                    f"{self.base}; allow it with `chmod o+x {blocked}` or use another checkout"
+                )
         if not (self.data / "PG_VERSION").exists():
             if self.data.exists():
                 shutil.rmtree(self.data)  # an initdb that did not finish
-            done = subprocess.run(self._cmd(str(bindir / "initdb"), "-D", str(self.data), "-U", "postgres",
-                                            "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"),
-                                  capture_output=True, text=True)
+            done = subprocess.run(
+                self._cmd(
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    "postgres",
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ),
+                capture_output=True,
+                text=True,
+            )
             if done.returncode != 0:
-                done = subprocess.run(self._cmd(str(bindir / "initdb"), "-D", str(self.data), "-U", "postgres",
-                                                "-A", "trust", "-E", "UTF8", "--locale=C"),
-                                      capture_output=True, text=True)
+                done = subprocess.run(
+                    self._cmd(
+                        str(bindir / "initdb"),
+                        "-D",
+                        str(self.data),
+                        "-U",
+                        "postgres",
+                        "-A",
+                        "trust",
+                        "-E",
+                        "UTF8",
+                        "--locale=C",
+                    ),
+                    capture_output=True,
+                    text=True,
+                )
             if done.returncode != 0:
                 raise EngineError(f"initdb failed in {self.data}: {done.stderr.strip()[-400:]}")
             with open(self.data / "postgresql.conf", "a") as conf:
-                conf.write("\n# hientruong private cluster (libs/platform/engines.py)\n"
-                           "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
-                           "max_connections = 300\nsynchronous_commit = off\n")
+                conf.write(
+                    "\n# hientruong private cluster (libs/platform/engines.py)\n"
+                    "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
+                    "max_connections = 300\nsynchronous_commit = off\n"
+                )
         self.port = self.running_port()
         if self.port is not None:  # already running: use it, and stop it at the end if its starter is gone
             self.owned = self.adopted = _claim(self.base)
             return
         self.port = _ports(self.base / "ports.json", ("pg",))["pg"]
-        # pg_ctl forks the postmaster into the background; its own session keeps a terminal Ctrl-C away from it
-        # (the caller stops it after the services).
-        proc = subprocess.Popen(self._cmd(str(bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
-                                          "-o", f"-p {self.port}", "-s", "-w", "-t", str(int(START_TIMEOUT)),
-                                          "start"),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        # pg_ctl forks the postmaster into the background; its own session keeps a terminal Ctrl-C away from
+        # it (the caller stops it after the services).
+        proc = subprocess.Popen(
+            self._cmd(
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-o",
+                f"-p {self.port}",
+                "-s",
+                "-w",
+                "-t",
+                str(int(START_TIMEOUT)),
+                "start",
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.owned = True
         _own(self.base)
-        _wait(lambda: self.running_port() == self.port and port_open("127.0.0.1", self.port), START_TIMEOUT,
-              "the private PostgreSQL did not start", self.log,
-              failed=lambda: proc.poll() not in (None, 0))
+        _wait(
+            lambda: self.running_port() == self.port and port_open("127.0.0.1", self.port),
+            START_TIMEOUT,
+            "the private PostgreSQL did not start",
+            self.log,
+            failed=lambda: proc.poll() not in (None, 0),
+        )
         proc.wait(START_TIMEOUT)
 
     def wait_ready(self) -> None:
@@ -246,8 +314,12 @@ class PrivatePostgres:
         bindir = pg_bindir()
         if bindir is None:  # the binaries went away since the start: nothing can stop it from here
             return
-        subprocess.run(self._cmd(str(bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-s", "-w",
-                                 "-t", "60", "stop"), capture_output=True)
+        subprocess.run(
+            self._cmd(
+                str(bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-s", "-w", "-t", "60", "stop"
+            ),
+            capture_output=True,
+        )
         (self.base / "owner.pid").unlink(missing_ok=True)
 
     def pids(self) -> list[int]:
@@ -255,7 +327,9 @@ class PrivatePostgres:
         return [pid] if pid and _pid_alive(pid) else []
 
 
-# ----------------------------------------------------------------------------------------------------- RabbitMQ
+# -----------------------------------------------------------------------------------------------------
+# RabbitMQ
+
 
 def rabbit_scripts() -> Path | None:
     """RabbitMQ's own scripts (not Debian's /usr/sbin wrappers, which switch to the `rabbitmq` user)."""
@@ -294,22 +368,29 @@ class PrivateRabbit:
     def env(self) -> dict[str, str]:
         """The environment for rabbitmq-server and rabbitmqctl on this node."""
         b = self.base
-        return {**os.environ, "HOME": str(b / "home"), "RABBITMQ_NODENAME": self.node,
-                "RABBITMQ_CONF_ENV_FILE": str(b / "rabbitmq-env.conf"),
-                "RABBITMQ_CONFIG_FILE": str(b / "rabbitmq.conf"),
-                "RABBITMQ_ADVANCED_CONFIG_FILE": str(b / "advanced.config"),
-                "RABBITMQ_ENABLED_PLUGINS_FILE": str(b / "enabled_plugins"),
-                "RABBITMQ_MNESIA_BASE": str(b / "mnesia"), "RABBITMQ_LOG_BASE": str(self.log_dir),
-                "RABBITMQ_PID_FILE": str(b / "rabbitmq.pid"),
-                "RABBITMQ_PLUGINS_EXPAND_DIR": str(b / "plugins-expand"),
-                "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1", "RABBITMQ_NODE_PORT": str(self.ports["amqp"]),
-                "RABBITMQ_DIST_PORT": str(self.ports["dist"]),
-                "ERL_EPMD_ADDRESS": "127.0.0.1", "ERL_EPMD_PORT": str(self.ports["epmd"]),
-                "RABBITMQ_CTL_DIST_PORT_MIN": str(self.ports["dist"] + 1),
-                "RABBITMQ_CTL_DIST_PORT_MAX": str(self.ports["dist"] + 10),
-                "ERL_FLAGS": "-kernel inet_dist_use_interface {127,0,0,1}",
-                # no busy-waiting schedulers: this node shares a developer's machine
-                "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "+sbwt none +sbwtdcpu none +sbwtdio none"}
+        return {
+            **os.environ,
+            "HOME": str(b / "home"),
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_CONF_ENV_FILE": str(b / "rabbitmq-env.conf"),
+            "RABBITMQ_CONFIG_FILE": str(b / "rabbitmq.conf"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(b / "advanced.config"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(b / "enabled_plugins"),
+            "RABBITMQ_MNESIA_BASE": str(b / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.log_dir),
+            "RABBITMQ_PID_FILE": str(b / "rabbitmq.pid"),
+            "RABBITMQ_PLUGINS_EXPAND_DIR": str(b / "plugins-expand"),
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.ports["amqp"]),
+            "RABBITMQ_DIST_PORT": str(self.ports["dist"]),
+            "ERL_EPMD_ADDRESS": "127.0.0.1",
+            "ERL_EPMD_PORT": str(self.ports["epmd"]),
+            "RABBITMQ_CTL_DIST_PORT_MIN": str(self.ports["dist"] + 1),
+            "RABBITMQ_CTL_DIST_PORT_MAX": str(self.ports["dist"] + 10),
+            "ERL_FLAGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+            # no busy-waiting schedulers: this node shares a developer's machine
+            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "+sbwt none +sbwtdcpu none +sbwtdio none",
+        }
 
     def ctl(self) -> list[str]:
         scripts = rabbit_scripts()
@@ -333,57 +414,85 @@ class PrivateRabbit:
         (b / "rabbitmq.conf").write_text(
             "# private node for this checkout (libs/platform/engines.py); guest works on loopback only\n"
             "loopback_users.guest = true\nlog.file.level = info\nlog.console = false\n"
-            "disk_free_limit.absolute = 50MB\n")
+            "disk_free_limit.absolute = 50MB\n"
+        )
         self.node = self._node_name()
 
     def start(self) -> None:
         scripts = rabbit_scripts()
         epmd = epmd_binary()
         if scripts is None or epmd is None:
-            raise EngineError("RabbitMQ's server is missing; run `make install` (Debian package `rabbitmq-server`) "
-                              "or set AMQP_URI")
+            raise EngineError(
+                "RabbitMQ's server is missing; run `make install` (Debian package `rabbitmq-server`) "
+                "or set AMQP_URI"
+            )
         self._prepare()
         kept = _load(self.state)
         if self._processes():
             amqp = kept.get("amqp", 0)
             if _claim(self.base) is False:  # another command of this checkout runs it (maybe still booting)
                 self.ports = kept
-                _wait(lambda: port_open("127.0.0.1", amqp), START_TIMEOUT,
-                      "the private RabbitMQ started by another command did not answer", self.log_dir / "startup.log")
+                _wait(
+                    lambda: port_open("127.0.0.1", amqp),
+                    START_TIMEOUT,
+                    "the private RabbitMQ started by another command did not answer",
+                    self.log_dir / "startup.log",
+                )
                 return
             if port_open("127.0.0.1", amqp):  # left by a run that was killed: use it, stop it at the end
                 self.ports, self.owned, self.adopted = kept, True, True
                 return
             self._terminate()  # half of a node (a killed script, a lone epmd): start afresh
         self.ports = _ports(self.state, ("amqp", "dist", "epmd"))
-        if self.ports["dist"] + 10 > 65535 or not all(_port_free(p) for p in range(self.ports["dist"] + 1,
-                                                                                    self.ports["dist"] + 11)):
+        if self.ports["dist"] + 10 > 65535 or not all(
+            _port_free(p) for p in range(self.ports["dist"] + 1, self.ports["dist"] + 11)
+        ):
             self.ports["dist"] = free_port(set(self.ports.values()))
             self.state.write_text(json.dumps(self.ports))
         env = self.env()
         self.owned = True
         _own(self.base)
-        # An epmd of our own, on a private loopback port, stopped with the node (the system's epmd, if any, and
-        # its nodes never see this one).
-        self.epmd = subprocess.Popen([epmd, "-port", str(self.ports["epmd"]), "-address", "127.0.0.1"],
-                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
+        # An epmd of our own, on a private loopback port, stopped with the node (the system's epmd, if any,
+        # and its nodes never see this one).
+        self.epmd = subprocess.Popen(
+            [epmd, "-port", str(self.ports["epmd"]), "-address", "127.0.0.1"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         (self.base / "epmd.pid").write_text(str(self.epmd.pid))
-        _wait(lambda: port_open("127.0.0.1", self.ports["epmd"]), 30, "the private epmd did not start",
-              failed=lambda: self.epmd.poll() is not None)
+        _wait(
+            lambda: port_open("127.0.0.1", self.ports["epmd"]),
+            30,
+            "the private epmd did not start",
+            failed=lambda: self.epmd.poll() is not None,
+        )
         out = open(self.log_dir / "startup.log", "ab")
-        self.server = subprocess.Popen([str(scripts / "rabbitmq-server")], env=env, cwd=self.base, stdout=out,
-                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.server = subprocess.Popen(
+            [str(scripts / "rabbitmq-server")],
+            env=env,
+            cwd=self.base,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         out.close()
         (self.base / "server.pid").write_text(str(self.server.pid))
 
     def wait_ready(self) -> None:
-        """Until the node accepts AMQP connections (its boot takes 5-40 s; callers do other work meanwhile)."""
+        """Until the node accepts AMQP connections (its boot takes 5-40 s; callers do other work
+        meanwhile)."""
         if self.server is None:
             return
-        _wait(lambda: port_open("127.0.0.1", self.ports["amqp"]), START_TIMEOUT,
-              "the private RabbitMQ did not start", self.log_dir / "startup.log",
-              failed=lambda: self.server.poll() is not None)
+        _wait(
+            lambda: port_open("127.0.0.1", self.ports["amqp"]),
+            START_TIMEOUT,
+            "the private RabbitMQ did not start",
+            self.log_dir / "startup.log",
+            failed=lambda: self.server.poll() is not None,
+        )
 
     def uri(self) -> str:
         return f"amqp://guest:guest@127.0.0.1:{self.ports['amqp']}/"
@@ -393,13 +502,16 @@ class PrivateRabbit:
             self._terminate()
 
     def _processes(self) -> list[int]:
-        return [p for p in (_read_pid(self.base / n) for n in ("rabbitmq.pid", "server.pid", "epmd.pid"))
-                if p and _pid_alive(p)]
+        return [
+            p
+            for p in (_read_pid(self.base / n) for n in ("rabbitmq.pid", "server.pid", "epmd.pid"))
+            if p and _pid_alive(p)
+        ]
 
     def _terminate(self) -> None:
         """Stop the node and its epmd, by their pid files (also when this process did not start them)."""
-        # rabbitmq-server is a shell script that runs the Erlang VM (pid in rabbitmq.pid) and passes SIGTERM on;
-        # the VM shuts down cleanly on SIGTERM. Signal the VM itself: the script may be gone (killed).
+        # rabbitmq-server is a shell script that runs the Erlang VM (pid in rabbitmq.pid) and passes SIGTERM
+        # on; the VM shuts down cleanly on SIGTERM. Signal the VM itself: the script may be gone (killed).
         script, vm = _read_pid(self.base / "server.pid"), _read_pid(self.base / "rabbitmq.pid")
         alive = lambda: [p for p in (script, vm) if p and _pid_alive(p)]  # noqa: E731
         for pid in alive()[-1:]:  # the VM when it runs, else the script
@@ -433,11 +545,14 @@ class PrivateRabbit:
         return _rabbit_pids(self.base.parent)
 
 
-# ------------------------------------------------------------------------------------------------------ choice
+# ------------------------------------------------------------------------------------------------------
+# choice
+
 
 @dataclass
 class Engines:
-    """What `make run` / the tests use: URLs, one-line descriptions with the logs, and how to stop what we started."""
+    """What `make run` / the tests use: URLs, one-line descriptions with the logs, and how to stop what we
+    started."""
 
     amqp_uri: str
     database_url: str
@@ -477,9 +592,9 @@ def _mode() -> str | None:
 def resolve(root: Path, wait: bool = True) -> Engines:
     """Choose (and when needed start) the broker and the database; a private one's URL goes into os.environ.
 
-    With `wait=False` a private broker may still be booting on return: call `wait_ready()` before using it (the
-    database is ready). Call `stop()` on the result when done. Also exports `HT_PRIVATE_RABBITMQ` while a private node is used, so
-    `rabbitmqctl()` (vhosts) reaches it from this process and its children."""
+    With `wait=False` a private broker may still be booting on return: call `wait_ready()` before using it
+    (the database is ready). Call `stop()` on the result when done. Also exports `HT_PRIVATE_RABBITMQ` while a
+    private node is used, so `rabbitmqctl()` (vhosts) reaches it from this process and its children."""
     mode = _mode()
     base = run_dir(root)
     amqp = os.environ.get("AMQP_URI")
@@ -490,22 +605,27 @@ def resolve(root: Path, wait: bool = True) -> Engines:
     private_db = mode == "on" or (mode is None and not db and not port_open("127.0.0.1", 5432))
     try:
         if private_broker:  # launched first: its boot is the longest, the database starts meanwhile
-            print(f"no broker configured or answering: a private RabbitMQ under {base / 'rabbitmq'}", flush=True)
+            print(
+                f"no broker configured or answering: a private RabbitMQ under {base / 'rabbitmq'}", flush=True
+            )
             rabbit = PrivateRabbit(base / "rabbitmq")
             engines.private.append(rabbit)
             rabbit.start()
             engines.amqp_uri = rabbit.uri()
             os.environ[CTL_ENV] = json.dumps({"base": str(rabbit.base)})
-            engines.broker = (f"private RabbitMQ 127.0.0.1:{rabbit.ports['amqp']} (node {rabbit.node}; "
-                              f"{_how(rabbit)}), logs {rabbit.log_dir}")
+            engines.broker = (
+                f"private RabbitMQ 127.0.0.1:{rabbit.ports['amqp']} (node {rabbit.node}; "
+                f"{_how(rabbit)}), logs {rabbit.log_dir}"
+            )
         if private_db:
-            print(f"no database configured or answering: a private PostgreSQL under {base / 'pg'}", flush=True)
+            print(
+                f"no database configured or answering: a private PostgreSQL under {base / 'pg'}", flush=True
+            )
             pg = PrivatePostgres(base / "pg")
             engines.private.append(pg)
             pg.start()
             engines.database_url = pg.url(db_name)
-            engines.database = (f"private PostgreSQL 127.0.0.1:{pg.port} ({pg.data}; "
-                                f"{_how(pg)}), log {pg.log}")
+            engines.database = f"private PostgreSQL 127.0.0.1:{pg.port} ({pg.data}; {_how(pg)}), log {pg.log}"
         if wait:
             engines.wait_ready()
     except BaseException:
@@ -513,12 +633,14 @@ def resolve(root: Path, wait: bool = True) -> Engines:
         raise
     if not private_db:
         url = urlparse(engines.database_url)
-        engines.database = (f"{'configured' if db else 'local'} PostgreSQL {url.hostname}:{url.port or 5432} "
-                            f"(its own logs)")
+        engines.database = (
+            f"{'configured' if db else 'local'} PostgreSQL {url.hostname}:{url.port or 5432} (its own logs)"
+        )
     if not private_broker:
         url = urlparse(engines.amqp_uri)
-        engines.broker = (f"{'configured' if amqp else 'local'} RabbitMQ {url.hostname}:{url.port or 5672} "
-                          f"(its own logs)")
+        engines.broker = (
+            f"{'configured' if amqp else 'local'} RabbitMQ {url.hostname}:{url.port or 5672} (its own logs)"
+        )
         os.environ.pop(CTL_ENV, None)
     if private_broker:
         os.environ["AMQP_URI"] = engines.amqp_uri
@@ -539,8 +661,9 @@ def for_tests(root: Path) -> Engines:
 
 
 def tool_database_url(root: Path) -> str:
-    """DATABASE_URL for the commands run beside `make run` (`make admin`, `make migrate`, `make backup`...) when it
-    is not set: the local default when it answers, else the private cluster of this checkout when it runs."""
+    """DATABASE_URL for the commands run beside `make run` (`make admin`, `make migrate`, `make backup`...)
+    when it is not set: the local default when it answers, else the private cluster of this checkout when it
+    runs."""
     if _mode() != "on" and port_open("127.0.0.1", 5432):
         return DEFAULT_DATABASE_URL
     port = _postmaster_port(run_dir(root) / "pg" / "data")
@@ -560,8 +683,8 @@ def rabbitmqctl() -> tuple[list[str], dict[str, str]] | None:
 
 
 def leftover_processes(base: Path, pids_only: bool = False) -> list:
-    """Processes still alive that belong to the run directory `base`: the private engines' pid files, and a scan
-    of /proc for a command line naming `base` or an environment with `HT_RUN_DIR=<base>` (every process
+    """Processes still alive that belong to the run directory `base`: the private engines' pid files, and a
+    scan of /proc for a command line naming `base` or an environment with `HT_RUN_DIR=<base>` (every process
     `make run` starts inherits it). Descriptions, or only the pids."""
     found = {p: "pid file" for p in (*PrivatePostgres(base / "pg").pids(), *_rabbit_pids(base))}
     needle, marker = str(base).encode(), f"HT_RUN_DIR={base}".encode()

@@ -1,4 +1,5 @@
 """The one exception type services raise across RPC; the gateway maps its code to an HTTP status."""
+
 from __future__ import annotations
 
 from typing import Any, TypeVar
@@ -43,4 +44,6 @@ def parse(model: type[M], payload: Any) -> M:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        raise ServiceError(ErrorCode.VALIDATION_FAILED, f"invalid {model.__name__}", field_errors(exc)) from None
+        raise ServiceError(
+            ErrorCode.VALIDATION_FAILED, f"invalid {model.__name__}", field_errors(exc)
+        ) from None

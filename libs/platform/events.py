@@ -2,9 +2,9 @@
 
 A handler that raises is rolled back and redelivered after a short, growing pause (never a hot loop); after
 `MAX_ATTEMPTS` failures of the same event the event is parked in the inbox as `failed` with its error, where
-operators can see it, and acknowledged. Each outcome is counted (`libs.platform.metrics`: handled with its time,
-duplicate, retried, parked) and the event's report id is bound to the worker's log lines.
-"""
+operators can see it, and acknowledged. Each outcome is counted (`libs.platform.metrics`: handled with its
+time, duplicate, retried, parked) and the event's report id is bound to the worker's log lines."""
+
 from __future__ import annotations
 
 import functools
@@ -72,8 +72,9 @@ def consumes(model: type[Event]):
             except Exception as exc:
                 attempts = _failures.pop(key, 0) + 1
                 if attempts >= MAX_ATTEMPTS:
-                    log.exception("%s: %s %s parked after %d attempts", consumer, event_type,
-                                  event.event_id, attempts)
+                    log.exception(
+                        "%s: %s %s parked after %d attempts", consumer, event_type, event.event_id, attempts
+                    )
                     _park(self, event.event_id, consumer, event_type, "failed", repr(exc))
                     metrics.EVENTS_PARKED.labels(service, event_type, "failed").inc()
                     return None
@@ -81,7 +82,7 @@ def consumes(model: type[Event]):
                 while len(_failures) > 10_000:
                     _failures.popitem(last=False)
                 metrics.EVENT_RETRIES.labels(service, event_type).inc()
-                time.sleep(min(0.2 * 2 ** attempts, 10))  # green under eventlet: the pause frees the hub
+                time.sleep(min(0.2 * 2**attempts, 10))  # green under eventlet: the pause frees the hub
                 raise
             _failures.pop(key, None)
             elapsed = time.perf_counter() - started

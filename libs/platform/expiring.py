@@ -1,10 +1,10 @@
 """The one rule for what a process keeps of another service's answer (categories, directory names): pure.
 
-An answer is fresh for `ttl_s`. Asking is due when it is stale; the asker calls `asking()` first (so that readers
-who come meanwhile do not ask too, and a failed question is asked again only after `retry_s`, or the TTL when
-shorter), then `take(answer)`. When routing cannot answer, the last answer stays (None before any). Callers do
-the asking and the locking: asyncio in the gateway, green threads in the services.
-"""
+An answer is fresh for `ttl_s`. Asking is due when it is stale; the asker calls `asking()` first (so that
+readers who come meanwhile do not ask too, and a failed question is asked again only after `retry_s`, or the
+TTL when shorter), then `take(answer)`. When routing cannot answer, the last answer stays (None before any).
+Callers do the asking and the locking: asyncio in the gateway, green threads in the services."""
+
 from __future__ import annotations
 
 import time

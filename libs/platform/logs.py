@@ -4,13 +4,14 @@
 `text` (the default for `make run`) writes a readable line. nameko services name the formatter in their
 config.yml (`"()": libs.platform.logs.formatter`); other processes call `configure(service)`.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import logging.config
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import correlation
 
@@ -47,9 +48,13 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         rid, rep = _ids(record)
-        doc = {"ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-               "level": record.levelname, "service": self.service, "logger": record.name,
-               "msg": record.getMessage()}
+        doc = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "service": self.service,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
         if rid:
             doc["request_id"] = rid
         if rep:
@@ -69,7 +74,8 @@ def dict_config(service: str, level: str | None = None) -> dict:
     """A `logging.config.dictConfig` document: one console handler with our formatter, on root and uvicorn."""
     level = level or os.environ.get("LOG_LEVEL", "INFO")
     return {
-        "version": 1, "disable_existing_loggers": False,
+        "version": 1,
+        "disable_existing_loggers": False,
         "formatters": {"line": {"()": formatter, "service": service}},
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
         "root": {"level": level, "handlers": ["console"]},

@@ -2,11 +2,13 @@
 
     python -m libs.platform.migrate            # all services
     python -m libs.platform.migrate intake     # one service
-    python -m libs.platform.migrate --wait 600 # wait (≤ 600 s) until another process has migrated every service
+    python -m libs.platform.migrate --wait 600 # wait (≤ 600 s) until another process has migrated every
+    service
 
 `--wait` is what a new release's pods run before they start (Kubernetes init container): they need the schema
 their code was written for, and the migration Job brings it.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,7 +25,8 @@ DEFAULT_DATABASE_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/hientruong
 
 
 def database_url() -> str:
-    """The URL every service uses (DATABASE_URL; unset: the local default, or this checkout's private cluster)."""
+    """The URL every service uses (DATABASE_URL; unset: the local default, or this checkout's private
+    cluster)."""
     from . import engines
 
     return os.environ.get("DATABASE_URL") or engines.tool_database_url(ROOT)
@@ -35,8 +38,9 @@ def ensure_database(url: str) -> None:
     admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                  {"n": target.database}).first()
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}
+            ).first()
             if not exists:
                 conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
     finally:
@@ -73,9 +77,13 @@ def run_env(metadata: sa.MetaData) -> None:
     with engine.connect() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         conn.commit()
-        context.configure(connection=conn, target_metadata=metadata, version_table_schema=schema,
-                          include_schemas=True,
-                          include_name=lambda name, type_, parent: type_ != "schema" or name == schema)
+        context.configure(
+            connection=conn,
+            target_metadata=metadata,
+            version_table_schema=schema,
+            include_schemas=True,
+            include_name=lambda name, type_, parent: type_ != "schema" or name == schema,
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
@@ -92,7 +100,9 @@ def missing_revisions(url: str) -> dict[str, set[str]]:
         with engine.connect() as conn:
             for service in SERVICES:
                 script = ScriptDirectory.from_config(alembic_config(service, url))
-                current = MigrationContext.configure(conn, opts={"version_table_schema": service}).get_current_heads()
+                current = MigrationContext.configure(
+                    conn, opts={"version_table_schema": service}
+                ).get_current_heads()
                 reached = {r.revision for c in current for r in script.iterate_revisions(c, "base")}
                 if gap := set(script.get_heads()) - reached:
                     missing[service] = gap
@@ -125,8 +135,11 @@ def main(argv: list[str]) -> int:
     try:
         ensure_database(url)
     except sa.exc.OperationalError as exc:
-        print(f"error: PostgreSQL is not reachable at {make_url(url).render_as_string()}: "
-              f"start it or set DATABASE_URL ({str(exc).splitlines()[0]})", file=sys.stderr)
+        print(
+            f"error: PostgreSQL is not reachable at {make_url(url).render_as_string()}: "
+            f"start it or set DATABASE_URL ({str(exc).splitlines()[0]})",
+            file=sys.stderr,
+        )
         return 2
     for service in argv or SERVICES:
         upgrade(service, url)

@@ -1,4 +1,5 @@
 """Address lists in settings: `127.0.0.0/8,::1/128` as networks (rate-limit and admission exemptions)."""
+
 from __future__ import annotations
 
 import ipaddress

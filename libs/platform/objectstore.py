@@ -1,4 +1,5 @@
 """The object store behind a small interface (`MediaBucket`), with a minio implementation and provider."""
+
 from __future__ import annotations
 
 import io
@@ -37,15 +38,23 @@ class MediaBucket(Protocol):
 
 def _client(endpoint: str, access_key: str, secret_key: str, region: str) -> Minio:
     url = urlparse(endpoint if "://" in endpoint else f"http://{endpoint}")
-    return Minio(url.netloc, access_key=access_key, secret_key=secret_key,
-                 secure=url.scheme == "https", region=region)
+    return Minio(
+        url.netloc, access_key=access_key, secret_key=secret_key, secure=url.scheme == "https", region=region
+    )
 
 
 class MinioBucket:
     """A private bucket; presigned URLs are signed for the endpoint clients reach (may differ from ours)."""
 
-    def __init__(self, endpoint: str, access_key: str, secret_key: str, bucket: str,
-                 public_endpoint: str | None = None, region: str = "us-east-1"):
+    def __init__(
+        self,
+        endpoint: str,
+        access_key: str,
+        secret_key: str,
+        bucket: str,
+        public_endpoint: str | None = None,
+        region: str = "us-east-1",
+    ):
         self.bucket = bucket
         self.client = _client(endpoint, access_key, secret_key, region)
         self.signer = _client(public_endpoint or endpoint, access_key, secret_key, region)
@@ -98,8 +107,13 @@ class MinioBucket:
 def bucket_from_config(config: dict) -> MinioBucket:
     """Build the bucket from S3_* settings."""
     return MinioBucket(
-        config["S3_ENDPOINT"], config["S3_ACCESS_KEY"], config["S3_SECRET_KEY"], config["S3_BUCKET"],
-        public_endpoint=config.get("S3_PUBLIC_ENDPOINT") or None, region=config.get("S3_REGION", "us-east-1"))
+        config["S3_ENDPOINT"],
+        config["S3_ACCESS_KEY"],
+        config["S3_SECRET_KEY"],
+        config["S3_BUCKET"],
+        public_endpoint=config.get("S3_PUBLIC_ENDPOINT") or None,
+        region=config.get("S3_REGION", "us-east-1"),
+    )
 
 
 class ObjectStore(DependencyProvider):

@@ -1,15 +1,17 @@
 """Calls to another service with a bounded wait, over nameko's own RPC (the proxies its `RpcProxy` gives).
 
-nameko 2.x waits for a service-to-service reply forever. `timed_call(self.intake, "get_report", 5.0, payload=..)`
-sends the call through the worker's proxy (from nameko's `RpcProxy` dependency: one per worker, never shared
-between green threads, carrying the call-id stack so the peer sees who calls) and waits at most `timeout_s`.
-Every failure is a typed `PeerError` whose `reason` is a short code fit for logs and delivery states:
+nameko 2.x waits for a service-to-service reply forever. `timed_call(self.intake, "get_report", 5.0,
+payload=..)` sends the call through the worker's proxy (from nameko's `RpcProxy` dependency: one per worker,
+never shared between green threads, carrying the call-id stack so the peer sees who calls) and waits at most
+`timeout_s`. Every failure is a typed `PeerError` whose `reason` is a short code fit for logs and delivery
+states:
 
 | error | reason | when |
 |---|---|---|
 | `PeerTimeout` | `timeout` | no answer in time (the peer is slow, or stopped with its queue still there) |
 | `PeerUnknown` | `unknown_service` | no queue for the service on this broker: the broker says so at once |
-| `PeerRemoteError` | `remote:<Type>` | the peer answered with an error (`exc_type`, `value`, a ServiceError's `code`) |
+| `PeerRemoteError` | `remote:<Type>` | the peer answered with an error (`exc_type`, `value`, a ServiceError's
+  `code`) |
 | `PeerUnavailable` | `unavailable:<Type>` | the call could not be sent (broker unreachable, ...) |
 | `PeerStopped` | `stopping` | `stopping()` became true while waiting: our own service is shutting down |
 
@@ -17,10 +19,10 @@ A reply that never comes would leave its waiter in nameko's shared reply listene
 call is removed whatever the outcome. Pass `stopping=stop_requested(worker_ctx)` from a timer's worker so a
 shutdown does not wait for a peer that will not answer.
 
-`PromptReplyListener` is nameko's reply listener for providers that build their own proxies: at stop it lets go
-of its reply queue at once instead of at the consumer loop's next one-second poll (a service stops a second
-sooner).
-"""
+`PromptReplyListener` is nameko's reply listener for providers that build their own proxies: at stop it lets
+go of its reply queue at once instead of at the consumer loop's next one-second poll (a service stops a second
+sooner)."""
+
 from __future__ import annotations
 
 import ast
@@ -31,7 +33,13 @@ from typing import Any, Protocol
 import eventlet
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
-from nameko.exceptions import IncorrectSignature, MalformedRequest, MethodNotFound, RemoteError, UnknownService
+from nameko.exceptions import (
+    IncorrectSignature,
+    MalformedRequest,
+    MethodNotFound,
+    RemoteError,
+    UnknownService,
+)
 from nameko.rpc import MethodProxy, ReplyListener, ServiceProxy, get_rpc_exchange
 
 log = logging.getLogger(__name__)
@@ -112,13 +120,18 @@ class PromptReplyListener(ReplyListener):
     def _wake(self) -> None:
         try:
             Publisher(self.container.config[AMQP_URI_CONFIG_KEY]).publish(
-                {}, exchange=get_rpc_exchange(self.container.config), routing_key=self.routing_key, retry=False)
+                {},
+                exchange=get_rpc_exchange(self.container.config),
+                routing_key=self.routing_key,
+                retry=False,
+            )
         except Exception as exc:  # the broker is gone: the poll ends the wait anyway
             log.debug("reply listener wake-up not sent: %s", type(exc).__name__)
 
 
 class _Waiter:
-    """The shared reply listener as one call sees it: remembers the call's correlation id to forget it after."""
+    """The shared reply listener as one call sees it: remembers the call's correlation id to forget it
+    after."""
 
     def __init__(self, listener):
         self.listener, self.correlation_id = listener, None
@@ -132,13 +145,20 @@ class _Waiter:
         return self.listener.get_reply_event(correlation_id)
 
     def forget(self) -> None:
-        """Drop the call's waiter (already gone when the reply came; nameko offers no public way to do this)."""
+        """Drop the call's waiter (already gone when the reply came; nameko offers no public way to do
+        this)."""
         if self.correlation_id is not None:
             self.listener._reply_events.pop(self.correlation_id, None)
 
 
-def timed_call(proxy: ServiceProxy, method: str, timeout_s: float, *,
-               stopping: Callable[[], bool] | None = None, **kwargs: Any) -> Any:
+def timed_call(
+    proxy: ServiceProxy,
+    method: str,
+    timeout_s: float,
+    *,
+    stopping: Callable[[], bool] | None = None,
+    **kwargs: Any,
+) -> Any:
     """`proxy.<method>(**kwargs)` answered within `timeout_s` seconds; may raise any PeerError."""
     waiter = _Waiter(proxy.reply_listener)
     send = MethodProxy(proxy.worker_ctx, proxy.service_name, method, waiter, **proxy.options).call_async
@@ -148,9 +168,15 @@ def timed_call(proxy: ServiceProxy, method: str, timeout_s: float, *,
         waiter.forget()
 
 
-def bounded(send: Callable[[], Reply], timeout_s: float, service: str, method: str,
-            stopping: Callable[[], bool] | None = None) -> Any:
-    """Send, then wait for the reply at most `timeout_s` (the sending counts); nameko's errors become PeerErrors."""
+def bounded(
+    send: Callable[[], Reply],
+    timeout_s: float,
+    service: str,
+    method: str,
+    stopping: Callable[[], bool] | None = None,
+) -> Any:
+    """Send, then wait for the reply at most `timeout_s` (the sending counts); nameko's errors become
+    PeerErrors."""
     if stopping is not None and stopping():
         raise PeerStopped(service, method, "stopping")
     timer = eventlet.Timeout(timeout_s)

@@ -1,16 +1,18 @@
-"""State read when Prometheus scrapes: the outbox, the inbox, queues; each probe returns samples of `STATE_GAUGES`.
+"""State read when Prometheus scrapes: the outbox, the inbox, queues; each probe returns samples of
+`STATE_GAUGES`.
 
 A probe is `probe(conn, now) -> list[Sample]` over one database connection (services add their own, e.g.
 intake's open cases). `StateCollector` runs them at most once per `ttl_s` and serves the last good values; a
 failing probe is logged, keeps its previous samples and sets `ht_metrics_probe_up{probe} 0`.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -32,13 +34,17 @@ Probe = Callable[[sa.Connection, datetime], list[Sample]]
 
 def outbox_probe(outbox: sa.Table, service: str) -> Probe:
     """Unpublished rows and the age of the oldest (the partial index `ix_outbox_pending` serves it)."""
-    query = sa.select(sa.func.count(), sa.func.min(outbox.c.created_at)).where(outbox.c.published_at.is_(None))
+    query = sa.select(sa.func.count(), sa.func.min(outbox.c.created_at)).where(
+        outbox.c.published_at.is_(None)
+    )
 
     def probe(conn, now):
         count, oldest = conn.execute(query).one()
         age = max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
-        return [Sample("ht_outbox_backlog", {"service": service}, count),
-                Sample("ht_outbox_oldest_age_seconds", {"service": service}, age)]
+        return [
+            Sample("ht_outbox_backlog", {"service": service}, count),
+            Sample("ht_outbox_oldest_age_seconds", {"service": service}, age),
+        ]
 
     probe.__name__ = "outbox"
     return probe
@@ -83,7 +89,7 @@ class StateCollector:
 
     def refresh(self) -> None:
         """Read every source now (one at a time)."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for key, read in list(self.sources.items()):
             try:
                 self._samples[key] = read(now)
@@ -101,8 +107,10 @@ class StateCollector:
             if time.monotonic() - self._at >= self.ttl_s:
                 self.refresh()
             samples = [s for group in self._samples.values() for s in group]
-            samples += [Sample("ht_metrics_probe_up", {"service": k[0], "probe": k[1]}, up)
-                        for k, up in self._up.items()]
+            samples += [
+                Sample("ht_metrics_probe_up", {"service": k[0], "probe": k[1]}, up)
+                for k, up in self._up.items()
+            ]
         yield from families(samples)
 
 
@@ -130,7 +138,8 @@ def database_source(engine: sa.Engine, probes: list[Probe]) -> Callable[[datetim
 
 
 def queue_source(amqp_uri: str, queues: list[tuple[str, str]]) -> Callable[[datetime], list[Sample]]:
-    """Messages ready and consumers of each `(queue, consumer service)`, by passive declares on one connection."""
+    """Messages ready and consumers of each `(queue, consumer service)`, by passive declares on one
+    connection."""
     from kombu import Connection
 
     state: dict = {"conn": None}
@@ -152,7 +161,10 @@ def queue_source(amqp_uri: str, queues: list[tuple[str, str]]) -> Callable[[date
                     messages = consumers = 0
                     channel = conn.channel()
                 labels = {"queue": queue, "consumer": consumer}
-                out += [Sample("ht_queue_messages", labels, messages), Sample("ht_queue_consumers", labels, consumers)]
+                out += [
+                    Sample("ht_queue_messages", labels, messages),
+                    Sample("ht_queue_consumers", labels, consumers),
+                ]
         except Exception:
             conn.release()
             state["conn"] = None

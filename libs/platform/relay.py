@@ -2,11 +2,12 @@
 
 Rows are locked with `FOR UPDATE SKIP LOCKED`, so several instances of a service share the work. A batch is
 published with its confirms in flight (every message sent on one confirm-mode channel, then the broker's acks
-awaited together: one round trip a batch, not one a message; order is kept, one channel). A row is
-stamped `published_at` only after the broker confirmed it (ack); the request id stored with the row travels as the
-`nameko.request_id` header (nameko's context data in every consumer); a failure becomes state (attempts, last_error,
-next_attempt_at with back-off), never a hot loop. Delivery is at least once: consumers dedupe by event_id.
-"""
+awaited together: one round trip a batch, not one a message; order is kept, one channel). A row is stamped
+`published_at` only after the broker confirmed it (ack); the request id stored with the row travels as the
+`nameko.request_id` header (nameko's context data in every consumer); a failure becomes state (attempts,
+last_error, next_attempt_at with back-off), never a hot loop. Delivery is at least once: consumers dedupe by
+event_id."""
+
 from __future__ import annotations
 
 import logging
@@ -21,7 +22,9 @@ from . import correlation, metrics, topology
 log = logging.getLogger(__name__)
 
 BACKOFF_S = (1, 2, 5, 15, 30, 60)
-CONFIRM_TIMEOUT_S = 10.0  # a batch's confirms not all in by then: the unconfirmed rows are retried (at least once)
+CONFIRM_TIMEOUT_S = (
+    10.0  # a batch's confirms not all in by then: the unconfirmed rows are retried (at least once)
+)
 
 
 class Nacked(RuntimeError):
@@ -62,7 +65,9 @@ class Confirms:
         while self.acked < self.sent:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError(f"{self.sent - self.acked} publisher confirms not received in {timeout:g} s")
+                raise TimeoutError(
+                    f"{self.sent - self.acked} publisher confirms not received in {timeout:g} s"
+                )
             connection.drain_events(timeout=left)
 
 
@@ -87,7 +92,9 @@ class OutboxRelay:
     def _producer_ready(self):
         if self._conn is None or not self._conn.connected:
             self.close()
-            self._conn = Connection(self.amqp_uri)  # confirms handled here (Confirms), not one publish at a time
+            self._conn = Connection(
+                self.amqp_uri
+            )  # confirms handled here (Confirms), not one publish at a time
             self._conn.ensure_connection(max_retries=1)
             channel = self._conn.default_channel
             topology.declare(channel, self.source)
@@ -102,18 +109,28 @@ class OutboxRelay:
             rows = db.execute(
                 sa.select(t.c.id, t.c.event_id, t.c.event_type, t.c.payload, t.c.attempts, t.c.request_id)
                 .where(t.c.published_at.is_(None), t.c.next_attempt_at <= sa.func.now())
-                .order_by(t.c.id).limit(self.batch).with_for_update(skip_locked=True)
+                .order_by(t.c.id)
+                .limit(self.batch)
+                .with_for_update(skip_locked=True)
             ).all()
             done, failed = self._publish_batch(rows)
             if failed is not None:
                 row, exc = failed
-                log.warning("outbox %s publish failed: %s", row.event_id, exc, extra={"request_id": row.request_id})
+                log.warning(
+                    "outbox %s publish failed: %s", row.event_id, exc, extra={"request_id": row.request_id}
+                )
                 metrics.OUTBOX_FAILURES.labels(self.source).inc()
                 self.close()
                 delay = BACKOFF_S[min(row.attempts, len(BACKOFF_S) - 1)]
-                db.execute(sa.update(t).where(t.c.id == row.id).values(
-                    attempts=t.c.attempts + 1, last_error=str(exc)[:500],
-                    next_attempt_at=sa.func.now() + timedelta(seconds=delay)))
+                db.execute(
+                    sa.update(t)
+                    .where(t.c.id == row.id)
+                    .values(
+                        attempts=t.c.attempts + 1,
+                        last_error=str(exc)[:500],
+                        next_attempt_at=sa.func.now() + timedelta(seconds=delay),
+                    )
+                )
             if done:
                 db.execute(sa.update(t).where(t.c.id.in_(done)).values(published_at=sa.func.now()))
         if done:
@@ -121,8 +138,8 @@ class OutboxRelay:
         return len(done)
 
     def _publish_batch(self, rows) -> tuple[list[int], tuple | None]:
-        """Send every row, then await their confirms together. Returns the ids the broker confirmed (a prefix of
-        the rows, oldest first) and the first row not confirmed with its error (None when all were)."""
+        """Send every row, then await their confirms together. Returns the ids the broker confirmed (a prefix
+        of the rows, oldest first) and the first row not confirmed with its error (None when all were)."""
         if not rows:
             return [], None
         first, error = None, None
@@ -133,13 +150,19 @@ class OutboxRelay:
             first = confirms.sent + 1
             for row in rows:
                 producer.publish(
-                    row.payload, exchange=topology.event_exchange(self.source), routing_key=row.event_type,
-                    delivery_mode=2, message_id=str(row.event_id), retry=False,
+                    row.payload,
+                    exchange=topology.event_exchange(self.source),
+                    routing_key=row.event_type,
+                    delivery_mode=2,
+                    message_id=str(row.event_id),
+                    retry=False,
                     headers=headers(row.event_type, row.request_id),
                 )
                 confirms.sent += 1
             confirms.wait(self._conn, CONFIRM_TIMEOUT_S)
-        except Exception as exc:  # broker down, channel closed, confirms late: what was confirmed still counts
+        except (
+            Exception
+        ) as exc:  # broker down, channel closed, confirms late: what was confirmed still counts
             error = exc
         ok = 0
         if first is not None and self._confirms is not None:
@@ -154,7 +177,7 @@ class OutboxRelay:
     def drain(self) -> int:
         """Publish until nothing is due."""
         total = 0
-        while (n := self.relay_once()):
+        while n := self.relay_once():
             total += n
         return total
 

@@ -11,12 +11,13 @@ The service's own small HTTP port (`METRICS_PORT`, `0` = any free port, `off` = 
 - `/health/live`: 200 while the process's event loop turns;
 - `/health/ready`: 200 when the database answers and the service's RPC queue exists on the broker.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
 import json
 import logging
 import time
+from datetime import UTC, datetime
 from weakref import WeakKeyDictionary
 
 import eventlet
@@ -50,7 +51,8 @@ def _report_of(worker_ctx) -> str | None:
 
 
 def _expired(late: float):
-    """The handler of a worker whose deadline passed: it does nothing (the worker's method is shadowed by it)."""
+    """The handler of a worker whose deadline passed: it does nothing (the worker's method is shadowed by
+    it)."""
 
     def handler(*args, **kwargs):
         raise deadline.DeadlinePassed(f"the caller stopped waiting {late:.1f} s ago")
@@ -59,7 +61,8 @@ def _expired(late: float):
 
 
 def metrics_bind(config: dict) -> tuple[str, int] | None:
-    """(host, port) from METRICS_HOST / METRICS_PORT; None when the port is `off` (YAML may make that False)."""
+    """(host, port) from METRICS_HOST / METRICS_PORT; None when the port is `off` (YAML may make that
+    False)."""
     raw = config.get("METRICS_PORT", 0)
     if raw is False or str(raw).strip().lower() in ("off", "false", "no"):
         return None
@@ -100,8 +103,11 @@ class Telemetry(DependencyProvider):
         sock = eventlet.listen(self._bind)
         self.port = sock.getsockname()[1]
         self._server = sock
-        log.info("metrics and health on http://%s:%d (/metrics, /health/live, /health/ready)",
-                 self._bind[0], self.port)
+        log.info(
+            "metrics and health on http://%s:%d (/metrics, /health/live, /health/ready)",
+            self._bind[0],
+            self.port,
+        )
         self.container.spawn_managed_thread(lambda: self._serve(sock), identifier="telemetry.http")
 
     def stop(self) -> None:
@@ -143,8 +149,15 @@ class Telemetry(DependencyProvider):
         elapsed = time.perf_counter() - started
         entrypoint, method = worker_ctx.entrypoint, worker_ctx.entrypoint.method_name
         if isinstance(entrypoint, Rpc):
-            outcome = "ok" if exc_info is None else "expired" if isinstance(exc_info[1], deadline.DeadlinePassed) \
-                else "refused" if isinstance(exc_info[1], entrypoint.expected_exceptions) else "error"
+            outcome = (
+                "ok"
+                if exc_info is None
+                else "expired"
+                if isinstance(exc_info[1], deadline.DeadlinePassed)
+                else "refused"
+                if isinstance(exc_info[1], entrypoint.expected_exceptions)
+                else "error"
+            )
             metrics.child(metrics.RPC_DURATION, self.service, method).observe(elapsed)
             metrics.child(metrics.RPC_CALLS, self.service, method, outcome).inc()
             level = logging.WARNING if elapsed > SLOW_RPC_S else logging.DEBUG
@@ -174,8 +187,11 @@ class Telemetry(DependencyProvider):
         if path == "/health/ready":
             checks = {"database": self._database_ok(), "broker": self._broker_ok()}
             ok = all(checks.values())
-            return self._json(start_response, 200 if ok else 503,
-                              {"status": "ready" if ok else "not_ready", "service": self.service, **checks})
+            return self._json(
+                start_response,
+                200 if ok else 503,
+                {"status": "ready" if ok else "not_ready", "service": self.service, **checks},
+            )
         return self._json(start_response, 404, {"status": "not_found"})
 
     @staticmethod
@@ -200,7 +216,7 @@ class Telemetry(DependencyProvider):
     def _broker_ok(self) -> bool:
         try:
             with eventlet.Timeout(3.0):
-                [_, consumers] = self._own_queue(datetime.now(timezone.utc))
+                [_, consumers] = self._own_queue(datetime.now(UTC))
             return consumers.value > 0
         except BaseException as exc:
             if not isinstance(exc, (Exception, eventlet.Timeout)):

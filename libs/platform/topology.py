@@ -3,6 +3,7 @@
 Queue names and flags match what nameko's `@event_handler` (service pool, reliable delivery) declares,
 so a service that starts later consumes what was published while it was away.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,9 +57,16 @@ def event_exchange(source: str) -> Exchange:
 def queues_for(source: str) -> list[Queue]:
     """Durable queues of every consumer of `source`'s events."""
     return [
-        Queue(s.queue_name, exchange=event_exchange(s.source), routing_key=s.event_type,
-              durable=True, auto_delete=False, exclusive=False)
-        for s in SUBSCRIPTIONS if s.source == source
+        Queue(
+            s.queue_name,
+            exchange=event_exchange(s.source),
+            routing_key=s.event_type,
+            durable=True,
+            auto_delete=False,
+            exclusive=False,
+        )
+        for s in SUBSCRIPTIONS
+        if s.source == source
     ]
 
 

@@ -3,17 +3,20 @@
 Intake's views and search, the Open311 edge, media (through intake's answers) and any later read model of
 public reads apply these rules and no others:
 
-1. A case is public once it is verified — by an IOC operator (accept, verify, publish) or by automatic triage of
+1. A case is public once it is verified — by an IOC operator (accept, verify, publish) or by automatic triage
+  of
    a trusted category or an authenticated channel — and stays public through every later state (TRA_LAI and
    DA_XU_LY included), under a plain status label. A citizen's urgency (`KHAN`) is only a request: an urgent
    report is routed at once but is not public until an operator verifies it. Received, waiting-for-information
    and rejected cases are never public.
-2. Of a case that is not public, anyone but its reporter (tracking token) and staff sees its code, category and
+2. Of a case that is not public, anyone but its reporter (tracking token) and staff sees its code, category
+  and
    status: `RESTRICTED_FIELDS`, nothing else (no text, place, time, agency, photos or timeline).
 3. Free text is masked (`libs.privacy.masking`) for every reader but the IOC and the text's author; staff read
    each other's notes as written. The public text of a case is the operators' edit when there is one, else the
    citizen's text, masked either way.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -21,7 +24,9 @@ from typing import Any, Literal
 
 from .masking import mask_personal_data
 
-Reader = Literal["ioc", "reporter", "staff", "public"]  # IOC operator, the case's reporter, agency staff, anyone
+Reader = Literal[
+    "ioc", "reporter", "staff", "public"
+]  # IOC operator, the case's reporter, agency staff, anyone
 
 NEVER_PUBLIC = frozenset({"CHO_TIEP_NHAN", "CHO_BO_SUNG", "TU_CHOI"})
 RESTRICTED_FIELDS = ("id", "code", "category", "status")
@@ -70,11 +75,24 @@ def text_for(reader: Reader, original: str | None, edited: str | None = None) ->
 
 def note_for(reader: Reader, note: str | None, author_role: str | None) -> str | None:
     """A timeline note as `reader` sees it: unmasked for the IOC, its author, and staff reading staff."""
-    if reader == "ioc" or (reader == "reporter" and author_role == "citizen") \
-            or (reader == "staff" and author_role in STAFF_AUTHORS):
+    if (
+        reader == "ioc"
+        or (reader == "reporter" and author_role == "citizen")
+        or (reader == "staff" and author_role in STAFF_AUTHORS)
+    ):
         return note
     return mask_personal_data(note)
 
 
-__all__ = ["NEVER_PUBLIC", "RESTRICTED_FIELDS", "Reader", "STATUS_LABELS", "is_public", "note_for", "public_text",
-           "restricted", "status_label", "text_for"]
+__all__ = [
+    "NEVER_PUBLIC",
+    "RESTRICTED_FIELDS",
+    "Reader",
+    "STATUS_LABELS",
+    "is_public",
+    "note_for",
+    "public_text",
+    "restricted",
+    "status_label",
+    "text_for",
+]

@@ -5,6 +5,7 @@ Each province folder holds `units.json` (and, for the seeded province, `agencies
 the provenance of every file. Routing's seed writes the seeded province as a directory version; other readers
 (intake's fallback category list, the gateway's Open311 geography, libs.geo, bench, the tests) load it here.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,7 +60,8 @@ class Province:
 
 
 def load(province: str = DEFAULT_PROVINCE, root: str | Path | None = None) -> Province:
-    """A province by folder name (`hatinh`) or official code (`42`); `root` overrides this package's folder."""
+    """A province by folder name (`hatinh`) or official code (`42`); `root` overrides this package's
+    folder."""
     folder = Path(root) if root else ROOT
     path = folder / FOLDERS.get(str(province), str(province))
     if not str(province) or not (path / "units.json").is_file():

@@ -1,11 +1,12 @@
-"""`make admin`: create an administrator and print a one-time password (changed, and TOTP enrolled, at the first
-sign-in). `--reset` gives an existing account a new one-time password instead.
+"""`make admin`: create an administrator and print a one-time password (changed, and TOTP enrolled, at the
+first sign-in). `--reset` gives an existing account a new one-time password instead.
 
     python -m services.accounts.bootstrap [--username admin] [--display-name "Quản trị hệ thống"] [--reset]
 
 Uses DATABASE_URL (migrating the accounts schema first) and HT_ACCOUNTS_KEY, or the local keys in .run/ that
 `make run` uses.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,13 +66,26 @@ def main(argv: list[str] | None = None) -> int:
     engine = sa.create_engine(url, hide_parameters=True)
     try:
         with Session(engine) as session:
-            ctx = Ctx(LocalUnit(session), AccountsSettings.from_config({"HT_ACCOUNTS_KEY": key}), LocalPasswords(),
-                      utcnow())
+            ctx = Ctx(
+                LocalUnit(session),
+                AccountsSettings.from_config({"HT_ACCOUNTS_KEY": key}),
+                LocalPasswords(),
+                utcnow(),
+            )
             if args.reset:
-                done = admin.command(ctx, AccountCommand(actor=ACTOR, username=args.username, action="reset_password"))
+                done = admin.command(
+                    ctx, AccountCommand(actor=ACTOR, username=args.username, action="reset_password")
+                )
             else:
-                done = admin.create(ctx, CreateAccount(actor=ACTOR, username=args.username,
-                                                       display_name=args.display_name, role="administrator"))
+                done = admin.create(
+                    ctx,
+                    CreateAccount(
+                        actor=ACTOR,
+                        username=args.username,
+                        display_name=args.display_name,
+                        role="administrator",
+                    ),
+                )
             session.commit()
     except ServiceError as exc:
         hint = " (use --reset for a new one-time password)" if exc.code == "ACCOUNT_CONFLICT" else ""
@@ -79,8 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         engine.dispose()
-    print(f"administrator: {done.account.username}\none-time password: {done.one_time_password}\n"
-          f"(sign in at /staff/: you will choose a new password and enrol an authenticator app)")
+    print(
+        f"administrator: {done.account.username}\none-time password: {done.one_time_password}\n"
+        f"(sign in at /staff/: you will choose a new password and enrol an authenticator app)"
+    )
     return 0
 
 

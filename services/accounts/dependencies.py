@@ -1,9 +1,9 @@
 """Dependency providers of the accounts service: validated settings, and the password-hashing process pool.
 
-argon2id costs ~0.2 s of CPU and 64 MiB per hash: run on the eventlet hub it would stall every other worker, so
-hashing and checking happen in a small spawn-context process pool started with the service (`HASH_WORKERS`).
-Under monkey-patching, waiting on a future is a green wait.
-"""
+argon2id costs ~0.2 s of CPU and 64 MiB per hash: run on the eventlet hub it would stall every other worker,
+so hashing and checking happen in a small spawn-context process pool started with the service
+(`HASH_WORKERS`). Under monkey-patching, waiting on a future is a green wait."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -31,7 +31,7 @@ class Settings(DependencyProvider):
 class PasswordPool:
     """What a worker gets: `hash(password)` and `verify(stored, password)`, each run in a pool process."""
 
-    def __init__(self, provider: "Passwords"):
+    def __init__(self, provider: Passwords):
         self._provider = provider
 
     def _run(self, fn, *args):
@@ -59,7 +59,9 @@ class Passwords(DependencyProvider):
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             prepare_tracker()  # its writes must not be green: see libs/platform/tracker.py
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
         return self._pool
 
     def restart(self) -> None:
@@ -68,7 +70,10 @@ class Passwords(DependencyProvider):
             pool.shutdown(wait=False, cancel_futures=True)
 
     def start(self) -> None:
-        [f.result(timeout=60) for f in [self.pool().submit(passwords.weakness, "warm-up", "") for _ in range(self.workers)]]
+        [
+            f.result(timeout=60)
+            for f in [self.pool().submit(passwords.weakness, "warm-up", "") for _ in range(self.workers)]
+        ]
 
     def stop(self) -> None:
         self.restart()

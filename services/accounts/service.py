@@ -5,14 +5,27 @@ and whether a session may still act.
 Consumes: nothing.
 Emits: nothing (sessions are checked synchronously: a disabled account's next request is refused).
 """
+
 from __future__ import annotations
 
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from libs.contracts.accounts import (AccountCommand, AccountsQuery, AuditQuery, ChangePassword, ClientInfo,
-                                     ContinueSignIn, CreateAccount, ExternalSignIn, Refresh, SessionRef, SignIn,
-                                     SignOut, UpdateAccount)
+from libs.contracts.accounts import (
+    AccountCommand,
+    AccountsQuery,
+    AuditQuery,
+    ChangePassword,
+    ClientInfo,
+    ContinueSignIn,
+    CreateAccount,
+    ExternalSignIn,
+    Refresh,
+    SessionRef,
+    SignIn,
+    SignOut,
+    UpdateAccount,
+)
 from libs.contracts.common import utcnow
 from libs.contracts.health import ServiceHealth
 from libs.platform.db import Database
@@ -83,8 +96,9 @@ class AccountsService:
     def change_password(self, payload: dict) -> dict:
         """A signed-in staff member changes their own password (the current one checked)."""
         cmd = parse(ChangePassword, payload)
-        return self._commit(signin.change_password, cmd.session_id, cmd.current_password, cmd.new_password,
-                            ClientInfo())
+        return self._commit(
+            signin.change_password, cmd.session_id, cmd.current_password, cmd.new_password, ClientInfo()
+        )
 
     @rpc(expected_exceptions=ServiceError)
     def list_accounts(self, payload: dict) -> list[dict]:
@@ -112,8 +126,10 @@ class AccountsService:
     def list_audit(self, payload: dict) -> list[dict]:
         """Administrators: the sign-in audit, newest first, optionally of one username."""
         query = parse(AuditQuery, payload)
-        return [audit_entry(r).model_dump(mode="json")
-                for r in repo.read_audit(self.db, query.username, query.before_id, query.limit)]
+        return [
+            audit_entry(r).model_dump(mode="json")
+            for r in repo.read_audit(self.db, query.username, query.before_id, query.limit)
+        ]
 
     @timer(interval=600)
     def sweep(self) -> None:
@@ -126,4 +142,3 @@ class AccountsService:
         """Whether the database answers."""
         ok = self.db.ping()
         return ServiceHealth(service=self.name, ok=ok, checks={"database": ok}).model_dump(mode="json")
-

@@ -1,11 +1,13 @@
 """The accounts service's configuration, parsed and checked once at boot (pure: no nameko)."""
+
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -46,15 +48,16 @@ class AccountsSettings:
     hash_workers: int = 1
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "AccountsSettings":
+    def from_config(cls, config: Mapping[str, Any]) -> AccountsSettings:
         """Read the service's config.yml values; may raise ConfigError naming the setting."""
         key = str(config.get("HT_ACCOUNTS_KEY") or "")
         try:
             Fernet(key)
         except (ValueError, InvalidToken):
-            raise ConfigError("HT_ACCOUNTS_KEY must be a Fernet key (generate one with "
-                              "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key())'`)"
-                              ) from None
+            raise ConfigError(
+                "HT_ACCOUNTS_KEY must be a Fernet key (generate one with "
+                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key())'`)"
+            ) from None
 
         def number(name: str, default: int) -> int:
             try:
@@ -65,10 +68,16 @@ class AccountsSettings:
                 raise ConfigError(f"{name} must be at least 1")
             return value
 
-        policy = Policy(max_failures=number("MAX_FAILURES", 5), lock=timedelta(minutes=number("LOCK_MINUTES", 15)),
-                        ip_max_failures=number("IP_MAX_FAILURES", 30),
-                        ip_window=timedelta(minutes=number("IP_WINDOW_MINUTES", 15)))
-        return cls(sealer=Sealer(key), policy=policy,
-                   session_idle=timedelta(minutes=number("SESSION_IDLE_MINUTES", 120)),
-                   session_max=timedelta(hours=number("SESSION_MAX_HOURS", 12)),
-                   hash_workers=number("HASH_WORKERS", 1))
+        policy = Policy(
+            max_failures=number("MAX_FAILURES", 5),
+            lock=timedelta(minutes=number("LOCK_MINUTES", 15)),
+            ip_max_failures=number("IP_MAX_FAILURES", 30),
+            ip_window=timedelta(minutes=number("IP_WINDOW_MINUTES", 15)),
+        )
+        return cls(
+            sealer=Sealer(key),
+            policy=policy,
+            session_idle=timedelta(minutes=number("SESSION_IDLE_MINUTES", 120)),
+            session_max=timedelta(hours=number("SESSION_MAX_HOURS", 12)),
+            hash_workers=number("HASH_WORKERS", 1),
+        )

@@ -5,13 +5,21 @@ Consumes: intake `report.submitted`, `report.accepted`, `report.status_changed`;
 `report.deadline_changed`, `report.overdue`.
 Emits: nothing.
 """
+
 from __future__ import annotations
 
 from nameko.events import event_handler
 from nameko.rpc import rpc
 
-from libs.contracts.events import (Event, ReportAcceptedV1, ReportDeadlineChangedV1, ReportOverdueV1, ReportRoutedV1,
-                                   ReportStatusChangedV1, ReportSubmittedV1)
+from libs.contracts.events import (
+    Event,
+    ReportAcceptedV1,
+    ReportDeadlineChangedV1,
+    ReportOverdueV1,
+    ReportRoutedV1,
+    ReportStatusChangedV1,
+    ReportSubmittedV1,
+)
 from libs.contracts.feedback import StatsQuery
 from libs.contracts.health import ServiceHealth
 from libs.platform.db import Database
@@ -77,7 +85,8 @@ class FeedbackService:
 
     @rpc(expected_exceptions=ServiceError)
     def get_stats(self, payload: dict) -> dict:
-        """Figures per agency, ward, category or month over a period (public: counts only, no personal data)."""
+        """Figures per agency, ward, category or month over a period (public: counts only, no personal
+        data)."""
         return statistics.get_stats(self.db, parse(StatsQuery, payload))
 
     @rpc

@@ -1,4 +1,5 @@
 """Dependency providers of the intake service."""
+
 from __future__ import annotations
 
 import logging
@@ -60,10 +61,14 @@ class CategoryCache:
                 rows = timed_call(routing, "list_categories", self.timeout_s)
                 self.cached.take(frozenset(r["code"] for r in rows) or None)
             except PeerError as exc:  # routing down, not deployed, slow or failing: keep what we had
-                log.warning("category list from routing unavailable (%s): using the cached or seed list", exc.reason)
+                log.warning(
+                    "category list from routing unavailable (%s): using the cached or seed list", exc.reason
+                )
             except (KeyError, TypeError) as exc:  # an answer of the wrong shape
-                log.warning("category list from routing unreadable (%s): using the cached or seed list",
-                            type(exc).__name__)
+                log.warning(
+                    "category list from routing unreadable (%s): using the cached or seed list",
+                    type(exc).__name__,
+                )
         return code in (self.cached.value or self.fallback)
 
 
@@ -72,6 +77,7 @@ class Categories(DependencyProvider):
 
     def setup(self) -> None:
         from .settings import DEFAULT_CATEGORIES, load_base_days
+
         path = self.container.config.get("CATEGORIES_FILE") or DEFAULT_CATEGORIES
         self.cache = CategoryCache(frozenset(load_base_days(path)))
 

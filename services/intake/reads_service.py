@@ -1,11 +1,12 @@
-"""intake_reads: the public reads of intake on workers of their own (issue 18: reads never queue before writes).
+"""intake_reads: the public reads of intake on workers of their own (issue 18: reads never queue before
+writes).
 
 The gateway's public GETs (list, map feed, one report without a tracking token, Open311 requests, updates and
-tokens) call this service; everything that writes, and every read that checks a secret or a staff member, stays
-on `intake`. Same database, read-only transactions; no outbox relay, no timers, no event handlers: replicas of it
-scale the reads and nothing else. Each entrypoint calls one plain function of `usecases/public_reads.py`.
-Consumes: nothing. Emits: nothing.
-"""
+tokens) call this service; everything that writes, and every read that checks a secret or a staff member,
+stays on `intake`. Same database, read-only transactions; no outbox relay, no timers, no event handlers:
+replicas of it scale the reads and nothing else. Each entrypoint calls one plain function of
+`usecases/public_reads.py`. Consumes: nothing. Emits: nothing."""
+
 from __future__ import annotations
 
 from nameko.rpc import rpc

@@ -1,12 +1,11 @@
 """The intake service: owns reports, their life as cases, their timeline and the reporter's sealed identity.
 
-Every entrypoint is listed here and calls one plain use-case function (`usecases/`) with its collaborators: the
-worker's unit of work (`db`: session, outbox, commit), intake's settings, the category check.
-Consumes: routing `report.routed`, `report.unroutable`, `report.deadline_changed`, `report.overdue`;
-media `media.stored`.
-Emits: `report.submitted`, `report.accepted`, `report.reroute_requested`, `report.status_changed` (every step),
-`report.media_visibility_changed`.
-"""
+Every entrypoint is listed here and calls one plain use-case function (`usecases/`) with its collaborators:
+the worker's unit of work (`db`: session, outbox, commit), intake's settings, the category check. Consumes:
+routing `report.routed`, `report.unroutable`, `report.deadline_changed`, `report.overdue`; media
+`media.stored`. Emits: `report.submitted`, `report.accepted`, `report.reroute_requested`,
+`report.status_changed` (every step), `report.media_visibility_changed`."""
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +15,13 @@ from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from libs.contracts.common import utcnow
-from libs.contracts.events import (MediaStoredV1, ReportDeadlineChangedV1, ReportOverdueV1, ReportRoutedV1,
-                                   ReportUnroutableV1)
+from libs.contracts.events import (
+    MediaStoredV1,
+    ReportDeadlineChangedV1,
+    ReportOverdueV1,
+    ReportRoutedV1,
+    ReportUnroutableV1,
+)
 from libs.contracts.health import ServiceHealth
 from libs.platform import retention as daily
 from libs.platform.db import Database, retry_conflicts
@@ -28,8 +32,18 @@ from libs.platform.telemetry import Telemetry
 from .dependencies import Caller, Categories, Settings
 from .repository.gauges import case_gauges
 from .repository.models import inbox, outbox, retention_runs
-from .usecases import (citizen, events, open311, people, public_reads, queries, retention, submission, timers,
-                       triage)
+from .usecases import (
+    citizen,
+    events,
+    open311,
+    people,
+    public_reads,
+    queries,
+    retention,
+    submission,
+    timers,
+    triage,
+)
 from .usecases.casefile import Desk
 
 log = logging.getLogger(__name__)
@@ -54,7 +68,8 @@ class IntakeService:
     caller = Caller()
 
     def known_category(self, code: str) -> bool:
-        """Whether `code` is a category of routing's directory (cached; the seed file's when routing is away)."""
+        """Whether `code` is a category of routing's directory (cached; the seed file's when routing is
+        away)."""
         return self.categories.known(code, self.routing)
 
     def desk(self) -> Desk:
@@ -70,7 +85,7 @@ class IntakeService:
 
     @rpc(expected_exceptions=ServiceError)
     def similar_reports(self, payload: dict) -> list[dict]:
-        """"Is this yours?": public open reports of the category nearby."""
+        """ "Is this yours?": public open reports of the category nearby."""
         return submission.similar_reports(self.db, self.settings, payload)
 
     @rpc(expected_exceptions=ServiceError)

@@ -1,4 +1,5 @@
 """Intake's configuration, parsed and checked once at boot (pure: no nameko)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,19 +7,20 @@ import hmac
 import ipaddress
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from libs import refdata
 from libs.platform import networks
 from libs.platform.networks import IpNetwork
 
-from .domain.tokens import Sealer
 from .domain.geofence import ProvinceFence
 from .domain.ratelimit import SIMILAR_LIMITS, SUBMISSION_LIMITS, TOKEN_LIMITS, URGENT_LIMITS, LimitRule, Tier
+from .domain.tokens import Sealer
 from .domain.workflow import AutoTriageConfig
 
 DEFAULT_CATEGORIES = refdata.load().file("categories")  # CATEGORIES_FILE overrides it
@@ -33,7 +35,9 @@ class Retention:
     """How long intake keeps personal data (docs/privacy.md explains each default)."""
 
     contact_after_close: timedelta = timedelta(days=24 * 30)  # sealed identity and contacts: 24 months
-    audit: timedelta = timedelta(days=60 * 30)  # the audit log's own period: 60 months (the trigger floor: 12)
+    audit: timedelta = timedelta(
+        days=60 * 30
+    )  # the audit log's own period: 60 months (the trigger floor: 12)
     batch: int = 500  # cases erased per transaction
 
 
@@ -60,7 +64,9 @@ class IntakeSettings:
     due_soon: timedelta = timedelta(hours=24)
     base_days: Mapping[str, int | None] = field(default_factory=dict)  # category → normal working days
     retention: Retention = Retention()
-    grant_key: str = ""  # HT_GRANT_KEY: verifies the gateway's grants for reads of personal data (libs.auth.grants)
+    grant_key: str = (
+        ""  # HT_GRANT_KEY: verifies the gateway's grants for reads of personal data (libs.auth.grants)
+    )
 
     @cached_property
     def rate_pepper(self) -> bytes:
@@ -76,8 +82,12 @@ class IntakeSettings:
         return address is not None and any(address in net for net in self.rate_exempt)
 
 
-RATE_KEYS: dict[Tier, str] = {"submit": "RATE_LIMITS", "urgent": "URGENT_RATE_LIMITS",
-                              "similar": "SIMILAR_RATE_LIMITS", "token": "TOKEN_FAILURE_LIMITS"}
+RATE_KEYS: dict[Tier, str] = {
+    "submit": "RATE_LIMITS",
+    "urgent": "URGENT_RATE_LIMITS",
+    "similar": "SIMILAR_RATE_LIMITS",
+    "token": "TOKEN_FAILURE_LIMITS",
+}
 
 
 def parse_rate_rules(text: str | None, tier: Tier = "submit") -> tuple[LimitRule, ...]:
@@ -116,7 +126,8 @@ def parse_networks(text: str | None) -> tuple[IpNetwork, ...]:
 
 
 def load_base_days(path: str | Path) -> dict[str, int | None]:
-    """Category code → default processing allowance in working days (caps an extension), from the seed file."""
+    """Category code → default processing allowance in working days (caps an extension), from the seed
+    file."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     rows = data["categories"] if isinstance(data, dict) else data
     days = {r["code"]: (r.get("default_deadline") or {}).get("normal_working_days") for r in rows}
@@ -135,19 +146,29 @@ def from_config(cfg: Mapping[str, Any], sealer: Sealer, token_key: str) -> Intak
     """Build the settings from a nameko config mapping; may raise ConfigError or WardGeometryError."""
     truthy = str(cfg.get("AUTO_ACCEPT_URGENT", "true")).strip().lower() not in ("0", "false", "no", "off")
     try:
-        auto = AutoTriageConfig.parse(cfg.get("AUTO_ACCEPT_CATEGORIES"), cfg.get("AUTO_ACCEPT_CHANNELS"), truthy)
+        auto = AutoTriageConfig.parse(
+            cfg.get("AUTO_ACCEPT_CATEGORIES"), cfg.get("AUTO_ACCEPT_CHANNELS"), truthy
+        )
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     return IntakeSettings(
-        sealer=sealer, token_key=token_key, auto_triage=auto,
+        sealer=sealer,
+        token_key=token_key,
+        auto_triage=auto,
         rate_rules=parse_rate_rules(cfg.get("RATE_LIMITS")),
-        urgent_rules=_rules(cfg, "urgent", URGENT_LIMITS), similar_rules=_rules(cfg, "similar", SIMILAR_LIMITS),
+        urgent_rules=_rules(cfg, "urgent", URGENT_LIMITS),
+        similar_rules=_rules(cfg, "similar", SIMILAR_LIMITS),
         token_rules=_rules(cfg, "token", TOKEN_LIMITS),
-        retention=Retention(contact_after_close=_months(cfg, "RETENTION_CONTACT_MONTHS", 24),
-                            audit=_months(cfg, "RETENTION_AUDIT_MONTHS", 60, floor=12)),
+        retention=Retention(
+            contact_after_close=_months(cfg, "RETENTION_CONTACT_MONTHS", 24),
+            audit=_months(cfg, "RETENTION_AUDIT_MONTHS", 60, floor=12),
+        ),
         rate_exempt=parse_networks(cfg.get("RATE_LIMIT_EXEMPT_IPS")),
-        fence=ProvinceFence.load(str(cfg.get("PROVINCE_CODE") or "42"), cfg.get("PROVINCE_OUTLINES") or None,
-                                 _num(cfg, "PROVINCE_BUFFER_M", 5000)),
+        fence=ProvinceFence.load(
+            str(cfg.get("PROVINCE_CODE") or "42"),
+            cfg.get("PROVINCE_OUTLINES") or None,
+            _num(cfg, "PROVINCE_BUFFER_M", 5000),
+        ),
         max_media=int(_num(cfg, "MAX_MEDIA", 6)),
         duplicate_radius_m=_num(cfg, "DUPLICATE_RADIUS_M", 150),
         duplicate_max_age=timedelta(days=_num(cfg, "DUPLICATE_MAX_AGE_DAYS", 30)),

@@ -1,4 +1,6 @@
-"""Dependency providers of the media service: validated settings, the process pool's life cycle, the bucket."""
+"""Dependency providers of the media service: validated settings, the process pool's life cycle, the
+bucket."""
+
 from __future__ import annotations
 
 import logging
@@ -16,7 +18,8 @@ log = logging.getLogger(__name__)
 
 
 class Processing(DependencyProvider):
-    """Injects `MediaSettings`; sizes the process pool at setup, starts its workers at start, stops them at stop.
+    """Injects `MediaSettings`; sizes the process pool at setup, starts its workers at start, stops them at
+    stop.
 
     The pool's workers are separate processes: decoding, re-encoding, blurring and transcoding never run on
     the eventlet hub, so the service keeps answering RPCs and AMQP heartbeats while a video renders.
@@ -27,8 +30,12 @@ class Processing(DependencyProvider):
             self.settings = from_config(self.container.config)
         except (ValidationError, ValueError, TypeError) as exc:
             raise BootError(f"media configuration refused: {exc}") from None
-        configure_pool(self.settings.pool_workers, self.settings.pool_tasks_per_child,
-                       self.settings.pool_memory_mb, self.settings.pool_cpu_s)
+        configure_pool(
+            self.settings.pool_workers,
+            self.settings.pool_tasks_per_child,
+            self.settings.pool_memory_mb,
+            self.settings.pool_cpu_s,
+        )
 
     def start(self) -> None:
         self.container.spawn_managed_thread(self._warm)

@@ -6,6 +6,7 @@ Emits: `media.stored` (a file is ready: intake attaches it), `media.rejected` (r
 
 Every entrypoint validates its input and calls one use case (`usecases/`) with the worker's collaborators.
 """
+
 from __future__ import annotations
 
 import logging
@@ -55,13 +56,15 @@ class MediaService:
 
     @rpc(expected_exceptions=ServiceError)
     def confirm_upload(self, media_id: str | None = None, payload: dict | None = None) -> dict:
-        """Check the uploaded bytes and process them (idempotent); may raise MEDIA_NOT_FOUND, MEDIA_EXPIRED."""
+        """Check the uploaded bytes and process them (idempotent); may raise MEDIA_NOT_FOUND,
+        MEDIA_EXPIRED."""
         cmd = parse(ConfirmUpload, payload if payload is not None else {"media_id": media_id})
         return uploads.confirm_upload(self.media(), cmd)
 
     @rpc(expected_exceptions=ServiceError)
     def import_url(self, payload: dict) -> dict:
-        """A file a partner named by URL (Open311 `media_url`), fetched, checked and processed like an upload."""
+        """A file a partner named by URL (Open311 `media_url`), fetched, checked and processed like an
+        upload."""
         return uploads.import_url(self.media(), parse(ImportUrl, payload))
 
     # ------------------------------------------------------------------ reads and review
@@ -123,5 +126,6 @@ class MediaService:
     def health(self) -> dict:
         """Whether the database and the object store answer."""
         db_ok, s3_ok = self.db.ping(), self.objects.ping()
-        return ServiceHealth(service=self.name, ok=db_ok and s3_ok,
-                             checks={"database": db_ok, "object_store": s3_ok}).model_dump(mode="json")
+        return ServiceHealth(
+            service=self.name, ok=db_ok and s3_ok, checks={"database": db_ok, "object_store": s3_ok}
+        ).model_dump(mode="json")

@@ -1,4 +1,5 @@
 """The media service's knobs, read once from its config (config.yml, `${VAR:default}`)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -23,7 +24,9 @@ class MediaSettings(BaseModel):
     expire_grace: timedelta = timedelta(minutes=15)  # unconfirmed slots are swept after ttl + grace
     attach_ttl: timedelta = timedelta(hours=24)  # ready files whose report intake never knew are swept after
     get_url_ttl: timedelta = timedelta(minutes=10)  # presigned GET validity: short-lived
-    originals_after_close: timedelta = timedelta(days=90)  # retention: originals deleted this long after closing
+    originals_after_close: timedelta = timedelta(
+        days=90
+    )  # retention: originals deleted this long after closing
     max_attempts: int = Field(5, gt=0)
     retry_base: timedelta = timedelta(seconds=5)
     retry_cap: timedelta = timedelta(minutes=10)
@@ -34,7 +37,9 @@ class MediaSettings(BaseModel):
     pool_workers: int = Field(2, gt=0)
     pool_tasks_per_child: int = Field(50, gt=0)
     pool_memory_mb: int = Field(3072, gt=0)
-    pool_cpu_s: int = Field(120, gt=0)  # CPU seconds one task may use in a worker (a CPU bomb ends the worker)
+    pool_cpu_s: int = Field(
+        120, gt=0
+    )  # CPU seconds one task may use in a worker (a CPU bomb ends the worker)
     fetch_timeout_s: float = Field(20.0, gt=0)  # a photo named by URL (Open311 media_url): the whole fetch
     fetch_max_redirects: int = Field(3, ge=0)
     fetch_allow_hosts: frozenset[str] = frozenset()  # exempt from the public-address rule: local tests only
@@ -46,8 +51,11 @@ class MediaSettings(BaseModel):
 
     def slot_limit(self, declared_type: str) -> int:
         """A slot's size limit from the client's claim; the bytes decide again at confirmation."""
-        return self.limits.max_video_bytes if declared_type.lower().startswith("video/") \
+        return (
+            self.limits.max_video_bytes
+            if declared_type.lower().startswith("video/")
             else self.limits.max_photo_bytes
+        )
 
     def lease(self, kind: str) -> timedelta:
         """How long a processing attempt may hold a file before another instance may take it over."""
@@ -68,7 +76,8 @@ def from_config(cfg: Mapping[str, Any]) -> MediaSettings:
         max_video_bytes=int(_get(cfg, "MEDIA_MAX_VIDEO_BYTES", 100 * MB)),
         max_video_seconds=float(_get(cfg, "MEDIA_MAX_VIDEO_SECONDS", 90)),
         max_pixels=int(_get(cfg, "MEDIA_MAX_PIXELS", 40_000_000)),
-        blur_faces=str(_get(cfg, "MEDIA_BLUR_FACES", "true")).lower() not in ("0", "false", "no"))
+        blur_faces=str(_get(cfg, "MEDIA_BLUR_FACES", "true")).lower() not in ("0", "false", "no"),
+    )
     return MediaSettings(
         limits=limits,
         max_per_report=int(_get(cfg, "MEDIA_MAX_PER_REPORT", 6)),
@@ -89,5 +98,7 @@ def from_config(cfg: Mapping[str, Any]) -> MediaSettings:
         pool_cpu_s=int(_get(cfg, "MEDIA_POOL_CPU_S", 120)),
         fetch_timeout_s=float(_get(cfg, "MEDIA_FETCH_TIMEOUT_S", 20)),
         fetch_max_redirects=int(_get(cfg, "MEDIA_FETCH_MAX_REDIRECTS", 3)),
-        fetch_allow_hosts=frozenset(h.strip().lower() for h in str(_get(cfg, "MEDIA_FETCH_ALLOW_HOSTS", "")).split(",")
-                                    if h.strip()))
+        fetch_allow_hosts=frozenset(
+            h.strip().lower() for h in str(_get(cfg, "MEDIA_FETCH_ALLOW_HOSTS", "")).split(",") if h.strip()
+        ),
+    )

@@ -3,6 +3,7 @@
 Peers (intake, routing) are asked through nameko's per-worker proxies with a bounded wait
 (`libs.platform.peers.timed_call`); a call in flight is abandoned when the sweep's timer is being stopped.
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,23 +49,40 @@ class Settings(DependencyProvider):
 
 
 class Courier:
-    """One call per channel, each returning a DeliveryResult (blocking I/O with timeouts; green under eventlet)."""
+    """One call per channel, each returning a DeliveryResult (blocking I/O with timeouts; green under
+    eventlet)."""
 
     def __init__(self, settings: NotifySettings):
         self.settings = settings
         self.exchange = AgencyExchange(settings.agency_amqp_uri, timeout=settings.http_timeout_s)
         self.http = httpx.Client(timeout=settings.http_timeout_s, follow_redirects=False)
 
-    def amqp(self, routing_key: str, body: Mapping[str, Any], delivery_id: str, event_type: str) -> DeliveryResult:
-        return self.exchange.publish(routing_key, body, message_id=delivery_id,
-                                     headers={"event": event_type, "delivery_id": delivery_id})
+    def amqp(
+        self, routing_key: str, body: Mapping[str, Any], delivery_id: str, event_type: str
+    ) -> DeliveryResult:
+        return self.exchange.publish(
+            routing_key,
+            body,
+            message_id=delivery_id,
+            headers={"event": event_type, "delivery_id": delivery_id},
+        )
 
-    def webhook(self, url: str, body: Mapping[str, Any], secrets: Sequence[str], event_type: str,
-                delivery_id: str) -> DeliveryResult:
-        return post_webhook(url, body, secrets=secrets, event_type=event_type, delivery_id=delivery_id,
-                            timeout=self.settings.http_timeout_s, client=self.http)
+    def webhook(
+        self, url: str, body: Mapping[str, Any], secrets: Sequence[str], event_type: str, delivery_id: str
+    ) -> DeliveryResult:
+        return post_webhook(
+            url,
+            body,
+            secrets=secrets,
+            event_type=event_type,
+            delivery_id=delivery_id,
+            timeout=self.settings.http_timeout_s,
+            client=self.http,
+        )
 
-    def email(self, to: str, subject: str, text: str, headers: Mapping[str, str] | None = None) -> DeliveryResult:
+    def email(
+        self, to: str, subject: str, text: str, headers: Mapping[str, str] | None = None
+    ) -> DeliveryResult:
         if self.settings.smtp is None:
             return DeliveryResult(ok=False, error="smtp_not_configured")
         try:
@@ -105,14 +123,21 @@ class Couriers(DependencyProvider):
 
 
 class PeerClient:
-    """What one worker asks notify's peers: who follows a case (intake, audited there) and display names (routing).
+    """What one worker asks notify's peers: who follows a case (intake, audited there) and display names
+    (routing).
 
-    Calls go through the worker's own nameko proxies with a bounded wait (`libs.platform.peers.timed_call`), and
-    are abandoned as soon as the timer that started the worker is being stopped (`stopping`).
-    """
+    Calls go through the worker's own nameko proxies with a bounded wait (`libs.platform.peers.timed_call`),
+    and are abandoned as soon as the timer that started the worker is being stopped (`stopping`)."""
 
-    def __init__(self, intake: ServiceProxy, routing: ServiceProxy, book: NameBook, timeout_s: float,
-                 stopping: Callable[[], bool], grant_key: str = ""):
+    def __init__(
+        self,
+        intake: ServiceProxy,
+        routing: ServiceProxy,
+        book: NameBook,
+        timeout_s: float,
+        stopping: Callable[[], bool],
+        grant_key: str = "",
+    ):
         self.intake, self.routing, self.book = intake, routing, book
         self.timeout_s, self.stopping, self.grant_key = timeout_s, stopping, grant_key
 
@@ -121,8 +146,15 @@ class PeerClient:
 
     def recipients(self, report_id: UUID, purpose: str) -> list[NotificationRecipient]:
         """Contacts of everyone following a case, read now for `purpose`; may raise PeerError."""
-        grant = mint_grant(self.grant_key, sub="notify", role="service", agency=None,
-                           action="notification_recipients", report_id=report_id, purpose=purpose)
+        grant = mint_grant(
+            self.grant_key,
+            sub="notify",
+            role="service",
+            agency=None,
+            action="notification_recipients",
+            report_id=report_id,
+            purpose=purpose,
+        )
         query = NotificationRecipientsQuery(report_id=report_id, purpose=purpose, grant=grant)
         answer = self._call(self.intake, "notification_recipients", payload=query.model_dump(mode="json"))
         try:
@@ -149,17 +181,19 @@ class PeerClient:
 class Peers(DependencyProvider):
     """Gives each worker a PeerClient over its own proxies to intake and routing.
 
-    The proxies are nameko's, made exactly as its `RpcProxy` dependency makes them (a `ServiceProxy` per worker
-    over the container's one reply queue, so notify's name is on the call-id stack); only the name cache is
-    shared by the workers. The reply listener lets go of its queue at once at stop (`PromptReplyListener`).
-    """
+    The proxies are nameko's, made exactly as its `RpcProxy` dependency makes them (a `ServiceProxy` per
+    worker over the container's one reply queue, so notify's name is on the call-id stack); only the name
+    cache is shared by the workers. The reply listener lets go of its queue at once at stop
+    (`PromptReplyListener`)."""
 
     rpc_reply_listener = PromptReplyListener()
 
     def setup(self) -> None:
         try:
             parsed = settings_module.parse(self.container.config)
-        except settings_module.SettingsError as exc:  # the same refusal as the Settings provider's, whichever is first
+        except (
+            settings_module.SettingsError
+        ) as exc:  # the same refusal as the Settings provider's, whichever is first
             raise BootError(f"notify: {exc}") from None
         self.timeout_s, self.book = parsed.rpc_timeout_s, NameBook(parsed.names_ttl_s)
         try:  # signs the grant intake requires for each read of recipients' contacts
@@ -169,5 +203,11 @@ class Peers(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> PeerClient:
         proxy = lambda service: ServiceProxy(worker_ctx, service, self.rpc_reply_listener)  # noqa: E731
-        return PeerClient(proxy("intake"), proxy("routing"), self.book, self.timeout_s, stop_requested(worker_ctx),
-                          self.grant_key)
+        return PeerClient(
+            proxy("intake"),
+            proxy("routing"),
+            self.book,
+            self.timeout_s,
+            stop_requested(worker_ctx),
+            self.grant_key,
+        )

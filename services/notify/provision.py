@@ -5,6 +5,7 @@
 Declares `agency.<AGENCY>` bound with `case.*.<AGENCY>.#` on `agency.cases` (AMQP_URI, as notify uses), then
 prints the rabbitmqctl lines for a user that may only read that queue (no configure, no write).
 """
+
 from __future__ import annotations
 
 import argparse

@@ -6,18 +6,33 @@ Emits: `delivery.failed` (a delivery parked for an operator).
 Handlers only write rows (deliveries, notices: idempotent by dedupe key); the `sweep` timer performs them.
 Contacts are never stored: intake is asked at send time (`intake.notification_recipients`).
 """
+
 from __future__ import annotations
 
 from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from libs.contracts.events import (ReportDeadlineChangedV1, ReportDueSoonV1, ReportOverdueV1, ReportRoutedV1,
-                                   ReportStatusChangedV1)
+from libs.contracts.events import (
+    ReportDeadlineChangedV1,
+    ReportDueSoonV1,
+    ReportOverdueV1,
+    ReportRoutedV1,
+    ReportStatusChangedV1,
+)
 from libs.contracts.health import ServiceHealth
-from libs.contracts.notify import (AcknowledgeCase, ChannelRef, DeliveryRef, ListAgencyChannels, ListDeliveries,
-                                   ListInbox, SetAgencyChannel, UnacknowledgedQuery, UnsubscribeByLink,
-                                   UnsubscribeReporter)
+from libs.contracts.notify import (
+    AcknowledgeCase,
+    ChannelRef,
+    DeliveryRef,
+    ListAgencyChannels,
+    ListDeliveries,
+    ListInbox,
+    SetAgencyChannel,
+    UnacknowledgedQuery,
+    UnsubscribeByLink,
+    UnsubscribeReporter,
+)
 from libs.platform.db import Database
 from libs.platform.errors import ServiceError, parse
 from libs.platform.events import consumes
@@ -40,7 +55,8 @@ class NotifyService:
     courier = Couriers()
     peers = Peers()
 
-    # --- events: plan rows, send nothing here (usecases/case_events.py) ----------------------------------------
+    # --- events: plan rows, send nothing here (usecases/case_events.py)
+    # ----------------------------------------
 
     @event_handler("routing", "report.routed", requeue_on_error=True)
     @consumes(ReportRoutedV1)
@@ -51,7 +67,8 @@ class NotifyService:
     @event_handler("intake", "report.status_changed", requeue_on_error=True)
     @consumes(ReportStatusChangedV1)
     def handle_report_status_changed(self, event: ReportStatusChangedV1) -> None:
-        """Acknowledge by action, tell the holding agency of others' changes, tell the citizen what they see."""
+        """Acknowledge by action, tell the holding agency of others' changes, tell the citizen what they
+        see."""
         case_events.status_changed(self.db, self.settings, event)
 
     @event_handler("routing", "report.due_soon", requeue_on_error=True)
@@ -63,7 +80,8 @@ class NotifyService:
     @event_handler("routing", "report.overdue", requeue_on_error=True)
     @consumes(ReportOverdueV1)
     def handle_report_overdue(self, event: ReportOverdueV1) -> None:
-        """Level 1 goes to the late agency; level 2 to its escalation agency (none: the IOC's overdue queue)."""
+        """Level 1 goes to the late agency; level 2 to its escalation agency (none: the IOC's overdue
+        queue)."""
         case_events.overdue(self.db, self.settings, event)
 
     @event_handler("routing", "report.deadline_changed", requeue_on_error=True)
@@ -84,7 +102,8 @@ class NotifyService:
         """Fan out due citizen notices and send due citizen deliveries (intake asked at send time)."""
         Sweep(self.db, self.settings, self.courier, self.peers).citizens()
 
-    # --- operators: see, redeliver, find the unacknowledged (usecases/operators.py) --------------------------
+    # --- operators: see, redeliver, find the unacknowledged (usecases/operators.py)
+    # --------------------------
 
     @rpc(expected_exceptions=ServiceError)
     def list_deliveries(self, report_id: str) -> list[dict]:
@@ -98,7 +117,8 @@ class NotifyService:
 
     @rpc(expected_exceptions=ServiceError)
     def redeliver(self, payload: dict) -> dict:
-        """Operator action: a failed (or sent, unacknowledged) delivery goes back to pending, attempts reset."""
+        """Operator action: a failed (or sent, unacknowledged) delivery goes back to pending, attempts
+        reset."""
         return operators.redeliver(self.db, parse(DeliveryRef, payload))
 
     @rpc(expected_exceptions=ServiceError)
@@ -118,7 +138,8 @@ class NotifyService:
         """The agency confirms it received a case routed to it (every sent delivery of it is acknowledged)."""
         return agencies.acknowledge_case(self.db, parse(AcknowledgeCase, payload))
 
-    # --- administrators: agency channels (usecases/administrators.py) ----------------------------------------
+    # --- administrators: agency channels (usecases/administrators.py)
+    # ----------------------------------------
 
     @rpc(expected_exceptions=ServiceError)
     def set_agency_channel(self, payload: dict) -> dict:
@@ -139,7 +160,8 @@ class NotifyService:
 
     @rpc(expected_exceptions=ServiceError)
     def list_inbox(self, payload: dict) -> list[dict]:
-        """In-app messages of a report's reporter, or of one follower of the case (the caller checked the token)."""
+        """In-app messages of a report's reporter, or of one follower of the case (the caller checked the
+        token)."""
         return reporters.list_inbox(self.db, parse(ListInbox, payload))
 
     @rpc(expected_exceptions=ServiceError)

@@ -1,4 +1,5 @@
 """Notify's configuration, parsed once at boot from the service config (pure: no nameko, no I/O)."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -98,9 +99,12 @@ def retry_policy(cfg: Mapping[str, Any], prefix: str) -> RetryPolicy:
     raw = _text(cfg, f"{prefix}_RETRY_DELAYS", "10,30,120,600")
     try:
         delays = tuple(timedelta(seconds=float(x)) for x in raw.split(",") if x.strip())
-        return RetryPolicy(delays=delays,
-                           steady=timedelta(seconds=_number(cfg, f"{prefix}_RETRY_STEADY_S", 1800, 0.001)),
-                           max_attempts=int(_number(cfg, f"{prefix}_MAX_ATTEMPTS", 10, 1)), jitter=0.1)
+        return RetryPolicy(
+            delays=delays,
+            steady=timedelta(seconds=_number(cfg, f"{prefix}_RETRY_STEADY_S", 1800, 0.001)),
+            max_attempts=int(_number(cfg, f"{prefix}_MAX_ATTEMPTS", 10, 1)),
+            jitter=0.1,
+        )
     except ValueError as exc:
         raise SettingsError(f"{prefix}_RETRY_*: {exc}") from None
 
@@ -112,12 +116,16 @@ def smtp_config(cfg: Mapping[str, Any]) -> SmtpConfig | None:
         return None
     username = _text(cfg, "NOTIFY_SMTP_USERNAME") or None
     try:
-        return SmtpConfig(host=host, port=int(_number(cfg, "NOTIFY_SMTP_PORT", 25, 1)),
-                          sender=_text(cfg, "NOTIFY_SMTP_SENDER", "Hiện Trường <no-reply@localhost>"),
-                          starttls=_flag(cfg, "NOTIFY_SMTP_STARTTLS"),
-                          implicit_tls=_flag(cfg, "NOTIFY_SMTP_IMPLICIT_TLS"), username=username,
-                          password=(_text(cfg, "NOTIFY_SMTP_PASSWORD") if username else None),
-                          timeout=_number(cfg, "NOTIFY_SMTP_TIMEOUT_S", 10, 0.1))
+        return SmtpConfig(
+            host=host,
+            port=int(_number(cfg, "NOTIFY_SMTP_PORT", 25, 1)),
+            sender=_text(cfg, "NOTIFY_SMTP_SENDER", "Hiện Trường <no-reply@localhost>"),
+            starttls=_flag(cfg, "NOTIFY_SMTP_STARTTLS"),
+            implicit_tls=_flag(cfg, "NOTIFY_SMTP_IMPLICIT_TLS"),
+            username=username,
+            password=(_text(cfg, "NOTIFY_SMTP_PASSWORD") if username else None),
+            timeout=_number(cfg, "NOTIFY_SMTP_TIMEOUT_S", 10, 0.1),
+        )
     except ValueError as exc:
         raise SettingsError(f"NOTIFY_SMTP_*: {exc}") from None
 
@@ -127,16 +135,25 @@ def sms_config(cfg: Mapping[str, Any]) -> SmsGatewayConfig | None:
     url = _text(cfg, "NOTIFY_SMS_URL")
     if not url:
         return None
-    method, body_format = _text(cfg, "NOTIFY_SMS_METHOD", "POST").upper(), _text(cfg, "NOTIFY_SMS_FORMAT", "json")
+    method, body_format = (
+        _text(cfg, "NOTIFY_SMS_METHOD", "POST").upper(),
+        _text(cfg, "NOTIFY_SMS_FORMAT", "json"),
+    )
     if method not in ("POST", "GET") or body_format not in ("json", "form"):
         raise SettingsError("NOTIFY_SMS_METHOD must be POST|GET and NOTIFY_SMS_FORMAT json|form")
     return SmsGatewayConfig(
-        url_template=url, method=method, body_format=body_format,  # type: ignore[arg-type]
+        url_template=url,
+        method=method,
+        body_format=body_format,  # type: ignore[arg-type]
         auth_header=_text(cfg, "NOTIFY_SMS_AUTH_HEADER", "Authorization"),
         auth_value=_text(cfg, "NOTIFY_SMS_AUTH_VALUE") or None,
-        to_field=_text(cfg, "NOTIFY_SMS_TO_FIELD", "to"), text_field=_text(cfg, "NOTIFY_SMS_TEXT_FIELD", "text"),
-        sender=_text(cfg, "NOTIFY_SMS_SENDER") or None, ok_field=_text(cfg, "NOTIFY_SMS_OK_FIELD") or None,
-        ok_value=_text(cfg, "NOTIFY_SMS_OK_VALUE") or None, timeout=_number(cfg, "NOTIFY_SMS_TIMEOUT_S", 10, 0.1))
+        to_field=_text(cfg, "NOTIFY_SMS_TO_FIELD", "to"),
+        text_field=_text(cfg, "NOTIFY_SMS_TEXT_FIELD", "text"),
+        sender=_text(cfg, "NOTIFY_SMS_SENDER") or None,
+        ok_field=_text(cfg, "NOTIFY_SMS_OK_FIELD") or None,
+        ok_value=_text(cfg, "NOTIFY_SMS_OK_VALUE") or None,
+        timeout=_number(cfg, "NOTIFY_SMS_TIMEOUT_S", 10, 0.1),
+    )
 
 
 def quiet_hours(cfg: Mapping[str, Any]) -> QuietHours | None:
@@ -148,8 +165,11 @@ def quiet_hours(cfg: Mapping[str, Any]) -> QuietHours | None:
     if not sep:
         raise SettingsError(f"NOTIFY_QUIET_HOURS must be HH:MM-HH:MM or off, got {raw!r}")
     try:
-        return QuietHours(_clock(start.strip(), "NOTIFY_QUIET_HOURS"), _clock(end.strip(), "NOTIFY_QUIET_HOURS"),
-                          _text(cfg, "NOTIFY_TIMEZONE", "Asia/Ho_Chi_Minh"))
+        return QuietHours(
+            _clock(start.strip(), "NOTIFY_QUIET_HOURS"),
+            _clock(end.strip(), "NOTIFY_QUIET_HOURS"),
+            _text(cfg, "NOTIFY_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        )
     except Exception as exc:  # unknown time zone
         raise SettingsError(f"NOTIFY_QUIET_HOURS/NOTIFY_TIMEZONE: {exc}") from None
 
@@ -170,26 +190,35 @@ def _local(url: str) -> bool:
 
 
 def links(cfg: Mapping[str, Any]) -> Links:
-    """Link templates; each is tried once here so a bad placeholder fails at boot, naming its key. In production
-    (`HT_ENV=production`) a link to a loopback address (the development default) refuses the boot: e-mails would
-    send citizens and agencies to their own machine."""
+    """Link templates; each is tried once here so a bad placeholder fails at boot, naming its key. In
+    production (`HT_ENV=production`) a link to a loopback address (the development default) refuses the boot:
+    e-mails would send citizens and agencies to their own machine."""
     base = _text(cfg, "NOTIFY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
-    templates = {"NOTIFY_CASE_URL": f"{base}/v1/reports/{{report_id}}",
-                 "NOTIFY_AGENCY_INBOX_URL": f"{base}/staff/cases/{{report_id}}",  # the console's case page
-                 "NOTIFY_UNSUBSCRIBE_URL": f"{base}/v1/notifications/unsubscribe/{{token}}",
-                 "NOTIFY_RATING_URL": f"{base}/v1/reports/{{report_id}}/rating"}
+    templates = {
+        "NOTIFY_CASE_URL": f"{base}/v1/reports/{{report_id}}",
+        "NOTIFY_AGENCY_INBOX_URL": f"{base}/staff/cases/{{report_id}}",  # the console's case page
+        "NOTIFY_UNSUBSCRIBE_URL": f"{base}/v1/notifications/unsubscribe/{{token}}",
+        "NOTIFY_RATING_URL": f"{base}/v1/reports/{{report_id}}/rating",
+    }
     chosen = {key: _text(cfg, key, default) for key, default in templates.items()}
     for key, text in chosen.items():
         try:
             text.format(report_id="r", code="c", token="t")
         except (KeyError, IndexError, ValueError) as exc:
-            raise SettingsError(f"{key} has an unknown placeholder ({exc}); use {{report_id}}, {{code}} "
-                                f"or {{token}}") from None
+            raise SettingsError(
+                f"{key} has an unknown placeholder ({exc}); use {{report_id}}, {{code}} or {{token}}"
+            ) from None
         if _text(cfg, "HT_ENV", "development").lower() == "production" and _local(text):
-            raise SettingsError(f"{key} ({text}) points at this machine: set NOTIFY_PUBLIC_URL to the public "
-                                f"address of the gateway (HT_ENV=production)")
-    return Links(case_url=chosen["NOTIFY_CASE_URL"], agency_inbox_url=chosen["NOTIFY_AGENCY_INBOX_URL"],
-                 unsubscribe_url=chosen["NOTIFY_UNSUBSCRIBE_URL"], rating_url=chosen["NOTIFY_RATING_URL"])
+            raise SettingsError(
+                f"{key} ({text}) points at this machine: set NOTIFY_PUBLIC_URL to the public "
+                f"address of the gateway (HT_ENV=production)"
+            )
+    return Links(
+        case_url=chosen["NOTIFY_CASE_URL"],
+        agency_inbox_url=chosen["NOTIFY_AGENCY_INBOX_URL"],
+        unsubscribe_url=chosen["NOTIFY_UNSUBSCRIBE_URL"],
+        rating_url=chosen["NOTIFY_RATING_URL"],
+    )
 
 
 def parse(cfg: Mapping[str, Any]) -> NotifySettings:
@@ -198,8 +227,12 @@ def parse(cfg: Mapping[str, Any]) -> NotifySettings:
     if default_channel not in DEFAULT_CHANNELS:
         raise SettingsError(f"NOTIFY_DEFAULT_AGENCY_CHANNEL must be one of {DEFAULT_CHANNELS}")
     return NotifySettings(
-        links=links(cfg), smtp=smtp_config(cfg), sms=sms_config(cfg), quiet=quiet_hours(cfg),
-        agency_policy=retry_policy(cfg, "NOTIFY_AGENCY"), citizen_policy=retry_policy(cfg, "NOTIFY_CITIZEN"),
+        links=links(cfg),
+        smtp=smtp_config(cfg),
+        sms=sms_config(cfg),
+        quiet=quiet_hours(cfg),
+        agency_policy=retry_policy(cfg, "NOTIFY_AGENCY"),
+        citizen_policy=retry_policy(cfg, "NOTIFY_CITIZEN"),
         default_agency_channel=default_channel,
         agency_amqp_uri=_text(cfg, "NOTIFY_AGENCY_AMQP_URI") or str(cfg["AMQP_URI"]),
         http_timeout_s=_number(cfg, "NOTIFY_HTTP_TIMEOUT_S", 10, 0.1),
@@ -208,4 +241,5 @@ def parse(cfg: Mapping[str, Any]) -> NotifySettings:
         rating_window=timedelta(days=_number(cfg, "NOTIFY_RATING_WINDOW_DAYS", 7, 0)),
         rating_reminder_before=timedelta(days=_number(cfg, "NOTIFY_RATING_REMINDER_BEFORE_DAYS", 2, 0)),
         names_ttl_s=_number(cfg, "NOTIFY_NAMES_TTL_S", 300, 0),
-        webhook_allow_http=_flag(cfg, "NOTIFY_WEBHOOK_ALLOW_HTTP"))
+        webhook_allow_http=_flag(cfg, "NOTIFY_WEBHOOK_ALLOW_HTTP"),
+    )

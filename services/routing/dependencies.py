@@ -1,4 +1,5 @@
 """Dependency providers of the routing service."""
+
 from __future__ import annotations
 
 import logging
@@ -45,9 +46,14 @@ class DirectoryCache:
         directory = build(version, row.effective_from, doc, self._wards.get(key))
         self._remember(self._wards, key, directory.wards)
         self._remember(self._versions, version, directory)
-        log.info("directory version %s loaded (%s units, %s agencies, %s rules, wards %s)", version,
-                 len(doc["unit"]), len(doc["agency"]), len(doc["rule"]),
-                 "approximate" if directory.wards.approximate else "official")
+        log.info(
+            "directory version %s loaded (%s units, %s agencies, %s rules, wards %s)",
+            version,
+            len(doc["unit"]),
+            len(doc["agency"]),
+            len(doc["rule"]),
+            "approximate" if directory.wards.approximate else "official",
+        )
         return directory
 
     def _remember(self, store: OrderedDict, key, value) -> None:

@@ -6,11 +6,12 @@ A version is written when the directory is empty, or when the seed files changed
 directory through the administrator API since the last seed (`--force` overrides that guard: the seed content
 then replaces the directory, as a new version, so nothing is lost from the history).
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -43,23 +44,39 @@ def seed(conn, data_dir: Path = DEFAULT_DATA, author: str = "seed", force: bool 
     doc = doc_from_seed(data_dir)
     digest = doc_digest(doc)
     latest = repo.latest_version(uow)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if latest is not None and latest.op != "legacy":
-        last_seed = conn.execute(sa.select(directory_versions.c.source_hash)
-                                 .where(directory_versions.c.op == "seed")
-                                 .order_by(directory_versions.c.version.desc()).limit(1)).scalar()
+        last_seed = conn.execute(
+            sa.select(directory_versions.c.source_hash)
+            .where(directory_versions.c.op == "seed")
+            .order_by(directory_versions.c.version.desc())
+            .limit(1)
+        ).scalar()
         if last_seed == digest:
             return None
         if latest.op != "seed" and not force:
-            print(f"directory has administrator changes since the last seed (version {latest.version}, "
-                  f"{latest.op}); not reseeding (use --force)", file=sys.stderr)
+            print(
+                f"directory has administrator changes since the last seed (version {latest.version}, "
+                f"{latest.op}); not reseeding (use --force)",
+                file=sys.stderr,
+            )
             return None
     base = repo.load_doc(uow, latest.version) if latest is not None and latest.op != "legacy" else empty_doc()
     version = (latest.version if latest is not None else 0) + 1
     effective = max(now, latest.effective_from) if latest is not None else now
     validate(doc, version, effective)  # may raise ChangeRejected naming what is inconsistent in the files
-    repo.write_version(uow, version, base, doc, effective_from=effective, author=author, op="seed",
-                       source_hash=digest, note=f"seed from {Path(data_dir).name}", applied_at=now)
+    repo.write_version(
+        uow,
+        version,
+        base,
+        doc,
+        effective_from=effective,
+        author=author,
+        op="seed",
+        source_hash=digest,
+        note=f"seed from {Path(data_dir).name}",
+        applied_at=now,
+    )
     return version
 
 

@@ -3,6 +3,7 @@
 Consumes: intake `report.accepted`, `report.reroute_requested`, `report.status_changed`.
 Emits: `report.routed`, `report.unroutable`, `report.deadline_changed`, `report.due_soon`, `report.overdue`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,7 +14,14 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from libs.contracts.common import utcnow
-from libs.contracts.directory import ChangeDirectory, DryRun, ExplainDecision, LocateWard, ReadDirectory, ReplayDecision
+from libs.contracts.directory import (
+    ChangeDirectory,
+    DryRun,
+    ExplainDecision,
+    LocateWard,
+    ReadDirectory,
+    ReplayDecision,
+)
 from libs.contracts.events import ReportAcceptedV1, ReportRerouteRequestedV1, ReportStatusChangedV1
 from libs.contracts.health import ServiceHealth
 from libs.platform.access import require_role
@@ -107,8 +115,9 @@ class RoutingService:
     def locate_ward(self, payload: dict) -> dict:
         """Point → ward with the polygons in force (approximate or official)."""
         query = parse(LocateWard, payload)
-        return explain.locate(self.db, self.directories, query.location.lat, query.location.lon,
-                              utcnow()).model_dump(mode="json")
+        return explain.locate(
+            self.db, self.directories, query.location.lat, query.location.lon, utcnow()
+        ).model_dump(mode="json")
 
     @rpc(expected_exceptions=ServiceError)
     def ward_cells(self) -> dict:
@@ -128,7 +137,8 @@ class RoutingService:
 
     @rpc(expected_exceptions=ServiceError)
     def read_directory(self, payload: dict):
-        """One part of the directory (units, agencies, categories, rules, deadlines, holidays, ward cells...)."""
+        """One part of the directory (units, agencies, categories, rules, deadlines, holidays, ward
+        cells...)."""
         query = parse(ReadDirectory, payload)
         require_role(query.actor, (ADMIN,))
         return admin.read_directory(self.db, self.directories, query, utcnow())
@@ -140,7 +150,8 @@ class RoutingService:
 
     @rpc
     def list_names(self) -> dict:
-        """Vietnamese and English names of the categories, agencies and units in force (read-only, for messages)."""
+        """Vietnamese and English names of the categories, agencies and units in force (read-only, for
+        messages)."""
         return catalogue.names(self.db, self.directories, utcnow())
 
     @rpc

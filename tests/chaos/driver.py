@@ -1,10 +1,12 @@
-"""Open-loop load for the fault suite: citizens submit reports through the gateway at a steady rate, staff move a
-share of them through the whole lifecycle, and every answer the clients got is recorded for the checker.
+"""Open-loop load for the fault suite: citizens submit reports through the gateway at a steady rate, staff
+move a share of them through the whole lifecycle, and every answer the clients got is recorded for the
+checker.
 
-A client that gets a timeout, a 5xx or a connection error retries with the same Idempotency-Key (as the citizen app
-does); staff actions are retried the same way, and an action refused after an unanswered attempt is settled by
-reading the case (the unanswered attempt may have done it). Plain threads and httpx; no eventlet here.
-"""
+A client that gets a timeout, a 5xx or a connection error retries with the same Idempotency-Key (as the
+citizen app does); staff actions are retried the same way, and an action refused after an unanswered attempt
+is settled by reading the case (the unanswered attempt may have done it). Plain threads and httpx; no eventlet
+here."""
+
 from __future__ import annotations
 
 import io
@@ -26,9 +28,23 @@ UNITS = refdata.load().units()
 WARDS = sorted(u["code"] for u in UNITS if u.get("centroid"))
 CENTROID = {u["code"]: u["centroid"] for u in UNITS if u.get("centroid")}
 CATEGORY = "GIAO_THONG_HA_TANG"  # default agency: UBND_<ward>
-# How far along the lifecycle each state is: a later answer must never show an earlier state than one acknowledged.
-ORDER = {s: i for i, s in enumerate(("CHO_TIEP_NHAN", "DA_TIEP_NHAN", "DA_CHUYEN_XU_LY", "DANG_XU_LY", "DA_XU_LY",
-                                     "DA_CONG_KHAI", "DA_DANH_GIA", "DONG"))}
+# How far along the lifecycle each state is: a later answer must never show an earlier state than one
+# acknowledged.
+ORDER = {
+    s: i
+    for i, s in enumerate(
+        (
+            "CHO_TIEP_NHAN",
+            "DA_TIEP_NHAN",
+            "DA_CHUYEN_XU_LY",
+            "DANG_XU_LY",
+            "DA_XU_LY",
+            "DA_CONG_KHAI",
+            "DA_DANH_GIA",
+            "DONG",
+        )
+    )
+}
 RETRYABLE = (httpx.TransportError,)
 WARD_COUNT = 12  # reports fall in this many wards (seeded): their agencies' queues are provisioned
 GIVE_UP_S = float(__import__("os").environ.get("CHAOS_GIVE_UP_S", "150"))
@@ -36,6 +52,7 @@ GIVE_UP_S = float(__import__("os").environ.get("CHAOS_GIVE_UP_S", "150"))
 
 def _jpeg() -> bytes:
     from PIL import Image
+
     buf = io.BytesIO()
     Image.new("RGB", (64, 48), (30, 160, 60)).save(buf, "JPEG")
     return buf.getvalue()
@@ -70,15 +87,26 @@ class Driven:
     routed_at: float | None = None  # when a read first showed it routed
     accept_sent: float | None = None
     done: bool = False  # its workflow finished (or gave up)
-    refused_but_done: list[str] = field(default_factory=list)  # actions answered 409 on their only attempt, yet done
+    refused_but_done: list[str] = field(
+        default_factory=list
+    )  # actions answered 409 on their only attempt, yet done
     gave_up: str | None = None
 
 
 class Driver:
-    """`run(duration)` submits `rate` reports per second for `duration` seconds; `wait()` lets workflows finish."""
+    """`run(duration)` submits `rate` reports per second for `duration` seconds; `wait()` lets workflows
+    finish."""
 
-    def __init__(self, base_url: str, jwt_secret: str, rate: float, staff_share: float, seed: int,
-                 workers: int = 48, log=print):
+    def __init__(
+        self,
+        base_url: str,
+        jwt_secret: str,
+        rate: float,
+        staff_share: float,
+        seed: int,
+        workers: int = 48,
+        log=print,
+    ):
         self.base_url, self.key, self.rate, self.staff_share = base_url, jwt_secret, rate, staff_share
         self.rng = random.Random(seed)
         self.wards = sorted(self.rng.sample(WARDS, min(WARD_COUNT, len(WARDS))))
@@ -100,7 +128,9 @@ class Driver:
 
     # ---- one HTTP call, retried as the apps do
 
-    def call(self, r: Driven, what: str, method: str, path: str, ok=(200, 201), **kw) -> httpx.Response | None:
+    def call(
+        self, r: Driven, what: str, method: str, path: str, ok=(200, 201), **kw
+    ) -> httpx.Response | None:
         """Retry on no answer and on 5xx (and 429/503 refusals) with a capped backoff, until GIVE_UP_S."""
         start, delay = time.monotonic(), 0.3
         while True:
@@ -140,8 +170,14 @@ class Driver:
             r.done = True
 
     def _life(self, r: Driven) -> None:
-        resp = self.call(r, "submit", "POST", "/v1/reports", json=r.body,
-                         headers={"Idempotency-Key": r.key, "X-Device-Id": r.device})
+        resp = self.call(
+            r,
+            "submit",
+            "POST",
+            "/v1/reports",
+            json=r.body,
+            headers={"Idempotency-Key": r.key, "X-Device-Id": r.device},
+        )
         if resp is None or resp.status_code != 201:
             r.gave_up = f"submit: {resp.status_code if resp is not None else 'no answer'}"
             return
@@ -152,32 +188,82 @@ class Driver:
             return
         rid = r.id
         r.accept_sent = time.monotonic()
-        if not self.step(r, "accept", "POST", f"/v1/operator/reports/{rid}/accept", "DA_TIEP_NHAN",
-                         json={"note": "Đã xác minh"}, headers=self.headers()):
+        if not self.step(
+            r,
+            "accept",
+            "POST",
+            f"/v1/operator/reports/{rid}/accept",
+            "DA_TIEP_NHAN",
+            json={"note": "Đã xác minh"},
+            headers=self.headers(),
+        ):
             return
-        case = self.until(r, lambda c: c.get("status") in ("DA_CHUYEN_XU_LY",) or ORDER.get(c.get("status"), -1) >
-                          ORDER["DA_CHUYEN_XU_LY"], "routed")
+        case = self.until(
+            r,
+            lambda c: (
+                c.get("status") in ("DA_CHUYEN_XU_LY",)
+                or ORDER.get(c.get("status"), -1) > ORDER["DA_CHUYEN_XU_LY"]
+            ),
+            "routed",
+        )
         if case is None:
             return
         r.routed_at = time.monotonic()
         agency = case["agency_code"]
         officer = self.headers("agency_officer", agency)
-        if not self.step(r, "agency accept", "POST", f"/v1/agency/reports/{rid}/accept", "DANG_XU_LY",
-                         json={"note": "Đơn vị đã nhận"}, headers=officer):
+        if not self.step(
+            r,
+            "agency accept",
+            "POST",
+            f"/v1/agency/reports/{rid}/accept",
+            "DANG_XU_LY",
+            json={"note": "Đơn vị đã nhận"},
+            headers=officer,
+        ):
             return
-        up = self.call(r, "upload", "POST", f"/v1/agency/reports/{rid}/media", headers=officer,
-                       files={"file": ("after.jpg", self.photo, "image/jpeg")}, data={"role": "result"})
+        up = self.call(
+            r,
+            "upload",
+            "POST",
+            f"/v1/agency/reports/{rid}/media",
+            headers=officer,
+            files={"file": ("after.jpg", self.photo, "image/jpeg")},
+            data={"role": "result"},
+        )
         if up is None or up.status_code != 201:
-            r.gave_up = f"upload: {up.status_code if up is not None else 'no answer'} {up.text[:200] if up else ''}"
+            r.gave_up = (
+                f"upload: {up.status_code if up is not None else 'no answer'} {up.text[:200] if up else ''}"
+            )
             return
-        if not self.step(r, "result", "POST", f"/v1/agency/reports/{rid}/result", "DA_XU_LY",
-                         json={"note": "Đã vá ổ gà", "media_ids": [up.json()["id"]]}, headers=officer):
+        if not self.step(
+            r,
+            "result",
+            "POST",
+            f"/v1/agency/reports/{rid}/result",
+            "DA_XU_LY",
+            json={"note": "Đã vá ổ gà", "media_ids": [up.json()["id"]]},
+            headers=officer,
+        ):
             return
-        if not self.step(r, "publish", "POST", f"/v1/operator/reports/{rid}/publish", "DA_CONG_KHAI",
-                         json={"note": "Kết quả đạt"}, headers=self.headers()):
+        if not self.step(
+            r,
+            "publish",
+            "POST",
+            f"/v1/operator/reports/{rid}/publish",
+            "DA_CONG_KHAI",
+            json={"note": "Kết quả đạt"},
+            headers=self.headers(),
+        ):
             return
-        self.step(r, "rate", "POST", f"/v1/reports/{rid}/rating", "DA_DANH_GIA", json={"rating": "HAI_LONG"},
-                  headers={"X-Tracking-Token": r.token})
+        self.step(
+            r,
+            "rate",
+            "POST",
+            f"/v1/reports/{rid}/rating",
+            "DA_DANH_GIA",
+            json={"rating": "HAI_LONG"},
+            headers={"X-Tracking-Token": r.token},
+        )
 
     def read(self, r: Driven) -> dict | None:
         resp = self.call(r, "read", "GET", f"/v1/operator/reports/{r.id}", headers=self.headers())
@@ -194,8 +280,8 @@ class Driver:
         return None
 
     def step(self, r: Driven, what: str, method: str, path: str, target: str, **kw) -> bool:
-        """A staff or citizen action: 200, or (after an unanswered attempt) a refusal while the case already shows
-        the action's effect (that attempt did it)."""
+        """A staff or citizen action: 200, or (after an unanswered attempt) a refusal while the case already
+        shows the action's effect (that attempt did it)."""
         resp = self.call(r, what, method, path, **kw)
         if resp is not None and resp.status_code == 200:
             self._ack(r, resp.json().get("status"))
@@ -205,13 +291,15 @@ class Driver:
             case = self.read(r)  # one actor per report here: nobody else can have moved it
             if case is not None and ORDER.get(case.get("status"), -1) >= ORDER[target]:
                 if not retried:
-                    # Answered once, refused, yet done: the service ran this very RPC twice (a replica killed after
-                    # its commit, before its reply; the broker redelivered the call to the other one). Not a lost
-                    # write; a wrong answer, counted and reported (docs/reliability.md, Faults).
+                    # Answered once, refused, yet done: the service ran this very RPC twice (a replica killed
+                    # after its commit, before its reply; the broker redelivered the call to the other one).
+                    # Not a lost write; a wrong answer, counted and reported (docs/reliability.md, Faults).
                     r.refused_but_done.append(what)
                 return True
-        r.gave_up = f"{what}: {resp.status_code if resp is not None else 'no answer'} " \
-                    f"{resp.text[:300] if resp is not None else ''}"
+        r.gave_up = (
+            f"{what}: {resp.status_code if resp is not None else 'no answer'} "
+            f"{resp.text[:300] if resp is not None else ''}"
+        )
         return False
 
     # ---- open loop
@@ -222,24 +310,35 @@ class Driver:
         point = CENTROID[ward]
         tag = f"{n:05d}{self.rng.getrandbits(32):08x}"
         device = f"chaos-device-{tag}"
-        body = {"category": CATEGORY, "description": f"Ổ gà sâu giữa đường, phản ánh số {tag}",
-                "location": {"lat": point["lat"] + self.rng.uniform(-0.002, 0.002),
-                             "lon": point["lon"] + self.rng.uniform(-0.002, 0.002)},
-                "address": f"Đường Trần Phú {n}",
-                # no phone or e-mail: citizens hear in the app (no SMTP or SMS gateway runs here)
-                "reporter": {"name": f"Người dân {tag}", "device_id": device}}
-        r = Driven(n, str(uuid.UUID(int=self.rng.getrandbits(128))), device, body,
-                   staff=self.rng.random() < self.staff_share)
+        body = {
+            "category": CATEGORY,
+            "description": f"Ổ gà sâu giữa đường, phản ánh số {tag}",
+            "location": {
+                "lat": point["lat"] + self.rng.uniform(-0.002, 0.002),
+                "lon": point["lon"] + self.rng.uniform(-0.002, 0.002),
+            },
+            "address": f"Đường Trần Phú {n}",
+            # no phone or e-mail: citizens hear in the app (no SMTP or SMS gateway runs here)
+            "reporter": {"name": f"Người dân {tag}", "device_id": device},
+        }
+        r = Driven(
+            n,
+            str(uuid.UUID(int=self.rng.getrandbits(128))),
+            device,
+            body,
+            staff=self.rng.random() < self.staff_share,
+        )
         self.reports.append(r)
         return r
 
     def agencies(self) -> list[str]:
-        """The agencies the driven reports are routed to (the category's default: the ward's people's committee)."""
+        """The agencies the driven reports are routed to (the category's default: the ward's people's
+        committee)."""
         return [f"UBND_{w}" for w in self.wards]
 
     def run(self, duration: float, until=lambda: True) -> None:
-        """Submit at `rate` per second on a fixed schedule (open loop: a slow answer delays nothing), for `duration`
-        seconds and then until `until()` is true (the first round of faults done)."""
+        """Submit at `rate` per second on a fixed schedule (open loop: a slow answer delays nothing), for
+        `duration` seconds and then until `until()` is true (the first round of faults done)."""
         start = time.monotonic()
         n = 0
         while time.monotonic() - start < duration or not until():

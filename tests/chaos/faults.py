@@ -1,11 +1,12 @@
 """Faults for the fault suite, each a plain function on the ChaosSystem, and the schedule that injects them.
 
 Kinds: `kill` (SIGKILL of one service process, restarted by the supervisor), `connections` (rabbitmqctl
-close_all_connections), `broker` (rabbitmqctl stop_app, a pause, start_app), `postgres` (pg_ctl restart -m fast of the
-private cluster), `slow_db` (a session holding ACCESS EXCLUSIVE locks on hot tables for a few seconds: every query on
-them waits, nothing changes in the code). The schedule cycles through the kinds (so each happens) in a seeded random
-order with random targets, one fault at a time, at seeded random intervals.
+close_all_connections), `broker` (rabbitmqctl stop_app, a pause, start_app), `postgres` (pg_ctl restart -m
+fast of the private cluster), `slow_db` (a session holding ACCESS EXCLUSIVE locks on hot tables for a few
+seconds: every query on them waits, nothing changes in the code). The schedule cycles through the kinds (so
+each happens) in a seeded random order with random targets, one fault at a time, at seeded random intervals.
 """
+
 from __future__ import annotations
 
 import random
@@ -22,7 +23,8 @@ HOT_TABLES = ("intake.reports", "routing.cases", "notify.deliveries")
 
 @dataclass
 class Fault:
-    """One injected fault: kind, target, when it started and ended (monotonic), and whether the injection worked."""
+    """One injected fault: kind, target, when it started and ended (monotonic), and whether the injection
+    worked."""
 
     kind: str
     target: str
@@ -47,8 +49,8 @@ def drop_connections(system, rng: random.Random) -> str:
 
 
 def bounce_broker(system, rng: random.Random) -> str:
-    """stop_app, a pause, start_app; start_app runs whatever happened to stop_app (it may have stopped the node
-    and then timed out: rabbitmqctl boots an Erlang VM of its own, slow on a loaded machine)."""
+    """stop_app, a pause, start_app; start_app runs whatever happened to stop_app (it may have stopped the
+    node and then timed out: rabbitmqctl boots an Erlang VM of its own, slow on a loaded machine)."""
     pause = rng.uniform(2, 5)
     try:
         done = system.rabbitmqctl("stop_app", timeout=CTL_TIMEOUT)
@@ -63,8 +65,19 @@ def bounce_broker(system, rng: random.Random) -> str:
 
 
 def restart_postgres(system, rng: random.Random) -> str:
-    done = system.pg_ctl("-m", "fast", "-s", "-w", "-t", "120", "restart", "-o", f"-p {system.pg.port}",
-                         "-l", str(system.pg.log))
+    done = system.pg_ctl(
+        "-m",
+        "fast",
+        "-s",
+        "-w",
+        "-t",
+        "120",
+        "restart",
+        "-o",
+        f"-p {system.pg.port}",
+        "-l",
+        str(system.pg.log),
+    )
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip()[-300:])
     return "restarted"
@@ -84,17 +97,27 @@ def slow_database(system, rng: random.Random) -> str:
     return f"{table} locked {hold:.1f} s"
 
 
-INJECT = {"kill": kill, "connections": drop_connections, "broker": bounce_broker, "postgres": restart_postgres,
-          "slow_db": slow_database}
+INJECT = {
+    "kill": kill,
+    "connections": drop_connections,
+    "broker": bounce_broker,
+    "postgres": restart_postgres,
+    "slow_db": slow_database,
+}
 
 
 class Schedule:
-    """Injects faults one at a time until `stop`: every round runs each kind once (kills `kills_per_round` times),
-    in a seeded random order, `gap` seconds apart on average."""
+    """Injects faults one at a time until `stop`: every round runs each kind once (kills `kills_per_round`
+    times), in a seeded random order, `gap` seconds apart on average."""
 
     def __init__(self, system, seed: int, gap: float, kills_per_round: int = 7, log=print):
-        self.system, self.rng, self.gap, self.kills_per_round, self.say = system, random.Random(seed), gap, \
-            kills_per_round, log
+        self.system, self.rng, self.gap, self.kills_per_round, self.say = (
+            system,
+            random.Random(seed),
+            gap,
+            kills_per_round,
+            log,
+        )
         self.faults: list[Fault] = []
         self.stop = threading.Event()
         self._kill_cycle: list[str] = []
@@ -126,12 +149,12 @@ class Schedule:
         return fault
 
     def round_kinds(self) -> list[str]:
-        """The first round puts every other kind early, between kills (a short run sees each); later rounds are
-        shuffled."""
+        """The first round puts every other kind early, between kills (a short run sees each); later rounds
+        are shuffled."""
         others = [k for k in KINDS if k != "kill"]
         if self.rounds_done == 0:
             kills = ["kill"] * self.kills_per_round
-            return [k for pair in zip(kills, others) for k in pair] + kills[len(others):]
+            return [k for pair in zip(kills, others) for k in pair] + kills[len(others) :]
         kinds = others + ["kill"] * self.kills_per_round
         self.rng.shuffle(kinds)
         return kinds

@@ -1,9 +1,10 @@
-"""The whole system for the fault suite: a private RabbitMQ and PostgreSQL of its own, S3 (moto), two replicas of
-every service and the gateway, under a supervisor that restarts any process that dies (honcho cannot).
+"""The whole system for the fault suite: a private RabbitMQ and PostgreSQL of its own, S3 (moto), two replicas
+of every service and the gateway, under a supervisor that restarts any process that dies (honcho cannot).
 
 Never touches the machine's shared broker or database: the faults stop the broker and restart the database.
 Processes are started with devtools.testing's `spawn` (own process group, killed with this process).
 """
+
 from __future__ import annotations
 
 import os
@@ -93,23 +94,47 @@ class ChaosSystem:
 
     def rabbitmqctl(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         # cwd: a CLI that crashes writes erl_crash.dump there, not into the checkout
-        return subprocess.run([*self.rabbit.ctl(), *args], env=self.rabbit.env(), cwd=self.run_dir,
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        return subprocess.run(
+            [*self.rabbit.ctl(), *args],
+            env=self.rabbit.env(),
+            cwd=self.run_dir,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def pg_ctl(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         bindir = engines.pg_bindir()
-        return subprocess.run(self.pg._cmd(str(bindir / "pg_ctl"), "-D", str(self.pg.data), *args),
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        return subprocess.run(
+            self.pg._cmd(str(bindir / "pg_ctl"), "-D", str(self.pg.data), *args),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     # ---- processes
 
     def env(self, service: str) -> dict[str, str]:
         return clean_env(
-            AMQP_URI=self.amqp_uri, DATABASE_URL=self.database_url, S3_ENDPOINT=self.s3_endpoint,
-            S3_ACCESS_KEY=devstack.S3_ACCESS_KEY, S3_SECRET_KEY=devstack.S3_SECRET_KEY, S3_BUCKET="hientruong-chaos",
-            GATEWAY_PORT=str(self.gateway_port), METRICS_PORT="0", LOG_FORMAT="json", RPC_TIMEOUT_S="10",
-            PYTHONWARNINGS="ignore::DeprecationWarning", EVENTLET_TESTS="1", HT_RUN_DIR=str(self.run_dir),
-            NOTIFY_QUIET_HOURS="off", **(SUITE_ADMISSION if service == "gateway" else {}), **self.secrets)
+            AMQP_URI=self.amqp_uri,
+            DATABASE_URL=self.database_url,
+            S3_ENDPOINT=self.s3_endpoint,
+            S3_ACCESS_KEY=devstack.S3_ACCESS_KEY,
+            S3_SECRET_KEY=devstack.S3_SECRET_KEY,
+            S3_BUCKET="hientruong-chaos",
+            GATEWAY_PORT=str(self.gateway_port),
+            METRICS_PORT="0",
+            LOG_FORMAT="json",
+            RPC_TIMEOUT_S="10",
+            PYTHONWARNINGS="ignore::DeprecationWarning",
+            EVENTLET_TESTS="1",
+            HT_RUN_DIR=str(self.run_dir),
+            NOTIFY_QUIET_HOURS="off",
+            **(SUITE_ADMISSION if service == "gateway" else {}),
+            **self.secrets,
+        )
 
     def _spawn(self, name: str, service: str, mode: str) -> subprocess.Popen:
         cmd = devstack.gateway_command() if service == "gateway" else devstack.service_command(service)
@@ -118,10 +143,13 @@ class ChaosSystem:
     def start(self) -> None:
         self.say(f"chaos run directory {self.run_dir}")
         self.start_engines()
-        self.say(f"private RabbitMQ {self.amqp_uri} (node {self.rabbit.node}), private PostgreSQL :{self.pg.port}")
+        self.say(
+            f"private RabbitMQ {self.amqp_uri} (node {self.rabbit.node}), private PostgreSQL :{self.pg.port}"
+        )
         seeded_database(self.database_url).dispose()
         self.s3, self.s3_endpoint = devstack.start_s3(
-            self.logs / "s3.log", start=lambda cmd: spawn(cmd, clean_env(), self.logs / "s3.log", "ab"))
+            self.logs / "s3.log", start=lambda cmd: spawn(cmd, clean_env(), self.logs / "s3.log", "ab")
+        )
         for service in devstack.SERVICES:
             for i in range(self.replicas):
                 name = f"{service}#{i}"
@@ -195,4 +223,3 @@ class ChaosSystem:
                 shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
         if not keep_logs:
             shutil.rmtree(self.run_dir, ignore_errors=True)
-

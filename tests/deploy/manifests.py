@@ -2,10 +2,10 @@
 
 Native Kubernetes kinds are validated against the OpenAPI schemas of a pinned Kubernetes version
 (`kubernetes-validate`, strict: unknown fields are errors). KEDA and Prometheus Operator resources go through
-their models generated from the CRDs (`cloudcoil-models-*`): types checked, and a round trip that loses a field
-means the field is unknown. RabbitMQ and CloudNativePG resources have no CRD on any package registry: they are
-checked against hand-written subsets (`crd_subsets.yaml`, which says so).
-"""
+their models generated from the CRDs (`cloudcoil-models-*`): types checked, and a round trip that loses a
+field means the field is unknown. RabbitMQ and CloudNativePG resources have no CRD on any package registry:
+they are checked against hand-written subsets (`crd_subsets.yaml`, which says so)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,8 +28,9 @@ def _loader() -> type:
     class Plain(yaml.SafeLoader):
         pass
 
-    Plain.yaml_implicit_resolvers = {k: [r for r in v if r[0] != "!env_var"]
-                                     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    Plain.yaml_implicit_resolvers = {
+        k: [r for r in v if r[0] != "!env_var"] for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
     return Plain
 
 
@@ -72,8 +73,13 @@ def _model(kind: str):
     from cloudcoil.models.keda.v1alpha1 import ScaledObject, TriggerAuthentication
     from cloudcoil.models.prometheus_operator.v1 import PodMonitor, PrometheusRule, ServiceMonitor
 
-    return {"ScaledObject": ScaledObject, "TriggerAuthentication": TriggerAuthentication, "PodMonitor": PodMonitor,
-            "ServiceMonitor": ServiceMonitor, "PrometheusRule": PrometheusRule}.get(kind)
+    return {
+        "ScaledObject": ScaledObject,
+        "TriggerAuthentication": TriggerAuthentication,
+        "PodMonitor": PodMonitor,
+        "ServiceMonitor": ServiceMonitor,
+        "PrometheusRule": PrometheusRule,
+    }.get(kind)
 
 
 def validate(doc: dict) -> str:
@@ -87,7 +93,9 @@ def validate(doc: dict) -> str:
     if model is not None and doc["apiVersion"] in ("keda.sh/v1alpha1", "monitoring.coreos.com/v1"):
         back = model.model_validate(doc).model_dump(by_alias=True, exclude_unset=True, mode="json")
         if back != doc:
-            raise ValueError(f"{key} {doc['metadata']['name']}: unknown or mistyped fields (round trip: {back})")
+            raise ValueError(
+                f"{key} {doc['metadata']['name']}: unknown or mistyped fields (round trip: {back})"
+            )
         return "model"
     kubernetes_validate.validate(doc, K8S_VERSION, strict=True)  # may raise SchemaNotFoundError
     return "openapi"

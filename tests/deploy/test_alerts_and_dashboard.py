@@ -1,4 +1,6 @@
-"""Alert rules load and behave (promtool from Debian's prometheus package), and name only metrics we export."""
+"""Alert rules load and behave (promtool from Debian's prometheus package), and name only metrics we
+export."""
+
 from __future__ import annotations
 
 import json
@@ -22,7 +24,9 @@ METRIC = re.compile(r"\b(ht_[a-z0-9_]+|up)\b(?!\s*\()")  # a metric, not a funct
 
 def promtool(*args: str) -> subprocess.CompletedProcess:
     tool = shutil.which("promtool", path=str(Path(sys.executable).parent)) or shutil.which("promtool")
-    assert tool, "promtool is installed by `make install` (scripts/promtool.sh, from Debian's prometheus package)"
+    assert tool, (
+        "promtool is installed by `make install` (scripts/promtool.sh, from Debian's prometheus package)"
+    )
     return subprocess.run([tool, *args], capture_output=True, text=True, timeout=120, cwd=OBSERVABILITY)
 
 
@@ -34,7 +38,9 @@ def exported_names() -> set[str]:
 
     names = set(STATE_GAUGES)
     for family in REGISTRY.collect():
-        suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count")}.get(family.type, ("",))
+        suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count")}.get(
+            family.type, ("",)
+        )
         names |= {family.name + s for s in suffixes}
     return names
 
@@ -60,12 +66,30 @@ def test_each_alert_fires_on_its_situation_and_not_before():
 
 def test_the_rules_cover_what_operators_must_hear_about():
     alerts = {r["alert"] for g in load_yaml(RULES.read_text())["groups"] for r in g["rules"]}
-    assert {"OutboxBacklogGrowing", "OutboxStuck", "EventsParked", "DeliveriesParked", "OverdueCasesRising",
-            "ServiceHasNoConsumers", "HighErrorRate", "HighLatencyP99"} <= alerts
-    tested = {t["alertname"] for case in load_yaml((OBSERVABILITY / "alerts.test.yml").read_text())["tests"]
-              for t in case["alert_rule_test"]}
-    assert {"OutboxBacklogGrowing", "EventsParked", "DeliveriesParked", "OverdueCasesRising",
-            "ServiceHasNoConsumers", "HighErrorRate", "HighLatencyP99"} <= tested
+    assert {
+        "OutboxBacklogGrowing",
+        "OutboxStuck",
+        "EventsParked",
+        "DeliveriesParked",
+        "OverdueCasesRising",
+        "ServiceHasNoConsumers",
+        "HighErrorRate",
+        "HighLatencyP99",
+    } <= alerts
+    tested = {
+        t["alertname"]
+        for case in load_yaml((OBSERVABILITY / "alerts.test.yml").read_text())["tests"]
+        for t in case["alert_rule_test"]
+    }
+    assert {
+        "OutboxBacklogGrowing",
+        "EventsParked",
+        "DeliveriesParked",
+        "OverdueCasesRising",
+        "ServiceHasNoConsumers",
+        "HighErrorRate",
+        "HighLatencyP99",
+    } <= tested
 
 
 @pytest.mark.parametrize("source", ["alerts", "dashboard"])

@@ -1,4 +1,5 @@
 """The compose file against the Compose specification's JSON schema (vendored by check-jsonschema on PyPI)."""
+
 from __future__ import annotations
 
 import copy
@@ -28,10 +29,13 @@ def test_compose_file_is_valid_against_the_compose_specification():
     jsonschema.validate(compose(), schema())
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda c: c["services"]["gateway"].update(port=["8000:8000"]),  # a typo of `ports`
-    lambda c: c["services"]["intake"].update(depends_on={"migrate": {"condition": "service_finished"}}),
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda c: c["services"]["gateway"].update(port=["8000:8000"]),  # a typo of `ports`
+        lambda c: c["services"]["intake"].update(depends_on={"migrate": {"condition": "service_finished"}}),
+    ],
+)
 def test_the_schema_refuses_a_broken_compose_file(mutate):
     broken = copy.deepcopy(compose())
     mutate(broken)
@@ -52,5 +56,9 @@ def test_observability_profile_mounts_the_rules_and_dashboards():
     services = compose()["services"]
     assert services["prometheus"]["profiles"] == services["grafana"]["profiles"] == ["observability"]
     mounts = " ".join(services["prometheus"]["volumes"] + services["grafana"]["volumes"])
-    for path in ("observability/prometheus.yml", "observability/alerts.yml", "observability/grafana/dashboards"):
+    for path in (
+        "observability/prometheus.yml",
+        "observability/alerts.yml",
+        "observability/grafana/dashboards",
+    ):
         assert f"../{path}" in mounts and (DEPLOY / path).exists()

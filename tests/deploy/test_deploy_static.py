@@ -1,8 +1,9 @@
-"""deploy/ is checked statically (no Docker engine here): it must start what the code defines, as `make run` does."""
+"""deploy/ is checked statically (no Docker engine here): it must start what the code defines, as `make run`
+does."""
+
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -43,11 +44,23 @@ def test_compose_runs_each_service_like_make_run(service):
 @pytest.mark.parametrize("service", SERVICES)
 def test_compose_provides_every_setting_without_a_safe_default(service):
     spec = compose()["services"][service]
-    provided = set(spec["environment"]) | {k.split("=")[0] for k in
-                                           (DEPLOY / "compose" / ".env.example").read_text().split()
-                                           if "=" in k and not k.startswith("#")}
-    needed = {"AMQP_URI", "DATABASE_URL"} | (config_vars(service) & {"HT_SEAL_KEY", "HT_TOKEN_KEY", "HT_ACCOUNTS_KEY", "HT_GRANT_KEY", "S3_ENDPOINT",
-                                                                       "S3_ACCESS_KEY", "S3_SECRET_KEY"})
+    provided = set(spec["environment"]) | {
+        k.split("=")[0]
+        for k in (DEPLOY / "compose" / ".env.example").read_text().split()
+        if "=" in k and not k.startswith("#")
+    }
+    needed = {"AMQP_URI", "DATABASE_URL"} | (
+        config_vars(service)
+        & {
+            "HT_SEAL_KEY",
+            "HT_TOKEN_KEY",
+            "HT_ACCOUNTS_KEY",
+            "HT_GRANT_KEY",
+            "S3_ENDPOINT",
+            "S3_ACCESS_KEY",
+            "S3_SECRET_KEY",
+        }
+    )
     assert needed <= provided
 
 
@@ -61,12 +74,17 @@ def test_compose_has_the_engines_the_gateway_and_the_migration():
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_k8s_deploys_each_service_with_config_and_secrets(service):
-    [deployment] = [d for d in k8s_docs() if d["kind"] == "Deployment" and d["metadata"]["name"] == k8s_name(service)]
+    [deployment] = [
+        d for d in k8s_docs() if d["kind"] == "Deployment" and d["metadata"]["name"] == k8s_name(service)
+    ]
     [container] = deployment["spec"]["template"]["spec"]["containers"]
     assert container["command"] == expected_command(service)
     refs = {next(iter(r.values()))["name"] for r in container["envFrom"]}
     assert refs == {"hientruong-config", "hientruong-secrets"}
-    assert any(d["kind"] == "HorizontalPodAutoscaler" and d["metadata"]["name"] == k8s_name(service) for d in k8s_docs())
+    assert any(
+        d["kind"] == "HorizontalPodAutoscaler" and d["metadata"]["name"] == k8s_name(service)
+        for d in k8s_docs()
+    )
 
 
 def test_k8s_config_and_secret_carry_every_setting():
@@ -75,8 +93,19 @@ def test_k8s_config_and_secret_carry_every_setting():
     for d in docs:
         if d["kind"] in ("ConfigMap", "Secret"):
             keys |= set(d.get("data", {})) | set(d.get("stringData", {}))
-    needed = {"AMQP_URI", "DATABASE_URL", "HT_SEAL_KEY", "HT_TOKEN_KEY", "HT_JWT_SECRET", "HT_ACCOUNTS_KEY", "HT_GRANT_KEY",
-              "S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY", "S3_BUCKET"}
+    needed = {
+        "AMQP_URI",
+        "DATABASE_URL",
+        "HT_SEAL_KEY",
+        "HT_TOKEN_KEY",
+        "HT_JWT_SECRET",
+        "HT_ACCOUNTS_KEY",
+        "HT_GRANT_KEY",
+        "S3_ENDPOINT",
+        "S3_ACCESS_KEY",
+        "S3_SECRET_KEY",
+        "S3_BUCKET",
+    }
     assert needed <= keys
     assert any(d["kind"] == "Job" for d in docs) and any(d["kind"] == "Service" for d in docs)
 

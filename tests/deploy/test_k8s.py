@@ -1,4 +1,5 @@
 """Kubernetes manifests: valid against their schemas, and what running this system needs is there."""
+
 from __future__ import annotations
 
 import copy
@@ -6,8 +7,8 @@ import re
 
 import pytest
 
-from libs.platform import topology
 from devtools.devstack import SERVICES
+from libs.platform import topology
 
 from .manifests import K8S, all_docs, app_docs, docs_of, k8s_files, k8s_name, load_yaml, validate
 
@@ -20,30 +21,37 @@ def test_every_document_is_valid_against_its_schema(path):
         validate(doc)
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda d: d["spec"]["template"]["spec"]["containers"][0].update(livenesProbe={}),  # a typo
-    lambda d: d["spec"].update(replicas="two"),
-    lambda d: d["spec"]["template"]["spec"]["containers"][0].update(ports=[{"containerPort": "http"}]),
-    lambda d: d["spec"]["template"]["spec"].pop("containers"),
-], ids=["unknown-field", "wrong-type", "port-not-a-number", "no-containers"])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d["spec"]["template"]["spec"]["containers"][0].update(livenesProbe={}),  # a typo
+        lambda d: d["spec"].update(replicas="two"),
+        lambda d: d["spec"]["template"]["spec"]["containers"][0].update(ports=[{"containerPort": "http"}]),
+        lambda d: d["spec"]["template"]["spec"].pop("containers"),
+    ],
+    ids=["unknown-field", "wrong-type", "port-not-a-number", "no-containers"],
+)
 def test_the_validation_refuses_a_broken_deployment(mutate):
     doc = copy.deepcopy(next(d for d in app_docs() if d["kind"] == "Deployment"))
     mutate(doc)
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 (any schema error: the validators raise their own types)
         validate(doc)
 
 
-@pytest.mark.parametrize("kind, mutate", [
-    ("RabbitmqCluster", lambda d: d["spec"].update(replica=3)),
-    ("Cluster", lambda d: d["spec"].update(instances="3")),
-    ("ScheduledBackup", lambda d: d["spec"].update(schedule="0 2 * * *")),  # five fields: CNPG wants six
-    ("ScaledObject", lambda d: d["spec"].update(minReplicaCont=1)),
-    ("PodMonitor", lambda d: d["spec"]["podMetricsEndpoints"][0].update(intervall="15s")),
-])
+@pytest.mark.parametrize(
+    "kind, mutate",
+    [
+        ("RabbitmqCluster", lambda d: d["spec"].update(replica=3)),
+        ("Cluster", lambda d: d["spec"].update(instances="3")),
+        ("ScheduledBackup", lambda d: d["spec"].update(schedule="0 2 * * *")),  # five fields: CNPG wants six
+        ("ScaledObject", lambda d: d["spec"].update(minReplicaCont=1)),
+        ("PodMonitor", lambda d: d["spec"]["podMetricsEndpoints"][0].update(intervall="15s")),
+    ],
+)
 def test_the_validation_refuses_a_broken_operator_resource(kind, mutate):
     doc = copy.deepcopy(next(d for d in all_docs() if d["kind"] == kind))
     mutate(doc)
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 (any schema error: the validators raise their own types)
         validate(doc)
 
 
@@ -62,11 +70,16 @@ def test_each_deployment_has_probes_resources_a_budget_and_an_autoscaler(name):
     [main] = pod["containers"]
     assert {"livenessProbe", "readinessProbe", "startupProbe"} <= main.keys()
     port = 8000 if name == "gateway" else 9100
-    assert {p["name"]: p["containerPort"] for p in main["ports"]}[main["livenessProbe"]["httpGet"]["port"]] == port
+    assert {p["name"]: p["containerPort"] for p in main["ports"]}[
+        main["livenessProbe"]["httpGet"]["port"]
+    ] == port
     assert pod["securityContext"]["runAsNonRoot"] is True
     labels = deployment["spec"]["template"]["metadata"]["labels"]
-    budgets = [b for b in by_kind("PodDisruptionBudget").values()
-               if b["spec"]["selector"]["matchLabels"].items() <= labels.items()]
+    budgets = [
+        b
+        for b in by_kind("PodDisruptionBudget").values()
+        if b["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    ]
     assert len(budgets) == 1 and deployment["spec"]["replicas"] >= 2
     assert by_kind("HorizontalPodAutoscaler")[name]["spec"]["scaleTargetRef"]["name"] == name
 
@@ -95,15 +108,22 @@ def test_new_versions_wait_for_the_migration_job(name):
 def test_network_policies_let_only_the_gateway_in_and_services_reach_only_the_engines():
     policies = by_kind("NetworkPolicy")
     deny = policies["default-deny"]["spec"]
-    assert deny["podSelector"] == {} and set(deny["policyTypes"]) == {"Ingress", "Egress"} and "ingress" not in deny
-    open_to_all = [p for p in policies.values() for rule in p["spec"].get("ingress", []) if "from" not in rule]
+    assert (
+        deny["podSelector"] == {}
+        and set(deny["policyTypes"]) == {"Ingress", "Egress"}
+        and "ingress" not in deny
+    )
+    open_to_all = [
+        p for p in policies.values() for rule in p["spec"].get("ingress", []) if "from" not in rule
+    ]
     assert [p["metadata"]["name"] for p in open_to_all] == ["gateway-from-outside"]
     assert open_to_all[0]["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "gateway"}
     reached = {}
     for rule in policies["egress-to-engines"]["spec"]["egress"]:
         [peer] = rule["to"]
         reached[peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]] = {
-            p["port"] for p in rule["ports"]}
+            p["port"] for p in rule["ports"]
+        }
     assert reached == {"kube-system": {53}, "rabbitmq": {5672}, "postgres": {5432}, "minio": {9000}}
     outside = policies["notify-to-agencies"]["spec"]
     assert outside["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "notify"}
@@ -126,17 +146,28 @@ def test_keda_scales_each_consumer_on_exactly_its_queues():
 
 
 def test_engines_are_declared_for_their_operators():
-    engines = [d for p in (K8S / "engines").glob("*.yaml") if p.name != "kustomization.yaml" for d in docs_of(p)]
+    engines = [
+        d for p in (K8S / "engines").glob("*.yaml") if p.name != "kustomization.yaml" for d in docs_of(p)
+    ]
     [rabbit] = by_kind("RabbitmqCluster", engines).values()
-    assert rabbit["spec"]["replicas"] == 3 and "default_queue_type = quorum" in rabbit["spec"]["rabbitmq"]["additionalConfig"]
+    assert (
+        rabbit["spec"]["replicas"] == 3
+        and "default_queue_type = quorum" in rabbit["spec"]["rabbitmq"]["additionalConfig"]
+    )
     assert by_kind("Vhost", engines)["hientruong"]["spec"]["defaultQueueType"] == "quorum"
     [pg] = by_kind("Cluster", engines).values()
     [plugin] = pg["spec"]["plugins"]
     store = by_kind("ObjectStore", engines)[plugin["parameters"]["barmanObjectName"]]
     assert plugin["isWALArchiver"] and store["spec"]["configuration"]["destinationPath"].startswith("s3://")
-    assert by_kind("ScheduledBackup", engines)["postgres-nightly"]["spec"]["cluster"]["name"] == pg["metadata"]["name"]
+    assert (
+        by_kind("ScheduledBackup", engines)["postgres-nightly"]["spec"]["cluster"]["name"]
+        == pg["metadata"]["name"]
+    )
     minio = by_kind("StatefulSet", engines)["minio"]
-    assert minio["spec"]["replicas"] == 4 and "{0...3}" in minio["spec"]["template"]["spec"]["containers"][0]["args"][1]
+    assert (
+        minio["spec"]["replicas"] == 4
+        and "{0...3}" in minio["spec"]["template"]["spec"]["containers"][0]["args"][1]
+    )
 
 
 def test_every_kustomization_lists_files_that_exist():

@@ -1,10 +1,12 @@
-"""Schemathesis hooks for fuzzing the OpenAPI (tests/e2e/test_fuzz_openapi.py, `make fuzz`): the edge's error format.
+"""Schemathesis hooks for fuzzing the OpenAPI (tests/e2e/test_fuzz_openapi.py, `make fuzz`): the edge's error
+format.
 
-Loaded by the schemathesis CLI through SCHEMATHESIS_HOOKS=tests.e2e.fuzz_hooks. `error_format` fails a case when
-an error answer is not in the format the API promises: under /v1 (and every other non-Open311 path) a 4xx/5xx
-must be `application/problem+json` whose `status` is the HTTP status and which carries a `title`; under /open311
-the GeoReport v2 error list (`[{"code", "description"}]` in JSON, `<errors><error>` in XML).
+Loaded by the schemathesis CLI through SCHEMATHESIS_HOOKS=tests.e2e.fuzz_hooks. `error_format` fails a case
+when an error answer is not in the format the API promises: under /v1 (and every other non-Open311 path) a
+4xx/5xx must be `application/problem+json` whose `status` is the HTTP status and which carries a `title`;
+under /open311 the GeoReport v2 error list (`[{"code", "description"}]` in JSON, `<errors><error>` in XML).
 """
+
 from __future__ import annotations
 
 import json
@@ -25,16 +27,23 @@ def error_problem(path: str, status: int, content_type: str, text: str) -> str |
             except ET.ParseError as exc:
                 return f"Open311 {status}: XML error body does not parse ({exc})"
             errors = root.findall("error")
-            if root.tag != "errors" or not errors or any(e.find("code") is None or e.find("description") is None
-                                                          for e in errors):
+            if (
+                root.tag != "errors"
+                or not errors
+                or any(e.find("code") is None or e.find("description") is None for e in errors)
+            ):
                 return f"Open311 {status}: not an <errors><error><code/><description/> list: {text[:200]}"
             return None
         try:
             body = json.loads(text)
         except ValueError:
-            return f"Open311 {status}: {kind or 'no content type'} body is neither the JSON nor the XML error list"
-        if not (isinstance(body, list) and body and all(isinstance(e, dict) and {"code", "description"} <= e.keys()
-                                                        for e in body)):
+            what = kind or "no content type"
+            return f"Open311 {status}: {what} body is neither the JSON nor the XML error list"
+        if not (
+            isinstance(body, list)
+            and body
+            and all(isinstance(e, dict) and {"code", "description"} <= e.keys() for e in body)
+        ):
             return f"Open311 {status}: not a [{{code, description}}] list: {text[:200]}"
         return None
     if kind != "application/problem+json":

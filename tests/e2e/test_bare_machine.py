@@ -6,6 +6,7 @@ otherwise): it starts PostgreSQL under <run>/pg and RabbitMQ under <run>/rabbitm
 report is routed; on SIGTERM (what Ctrl-C amounts to) nothing is left running, and a second start finds the
 report again in the kept data.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,8 @@ import httpx
 import pytest
 
 from devtools import devstack
-from libs.platform import engines
 from devtools.testing import wait_for
+from libs.platform import engines
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +33,8 @@ START_TIMEOUT = 240  # two engines, migrations, seed, six services and the gatew
 
 @pytest.fixture
 def bare(tmp_path):
-    """A run directory outside the checkout (0755: PostgreSQL's own user must reach it when tests run as root)."""
+    """A run directory outside the checkout (0755: PostgreSQL's own user must reach it when tests run as
+    root)."""
     top = Path(tempfile.mkdtemp(prefix="ht-bare-"))
     top.chmod(0o755)
     launcher = Launcher(top / "run", tmp_path)
@@ -55,21 +57,42 @@ class Launcher:
         closed_amqp, closed_pg = devstack.free_port(), devstack.free_port()  # nothing listens there
         # Only the essentials of this shell's environment (no S3_ENDPOINT, keys, ports or engine settings of
         # the test session leak in), plus what a machine with nothing running amounts to.
-        essential = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR")
-        self.env = {**{k: os.environ[k] for k in essential if k in os.environ},
-                    "AMQP_URI": f"amqp://guest:guest@127.0.0.1:{closed_amqp}/",
-                    "DATABASE_URL": f"postgresql+psycopg2://postgres@127.0.0.1:{closed_pg}/hientruong",
-                    "HT_PRIVATE_ENGINES": "1", "HT_RUN_DIR": str(run_dir), "GATEWAY_PORT": str(self.port),
-                    "AUTO_ACCEPT_CATEGORIES": "GIAO_THONG_HA_TANG", "PYTHONWARNINGS": "ignore::DeprecationWarning",
-                    "RPC_TIMEOUT_S": "10"}
+        essential = (
+            "PATH",
+            "HOME",
+            "USER",
+            "LOGNAME",
+            "LANG",
+            "LANGUAGE",
+            "LC_ALL",
+            "LC_CTYPE",
+            "TZ",
+            "TMPDIR",
+        )
+        self.env = {
+            **{k: os.environ[k] for k in essential if k in os.environ},
+            "AMQP_URI": f"amqp://guest:guest@127.0.0.1:{closed_amqp}/",
+            "DATABASE_URL": f"postgresql+psycopg2://postgres@127.0.0.1:{closed_pg}/hientruong",
+            "HT_PRIVATE_ENGINES": "1",
+            "HT_RUN_DIR": str(run_dir),
+            "GATEWAY_PORT": str(self.port),
+            "AUTO_ACCEPT_CATEGORIES": "GIAO_THONG_HA_TANG",
+            "PYTHONWARNINGS": "ignore::DeprecationWarning",
+            "RPC_TIMEOUT_S": "10",
+        }
 
     def start(self) -> None:
         self.starts += 1
         self.log = self.logs / f"devrun-{self.starts}.log"
         with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "devtools.devrun"], cwd=devstack.ROOT,
-                                         env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "devtools.devrun"],
+                cwd=devstack.ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         wait_for(self.ready, bool, timeout=START_TIMEOUT, what=f"the system to be ready ({self.log})")
 
     def ready(self) -> bool:
@@ -115,13 +138,23 @@ def test_make_run_brings_up_private_engines_stops_them_and_keeps_their_data(bare
     first_start = time.monotonic() - began
 
     with httpx.Client(base_url=bare.base_url, timeout=20) as client:
-        created = client.post("/v1/reports", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
-            "category": "GIAO_THONG_HA_TANG", "description": "Ổ gà sâu giữa đường, nguy hiểm cho xe máy",
-            "location": {"lat": 18.3419, "lon": 105.903}})
+        created = client.post(
+            "/v1/reports",
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+            json={
+                "category": "GIAO_THONG_HA_TANG",
+                "description": "Ổ gà sâu giữa đường, nguy hiểm cho xe máy",
+                "location": {"lat": 18.3419, "lon": 105.903},
+            },
+        )
         assert created.status_code == 201, created.text
         report_id = created.json()["id"]
-        view = wait_for(lambda: client.get(f"/v1/reports/{report_id}").json(),
-                        lambda v: v.get("status") == "DA_CHUYEN_XU_LY", timeout=60, what="the report routed")
+        view = wait_for(
+            lambda: client.get(f"/v1/reports/{report_id}").json(),
+            lambda v: v.get("status") == "DA_CHUYEN_XU_LY",
+            timeout=60,
+            what="the report routed",
+        )
         assert view["agency_code"] == "UBND_18073", view
 
     stopped_in = bare.stop()
@@ -137,5 +170,7 @@ def test_make_run_brings_up_private_engines_stops_them_and_keeps_their_data(bare
         assert again.status_code == 200 and again.json()["status"] == "DA_CHUYEN_XU_LY", again.text
     bare.stop()
     assert engines.leftover_processes(bare.run_dir) == []
-    print(f"\nbare machine: first start {first_start:.0f} s, stop {stopped_in:.0f} s, "
-          f"second start {second_start:.0f} s")
+    print(
+        f"\nbare machine: first start {first_start:.0f} s, stop {stopped_in:.0f} s, "
+        f"second start {second_start:.0f} s"
+    )

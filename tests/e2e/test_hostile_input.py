@@ -1,11 +1,11 @@
 """What fuzzing the OpenAPI found (issue 13), held through the real system: each hostile request answers a 4xx
 in the edge's error format (problem+json naming the field; Open311's error list), never a 500, and the valid
 request after it still succeeds."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 import uuid
+from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -20,7 +20,7 @@ FAR_WEST = timezone(-timedelta(hours=19, minutes=40))
 
 def recent(days: float) -> str:
     """`days` ago, written with an offset PostgreSQL would refuse (within Open311's 90-day windows)."""
-    return (datetime.now(timezone.utc) - timedelta(days=days)).astimezone(FAR_WEST).isoformat()
+    return (datetime.now(UTC) - timedelta(days=days)).astimezone(FAR_WEST).isoformat()
 
 
 @pytest.fixture
@@ -40,8 +40,9 @@ def test_a_filter_instant_with_any_iso_offset_is_served(client, path, field):
 def test_a_staff_filter_instant_with_any_iso_offset_is_served(client, system):
     """`GET /v1/notify/deliveries?before=...-19:40` was a 500 too (found by hand after the fuzz)."""
     token = mint(f"e2e-op-{uuid.uuid4().hex[:6]}", "operator", system.stack.secrets["HT_JWT_SECRET"])
-    answer = client.get("/v1/notify/deliveries", params={"before": FAR_OFFSET},
-                        headers={"Authorization": f"Bearer {token}"})
+    answer = client.get(
+        "/v1/notify/deliveries", params={"before": FAR_OFFSET}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert answer.status_code == 200, answer.text
 
 
@@ -54,8 +55,9 @@ def test_a_filter_instant_utc_cannot_hold_is_a_422_naming_it(client, field):
 
 @pytest.mark.parametrize("param", ["start_date", "end_date", "updated_after", "updated_before"])
 def test_open311_date_parameters_with_any_iso_offset_are_served(client, param):
-    answer = client.get("/open311/v2/requests.json", params={param: recent(1 if "end" in param or "before" in param
-                                                                            else 2)})
+    answer = client.get(
+        "/open311/v2/requests.json", params={param: recent(1 if "end" in param or "before" in param else 2)}
+    )
     assert answer.status_code == 200, answer.text
     assert isinstance(answer.json(), list)
 
@@ -69,8 +71,9 @@ def test_an_open311_date_utc_cannot_hold_is_a_400_in_the_spec_format(client, val
 
 
 def test_open311_update_feed_with_any_iso_offset_is_served(client):
-    answer = client.get("/open311/v2/servicerequestupdates.json",
-                        params={"start_date": recent(2), "end_date": recent(1)})
+    answer = client.get(
+        "/open311/v2/servicerequestupdates.json", params={"start_date": recent(2), "end_date": recent(1)}
+    )
     assert answer.status_code == 200, answer.text
     assert isinstance(answer.json(), list)
 
@@ -78,4 +81,6 @@ def test_open311_update_feed_with_any_iso_offset_is_served(client):
 def test_a_method_open311_does_not_serve_is_a_405_in_the_spec_format(client):
     answer = client.request("TRACE", "/open311/v2/services.json")
     assert answer.status_code == 405
-    assert answer.json() == [{"code": 405, "description": "Phương thức không được hỗ trợ / method not allowed"}]
+    assert answer.json() == [
+        {"code": 405, "description": "Phương thức không được hỗ trợ / method not allowed"}
+    ]

@@ -1,10 +1,13 @@
-"""Helpers of the lifecycle end-to-end tests: staff tokens, citizens' reports, waiting for asynchronous steps."""
+"""Helpers of the lifecycle end-to-end tests: staff tokens, citizens' reports, waiting for asynchronous
+steps."""
+
 from __future__ import annotations
 
 import io
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -24,15 +27,23 @@ def unique_phone() -> str:
 
 def person() -> dict:
     tag = uuid.uuid4().hex[:6]
-    return {"name": f"Người dân {tag}", "phone": unique_phone(), "email": f"dan.{tag}@example.vn",
-            "device_id": f"device-{tag}"}
+    return {
+        "name": f"Người dân {tag}",
+        "phone": unique_phone(),
+        "email": f"dan.{tag}@example.vn",
+        "device_id": f"device-{tag}",
+    }
 
 
 def report_body(ward: str = "18073", reporter: dict | None = None, **overrides) -> dict:
     point = CENTROID[ward]
-    body = {"category": CATEGORY, "description": f"Ổ gà sâu giữa đường {uuid.uuid4().hex[:8]}",
-            "location": {"lat": point["lat"], "lon": point["lon"]}, "address": "Đường Trần Phú",
-            "reporter": reporter or person()}
+    body = {
+        "category": CATEGORY,
+        "description": f"Ổ gà sâu giữa đường {uuid.uuid4().hex[:8]}",
+        "location": {"lat": point["lat"], "lon": point["lon"]},
+        "address": "Đường Trần Phú",
+        "reporter": reporter or person(),
+    }
     body.update(overrides)
     return body
 
@@ -48,6 +59,7 @@ def wait_for(fetch: Callable[[], Any], predicate: Callable[[Any], bool], timeout
 
 def jpeg_bytes(color=(30, 160, 60)) -> bytes:
     from PIL import Image
+
     buf = io.BytesIO()
     Image.new("RGB", (64, 48), color).save(buf, "JPEG")
     return buf.getvalue()
@@ -110,22 +122,28 @@ def operator(client, staff, report_id: str, verb: str, **body) -> dict:
 
 
 def agency(client, staff, code: str, report_id: str, verb: str, role: str = "agency_officer", **body) -> dict:
-    answer = client.post(f"/v1/agency/reports/{report_id}/{verb}", json=body, headers=staff.headers(role, code))
+    answer = client.post(
+        f"/v1/agency/reports/{report_id}/{verb}", json=body, headers=staff.headers(role, code)
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
 def citizen(client, ref: dict, verb: str, **body) -> dict:
-    answer = client.post(f"/v1/reports/{ref['id']}/{verb}", json=body,
-                         headers={"X-Tracking-Token": ref["tracking_token"]})
+    answer = client.post(
+        f"/v1/reports/{ref['id']}/{verb}", json=body, headers={"X-Tracking-Token": ref["tracking_token"]}
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
 def routed_to(client, staff, report_id: str, agency_code: str, timeout: float = 30.0) -> dict:
     """Wait until routing's answer moved the case to DA_CHUYEN_XU_LY at `agency_code`."""
-    case = wait_for(lambda: operator_case(client, staff, report_id),
-                    lambda c: c["status"] == "DA_CHUYEN_XU_LY" and c["agency_code"] == agency_code, timeout)
+    case = wait_for(
+        lambda: operator_case(client, staff, report_id),
+        lambda c: c["status"] == "DA_CHUYEN_XU_LY" and c["agency_code"] == agency_code,
+        timeout,
+    )
     assert (case["status"], case["agency_code"]) == ("DA_CHUYEN_XU_LY", agency_code), case
     return case
 

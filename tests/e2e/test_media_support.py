@@ -1,4 +1,6 @@
-"""Helpers of the media end-to-end tests: reports in a given visibility, staff headers, raw HTTP, process memory."""
+"""Helpers of the media end-to-end tests: reports in a given visibility, staff headers, raw HTTP, process
+memory."""
+
 from __future__ import annotations
 
 import io
@@ -16,7 +18,11 @@ from PIL import Image
 
 from libs.auth.tokens import mint
 
-REPORT = {"category": "GIAO_THONG_HA_TANG", "location": {"lat": 18.3419, "lon": 105.903}, "address": "Đường Trần Phú"}
+REPORT = {
+    "category": "GIAO_THONG_HA_TANG",
+    "location": {"lat": 18.3419, "lon": 105.903},
+    "address": "Đường Trần Phú",
+}
 
 
 @pytest.fixture
@@ -26,14 +32,19 @@ def client(system):
 
 
 def staff_headers(system, role: str = "operator", agency: str | None = None) -> dict:
-    token = mint(f"e2e-media-{role}-{uuid.uuid4().hex[:6]}", role, system.stack.secrets["HT_JWT_SECRET"], agency)
+    token = mint(
+        f"e2e-media-{role}-{uuid.uuid4().hex[:6]}", role, system.stack.secrets["HT_JWT_SECRET"], agency
+    )
     return {"Authorization": f"Bearer {token}"}
 
 
 def new_report(client) -> dict:
     """A fresh report, not yet verified (only its reporter and staff see its media)."""
-    body = {**REPORT, "description": f"Ổ gà sâu {uuid.uuid4().hex[:8]}",
-            "reporter": {"name": "Người dân", "phone": "09" + str(uuid.uuid4().int)[:8]}}
+    body = {
+        **REPORT,
+        "description": f"Ổ gà sâu {uuid.uuid4().hex[:8]}",
+        "reporter": {"name": "Người dân", "phone": "09" + str(uuid.uuid4().int)[:8]},
+    }
     answer = client.post("/v1/reports", json=body)
     assert answer.status_code == 201, answer.text
     return answer.json()
@@ -42,8 +53,11 @@ def new_report(client) -> dict:
 def public_report(client, system) -> dict:
     """A report an operator verified: public, so its media's public renditions are served to anyone."""
     ref = new_report(client)
-    accepted = client.post(f"/v1/operator/reports/{ref['id']}/accept", json={"note": "Đã xác minh"},
-                           headers=staff_headers(system))
+    accepted = client.post(
+        f"/v1/operator/reports/{ref['id']}/accept",
+        json={"note": "Đã xác minh"},
+        headers=staff_headers(system),
+    )
     assert accepted.status_code == 200, accepted.text
     return ref
 
@@ -53,11 +67,20 @@ def reporter(report: dict) -> dict:
     return {"X-Tracking-Token": report["tracking_token"]}
 
 
-def post_file(client, report: dict, data: bytes, filename: str = "x.jpg", claimed: str = "image/jpeg",
-              headers: dict | None = None) -> httpx.Response:
+def post_file(
+    client,
+    report: dict,
+    data: bytes,
+    filename: str = "x.jpg",
+    claimed: str = "image/jpeg",
+    headers: dict | None = None,
+) -> httpx.Response:
     """Upload as the reporter (or with the given staff headers)."""
-    return client.post(f"/v1/reports/{report['id']}/media", files={"file": (filename, data, claimed)},
-                       headers=headers or reporter(report))
+    return client.post(
+        f"/v1/reports/{report['id']}/media",
+        files={"file": (filename, data, claimed)},
+        headers=headers or reporter(report),
+    )
 
 
 def fetch(url: str) -> bytes:
@@ -112,13 +135,14 @@ def children(pid: int) -> list[int]:
 
 
 class Raw:
-    """One request sent by hand: headers, then body chunks until the server answers (or closes); then the reply."""
+    """One request sent by hand: headers, then body chunks until the server answers (or closes); then the
+    reply."""
 
     def __init__(self, base_url: str, head: str, chunks=(), timeout: float = 30.0):
         self.base_url, self.head, self.chunks, self.timeout = base_url, head, chunks, timeout
         self.sent, self.reply, self.seconds, self.closed = 0, b"", 0.0, False
 
-    def run(self, whole: bool = True) -> "Raw":
+    def run(self, whole: bool = True) -> Raw:
         """Send, then read the reply (`whole`: until the server closes, else its status line)."""
         url = urlparse(self.base_url)
         with socket.create_connection((url.hostname, url.port), timeout=self.timeout) as sock:
@@ -158,7 +182,10 @@ class Raw:
         return self.reply.split(b"\r\n\r\n", 1)[-1].decode("utf-8", "replace")
 
 
-def raw_request(base_url: str, head: str, body_chunks=(), read_timeout: float = 5.0) -> tuple[int, float, int]:
-    """Send a request by hand (headers, then chunks until the server answers); (status, seconds, bytes sent)."""
+def raw_request(
+    base_url: str, head: str, body_chunks=(), read_timeout: float = 5.0
+) -> tuple[int, float, int]:
+    """Send a request by hand (headers, then chunks until the server answers); (status, seconds, bytes
+    sent)."""
     raw = Raw(base_url, head, body_chunks, read_timeout).run(whole=False)
     return raw.status, raw.seconds, raw.sent

@@ -1,7 +1,8 @@
 """Notify through the HTTP API with every service running and real receivers on loopback: an administrator
 configures an agency's channels, a citizen's urgent report reaches the agency (signed webhook, e-mail) and the
-citizen (e-mail in their language, in-app inbox with long-poll and server-sent events), an operator sees a failed
-delivery and redelivers it, and the citizen unsubscribes."""
+citizen (e-mail in their language, in-app inbox with long-poll and server-sent events), an operator sees a
+failed delivery and redelivers it, and the citizen unsubscribes."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,8 @@ import uuid
 import httpx
 import pytest
 
-from libs.auth.tokens import mint
 from devtools import testing as platform_testing
+from libs.auth.tokens import mint
 from services.notify.tests.loopback import LoopbackServer
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +25,9 @@ POINT = {"lat": 18.3419, "lon": 105.903}
 
 
 def wait_for(fetch, predicate, timeout: float = 30.0, what: str = "condition"):
-    return platform_testing.wait_for(fetch, predicate, timeout, what)  # a longer default: the whole system works
+    return platform_testing.wait_for(
+        fetch, predicate, timeout, what
+    )  # a longer default: the whole system works
 
 
 class World:
@@ -35,7 +38,9 @@ class World:
         self.key = system.stack.secrets["HT_JWT_SECRET"]
 
     def headers(self, role: str = "operator", agency: str | None = None) -> dict:
-        return {"Authorization": f"Bearer {mint(f'e2e-{role}-{uuid.uuid4().hex[:6]}', role, self.key, agency)}"}
+        return {
+            "Authorization": f"Bearer {mint(f'e2e-{role}-{uuid.uuid4().hex[:6]}', role, self.key, agency)}"
+        }
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +48,14 @@ def world(system, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("notify-e2e")
     secret = secrets.token_urlsafe(32)
     with LoopbackServer("smtp", tmp) as smtp, LoopbackServer("webhook", tmp, [secret]) as hook:
-        settings = {"NOTIFY_SMTP_HOST": "127.0.0.1", "NOTIFY_SMTP_PORT": str(smtp.port),
-                    "NOTIFY_WEBHOOK_ALLOW_HTTP": "true", "NOTIFY_QUIET_HOURS": "off",
-                    "NOTIFY_AGENCY_RETRY_DELAYS": "1,1,1", "NOTIFY_PUBLIC_URL": system.base_url}
+        settings = {
+            "NOTIFY_SMTP_HOST": "127.0.0.1",
+            "NOTIFY_SMTP_PORT": str(smtp.port),
+            "NOTIFY_WEBHOOK_ALLOW_HTTP": "true",
+            "NOTIFY_QUIET_HOURS": "off",
+            "NOTIFY_AGENCY_RETRY_DELAYS": "1,1,1",
+            "NOTIFY_PUBLIC_URL": system.base_url,
+        }
         try:
             system.restart_process("notify", **settings)
             system.wait_ready()
@@ -67,8 +77,11 @@ def channels(client, world):
     made: list[str] = []
 
     def create(**body) -> dict:
-        answer = client.post("/v1/notify/channels", json={"agency_code": AGENCY, "category": CATEGORY, **body},
-                             headers=world.headers("administrator"))
+        answer = client.post(
+            "/v1/notify/channels",
+            json={"agency_code": AGENCY, "category": CATEGORY, **body},
+            headers=world.headers("administrator"),
+        )
         assert answer.status_code == 201, answer.text
         made.append(answer.json()["id"])
         return answer.json()
@@ -80,22 +93,36 @@ def channels(client, world):
 
 def reporter() -> dict:
     tag = uuid.uuid4().hex[:6]
-    return {"name": f"Người dân {tag}", "phone": "09" + str(uuid.uuid4().int)[:8], "email": f"dan.{tag}@example.vn",
-            "language": "en"}
+    return {
+        "name": f"Người dân {tag}",
+        "phone": "09" + str(uuid.uuid4().int)[:8],
+        "email": f"dan.{tag}@example.vn",
+        "language": "en",
+    }
 
 
 def submit_urgent(client, person: dict) -> dict:
     """KHAN reports are accepted and routed at once."""
-    answer = client.post("/v1/reports", json={
-        "category": CATEGORY, "priority": "KHAN", "description": f"Cống vỡ, nước tràn {uuid.uuid4().hex[:6]}",
-        "location": POINT, "reporter": person})
+    answer = client.post(
+        "/v1/reports",
+        json={
+            "category": CATEGORY,
+            "priority": "KHAN",
+            "description": f"Cống vỡ, nước tràn {uuid.uuid4().hex[:6]}",
+            "location": POINT,
+            "reporter": person,
+        },
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()
 
 
 def agency_deliveries(client, world, report_id: str) -> list[dict]:
-    answer = client.get("/v1/notify/deliveries", params={"report_id": report_id, "audience": "agency"},
-                        headers=world.headers())
+    answer = client.get(
+        "/v1/notify/deliveries",
+        params={"report_id": report_id, "audience": "agency"},
+        headers=world.headers(),
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -108,18 +135,24 @@ def test_a_case_reaches_the_agency_signed_and_by_email_and_the_citizen_in_englis
     ref = submit_urgent(client, person)
     personal = [person["name"], person["phone"], person["email"]]
 
-    [accepted] = wait_for(lambda: [r for r in world.hook.received() if ref["id"] in r["body"]], bool,
-                          what="the signed webhook")
+    [accepted] = wait_for(
+        lambda: [r for r in world.hook.received() if ref["id"] in r["body"]], bool, what="the signed webhook"
+    )
     assert accepted["status"] == 200 and accepted["reason"] == "processed"  # the receiver verified it
     body = json.loads(accepted["body"])
     assert body["event"] == "case.routed" and body["priority"] == "KHAN" and body["agency_code"] == AGENCY
     assert not any(p in accepted["body"] for p in personal)
-    mails = wait_for(world.smtp.received, lambda ms: len([m for m in ms if ref["code"] in m["subject"]]) >= 3,
-                     what="agency and citizen e-mails")
+    mails = wait_for(
+        world.smtp.received,
+        lambda ms: len([m for m in ms if ref["code"] in m["subject"]]) >= 3,
+        what="agency and citizen e-mails",
+    )
     ours = [m for m in mails if ref["code"] in m["subject"]]
     [to_agency] = [m for m in ours if m["rcpt_tos"] == ["ubnd18073@agency.example.vn"]]
     assert to_agency["subject"].startswith("[KHẨN] ") and "Phản ánh mới" in to_agency["subject"]
-    assert to_agency["subject"].endswith("Thoát nước, ngập úng – Phường Thành Sen")  # routing's names, not codes
+    assert to_agency["subject"].endswith(
+        "Thoát nước, ngập úng – Phường Thành Sen"
+    )  # routing's names, not codes
     assert "Địa bàn: Phường Thành Sen" in to_agency["text"] and "18073" not in to_agency["text"]
     assert not any(p in json.dumps(to_agency, ensure_ascii=False) for p in personal)
     case_page = f"{world.system.base_url}/staff/cases/{ref['id']}"  # the console's case page, which exists
@@ -129,17 +162,26 @@ def test_a_case_reaches_the_agency_signed_and_by_email_and_the_citizen_in_englis
     to_citizen = sorted((m for m in ours if m["rcpt_tos"] == [person["email"]]), key=lambda m: m["subject"])
     assert [m["subject"] for m in to_citizen] == [
         f"[{ref['code']}] Report accepted",
-        f"[{ref['code']}] Report routed to People's Committee of Thành Sen Ward"]
+        f"[{ref['code']}] Report routed to People's Committee of Thành Sen Ward",
+    ]
     assert "(Drainage & flooding (urban))" in to_citizen[0]["text"]
     assert "Ward/commune: Thành Sen Ward." in to_citizen[1]["text"] and AGENCY not in to_citizen[1]["text"]
 
     # the webhook's reply acknowledges the case: the e-mail, once sent, counts as acknowledged with it
-    rows = wait_for(lambda: agency_deliveries(client, world, ref["id"]),
-                    lambda r: {d["channel"]: d["state"] for d in r}.get("webhook") == "acknowledged"
-                    and {d["channel"]: d["state"] for d in r}.get("email") in ("sent", "acknowledged"), what="states")
+    rows = wait_for(
+        lambda: agency_deliveries(client, world, ref["id"]),
+        lambda r: (
+            {d["channel"]: d["state"] for d in r}.get("webhook") == "acknowledged"
+            and {d["channel"]: d["state"] for d in r}.get("email") in ("sent", "acknowledged")
+        ),
+        what="states",
+    )
     assert {d["id"] for d in rows if d["channel"] == "webhook"} == {accepted["delivery_id"]}
-    unacked = client.get("/v1/notify/unacknowledged", params={"overdue_only": "false", "agency_code": AGENCY},
-                         headers=world.headers()).json()
+    unacked = client.get(
+        "/v1/notify/unacknowledged",
+        params={"overdue_only": "false", "agency_code": AGENCY},
+        headers=world.headers(),
+    ).json()
     assert ref["id"] not in {c["report_id"] for c in unacked}  # the webhook's reply acknowledged it
 
     audit = client.get(f"/v1/operator/reports/{ref['id']}/audit", headers=world.headers()).json()
@@ -148,30 +190,48 @@ def test_a_case_reaches_the_agency_signed_and_by_email_and_the_citizen_in_englis
     # the in-app inbox: the tracking token opens it, anything else is a 404
     token = {"X-Tracking-Token": ref["tracking_token"]}
     inbox = client.get(f"/v1/reports/{ref['id']}/notifications", headers=token)
-    assert inbox.status_code == 200 and {m["template"] for m in inbox.json()} == {"case_accepted", "case_routed"}
+    assert inbox.status_code == 200 and {m["template"] for m in inbox.json()} == {
+        "case_accepted",
+        "case_routed",
+    }
     assert {m["language"] for m in inbox.json()} == {"en"}
     wrong = client.get(f"/v1/reports/{ref['id']}/notifications", headers={"X-Tracking-Token": "x" * 32})
     assert wrong.status_code == 404 and wrong.json()["code"] == "REPORT_NOT_FOUND"
 
     # long-poll: a waiting client gets the agency's acceptance as soon as it is told
     cursor, result = max(m["id"] for m in inbox.json()), []
-    waiter = threading.Thread(target=lambda: result.append(client.get(
-        f"/v1/reports/{ref['id']}/notifications", params={"after": cursor, "wait": 25}, headers=token)))
+    waiter = threading.Thread(
+        target=lambda: result.append(
+            client.get(
+                f"/v1/reports/{ref['id']}/notifications", params={"after": cursor, "wait": 25}, headers=token
+            )
+        )
+    )
     started = time.monotonic()
     waiter.start()
     time.sleep(1.5)
-    accept = client.post(f"/v1/agency/reports/{ref['id']}/accept", json={"note": "Đội ứng cứu đang đến"},
-                         headers=world.headers("agency_officer", AGENCY))
+    accept = client.post(
+        f"/v1/agency/reports/{ref['id']}/accept",
+        json={"note": "Đội ứng cứu đang đến"},
+        headers=world.headers("agency_officer", AGENCY),
+    )
     assert accept.status_code == 200, accept.text
     waiter.join(30)
     assert time.monotonic() - started > 1.5 and result and result[0].status_code == 200
     assert [m["template"] for m in result[0].json()] == ["agency_progress"]
     assert "Đội ứng cứu đang đến" in result[0].json()[0]["body"]
-    assert result[0].json()[0]["body"].startswith("People's Committee of Thành Sen Ward posted a progress update")
+    assert (
+        result[0]
+        .json()[0]["body"]
+        .startswith("People's Committee of Thành Sen Ward posted a progress update")
+    )
 
     # server-sent events replay from a cursor (EventSource sends the token as a query parameter)
-    with client.stream("GET", f"/v1/reports/{ref['id']}/notifications/stream",
-                       params={"token": ref["tracking_token"], "after": 0}) as stream:
+    with client.stream(
+        "GET",
+        f"/v1/reports/{ref['id']}/notifications/stream",
+        params={"token": ref["tracking_token"], "after": 0},
+    ) as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
         events = []
         for line in stream.iter_lines():
@@ -186,16 +246,25 @@ def test_a_case_reaches_the_agency_signed_and_by_email_and_the_citizen_in_englis
     link = link.strip().strip("<>")
     assert link.startswith(world.system.base_url)
     page = client.get(link)
-    assert page.status_code == 200 and "<form method=\"post\">" in page.text
+    assert page.status_code == 200 and '<form method="post">' in page.text
     done = client.post(link)
-    assert done.status_code == 200 and done.json() == {"report_id": ref["id"], "code": ref["code"],
-                                                       "unsubscribed": True}
+    assert done.status_code == 200 and done.json() == {
+        "report_id": ref["id"],
+        "code": ref["code"],
+        "unsubscribed": True,
+    }
     before = len([m for m in world.smtp.received() if m["rcpt_tos"] == [person["email"]]])
-    progress = client.post(f"/v1/agency/reports/{ref['id']}/progress", json={"note": "Đã khơi thông cống"},
-                           headers=world.headers("agency_officer", AGENCY))
+    progress = client.post(
+        f"/v1/agency/reports/{ref['id']}/progress",
+        json={"note": "Đã khơi thông cống"},
+        headers=world.headers("agency_officer", AGENCY),
+    )
     assert progress.status_code == 200, progress.text
-    wait_for(lambda: client.get(f"/v1/reports/{ref['id']}/notifications", headers=token).json(),
-             lambda ms: any("Đã khơi thông cống" in m["body"] for m in ms), what="the progress in the inbox")
+    wait_for(
+        lambda: client.get(f"/v1/reports/{ref['id']}/notifications", headers=token).json(),
+        lambda ms: any("Đã khơi thông cống" in m["body"] for m in ms),
+        what="the progress in the inbox",
+    )
     time.sleep(2)
     assert len([m for m in world.smtp.received() if m["rcpt_tos"] == [person["email"]]]) == before
 
@@ -205,24 +274,39 @@ def test_an_operator_sees_a_failed_delivery_and_redelivers_it_after_the_fix(clie
     ref = submit_urgent(client, reporter())
 
     def failed() -> list[dict]:
-        answer = client.get("/v1/notify/deliveries", headers=world.headers(), params={
-            "state": "failed", "parked": "true", "agency_code": AGENCY, "report_id": ref["id"]})
+        answer = client.get(
+            "/v1/notify/deliveries",
+            headers=world.headers(),
+            params={"state": "failed", "parked": "true", "agency_code": AGENCY, "report_id": ref["id"]},
+        )
         assert answer.status_code == 200, answer.text
         return answer.json()
 
     [parked] = wait_for(failed, bool, what="the refused delivery")
     assert parked["last_error"] == "http_401" and parked["channel"] == "webhook"
-    officer = client.post(f"/v1/notify/deliveries/{parked['id']}/redeliver",
-                          headers=world.headers("agency_officer", AGENCY))
+    officer = client.post(
+        f"/v1/notify/deliveries/{parked['id']}/redeliver", headers=world.headers("agency_officer", AGENCY)
+    )
     assert officer.status_code == 403
-    fixed = client.put(f"/v1/notify/channels/{broken['id']}", headers=world.headers("administrator"), json={
-        "agency_code": AGENCY, "category": CATEGORY, "kind": "webhook", "url": f"{world.hook.url}/ht",
-        "secrets": [world.secret]})
+    fixed = client.put(
+        f"/v1/notify/channels/{broken['id']}",
+        headers=world.headers("administrator"),
+        json={
+            "agency_code": AGENCY,
+            "category": CATEGORY,
+            "kind": "webhook",
+            "url": f"{world.hook.url}/ht",
+            "secrets": [world.secret],
+        },
+    )
     assert fixed.status_code == 200, fixed.text
     again = client.post(f"/v1/notify/deliveries/{parked['id']}/redeliver", headers=world.headers())
     assert again.status_code == 200 and again.json()["state"] == "pending"
-    wait_for(lambda: agency_deliveries(client, world, ref["id"]),
-             lambda r: [d["state"] for d in r] == ["acknowledged"], what="redelivered")
+    wait_for(
+        lambda: agency_deliveries(client, world, ref["id"]),
+        lambda r: [d["state"] for d in r] == ["acknowledged"],
+        what="redelivered",
+    )
     assert [r["status"] for r in world.hook.received() if r["delivery_id"] == parked["id"]] == [401, 200]
     missing = client.post(f"/v1/notify/deliveries/{uuid.uuid4()}/redeliver", headers=world.headers())
     assert missing.status_code == 404 and missing.json()["code"] == "DELIVERY_NOT_FOUND"
@@ -230,7 +314,9 @@ def test_an_operator_sees_a_failed_delivery_and_redelivers_it_after_the_fix(clie
     # agencies acknowledge over HTTP (what AMQP and e-mail receivers do); another agency sees nothing
     foreign = world.headers("agency_officer", "UBND_18070")
     assert client.post(f"/v1/notify/cases/{ref['id']}/acknowledge", headers=foreign).status_code == 404
-    assert client.post(f"/v1/notify/deliveries/{parked['id']}/acknowledge", headers=foreign).status_code == 404
+    assert (
+        client.post(f"/v1/notify/deliveries/{parked['id']}/acknowledge", headers=foreign).status_code == 404
+    )
     officer = world.headers("agency_officer", AGENCY)
     case = client.post(f"/v1/notify/cases/{ref['id']}/acknowledge", headers=officer)
     assert case.status_code == 200 and case.json()["agency_code"] == AGENCY
@@ -241,9 +327,17 @@ def test_an_operator_sees_a_failed_delivery_and_redelivers_it_after_the_fix(clie
 
 
 def test_an_anonymous_reporter_reads_the_inbox_with_the_tracking_token_only(client):
-    ref = client.post("/v1/reports", json={"category": "CHIEU_SANG", "description": "Đèn hỏng, không để lại liên lạc",
-                                           "location": {"lat": 18.3419, "lon": 105.903}}).json()
-    own = client.get(f"/v1/reports/{ref['id']}/notifications", headers={"X-Tracking-Token": ref["tracking_token"]})
+    ref = client.post(
+        "/v1/reports",
+        json={
+            "category": "CHIEU_SANG",
+            "description": "Đèn hỏng, không để lại liên lạc",
+            "location": {"lat": 18.3419, "lon": 105.903},
+        },
+    ).json()
+    own = client.get(
+        f"/v1/reports/{ref['id']}/notifications", headers={"X-Tracking-Token": ref["tracking_token"]}
+    )
     assert own.status_code == 200 and isinstance(own.json(), list)
     wrong = client.get(f"/v1/reports/{ref['id']}/notifications", headers={"X-Tracking-Token": "x" * 32})
     missing = client.get(f"/v1/reports/{ref['id']}/notifications")
@@ -251,8 +345,15 @@ def test_an_anonymous_reporter_reads_the_inbox_with_the_tracking_token_only(clie
 
 
 def test_a_me_too_follower_reads_their_own_inbox_with_their_follower_token(client, world):
-    ref = client.post("/v1/reports", json={"category": CATEGORY, "description": f"Cống tắc {uuid.uuid4().hex[:6]}",
-                                           "location": POINT, "reporter": reporter()}).json()
+    ref = client.post(
+        "/v1/reports",
+        json={
+            "category": CATEGORY,
+            "description": f"Cống tắc {uuid.uuid4().hex[:6]}",
+            "location": POINT,
+            "reporter": reporter(),
+        },
+    ).json()
     assert ref["status"] == "CHO_TIEP_NHAN"  # waits for the operator: the followers join before it is routed
     elsewhere = submit_urgent(client, reporter())
     follow = lambda report_id, **body: client.post(f"/v1/reports/{report_id}/me-too", json=body)  # noqa: E731
@@ -262,21 +363,26 @@ def test_a_me_too_follower_reads_their_own_inbox_with_their_follower_token(clien
     token = mine.json()["follower_token"]
     assert token != mine.json()["recipient_ref"] and token != neighbour.json()["follower_token"]
     read = lambda token, report_id=ref["id"], **params: client.get(  # noqa: E731
-        f"/v1/reports/{report_id}/followers/notifications", params=params, headers={"X-Follower-Token": token})
+        f"/v1/reports/{report_id}/followers/notifications", params=params, headers={"X-Follower-Token": token}
+    )
 
     accept = client.post(f"/v1/operator/reports/{ref['id']}/accept", json={}, headers=world.headers())
     assert accept.status_code == 200, accept.text
     first = read(token, wait=25)  # long-poll: answers with the first message told
     assert first.status_code == 200 and first.json(), first.text
-    messages = wait_for(lambda: read(token).json(), lambda ms: "case_routed" in {m["template"] for m in ms},
-                        what="the routed case in the follower's inbox")
+    messages = wait_for(
+        lambda: read(token).json(),
+        lambda ms: "case_routed" in {m["template"] for m in ms},
+        what="the routed case in the follower's inbox",
+    )
     assert {m["language"] for m in messages} == {"en"} and {m["report_id"] for m in messages} == {ref["id"]}
     routed_msg = next(m for m in messages if m["template"] == "case_routed")
     assert "Thành Sen" in routed_msg["body"] and ref["code"] in routed_msg["subject"]
 
     # server-sent events with the token as a query parameter replay the same messages
-    with client.stream("GET", f"/v1/reports/{ref['id']}/followers/notifications/stream",
-                       params={"token": token, "after": 0}) as stream:
+    with client.stream(
+        "GET", f"/v1/reports/{ref['id']}/followers/notifications/stream", params={"token": token, "after": 0}
+    ) as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
         events = []
         for line in stream.iter_lines():
@@ -287,24 +393,52 @@ def test_a_me_too_follower_reads_their_own_inbox_with_their_follower_token(clien
     assert [e["id"] for e in events] == [m["id"] for m in messages]
 
     # every other reader sees other messages, or nothing at all
-    theirs = wait_for(lambda: read(neighbour.json()["follower_token"]).json(), lambda ms: len(ms) >= len(messages),
-                      what="the other follower's inbox")
-    assert {m["language"] for m in theirs} == {"vi"} and {m["id"] for m in theirs}.isdisjoint(m["id"] for m in events)
-    reporters = client.get(f"/v1/reports/{ref['id']}/notifications", headers={"X-Tracking-Token": ref["tracking_token"]})
+    theirs = wait_for(
+        lambda: read(neighbour.json()["follower_token"]).json(),
+        lambda ms: len(ms) >= len(messages),
+        what="the other follower's inbox",
+    )
+    assert {m["language"] for m in theirs} == {"vi"} and {m["id"] for m in theirs}.isdisjoint(
+        m["id"] for m in events
+    )
+    reporters = client.get(
+        f"/v1/reports/{ref['id']}/notifications", headers={"X-Tracking-Token": ref["tracking_token"]}
+    )
     assert {m["id"] for m in reporters.json()}.isdisjoint(m["id"] for m in messages)
     unknown = str(uuid.uuid4())
     nowhere = read(token, unknown)
-    refused = [read(stranger.json()["follower_token"]), read("x" * 43), read(mine.json()["recipient_ref"]),
-               read(token, elsewhere["id"]), client.get(f"/v1/reports/{ref['id']}/followers/notifications")]
+    refused = [
+        read(stranger.json()["follower_token"]),
+        read("x" * 43),
+        read(mine.json()["recipient_ref"]),
+        read(token, elsewhere["id"]),
+        client.get(f"/v1/reports/{ref['id']}/followers/notifications"),
+    ]
     refused.append(client.get(f"/v1/reports/{ref['id']}/notifications", headers={"X-Tracking-Token": token}))
     assert {r.status_code for r in refused} == {nowhere.status_code} == {404}
     same = {r.json()["detail"].replace(elsewhere["id"], ref["id"]) for r in refused}
-    assert same == {nowhere.json()["detail"].replace(unknown, ref["id"])}  # a wrong token looks like no report
-    assert client.get(f"/v1/reports/{ref['id']}/followers/notifications/stream",
-                      params={"token": stranger.json()["follower_token"]}).status_code == 404
+    assert same == {
+        nowhere.json()["detail"].replace(unknown, ref["id"])
+    }  # a wrong token looks like no report
+    assert (
+        client.get(
+            f"/v1/reports/{ref['id']}/followers/notifications/stream",
+            params={"token": stranger.json()["follower_token"]},
+        ).status_code
+        == 404
+    )
 
     # the follower unsubscribes from e-mail/SMS with the same token (someone else's token: 404)
-    assert client.post(f"/v1/reports/{ref['id']}/followers/unsubscribe",
-                       headers={"X-Follower-Token": stranger.json()["follower_token"]}).status_code == 404
+    assert (
+        client.post(
+            f"/v1/reports/{ref['id']}/followers/unsubscribe",
+            headers={"X-Follower-Token": stranger.json()["follower_token"]},
+        ).status_code
+        == 404
+    )
     done = client.post(f"/v1/reports/{ref['id']}/followers/unsubscribe", headers={"X-Follower-Token": token})
-    assert done.status_code == 200 and done.json() == {"report_id": ref["id"], "code": None, "unsubscribed": True}
+    assert done.status_code == 200 and done.json() == {
+        "report_id": ref["id"],
+        "code": None,
+        "unsubscribed": True,
+    }

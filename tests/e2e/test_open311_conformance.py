@@ -1,12 +1,29 @@
-"""The conformance checklist of shared/docs/open311.md, item by item, in XML and JSON, against the running gateway."""
+"""The conformance checklist of shared/docs/open311.md, item by item, in XML and JSON, against the running
+gateway."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from .test_open311_support import (API, CONTENT_TYPES, FORMATS, XML_DECLARATION, accept, api_key, body,  # noqa: F401
-                                   errors_of, fetch, o311, post_request, published, submitted, visible, word)
+from .test_open311_support import (  # noqa: F401
+    API,
+    CONTENT_TYPES,
+    FORMATS,
+    XML_DECLARATION,
+    accept,
+    api_key,
+    body,
+    errors_of,
+    fetch,
+    o311,
+    post_request,
+    published,
+    submitted,
+    visible,
+    word,
+)
 
 pytestmark = pytest.mark.e2e
 VN = timezone(timedelta(hours=7))
@@ -28,7 +45,8 @@ def test_1_discovery_has_every_required_key(system, o311, fmt):
         assert {"text/xml", "application/json"} <= set(endpoint["formats"])
 
 
-# 2. services.xml is well-formed, UTF-8 declared; every service has the five required fields with legal values.
+# 2. services.xml is well-formed, UTF-8 declared; every service has the five required fields with legal
+#   values.
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_2_service_list_is_well_formed_with_legal_values(o311, fmt):
     answer = o311.get(f"/services.{fmt}")
@@ -36,8 +54,15 @@ def test_2_service_list_is_well_formed_with_legal_values(o311, fmt):
     services = body(answer, fmt)  # the XML side is parsed: well-formed, declaration checked
     assert len(services) == 25
     for service in services:
-        assert {"service_code", "service_name", "metadata", "type", "keywords", "group", "description"} <= \
-            service.keys()
+        assert {
+            "service_code",
+            "service_name",
+            "metadata",
+            "type",
+            "keywords",
+            "group",
+            "description",
+        } <= service.keys()
         assert isinstance(service["service_code"], str) and service["service_code"]
         assert service["service_name"] and service["group"] and service["keywords"]
         assert str(service["metadata"]).lower() in ("true", "false")
@@ -61,8 +86,14 @@ def test_3_service_definitions(o311, fmt):
         orders = [int(a["order"]) for a in definition["attributes"]]
         assert len(orders) == len(set(orders)) and orders
         for attribute in definition["attributes"]:
-            assert attribute["datatype"] in ("string", "number", "datetime", "text", "singlevaluelist",
-                                             "multivaluelist")
+            assert attribute["datatype"] in (
+                "string",
+                "number",
+                "datetime",
+                "text",
+                "singlevaluelist",
+                "multivaluelist",
+            )
             assert str(attribute["variable"]).lower() in ("true", "false")
             if attribute["datatype"].endswith("valuelist"):
                 assert attribute["values"] and all(v["key"] and v["name"] for v in attribute["values"])
@@ -100,9 +131,14 @@ def test_5_round_trip(o311, api_key, rpc_e2e, fmt):
     assert not created[0].get("account_id")
     request_id = created[0]["service_request_id"]
     waiting = body(fetch(o311, request_id, fmt), fmt)[0]  # at once, before triage: restricted but there
-    assert (waiting["service_request_id"], waiting["status"], waiting["service_code"]) == (request_id, "open",
-                                                                                         "CHIEU_SANG")
-    assert not any(waiting.get(k) for k in ("requested_datetime", "description", "lat", "long"))  # code, status
+    assert (waiting["service_request_id"], waiting["status"], waiting["service_code"]) == (
+        request_id,
+        "open",
+        "CHIEU_SANG",
+    )
+    assert not any(
+        waiting.get(k) for k in ("requested_datetime", "description", "lat", "long")
+    )  # code, status
     accept(rpc_e2e, request_id)
     visible(o311, request_id)
     item = body(fetch(o311, request_id, fmt), fmt)[0]
@@ -111,7 +147,7 @@ def test_5_round_trip(o311, api_key, rpc_e2e, fmt):
     assert (float(item["lat"]), float(item["long"])) == (18.342512, 105.904321)
     requested = datetime.fromisoformat(item["requested_datetime"])
     assert requested.utcoffset() == timedelta(hours=7) and item["requested_datetime"].endswith("+07:00")
-    assert abs(datetime.now(timezone.utc) - requested) < timedelta(minutes=5)
+    assert abs(datetime.now(UTC) - requested) < timedelta(minutes=5)
 
 
 # 6. A batch service returns a token that tokens/{token} resolves.
@@ -119,8 +155,13 @@ def test_5_round_trip(o311, api_key, rpc_e2e, fmt):
 def test_6_batch_service_answers_with_a_token(o311, api_key, fmt):
     services = {s["service_code"]: s for s in o311.get("/services.json").json()}
     assert services["THU_TUC_HANH_CHINH"]["type"] == "batch"
-    answer = post_request(o311, api_key, fmt, service_code="THU_TUC_HANH_CHINH",
-                          **{"attribute[office]": "Trung tâm phục vụ hành chính công phường Thành Sen"})
+    answer = post_request(
+        o311,
+        api_key,
+        fmt,
+        service_code="THU_TUC_HANH_CHINH",
+        **{"attribute[office]": "Trung tâm phục vụ hành chính công phường Thành Sen"},
+    )
     assert answer.status_code == 200, answer.text
     created = body(answer, fmt)[0]
     assert created["token"] and not created.get("service_request_id")
@@ -139,22 +180,36 @@ def test_7_request_list_defaults_and_filters(o311, api_key, rpc_e2e, fmt):
     a, b = published(o311, rpc_e2e, api_key), published(o311, rpc_e2e, api_key, service_code="CAY_XANH")
     everything = body(o311.get(f"/requests.{fmt}"), fmt)
     assert 2 <= len(everything) <= 1000
-    oldest = datetime.now(timezone.utc) - timedelta(days=90, minutes=1)
+    oldest = datetime.now(UTC) - timedelta(days=90, minutes=1)
     assert all(datetime.fromisoformat(item["requested_datetime"]) >= oldest for item in everything)
     assert {a, b} <= {item["service_request_id"] for item in everything}
-    both = body(o311.get(f"/requests.{fmt}", params={
-        "service_request_id": f"{a},{b}", "status": "closed", "service_code": "DIEN_LUC",
-        "start_date": "2020-01-01T00:00:00+07:00", "end_date": "2020-01-02T00:00:00+07:00"}), fmt)
+    both = body(
+        o311.get(
+            f"/requests.{fmt}",
+            params={
+                "service_request_id": f"{a},{b}",
+                "status": "closed",
+                "service_code": "DIEN_LUC",
+                "start_date": "2020-01-01T00:00:00+07:00",
+                "end_date": "2020-01-02T00:00:00+07:00",
+            },
+        ),
+        fmt,
+    )
     assert {item["service_request_id"] for item in both} == {a, b}
     open_closed = body(o311.get(f"/requests.{fmt}", params={"status": "open,closed"}), fmt)
     assert {a, b} <= {item["service_request_id"] for item in open_closed}
     only_open = body(o311.get(f"/requests.{fmt}", params={"status": "open"}), fmt)
-    assert {a, b} <= {i["service_request_id"] for i in only_open} and {i["status"] for i in only_open} == {"open"}
+    assert {a, b} <= {i["service_request_id"] for i in only_open} and {i["status"] for i in only_open} == {
+        "open"
+    }
     only_closed = body(o311.get(f"/requests.{fmt}", params={"status": "closed"}), fmt)
     assert not {a, b} & {i["service_request_id"] for i in only_closed}
     now = datetime.now(VN)
-    wide = o311.get(f"/requests.{fmt}", params={"start_date": (now - timedelta(days=91)).isoformat(),
-                                                 "end_date": now.isoformat()})
+    wide = o311.get(
+        f"/requests.{fmt}",
+        params={"start_date": (now - timedelta(days=91)).isoformat(), "end_date": now.isoformat()},
+    )
     assert wide.status_code == 400 and "90" in errors_of(wide, fmt)[0]["description"]
 
 
@@ -163,9 +218,22 @@ def test_7_request_list_defaults_and_filters(o311, api_key, rpc_e2e, fmt):
 def test_8_empty_parameters_are_absent(o311, api_key, rpc_e2e, fmt):
     request_id = published(o311, rpc_e2e, api_key, service_code="CAP_NUOC")
     plain = body(o311.get(f"/requests.{fmt}", params={"service_code": "CAP_NUOC"}), fmt)
-    empty = body(o311.get(f"/requests.{fmt}", params={"service_code": "CAP_NUOC", "status": "",
-                                                      "start_date": "", "end_date": "", "jurisdiction_id": "",
-                                                      "page": "", "bbox": "", "q": ""}), fmt)
+    empty = body(
+        o311.get(
+            f"/requests.{fmt}",
+            params={
+                "service_code": "CAP_NUOC",
+                "status": "",
+                "start_date": "",
+                "end_date": "",
+                "jurisdiction_id": "",
+                "page": "",
+                "bbox": "",
+                "q": "",
+            },
+        ),
+        fmt,
+    )
     assert [i["service_request_id"] for i in empty] == [i["service_request_id"] for i in plain]
     assert request_id in {i["service_request_id"] for i in plain}
 
@@ -173,12 +241,18 @@ def test_8_empty_parameters_are_absent(o311, api_key, rpc_e2e, fmt):
 # 9. JSON variants use the spec shapes; Content-Type headers are right.
 def test_9_json_shapes_and_content_types(system, o311, api_key):
     request_id = submitted(o311, api_key)
-    token = post_request(o311, api_key, service_code="THU_TUC_HANH_CHINH",
-                         **{"attribute[office]": "UBND xã Cẩm Xuyên"}).json()[0]["token"]
+    token = post_request(
+        o311, api_key, service_code="THU_TUC_HANH_CHINH", **{"attribute[office]": "UBND xã Cẩm Xuyên"}
+    ).json()[0]["token"]
     shapes = {
-        "/services.json": list, "/services/GIAO_THONG_HA_TANG.json": dict, "/requests.json": list,
-        f"/requests/{request_id}.json": list, f"/tokens/{token}.json": list, "/servicerequestupdates.json": list,
-        "/services/NOPE.json": list, f"{system.base_url}/open311/discovery.json": dict,
+        "/services.json": list,
+        "/services/GIAO_THONG_HA_TANG.json": dict,
+        "/requests.json": list,
+        f"/requests/{request_id}.json": list,
+        f"/tokens/{token}.json": list,
+        "/servicerequestupdates.json": list,
+        "/services/NOPE.json": list,
+        f"{system.base_url}/open311/discovery.json": dict,
     }
     for path, shape in shapes.items():
         answer = o311.get(path)
@@ -197,9 +271,14 @@ def test_9_json_shapes_and_content_types(system, o311, api_key):
 def test_10_posted_updates_are_idempotent_on_update_id(o311, api_key, rpc_e2e, fmt):
     request_id = published(o311, rpc_e2e, api_key)
     update_id = f"fms-{word(8)}"
-    form = {"api_key": api_key, "service_request_id": request_id, "update_id": update_id,
-            "updated_datetime": datetime.now(VN).replace(microsecond=0).isoformat(), "status": "OPEN",
-            "description": "Vẫn chưa được sửa / still not fixed"}
+    form = {
+        "api_key": api_key,
+        "service_request_id": request_id,
+        "update_id": update_id,
+        "updated_datetime": datetime.now(VN).replace(microsecond=0).isoformat(),
+        "status": "OPEN",
+        "description": "Vẫn chưa được sửa / still not fixed",
+    }
     first = o311.post(f"/servicerequestupdates.{fmt}", data=form)
     assert first.status_code == 200, first.text
     stored_id = body(first, fmt)[0]["update_id"]

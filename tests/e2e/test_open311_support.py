@@ -1,4 +1,6 @@
-"""Shared fixtures and helpers of the Open311 end-to-end suites (no tests here; imported by test_open311_*.py)."""
+"""Shared fixtures and helpers of the Open311 end-to-end suites (no tests here; imported by
+test_open311_*.py)."""
+
 from __future__ import annotations
 
 import random
@@ -16,8 +18,18 @@ FORMATS = ("xml", "json")
 CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
 # XML containers whose children are list items (the JSON side has plain arrays there).
-LISTS = {"attributes", "values", "endpoints", "formats", "notes", "photos", "errors", "services",
-         "service_requests", "service_request_updates"}
+LISTS = {
+    "attributes",
+    "values",
+    "endpoints",
+    "formats",
+    "notes",
+    "photos",
+    "errors",
+    "services",
+    "service_requests",
+    "service_request_updates",
+}
 THANH_SEN = (18.3419, 105.903)  # Phường Thành Sen, Hà Tĩnh (unit 18073)
 PHU_XUAN = (16.4785, 107.577)  # Phường Phú Xuân, Huế (unit 19753)
 
@@ -29,7 +41,9 @@ def word(n: int = 10) -> str:
 
 def near(point: tuple[float, float], spread: float = 0.004) -> tuple[float, float]:
     """A random point within ~400 m."""
-    return round(point[0] + random.uniform(-spread, spread), 6), round(point[1] + random.uniform(-spread, spread), 6)
+    return round(point[0] + random.uniform(-spread, spread), 6), round(
+        point[1] + random.uniform(-spread, spread), 6
+    )
 
 
 def xml_tree(element: ET.Element) -> Any:
@@ -78,12 +92,21 @@ def admin_token(system, role: str = "administrator", agency: str | None = None) 
     return mint(f"{role}-{uuid.uuid4().hex[:8]}", role, system.stack.secrets["HT_JWT_SECRET"], agency=agency)
 
 
-def new_api_key(system, rate: int = 10_000, client_name: str | None = None, may_update_any: bool = False) -> dict:
+def new_api_key(
+    system, rate: int = 10_000, client_name: str | None = None, may_update_any: bool = False
+) -> dict:
     """Issue a partner key through the administrator API; returns {key: view, api_key: secret}."""
     headers = {"Authorization": f"Bearer {admin_token(system)}"}
-    answer = httpx.post(f"{system.base_url}/v1/admin/api-keys", headers=headers, timeout=20,
-                        json={"client_name": client_name or f"partner {word(6)}", "rate_limit_per_hour": rate,
-                              "may_update_any": may_update_any})
+    answer = httpx.post(
+        f"{system.base_url}/v1/admin/api-keys",
+        headers=headers,
+        timeout=20,
+        json={
+            "client_name": client_name or f"partner {word(6)}",
+            "rate_limit_per_hour": rate,
+            "may_update_any": may_update_any,
+        },
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -101,12 +124,17 @@ def api_key(system) -> str:
     return new_api_key(system)["api_key"]
 
 
-def post_request(o311: httpx.Client, api_key: str | None, fmt: str = "json", files=None,
-                 **fields: Any) -> httpx.Response:
+def post_request(
+    o311: httpx.Client, api_key: str | None, fmt: str = "json", files=None, **fields: Any
+) -> httpx.Response:
     """POST requests.{fmt} with form fields (defaults: a pothole in Thành Sen with a unique description)."""
     lat, lon = near(THANH_SEN)
-    data: dict[str, Any] = {"service_code": "GIAO_THONG_HA_TANG", "lat": lat, "long": lon,
-                            "description": f"Ổ gà sâu trước chợ {word()}"}
+    data: dict[str, Any] = {
+        "service_code": "GIAO_THONG_HA_TANG",
+        "lat": lat,
+        "long": lon,
+        "description": f"Ổ gà sâu trước chợ {word()}",
+    }
     if api_key is not None:
         data["api_key"] = api_key
     data.update(fields)
@@ -133,6 +161,7 @@ def verified(item: dict) -> bool:
 
 def visible(o311: httpx.Client, request_id: str, predicate=verified, **params: Any) -> dict:
     """Wait until GET requests/{id}.json answers and the predicate holds; returns the element."""
+
     def get():
         answer = fetch(o311, request_id, **params)
         return answer.json()[0] if answer.status_code == 200 else None
@@ -147,8 +176,13 @@ def accept(rpc_e2e, request_id: str) -> str:
     page = rpc_e2e.intake.search_reports(payload={"ids": [request_id], "public_only": False, "limit": 1})
     report_id = page["items"][0]["id"]
     operator = {"sub": "operator-open311", "role": "operator"}
-    rpc_e2e.intake.act_on_case(payload={"report_id": report_id, "actor": operator,
-                                        "action": {"kind": "accept", "note": "Đã xác minh"}})
+    rpc_e2e.intake.act_on_case(
+        payload={
+            "report_id": report_id,
+            "actor": operator,
+            "action": {"kind": "accept", "note": "Đã xác minh"},
+        }
+    )
     return report_id
 
 

@@ -1,7 +1,9 @@
 """The gateway's public read cache on the running system (the harness runs it off; this module turns it on):
-anonymous reads come from it with a validator, a change (through the gateway or by events) shows within 2 s while
-readers keep being served from the cache (stale while one call renews, also during a burst of writes), every language has its own answer, and no caller with a credential ever gets, or leaves behind,
-a cached body: a reporter's own view and an operator's view never reach an anonymous reader."""
+anonymous reads come from it with a validator, a change (through the gateway or by events) shows within 2 s
+while readers keep being served from the cache (stale while one call renews, also during a burst of writes),
+every language has its own answer, and no caller with a credential ever gets, or leaves behind, a cached body:
+a reporter's own view and an operator's view never reach an anonymous reader."""
+
 from __future__ import annotations
 
 import time
@@ -33,8 +35,12 @@ def cached_gateway(system):
 
 def a_hit(client: httpx.Client, path: str, **headers: str) -> httpx.Response:
     """Read `path` until an answer comes from the cache (two reads in a row within the TTL)."""
-    return wait_for(lambda: client.get(path, headers=headers), lambda r: r.headers.get("x-cache") == "hit",
-                    timeout=30, what=f"a cached answer of {path}")
+    return wait_for(
+        lambda: client.get(path, headers=headers),
+        lambda r: r.headers.get("x-cache") == "hit",
+        timeout=30,
+        what=f"a cached answer of {path}",
+    )
 
 
 def submitted(client: httpx.Client) -> tuple[dict, dict]:
@@ -45,8 +51,14 @@ def submitted(client: httpx.Client) -> tuple[dict, dict]:
 
 
 def test_anonymous_reads_are_served_from_the_cache_with_a_validator(client):
-    for path in ("/v1/categories", "/v1/stats", "/v1/reports?limit=5", "/v1/reports.geojson?limit=5",
-                 "/open311/v2/services.json", "/open311/v2/requests.json"):
+    for path in (
+        "/v1/categories",
+        "/v1/stats",
+        "/v1/reports?limit=5",
+        "/v1/reports.geojson?limit=5",
+        "/open311/v2/services.json",
+        "/open311/v2/requests.json",
+    ):
         hit = a_hit(client, path)
         assert hit.status_code == 200, (path, hit.text)
         assert hit.headers["cache-control"].startswith("public"), path
@@ -81,11 +93,21 @@ def test_a_write_through_the_gateway_shows_within_two_seconds_and_routing_soon_a
     assert all(int(r.headers["age"]) <= 1 for _, r in seen if "age" in r.headers)
     late = [r.json()["status"] for at, r in seen if at >= written + 2.0]
     assert late and "CHO_TIEP_NHAN" not in late, seen  # public data lags a change by at most 2 s
-    assert client.get(listed).json()["total"] >= 0 and wait_for(
-        lambda: client.get(listed), lambda r: r.headers["x-cache"] == "hit", timeout=10).status_code == 200
-    # routing's step arrives by events, not through the gateway: it shows within the TTL (or at once, by the feed)
-    routed = wait_for(lambda: client.get(page).json(), lambda v: v["status"] == "DA_CHUYEN_XU_LY", timeout=60,
-                      what="the routed status on the public page")
+    assert (
+        client.get(listed).json()["total"] >= 0
+        and wait_for(
+            lambda: client.get(listed), lambda r: r.headers["x-cache"] == "hit", timeout=10
+        ).status_code
+        == 200
+    )
+    # routing's step arrives by events, not through the gateway: it shows within the TTL (or at once, by the
+    # feed)
+    routed = wait_for(
+        lambda: client.get(page).json(),
+        lambda v: v["status"] == "DA_CHUYEN_XU_LY",
+        timeout=60,
+        what="the routed status on the public page",
+    )
     assert routed["agency_code"]
 
 
@@ -133,7 +155,9 @@ def test_a_reporter_never_gets_the_cached_public_view_nor_leaves_their_own_behin
     page = f"/v1/reports/{ref['id']}"
     public = a_hit(client, page)
     own = client.get(page, headers={"X-Tracking-Token": ref["tracking_token"]})
-    assert own.status_code == 200 and "x-cache" not in own.headers and own.headers["cache-control"] == "no-store"
+    assert (
+        own.status_code == 200 and "x-cache" not in own.headers and own.headers["cache-control"] == "no-store"
+    )
     assert any(value in own.text for value in personal_values(reporter)), "the reporter's own view"
     assert not any(value in public.text for value in personal_values(reporter))
     after = client.get(page)
@@ -150,8 +174,11 @@ def test_staff_bypass_the_cache_and_their_views_never_reach_anonymous_readers(cl
         answer = client.get(path, headers=staff.headers())
         assert answer.status_code == 200 and "x-cache" not in answer.headers, path
         assert answer.headers["cache-control"] == "no-store", path
-    disclosed = client.get(f"/v1/operator/reports/{ref['id']}/reporter", params={"purpose": "xác minh e2e"},
-                           headers=staff.headers())  # the operator's view with the reporter's name
+    disclosed = client.get(
+        f"/v1/operator/reports/{ref['id']}/reporter",
+        params={"purpose": "xác minh e2e"},
+        headers=staff.headers(),
+    )  # the operator's view with the reporter's name
     assert disclosed.status_code == 200 and reporter["name"] in disclosed.text, disclosed.text
     assert "x-cache" not in disclosed.headers
     for _ in range(3):

@@ -1,5 +1,6 @@
 """The console's live channel through every real process: server-sent events when cases change (operators see
 all, an agency only its own), and the counts of the queue tabs."""
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,9 @@ class Listener:
     def _read(self, base_url: str, headers: dict) -> None:
         with httpx.Client(base_url=base_url, timeout=httpx.Timeout(30, read=20)) as c:
             with c.stream("GET", "/v1/staff/events", headers=headers) as answer:
-                assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/event-stream")
+                assert answer.status_code == 200 and answer.headers["content-type"].startswith(
+                    "text/event-stream"
+                )
                 kind = None
                 for line in answer.iter_lines():
                     if line.startswith("event: "):
@@ -61,8 +64,10 @@ def test_operators_hear_of_a_new_report_and_only_the_holding_agency_of_its_routi
     ops = first_sign_in(client, create_account(client, system, "operator"))
     holder = first_sign_in(client, create_account(client, system, "agency_officer", "UBND_18073"))
     other = first_sign_in(client, create_account(client, system, "agency_officer", "UBND_18076"))
-    listeners = {name: Listener(system.base_url, who.bearer)
-                 for name, who in (("ops", ops), ("holder", holder), ("other", other))}
+    listeners = {
+        name: Listener(system.base_url, who.bearer)
+        for name, who in (("ops", ops), ("holder", holder), ("other", other))
+    }
     try:
         ref = submit(client, ward="18073")
         assert [e["status"] for e in listeners["ops"].seen(ref["id"])][:1] == ["CHO_TIEP_NHAN"]
@@ -86,5 +91,9 @@ def test_queue_counts_follow_the_tabs(client, staff, system):
     assert after["new"] == before["new"] + 1
     officer = first_sign_in(client, create_account(client, system, "agency_officer", "UBND_18073"))
     assert set(client.get("/v1/agency/inbox/counts", headers=officer.bearer).json()["counts"]) == {
-        "new", "in_progress", "due_soon", "overdue"}
+        "new",
+        "in_progress",
+        "due_soon",
+        "overdue",
+    }
     assert client.get("/v1/operator/queue/counts", headers=officer.bearer).status_code == 403

@@ -1,5 +1,7 @@
-"""Single sign-on against a small OpenID Connect provider started by the test, through a gateway configured for
-it (a second gateway process on the running system's broker): roles and agency from claims, verified ID tokens."""
+"""Single sign-on against a small OpenID Connect provider started by the test, through a gateway configured
+for it (a second gateway process on the running system's broker): roles and agency from claims, verified ID
+tokens."""
+
 from __future__ import annotations
 
 import subprocess
@@ -28,6 +30,7 @@ def _serve(cmd: list[str], env: dict, log: Path, url: str) -> subprocess.Popen:
             return httpx.get(url, timeout=2).status_code == 200
         except httpx.HTTPError:
             return proc.poll() is not None
+
     wait_for(lambda: up(), bool, timeout=60, what=f"{cmd[-1]} to listen")
     assert proc.poll() is None, log.read_text()
     return proc
@@ -39,11 +42,23 @@ def sso(system, tmp_path_factory):
     logs = tmp_path_factory.mktemp("sso")
     idp_port, gw_port = devstack.free_port(), devstack.free_port()
     issuer = f"http://127.0.0.1:{idp_port}"
-    idp = _serve([sys.executable, "tests/e2e/oidc_provider.py", str(idp_port), CLIENT_ID, CLIENT_SECRET],
-                 dict(system.env()), logs / "idp.log", f"{issuer}/.well-known/openid-configuration")
-    env = {**system.env(), "GATEWAY_PORT": str(gw_port), "OIDC_ISSUER": issuer, "OIDC_CLIENT_ID": CLIENT_ID,
-           "OIDC_CLIENT_SECRET": CLIENT_SECRET, "OIDC_ROLE_MAP": "ioc-staff:operator,it-admins:administrator"}
-    gateway = _serve(devstack.gateway_command(), env, logs / "gateway.log", f"http://127.0.0.1:{gw_port}/health")
+    idp = _serve(
+        [sys.executable, "tests/e2e/oidc_provider.py", str(idp_port), CLIENT_ID, CLIENT_SECRET],
+        dict(system.env()),
+        logs / "idp.log",
+        f"{issuer}/.well-known/openid-configuration",
+    )
+    env = {
+        **system.env(),
+        "GATEWAY_PORT": str(gw_port),
+        "OIDC_ISSUER": issuer,
+        "OIDC_CLIENT_ID": CLIENT_ID,
+        "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "OIDC_ROLE_MAP": "ioc-staff:operator,it-admins:administrator",
+    }
+    gateway = _serve(
+        devstack.gateway_command(), env, logs / "gateway.log", f"http://127.0.0.1:{gw_port}/health"
+    )
     yield issuer, f"http://127.0.0.1:{gw_port}"
     for proc in (gateway, idp):
         proc.terminate()
@@ -86,8 +101,10 @@ def test_an_operator_from_the_provider_gets_a_session_with_the_mapped_role(sso, 
     assert me["account"]["role"] == "operator" and me["account"]["external"] is True
     assert httpx.get(f"{sso[1]}/v1/operator/queue", headers=cookie).status_code == 200
     # an administrator disables the account: the cookie stops working and the next SSO sign-in is refused
-    httpx.post(f"{system.base_url}/v1/admin/accounts/{who['preferred_username']}/disable",
-               headers=admin_headers(system)).raise_for_status()
+    httpx.post(
+        f"{system.base_url}/v1/admin/accounts/{who['preferred_username']}/disable",
+        headers=admin_headers(system),
+    ).raise_for_status()
     assert httpx.get(f"{sso[1]}/v1/operator/queue", headers=cookie).status_code == 401
     again = sign_in_via_provider(sso, who)
     assert again.headers["location"] == "/staff/?sso_error=ACCOUNT_DISABLED"
@@ -100,11 +117,14 @@ def test_agency_staff_get_their_agency_from_the_claims(sso):
     assert (me["account"]["role"], me["account"]["agency"]) == ("agency_officer", "UBND_18073")
 
 
-@pytest.mark.parametrize("tamper, who, reason", [
-    ("nonce", None, "the%20ID%20token%20did%20not%20verify"),
-    ("key", None, "the%20ID%20token%20did%20not%20verify"),
-    (None, claims(["citizen"]), "the%20provider%20grants%20no%20staff%20role%20to%20this%20user"),
-])
+@pytest.mark.parametrize(
+    "tamper, who, reason",
+    [
+        ("nonce", None, "the%20ID%20token%20did%20not%20verify"),
+        ("key", None, "the%20ID%20token%20did%20not%20verify"),
+        (None, claims(["citizen"]), "the%20provider%20grants%20no%20staff%20role%20to%20this%20user"),
+    ],
+)
 def test_unverifiable_tokens_and_users_without_a_staff_role_get_no_session(sso, tamper, who, reason):
     done = sign_in_via_provider(sso, who or claims("ioc-staff"), tamper)
     assert done.headers["location"] == f"/staff/?sso_error={reason}"
@@ -123,8 +143,9 @@ def test_a_callback_without_the_state_cookie_is_refused(sso):
     start = httpx.get(f"{gateway}/v1/auth/oidc/start")
     back = httpx.get(start.headers["location"])
     query = parse_qs(urlparse(back.headers["location"]).query)
-    done = httpx.get(f"{gateway}/v1/auth/oidc/callback", params={"code": query["code"][0],
-                                                                 "state": query["state"][0]})
+    done = httpx.get(
+        f"{gateway}/v1/auth/oidc/callback", params={"code": query["code"][0], "state": query["state"][0]}
+    )
     assert done.status_code == 303 and "sso_error" in done.headers["location"]
 
 

@@ -1,4 +1,5 @@
 """One real report through every service: gateway → intake → routing → intake/notify, media, feedback."""
+
 from __future__ import annotations
 
 import io
@@ -7,7 +8,6 @@ import uuid
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from libs.auth.tokens import mint
 
@@ -17,9 +17,13 @@ PERSONAL = ("Lê Văn C", "0911222333", "c@example.vn")
 
 
 def report_body(**overrides) -> dict:
-    body = {"category": "GIAO_THONG_HA_TANG", "description": "Ổ gà sâu giữa đường, nguy hiểm cho xe máy",
-            "location": {"lat": 18.3419, "lon": 105.903}, "address": "Đường Trần Phú",
-            "reporter": {"name": PERSONAL[0], "phone": PERSONAL[1], "email": PERSONAL[2]}}
+    body = {
+        "category": "GIAO_THONG_HA_TANG",
+        "description": "Ổ gà sâu giữa đường, nguy hiểm cho xe máy",
+        "location": {"lat": 18.3419, "lon": 105.903},
+        "address": "Đường Trần Phú",
+        "reporter": {"name": PERSONAL[0], "phone": PERSONAL[1], "email": PERSONAL[2]},
+    }
     body.update(overrides)
     return body
 
@@ -42,13 +46,17 @@ def client(system):
 def triage(client, system, report_id: str) -> None:
     """An IOC operator accepts the report (manual triage is the default)."""
     token = mint("e2e-operator", "operator", system.stack.secrets["HT_JWT_SECRET"])
-    accepted = client.post(f"/v1/operator/reports/{report_id}/accept", json={"note": "Đã xác minh"},
-                           headers={"Authorization": f"Bearer {token}"})
+    accepted = client.post(
+        f"/v1/operator/reports/{report_id}/accept",
+        json={"note": "Đã xác minh"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert accepted.status_code == 200 and accepted.json()["status"] == "DA_TIEP_NHAN", accepted.text
 
 
 def jpeg_bytes() -> bytes:
     from PIL import Image
+
     buf = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, "JPEG")
     return buf.getvalue()
@@ -63,13 +71,15 @@ def test_a_report_flows_through_every_service(client, system, rpc_e2e):
     assert ref["status"] == "CHO_TIEP_NHAN"
     triage(client, system, ref["id"])
 
-    view = wait_for(lambda: client.get(f"/v1/reports/{ref['id']}").json(),
-                    lambda v: v["status"] == "DA_CHUYEN_XU_LY")
+    view = wait_for(
+        lambda: client.get(f"/v1/reports/{ref['id']}").json(), lambda v: v["status"] == "DA_CHUYEN_XU_LY"
+    )
     assert view["status"] == "DA_CHUYEN_XU_LY", view
     assert view["ward_code"] == "18073" and view["agency_code"] == "UBND_18073"
     assert [s["to_status"] for s in view["timeline"]] == ["CHO_TIEP_NHAN", "DA_TIEP_NHAN", "DA_CHUYEN_XU_LY"]
-    assert view["timeline"][-1]["note"] == ("Chuyển UBND Phường Thành Sen / "
-                                            "routed to People's Committee of Thành Sen Ward")  # names, not codes
+    assert view["timeline"][-1]["note"] == (
+        "Chuyển UBND Phường Thành Sen / routed to People's Committee of Thành Sen Ward"
+    )  # names, not codes
     assert "reporter" not in view and not any(p in str(view) for p in PERSONAL)
 
     own = client.get(f"/v1/reports/{ref['id']}", headers={"X-Tracking-Token": ref["tracking_token"]}).json()
@@ -78,12 +88,17 @@ def test_a_report_flows_through_every_service(client, system, rpc_e2e):
     decision = rpc_e2e.routing.get_decision(ref["id"])
     assert decision["reason"] == "default" and decision["agency_code"] == "UBND_18073"
     routed = ("UBND_18073", "case.routed")  # citizens' notices may sit beside it
-    deliveries = wait_for(lambda: rpc_e2e.notify.list_deliveries(ref["id"]),
-                          lambda ds: routed in [(d["recipient"], d["kind"]) for d in ds])
+    deliveries = wait_for(
+        lambda: rpc_e2e.notify.list_deliveries(ref["id"]),
+        lambda ds: routed in [(d["recipient"], d["kind"]) for d in ds],
+    )
     assert [(d["recipient"], d["kind"]) for d in deliveries].count(routed) == 1
 
-    photo = client.post(f"/v1/reports/{ref['id']}/media", files={"file": ("pothole.jpg", jpeg_bytes(), "image/jpeg")},
-                        headers={"X-Tracking-Token": ref["tracking_token"]})
+    photo = client.post(
+        f"/v1/reports/{ref['id']}/media",
+        files={"file": ("pothole.jpg", jpeg_bytes(), "image/jpeg")},
+        headers={"X-Tracking-Token": ref["tracking_token"]},
+    )
     assert photo.status_code == 201, photo.text
     assert photo.json()["state"] == "ready"
     stored = httpx.get(photo.json()["url"])
@@ -109,8 +124,11 @@ def test_bad_input_is_a_problem_naming_the_field(client):
 
 def test_a_file_that_is_not_an_image_is_refused(client):
     ref = client.post("/v1/reports", json=report_body()).json()
-    refused = client.post(f"/v1/reports/{ref['id']}/media", headers={"X-Tracking-Token": ref["tracking_token"]},
-                          files={"file": ("x.jpg", b"<html><script>alert(1)</script></html>", "image/jpeg")})
+    refused = client.post(
+        f"/v1/reports/{ref['id']}/media",
+        headers={"X-Tracking-Token": ref["tracking_token"]},
+        files={"file": ("x.jpg", b"<html><script>alert(1)</script></html>", "image/jpeg")},
+    )
     assert refused.status_code == 415 and refused.json()["errors"][0]["field"] == "file"
 
 
@@ -134,8 +152,11 @@ def test_routing_catches_up_after_being_down(client, system):
         assert client.get(f"/v1/reports/{ref['id']}").json()["status"] == "DA_TIEP_NHAN"
     finally:
         system.restart_process("routing")
-    view = wait_for(lambda: client.get(f"/v1/reports/{ref['id']}").json(),
-                    lambda v: v["status"] == "DA_CHUYEN_XU_LY", timeout=60)
+    view = wait_for(
+        lambda: client.get(f"/v1/reports/{ref['id']}").json(),
+        lambda v: v["status"] == "DA_CHUYEN_XU_LY",
+        timeout=60,
+    )
     assert view["agency_code"] == "UBND_18073"
 
 

@@ -1,5 +1,6 @@
 """Every service has the same shape (docs/architecture.md, "One shape per service"): `service.py` lists the
 entrypoints and each is a few lines; `domain/` is pure; `usecases/` and `repository/` exist."""
+
 from __future__ import annotations
 
 import ast
@@ -34,8 +35,12 @@ def test_the_service_has_the_common_folders(service):
     assert (base / "repository" / "models.py").is_file()
 
 
-@pytest.mark.parametrize("module", sorted(str(p.relative_to(ROOT)) for s in SHAPED
-                                          for p in (ROOT / "services" / s / "domain").rglob("*.py")))
+@pytest.mark.parametrize(
+    "module",
+    sorted(
+        str(p.relative_to(ROOT)) for s in SHAPED for p in (ROOT / "services" / s / "domain").rglob("*.py")
+    ),
+)
 def test_domain_modules_are_pure(module):
     assert imported(ROOT / module) & set(IMPURE) == set()
 

@@ -1,4 +1,6 @@
-"""The test harness itself: processes it starts see only what the tests set, and never outlive the test session."""
+"""The test harness itself: processes it starts see only what the tests set, and never outlive the test
+session."""
+
 from __future__ import annotations
 
 import os
@@ -8,13 +10,23 @@ import sys
 from devtools import devstack
 from devtools.testing import SESSION_MARK, Stack, System, clean_env, kill_orphans
 
-CALLERS_SHELL = {"AUTO_ACCEPT_CATEGORIES": "*", "AUTO_ACCEPT_CHANNELS": "hotline", "RATE_LIMITS": "off",
-                 "LOG_LEVEL": "DEBUG", "NOTIFY_QUIET_HOURS": "off"}
+CALLERS_SHELL = {
+    "AUTO_ACCEPT_CATEGORIES": "*",
+    "AUTO_ACCEPT_CHANNELS": "hotline",
+    "RATE_LIMITS": "off",
+    "LOG_LEVEL": "DEBUG",
+    "NOTIFY_QUIET_HOURS": "off",
+}
 
 
 def a_stack() -> Stack:
-    return Stack("amqp://guest:guest@127.0.0.1:5672/hientruong_x", "postgresql+psycopg2://postgres@127.0.0.1/x",
-                 "http://127.0.0.1:9", {"HT_JWT_SECRET": "k" * 48}, engine=None)
+    return Stack(
+        "amqp://guest:guest@127.0.0.1:5672/hientruong_x",
+        "postgresql+psycopg2://postgres@127.0.0.1/x",
+        "http://127.0.0.1:9",
+        {"HT_JWT_SECRET": "k" * 48},
+        engine=None,
+    )
 
 
 def test_service_processes_ignore_settings_exported_in_the_callers_shell(monkeypatch, tmp_path):
@@ -23,9 +35,22 @@ def test_service_processes_ignore_settings_exported_in_the_callers_shell(monkeyp
     system = System(a_stack(), tmp_path)
     env = system.env("intake")
     assert set(CALLERS_SHELL).isdisjoint(env), sorted(set(CALLERS_SHELL) & set(env))
-    assert env["PATH"] == os.environ["PATH"] and env["AMQP_URI"] == system.amqp_uri and env["LOG_FORMAT"] == "json"
-    assert set(env) <= {*os.environ.keys(), *a_stack().env(), "GATEWAY_PORT", "PYTHONWARNINGS", "RPC_TIMEOUT_S",
-                        "LOG_FORMAT", "METRICS_PORT", "READ_CACHE_TTL_S", SESSION_MARK}
+    assert (
+        env["PATH"] == os.environ["PATH"]
+        and env["AMQP_URI"] == system.amqp_uri
+        and env["LOG_FORMAT"] == "json"
+    )
+    assert set(env) <= {
+        *os.environ.keys(),
+        *a_stack().env(),
+        "GATEWAY_PORT",
+        "PYTHONWARNINGS",
+        "RPC_TIMEOUT_S",
+        "LOG_FORMAT",
+        "METRICS_PORT",
+        "READ_CACHE_TTL_S",
+        SESSION_MARK,
+    }
 
 
 def test_the_gateway_runs_without_its_read_cache_unless_a_test_turns_it_on(tmp_path):
@@ -38,14 +63,20 @@ def test_the_gateway_runs_without_its_read_cache_unless_a_test_turns_it_on(tmp_p
 def test_a_test_gives_one_process_its_settings_and_takes_them_back(tmp_path):
     system = System(a_stack(), tmp_path, AUTO_ACCEPT_URGENT="false", DATABASE_URL="postgresql://elsewhere/db")
     system.settings["notify"] = {"NOTIFY_QUIET_HOURS": "off"}
-    assert system.env("notify")["NOTIFY_QUIET_HOURS"] == "off" and "NOTIFY_QUIET_HOURS" not in system.env("intake")
-    assert system.env("intake")["AUTO_ACCEPT_URGENT"] == "false"  # the system's own overrides win over the stack's
+    assert system.env("notify")["NOTIFY_QUIET_HOURS"] == "off" and "NOTIFY_QUIET_HOURS" not in system.env(
+        "intake"
+    )
+    assert (
+        system.env("intake")["AUTO_ACCEPT_URGENT"] == "false"
+    )  # the system's own overrides win over the stack's
     assert system.env("intake")["DATABASE_URL"] == "postgresql://elsewhere/db"
 
 
 def test_the_suites_gateway_has_no_client_limits_unless_a_test_restarts_it_with_some(tmp_path):
     system = System(a_stack(), tmp_path)
-    assert system.env("gateway")["ADMISSION_READ_BURST"] == "0" and "ADMISSION_READ_BURST" not in system.env("intake")
+    assert system.env("gateway")["ADMISSION_READ_BURST"] == "0" and "ADMISSION_READ_BURST" not in system.env(
+        "intake"
+    )
     system.settings["gateway"] = {"ADMISSION_READ_BURST": "60"}
     assert system.env("gateway")["ADMISSION_READ_BURST"] == "60"
 
@@ -84,8 +115,14 @@ else:
 
 def test_a_child_of_the_harness_dies_when_the_test_process_dies_abruptly():
     """As when pytest-timeout ends the session with os._exit, or the runner is killed: no atexit runs."""
-    done = subprocess.run([sys.executable, "-c", SUBREAPER], cwd=devstack.ROOT, env=clean_env(),
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", SUBREAPER],
+        cwd=devstack.ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[0] == "died", done.stdout
 
@@ -93,7 +130,9 @@ def test_a_child_of_the_harness_dies_when_the_test_process_dies_abruptly():
 def test_a_process_left_by_a_dead_session_is_killed_and_a_live_sessions_is_not():
     dead = 2**22 + 7  # above Linux's largest pid: a session that is not running
     orphan = subprocess.Popen(["sleep", "120"], env={**clean_env(), SESSION_MARK: f"harness-test:{dead}"})
-    alive = subprocess.Popen(["sleep", "120"], env={**clean_env(), SESSION_MARK: f"harness-test:{os.getpid()}"})
+    alive = subprocess.Popen(
+        ["sleep", "120"], env={**clean_env(), SESSION_MARK: f"harness-test:{os.getpid()}"}
+    )
     try:
         assert kill_orphans("harness-test") == [orphan.pid]
         assert orphan.wait(10) == -9 and alive.poll() is None

@@ -1,4 +1,6 @@
-"""`make run`'s replicas (HT_REPLICAS): how many processes each service gets, and refusals naming the entry."""
+"""`make run`'s replicas (HT_REPLICAS): how many processes each service gets, and refusals naming the
+entry."""
+
 from __future__ import annotations
 
 import pytest

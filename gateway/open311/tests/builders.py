@@ -1,15 +1,16 @@
 """Test-data builders with random ids."""
+
 from __future__ import annotations
 
 import random
 import string
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gateway.open311.attributes import Attribute
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def rand_code(prefix: str = "HT") -> str:
@@ -22,10 +23,18 @@ def rand_word(n: int = 8) -> str:
     return "".join(random.choices(string.ascii_lowercase, k=n))
 
 
-def make_entry(at: datetime, from_status: str | None, to_status: str, note: str | None = None, **extra: Any) -> dict:
+def make_entry(
+    at: datetime, from_status: str | None, to_status: str, note: str | None = None, **extra: Any
+) -> dict:
     """One public timeline entry."""
-    return {"id": str(uuid.uuid4()), "at": at, "from_status": from_status, "to_status": to_status,
-            "note": note, **extra}
+    return {
+        "id": str(uuid.uuid4()),
+        "at": at,
+        "from_status": from_status,
+        "to_status": to_status,
+        "note": note,
+        **extra,
+    }
 
 
 def make_view(**overrides: Any) -> dict[str, Any]:

@@ -1,22 +1,25 @@
 """The discovery document."""
+
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from gateway.open311.discovery import SPECIFICATION, build_discovery
 from gateway.open311.formats import render
 
-CHANGESET = datetime(2026, 3, 16, 1, 0, tzinfo=timezone.utc)
+CHANGESET = datetime(2026, 3, 16, 1, 0, tzinfo=UTC)
 KEYS = ["changeset", "contact", "key_service", "endpoints"]
 ENDPOINT_KEYS = ["specification", "url", "changeset", "type", "formats"]
 
 
 def test_document_values():
-    doc = build_discovery("https://phananh.hatinh.gov.vn/", CHANGESET, test_base_url="https://test.example.vn")
+    doc = build_discovery(
+        "https://phananh.hatinh.gov.vn/", CHANGESET, test_base_url="https://test.example.vn"
+    )
     assert list(doc) == KEYS and doc["changeset"] == "2026-03-16T08:00:00+07:00"
     production, test = doc["endpoints"]
     assert list(production) == ENDPOINT_KEYS

@@ -1,4 +1,5 @@
 """The error table and error bodies."""
+
 from __future__ import annotations
 
 import json

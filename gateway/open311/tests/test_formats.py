@@ -1,18 +1,29 @@
 """Rendering of value trees to XML and JSON."""
+
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from gateway.open311.formats import (CONTENT_TYPES, KINDS, XML_DECLARATION, render, stream_head, stream_items,
-                                     stream_tail)
+from gateway.open311.formats import (
+    CONTENT_TYPES,
+    KINDS,
+    XML_DECLARATION,
+    render,
+    stream_head,
+    stream_items,
+    stream_tail,
+)
 
 VIETNAMESE = "Đường Trần Phú bị ngập sâu — ổ gà, nước tràn; “khẩn” & <nguy hiểm>"
 SAMPLES = {
-    "discovery": {"changeset": "2026-03-16T08:30:00+07:00", "endpoints": [{"url": "u", "formats": ["text/xml"]}]},
+    "discovery": {
+        "changeset": "2026-03-16T08:30:00+07:00",
+        "endpoints": [{"url": "u", "formats": ["text/xml"]}],
+    },
     "services": [{"service_code": "A", "metadata": True}, {"service_code": "B", "metadata": False}],
     "service_definition": {"service_code": "A", "attributes": [{"code": "x", "values": [{"key": "K"}]}]},
     "service_requests": [{"service_request_id": "HT-1", "lat": 18.34, "media_url": None}],
@@ -63,7 +74,7 @@ def test_vietnamese_text_and_markup_characters_round_trip(fmt):
 
 
 def test_xml_scalars_booleans_none_floats_and_datetimes():
-    moment = datetime(2026, 3, 16, 1, 30, tzinfo=timezone.utc)
+    moment = datetime(2026, 3, 16, 1, 30, tzinfo=UTC)
     data = [{"metadata": True, "flag": False, "media_url": None, "lat": 1e-05, "at": moment, "order": 3}]
     request = ET.fromstring(render("service_requests", data, "xml")[0]).find("request")
     assert request.find("metadata").text == "true"
@@ -105,11 +116,16 @@ def test_nan_is_refused_in_both_formats():
 @pytest.mark.parametrize("batches", [[], [[]], [[1]], [[1, 2], [], [3]], [[], [1], [2, 3, 4]]])
 def test_a_streamed_list_parses_as_the_whole_list(fmt, batches):
     kind = "service_request_updates"
-    items = [{"update_id": f"U{n}", "description": f"Đèn hỏng <{n}> & \"x\"", "media_url": None}
-             for batch in batches for n in batch]
+    items = [
+        {"update_id": f"U{n}", "description": f'Đèn hỏng <{n}> & "x"', "media_url": None}
+        for batch in batches
+        for n in batch
+    ]
     chunks, written = [stream_head(kind, fmt)], False
     for batch in batches:
-        part = [{"update_id": f"U{n}", "description": f"Đèn hỏng <{n}> & \"x\"", "media_url": None} for n in batch]
+        part = [
+            {"update_id": f"U{n}", "description": f'Đèn hỏng <{n}> & "x"', "media_url": None} for n in batch
+        ]
         chunks.append(stream_items(kind, part, fmt, first=not written))
         written = written or bool(part)
     streamed = b"".join(chunks + [stream_tail(kind, fmt)])
@@ -121,10 +137,18 @@ def test_a_streamed_list_parses_as_the_whole_list(fmt, batches):
         assert ET.tostring(ET.fromstring(streamed)) == ET.tostring(ET.fromstring(whole))
 
 
-
 def test_streamed_flat_items_are_written_as_elementtree_writes_them():
-    items = [{"update_id": "HT-1.1", "description": "a < b & c > d \x01 \"q\" 'q' Đà Nẵng", "media_url": None,
-              "n": 3, "ok": True, "x": 1.5e-7}, {"notes": [{"type": "opened"}], "id": "nested"}]
+    items = [
+        {
+            "update_id": "HT-1.1",
+            "description": "a < b & c > d \x01 \"q\" 'q' Đà Nẵng",
+            "media_url": None,
+            "n": 3,
+            "ok": True,
+            "x": 1.5e-7,
+        },
+        {"notes": [{"type": "opened"}], "id": "nested"},
+    ]
     streamed = stream_items("service_request_updates", items, "xml", first=True)
     whole, _ = render("service_request_updates", items, "xml")
     assert XML_DECLARATION + b"<service_request_updates>" + streamed + b"</service_request_updates>" == whole

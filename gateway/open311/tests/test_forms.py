@@ -1,6 +1,6 @@
 """POST bodies: new requests and service request updates."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 
@@ -8,16 +8,21 @@ from gateway.open311.errors import Open311Error
 from gateway.open311.forms import MAX_DESCRIPTION, parse_new_request, parse_update_post
 from gateway.open311.jurisdictions import HUE
 from gateway.open311.services import ServiceCatalogue
+from libs import refdata
 
 from .builders import make_personal, rand_word
-from libs import refdata
 
 CATALOGUE = ServiceCatalogue.from_file(refdata.load().file("categories"))
 
 
 def base_pairs(**overrides: str) -> list[tuple[str, str]]:
-    fields = {"api_key": rand_word(16), "service_code": "GIAO_THONG_HA_TANG", "lat": "18.3419",
-              "long": "105.903", "description": "Ổ gà lớn"}
+    fields = {
+        "api_key": rand_word(16),
+        "service_code": "GIAO_THONG_HA_TANG",
+        "lat": "18.3419",
+        "long": "105.903",
+        "description": "Ổ gà lớn",
+    }
     fields.update(overrides)
     return list(fields.items())
 
@@ -49,18 +54,24 @@ def test_missing_service_code_is_400():
     assert status_of(base_pairs(service_code="")) == 400
 
 
-@pytest.mark.parametrize("location", [
-    {"lat": "", "long": ""},
-    {"lat": "", "long": "", "address_string": "   "},
-])
+@pytest.mark.parametrize(
+    "location",
+    [
+        {"lat": "", "long": ""},
+        {"lat": "", "long": "", "address_string": "   "},
+    ],
+)
 def test_no_location_is_400(location):
     assert status_of(base_pairs(**location)) == 400
 
 
-@pytest.mark.parametrize("location", [
-    {"lat": "", "long": "", "address_string": "12 Trần Phú, Thành Sen"},
-    {"lat": "", "long": "", "address_id": "A-17"},
-])
+@pytest.mark.parametrize(
+    "location",
+    [
+        {"lat": "", "long": "", "address_string": "12 Trần Phú, Thành Sen"},
+        {"lat": "", "long": "", "address_id": "A-17"},
+    ],
+)
 def test_address_alone_is_a_location(location):
     request = parse_new_request(base_pairs(**location), CATALOGUE)
     assert request.point is None and (request.address_string or request.address_id)
@@ -74,7 +85,9 @@ def test_missing_required_attribute_is_400_naming_it():
 
 def test_multivalue_attribute_through_the_form():
     pairs = base_pairs(service_code="O_NHIEM_MOI_TRUONG") + [
-        ("attribute[pollution_types][]", "MUI"), ("attribute[pollution_types][]", "TIENG_ON")]
+        ("attribute[pollution_types][]", "MUI"),
+        ("attribute[pollution_types][]", "TIENG_ON"),
+    ]
     assert parse_new_request(pairs, CATALOGUE).attributes == {"pollution_types": ["MUI", "TIENG_ON"]}
 
 
@@ -96,7 +109,9 @@ def test_batch_service_is_flagged():
 
 def test_personal_data_is_kept_apart_and_never_in_repr():
     personal = make_personal()
-    fields = {k: personal[k] for k in ("email", "device_id", "account_id", "first_name", "last_name", "phone")}
+    fields = {
+        k: personal[k] for k in ("email", "device_id", "account_id", "first_name", "last_name", "phone")
+    }
     request = parse_new_request(base_pairs(**fields), CATALOGUE)
     assert request.personal == fields
     text = repr(request) + str(request)
@@ -112,15 +127,23 @@ def test_overlong_personal_value_is_400_without_quoting_it():
 
 
 def update_pairs(**overrides: str) -> list[tuple[str, str]]:
-    fields = {"api_key": rand_word(12), "service_request_id": "HT-2026-000001", "update_id": rand_word(10),
-              "updated_datetime": "2026-03-16T08:30:00+07:00", "status": "in_progress", "description": "Đang làm"}
+    fields = {
+        "api_key": rand_word(12),
+        "service_request_id": "HT-2026-000001",
+        "update_id": rand_word(10),
+        "updated_datetime": "2026-03-16T08:30:00+07:00",
+        "status": "in_progress",
+        "description": "Đang làm",
+    }
     fields.update(overrides)
     return list(fields.items())
 
 
 def test_update_post_is_parsed_and_status_normalised():
     update = parse_update_post(update_pairs(email="a@b.vn", first_name="An"))
-    assert update.status == "IN_PROGRESS" and update.updated_datetime.isoformat() == "2026-03-16T08:30:00+07:00"
+    assert (
+        update.status == "IN_PROGRESS" and update.updated_datetime.isoformat() == "2026-03-16T08:30:00+07:00"
+    )
     assert not hasattr(update, "personal") and "a@b.vn" not in repr(update)
 
 
@@ -137,8 +160,10 @@ def test_update_post_required_fields_are_400(name):
     assert caught.value.status == 400 and name in caught.value.description
 
 
-@pytest.mark.parametrize("overrides", [{"status": "DONE"}, {"updated_datetime": "now"}, {"update_id": "a b"},
-                                       {"description": "x" * 4001}])
+@pytest.mark.parametrize(
+    "overrides",
+    [{"status": "DONE"}, {"updated_datetime": "now"}, {"update_id": "a b"}, {"description": "x" * 4001}],
+)
 def test_update_post_invalid_values_are_400(overrides):
     with pytest.raises(Open311Error) as caught:
         parse_update_post(update_pairs(**overrides))

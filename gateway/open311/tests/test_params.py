@@ -1,8 +1,9 @@
 """Parameter primitives: empty equals absent, typed parsers, windows, attributes."""
+
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -23,7 +24,7 @@ from gateway.open311.params import (
     parse_window,
 )
 
-NOW = datetime(2026, 3, 16, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 
 
@@ -52,37 +53,46 @@ def test_unknown_format_is_404(suffix):
     assert caught.value.status == 404
 
 
-@pytest.mark.parametrize("pairs,expected", [
-    ([], None),
-    ([("lat", ""), ("long", "")], None),
-    ([("lat", "18.34"), ("long", "105.9")], (18.34, 105.9)),
-    ([("lat", "-90"), ("long", "180")], (-90.0, 180.0)),
-])
+@pytest.mark.parametrize(
+    "pairs,expected",
+    [
+        ([], None),
+        ([("lat", ""), ("long", "")], None),
+        ([("lat", "18.34"), ("long", "105.9")], (18.34, 105.9)),
+        ([("lat", "-90"), ("long", "180")], (-90.0, 180.0)),
+    ],
+)
 def test_point(pairs, expected):
     assert parse_point(Params(pairs)) == expected
 
 
-@pytest.mark.parametrize("pairs", [
-    [("lat", "18.3")],
-    [("long", "105.9"), ("lat", "")],
-    [("lat", "91"), ("long", "105")],
-    [("lat", "18"), ("long", "-180.5")],
-    [("lat", "nan"), ("long", "105")],
-    [("lat", "abc"), ("long", "105")],
-    [("lat", "inf"), ("long", "105")],
-])
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [("lat", "18.3")],
+        [("long", "105.9"), ("lat", "")],
+        [("lat", "91"), ("long", "105")],
+        [("lat", "18"), ("long", "-180.5")],
+        [("lat", "nan"), ("long", "105")],
+        [("lat", "abc"), ("long", "105")],
+        [("lat", "inf"), ("long", "105")],
+    ],
+)
 def test_bad_points_are_400(pairs):
     with pytest.raises(Open311Error) as caught:
         parse_point(Params(pairs))
     assert caught.value.status == 400
 
 
-@pytest.mark.parametrize("value,expected", [
-    (None, None),
-    (",,", None),
-    ("HT-1", ("HT-1",)),
-    ("HT-1, HT-2,,HT-1", ("HT-1", "HT-2")),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (None, None),
+        (",,", None),
+        ("HT-1", ("HT-1",)),
+        ("HT-1, HT-2,,HT-1", ("HT-1", "HT-2")),
+    ],
+)
 def test_comma_lists(value, expected):
     assert parse_csv(value, "service_request_id") == expected
 
@@ -98,25 +108,31 @@ def test_comma_list_length_is_bounded():
         parse_csv(",".join(f"id{i}" for i in range(101)), "service_request_id")
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("2026-03-16T08:30:00+07:00", datetime(2026, 3, 16, 1, 30, tzinfo=timezone.utc)),
-    ("2026-03-16T01:30:00Z", datetime(2026, 3, 16, 1, 30, tzinfo=timezone.utc)),
-    ("2026-03-16T08:30:00 07:00", datetime(2026, 3, 16, 1, 30, tzinfo=timezone.utc)),  # '+' decoded as space
-    ("2026-03-16T08:30:00", datetime(2026, 3, 16, 8, 30, tzinfo=VN_TZ)),  # no offset: Vietnam time
-    ("2026-03-16T08:30+07:00", datetime(2026, 3, 16, 8, 30, tzinfo=VN_TZ)),
-    ("2026-03-16", datetime(2026, 3, 16, tzinfo=VN_TZ)),
-    ("2026-03", datetime(2026, 3, 1, tzinfo=VN_TZ)),
-    ("2026", datetime(2026, 1, 1, tzinfo=VN_TZ)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2026-03-16T08:30:00+07:00", datetime(2026, 3, 16, 1, 30, tzinfo=UTC)),
+        ("2026-03-16T01:30:00Z", datetime(2026, 3, 16, 1, 30, tzinfo=UTC)),
+        ("2026-03-16T08:30:00 07:00", datetime(2026, 3, 16, 1, 30, tzinfo=UTC)),  # '+' decoded as space
+        ("2026-03-16T08:30:00", datetime(2026, 3, 16, 8, 30, tzinfo=VN_TZ)),  # no offset: Vietnam time
+        ("2026-03-16T08:30+07:00", datetime(2026, 3, 16, 8, 30, tzinfo=VN_TZ)),
+        ("2026-03-16", datetime(2026, 3, 16, tzinfo=VN_TZ)),
+        ("2026-03", datetime(2026, 3, 1, tzinfo=VN_TZ)),
+        ("2026", datetime(2026, 1, 1, tzinfo=VN_TZ)),
+    ],
+)
 def test_w3c_datetimes(text, expected):
     assert parse_datetime(text, "start_date") == expected
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("2026-03-16", datetime(2026, 3, 17, tzinfo=VN_TZ) - timedelta(microseconds=1)),
-    ("2026-12", datetime(2027, 1, 1, tzinfo=VN_TZ) - timedelta(microseconds=1)),
-    ("2026-03-16T08:30:00+07:00", datetime(2026, 3, 16, 8, 30, tzinfo=VN_TZ)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2026-03-16", datetime(2026, 3, 17, tzinfo=VN_TZ) - timedelta(microseconds=1)),
+        ("2026-12", datetime(2027, 1, 1, tzinfo=VN_TZ) - timedelta(microseconds=1)),
+        ("2026-03-16T08:30:00+07:00", datetime(2026, 3, 16, 8, 30, tzinfo=VN_TZ)),
+    ],
+)
 def test_upper_bounds_cover_the_whole_period(text, expected):
     assert parse_datetime(text, "end_date", upper=True) == expected
 
@@ -129,7 +145,7 @@ def test_bad_datetimes_are_400(text):
 
 
 def test_w3c_output_is_vietnam_time_with_offset():
-    assert to_w3c(datetime(2026, 3, 16, 1, 30, 5, 999, tzinfo=timezone.utc)) == "2026-03-16T08:30:05+07:00"
+    assert to_w3c(datetime(2026, 3, 16, 1, 30, 5, 999, tzinfo=UTC)) == "2026-03-16T08:30:05+07:00"
     assert to_w3c(datetime(2026, 3, 16, 1, 30)) == "2026-03-16T08:30:00+07:00"  # naive storage value is UTC
     assert to_w3c("2026-03-16T01:30:00Z") == "2026-03-16T08:30:00+07:00"
     assert parse_w3c(to_w3c(NOW)) == NOW
@@ -161,14 +177,17 @@ def test_window_start_after_end_is_400():
         parse_window(NOW, NOW - DAY, NOW, "w")
 
 
-@pytest.mark.parametrize("value,expected", [
-    (None, None),
-    ("open", frozenset({"open"})),
-    ("CLOSED", frozenset({"closed"})),
-    ("open,closed", None),
-    ("closed, open", None),
-    ("open,open", frozenset({"open"})),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (None, None),
+        ("open", frozenset({"open"})),
+        ("CLOSED", frozenset({"closed"})),
+        ("open,closed", None),
+        ("closed, open", None),
+        ("open,open", frozenset({"open"})),
+    ],
+)
 def test_status_filter(value, expected):
     assert parse_statuses(value) == expected
 
@@ -179,8 +198,10 @@ def test_bad_status_is_400(value):
         parse_statuses(value)
 
 
-@pytest.mark.parametrize("value,expected", [(None, False), ("true", True), ("TRUE", True), ("1", True),
-                                            ("false", False), ("0", False)])
+@pytest.mark.parametrize(
+    "value,expected",
+    [(None, False), ("true", True), ("TRUE", True), ("1", True), ("false", False), ("0", False)],
+)
 def test_bool(value, expected):
     assert parse_bool(value, "extensions") is expected
 
@@ -214,16 +235,20 @@ def test_bad_bbox_is_400(value):
 
 
 def test_attributes_single_multi_and_empty():
-    params = Params([
-        ("attribute[priority]", "KHAN"),
-        ("attribute[waste_types][]", "SINH_HOAT"),
-        ("attribute[waste_types][]", "XAY_DUNG"),
-        ("attribute[landmark]", ""),  # empty = absent
-        ("attribute[one][]", "X"),
-        ("service_code", "MOI_TRUONG_RAC"),
-    ])
+    params = Params(
+        [
+            ("attribute[priority]", "KHAN"),
+            ("attribute[waste_types][]", "SINH_HOAT"),
+            ("attribute[waste_types][]", "XAY_DUNG"),
+            ("attribute[landmark]", ""),  # empty = absent
+            ("attribute[one][]", "X"),
+            ("service_code", "MOI_TRUONG_RAC"),
+        ]
+    )
     assert parse_attributes(params) == {
-        "priority": "KHAN", "waste_types": ["SINH_HOAT", "XAY_DUNG"], "one": ["X"],
+        "priority": "KHAN",
+        "waste_types": ["SINH_HOAT", "XAY_DUNG"],
+        "one": ["X"],
     }
 
 
@@ -232,20 +257,25 @@ def test_repeated_single_form_attribute_collects_all_values():
     assert parse_attributes(params) == {"t": ["A", "B", "C"]}
 
 
-@pytest.mark.parametrize("key", ["attribute", "attribute[]", "attribute[a", "attribute[a][b]", "attributes[a]"])
+@pytest.mark.parametrize(
+    "key", ["attribute", "attribute[]", "attribute[a", "attribute[a][b]", "attributes[a]"]
+)
 def test_malformed_attribute_keys_are_400(key):
     with pytest.raises(Open311Error) as caught:
         parse_attributes(Params([(key, "v")]))
     assert caught.value.status == 400
 
 
-@pytest.mark.parametrize("pairs,header,expected", [
-    ([], None, "vi"),
-    ([], "en-GB,en;q=0.9", "en"),
-    ([], "fr-FR, en;q=0.5", "en"),
-    ([("locale", "vi_VN")], "en", "vi"),
-    ([("langcode", "en")], None, "en"),
-    ([("locale", "")], "de", "vi"),
-])
+@pytest.mark.parametrize(
+    "pairs,header,expected",
+    [
+        ([], None, "vi"),
+        ([], "en-GB,en;q=0.9", "en"),
+        ([], "fr-FR, en;q=0.5", "en"),
+        ([("locale", "vi_VN")], "en", "vi"),
+        ([("langcode", "en")], None, "en"),
+        ([("locale", "")], "de", "vi"),
+    ],
+)
 def test_lang(pairs, header, expected):
     assert parse_lang(Params(pairs), header) == expected

@@ -1,7 +1,8 @@
 """GET query parsing: requests, one request, services, updates and jurisdictions."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,7 +16,7 @@ from gateway.open311.queries import (
     parse_updates_query,
 )
 
-NOW = datetime(2026, 3, 16, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 16, 3, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 
 
@@ -27,14 +28,33 @@ def test_no_arguments_means_last_90_days_and_at_most_1000():
 
 
 def test_every_empty_parameter_is_like_no_parameter():
-    names = ["service_request_id", "service_code", "start_date", "end_date", "status", "page", "page_size",
-             "updated_after", "updated_before", "bbox", "q", "extensions", "jurisdiction_id"]
+    names = [
+        "service_request_id",
+        "service_code",
+        "start_date",
+        "end_date",
+        "status",
+        "page",
+        "page_size",
+        "updated_after",
+        "updated_before",
+        "bbox",
+        "q",
+        "extensions",
+        "jurisdiction_id",
+    ]
     assert parse_requests_query([(name, "") for name in names], NOW) == parse_requests_query([], NOW)
 
 
 def test_ids_override_every_other_filter_even_invalid_ones():
-    pairs = [("service_request_id", "HT-1,HT-2"), ("service_code", "X"), ("status", "bogus"),
-             ("start_date", "2020-01-01"), ("end_date", "2026-01-01"), ("bbox", "bad")]
+    pairs = [
+        ("service_request_id", "HT-1,HT-2"),
+        ("service_code", "X"),
+        ("status", "bogus"),
+        ("start_date", "2020-01-01"),
+        ("end_date", "2026-01-01"),
+        ("bbox", "bad"),
+    ]
     query = parse_requests_query(pairs, NOW)
     assert query.service_request_ids == ("HT-1", "HT-2")
     assert query.service_codes is None and query.statuses is None and query.requested_window is None
@@ -42,9 +62,17 @@ def test_ids_override_every_other_filter_even_invalid_ones():
 
 
 def test_filters_are_parsed():
-    pairs = [("service_code", "CHIEU_SANG,CAY_XANH"), ("status", "open"), ("start_date", "2026-03-01"),
-             ("end_date", "2026-03-10"), ("bbox", "105,18,106,19"), ("q", "ổ gà"), ("page", "3"),
-             ("page_size", "50"), ("extensions", "true")]
+    pairs = [
+        ("service_code", "CHIEU_SANG,CAY_XANH"),
+        ("status", "open"),
+        ("start_date", "2026-03-01"),
+        ("end_date", "2026-03-10"),
+        ("bbox", "105,18,106,19"),
+        ("q", "ổ gà"),
+        ("page", "3"),
+        ("page_size", "50"),
+        ("extensions", "true"),
+    ]
     query = parse_requests_query(pairs, NOW)
     assert query.service_codes == ("CHIEU_SANG", "CAY_XANH")
     assert query.statuses == frozenset({"open"})
@@ -77,18 +105,34 @@ def test_updated_window_over_90_days_is_rejected():
         parse_requests_query([("updated_after", "2025-01-01"), ("updated_before", "2026-01-01")], NOW)
 
 
-@pytest.mark.parametrize("pairs", [[("page_size", str(MAX_PAGE_SIZE + 1))], [("page", "0")], [("q", "x" * 201)],
-                                   [("extensions", "sometimes")]])
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [("page_size", str(MAX_PAGE_SIZE + 1))],
+        [("page", "0")],
+        [("q", "x" * 201)],
+        [("extensions", "sometimes")],
+    ],
+)
 def test_bad_extension_parameters_are_400(pairs):
     with pytest.raises(Open311Error) as caught:
         parse_requests_query(pairs, NOW)
     assert caught.value.status == 400
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("hatinh", HATINH), ("HaTinh", HATINH), ("42", HATINH), ("ha-tinh", HATINH), ("", HATINH),
-    ("hue", HUE), ("46", HUE), (" HUE ", HUE),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("hatinh", HATINH),
+        ("HaTinh", HATINH),
+        ("42", HATINH),
+        ("ha-tinh", HATINH),
+        ("", HATINH),
+        ("hue", HUE),
+        ("46", HUE),
+        (" HUE ", HUE),
+    ],
+)
 def test_jurisdictions(value, expected):
     assert parse_services_query([("jurisdiction_id", value)]).jurisdiction == expected
 
@@ -141,13 +185,16 @@ def test_updates_query_window():
         parse_updates_query([("start_date", "2025-01-01"), ("end_date", "2026-01-01")], NOW)
 
 
-@pytest.mark.parametrize("pairs,paged,offset", [
-    ([], False, 0),
-    ([("page", ""), ("page_size", "")], False, 0),  # empty is absent
-    ([("page", "3")], True, 2000),
-    ([("page_size", "10")], True, 0),
-    ([("page", "2"), ("page_size", "10")], True, 10),
-])
+@pytest.mark.parametrize(
+    "pairs,paged,offset",
+    [
+        ([], False, 0),
+        ([("page", ""), ("page_size", "")], False, 0),  # empty is absent
+        ([("page", "3")], True, 2000),
+        ([("page_size", "10")], True, 0),
+        ([("page", "2"), ("page_size", "10")], True, 10),
+    ],
+)
 def test_updates_are_paged_only_when_asked(pairs, paged, offset):
     query = parse_updates_query(pairs, NOW)
     assert query.paged is paged and query.offset == offset

@@ -1,10 +1,11 @@
 """Request, note, update, POST-response and token elements."""
+
 from __future__ import annotations
 
 import json
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -21,9 +22,25 @@ from gateway.open311.requests import (
 
 from .builders import make_entry, make_personal, make_view
 
-SPEC_FIELDS = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-               "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
-               "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"]
+SPEC_FIELDS = [
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+]
 W3C_VN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00$")
 
 
@@ -43,7 +60,7 @@ def test_request_element_has_the_spec_fields_in_order():
 
 
 def test_times_are_converted_to_vietnam_time():
-    view = make_view(created_at=datetime(2026, 3, 16, 17, 30, tzinfo=timezone.utc), updated_at=None, due_at=None)
+    view = make_view(created_at=datetime(2026, 3, 16, 17, 30, tzinfo=UTC), updated_at=None, due_at=None)
     item = build_request(view)
     assert item["requested_datetime"] == "2026-03-17T00:30:00+07:00"
     assert item["updated_datetime"] == item["requested_datetime"]  # never updated: created time
@@ -56,24 +73,29 @@ def test_id_falls_back_to_uuid_when_no_code():
 
 
 def test_service_notice_gives_the_deadline_while_open_only():
-    due = datetime(2026, 3, 20, 10, 0, tzinfo=timezone.utc)
+    due = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)
     assert build_request(make_view(due_at=due))["service_notice"] == (
-        "Hạn xử lý dự kiến: 17:00 20/03/2026 / Expected by 2026-03-20T17:00:00+07:00")
+        "Hạn xử lý dự kiến: 17:00 20/03/2026 / Expected by 2026-03-20T17:00:00+07:00"
+    )
     assert build_request(make_view(due_at=due, status="DONG"))["service_notice"] is None
 
 
 def test_status_notes_is_the_latest_non_empty_note_whatever_the_input_order():
     view = make_view()
     at = view["created_at"]
-    view["timeline"] = [make_entry(at + timedelta(hours=9), "DANG_XU_LY", "DA_XU_LY", "  "),
-                        make_entry(at + timedelta(hours=8), "DANG_XU_LY", "DANG_XU_LY", "Mới nhất"),
-                        make_entry(at, None, "CHO_TIEP_NHAN", "Cũ")]
+    view["timeline"] = [
+        make_entry(at + timedelta(hours=9), "DANG_XU_LY", "DA_XU_LY", "  "),
+        make_entry(at + timedelta(hours=8), "DANG_XU_LY", "DANG_XU_LY", "Mới nhất"),
+        make_entry(at, None, "CHO_TIEP_NHAN", "Cũ"),
+    ]
     assert build_request(view)["status_notes"] == "Mới nhất"
     assert build_request(make_view(timeline=[]))["status_notes"] is None
 
 
-@pytest.mark.parametrize("state,status", [("DA_CONG_KHAI", "closed"), ("TU_CHOI", "closed"),
-                                          ("CHO_BO_SUNG", "open"), ("DONG", "closed")])
+@pytest.mark.parametrize(
+    "state,status",
+    [("DA_CONG_KHAI", "closed"), ("TU_CHOI", "closed"), ("CHO_BO_SUNG", "open"), ("DONG", "closed")],
+)
 def test_status_is_open_or_closed(state, status):
     assert build_request(make_view(status=state))["status"] == status
 
@@ -81,18 +103,35 @@ def test_status_is_open_or_closed(state, status):
 def test_extensions_add_extended_attributes_and_notes():
     view = make_view()
     view["timeline"].append(make_entry(view["created_at"] + timedelta(days=3), "DANG_XU_LY", "DA_XU_LY"))
-    view["timeline"].append(make_entry(view["created_at"] + timedelta(days=4), "DA_XU_LY", "DA_CONG_KHAI", "Xong"))
+    view["timeline"].append(
+        make_entry(view["created_at"] + timedelta(days=4), "DA_XU_LY", "DA_CONG_KHAI", "Xong")
+    )
     view["timeline"].append(make_entry(view["created_at"] + timedelta(days=5), "DA_CONG_KHAI", "DANG_XU_LY"))
-    view["timeline"].append(make_entry(view["created_at"] + timedelta(days=6), "DANG_XU_LY", "DANG_XU_LY", "Tiến độ"))
+    view["timeline"].append(
+        make_entry(view["created_at"] + timedelta(days=6), "DANG_XU_LY", "DANG_XU_LY", "Tiến độ")
+    )
     item = build_request(view, extensions=True)
     assert list(item)[: len(SPEC_FIELDS)] == SPEC_FIELDS
-    assert item["extended_attributes"] == {"ward": "Phường Thành Sen", "ward_code": "18073",
-                                           "channel": view["channel"], "photos": view["photos"]}
-    assert [n["type"] for n in item["notes"]] == ["opened", "status_change", "status_change", "status_change",
-                                                  "status_change", "closed", "reopened", "activity"]
+    assert item["extended_attributes"] == {
+        "ward": "Phường Thành Sen",
+        "ward_code": "18073",
+        "channel": view["channel"],
+        "photos": view["photos"],
+    }
+    assert [n["type"] for n in item["notes"]] == [
+        "opened",
+        "status_change",
+        "status_change",
+        "status_change",
+        "status_change",
+        "closed",
+        "reopened",
+        "activity",
+    ]
     assert item["notes"][2]["description"] == "Đã chuyển đơn vị xử lý / Sent to the handling agency"
-    assert all(W3C_VN.match(n["datetime"]) and list(n) == ["datetime", "description", "type"]
-               for n in item["notes"])
+    assert all(
+        W3C_VN.match(n["datetime"]) and list(n) == ["datetime", "description", "type"] for n in item["notes"]
+    )
     assert "notes" not in build_request(view) and "extended_attributes" not in build_request(view)
 
 
@@ -134,29 +173,37 @@ def test_contacts_typed_into_public_text_are_masked():
     assert item["notes"][-1]["description"] == f"Liên hệ {REDACTED}"
 
 
-@pytest.mark.parametrize("text", ["Đường dây nóng 1900 9038", "Quốc lộ 1A km 512", "Năm 2026, 15 hộ",
-                                  "Mã HT-2026-000123"])
+@pytest.mark.parametrize(
+    "text", ["Đường dây nóng 1900 9038", "Quốc lộ 1A km 512", "Năm 2026, 15 hộ", "Mã HT-2026-000123"]
+)
 def test_ordinary_numbers_are_not_masked(text):
     assert mask_personal_data(text) == text
 
 
 def test_update_element():
-    at = datetime(2026, 3, 16, 1, 30, tzinfo=timezone.utc)
+    at = datetime(2026, 3, 16, 1, 30, tzinfo=UTC)
     entry = make_entry(at, "DANG_XU_LY", "DA_XU_LY", "Đã vá ổ gà", photos=["https://m.vn/a.jpg"])
     update = build_update(entry, "HT-2026-000009")
-    assert update == {"update_id": entry["id"], "service_request_id": "HT-2026-000009", "status": "IN_PROGRESS",
-                      "updated_datetime": "2026-03-16T08:30:00+07:00", "description": "Đã vá ổ gà",
-                      "media_url": "https://m.vn/a.jpg"}
+    assert update == {
+        "update_id": entry["id"],
+        "service_request_id": "HT-2026-000009",
+        "status": "IN_PROGRESS",
+        "updated_datetime": "2026-03-16T08:30:00+07:00",
+        "description": "Đã vá ổ gà",
+        "media_url": "https://m.vn/a.jpg",
+    }
     reopened = build_update(make_entry(at, "DA_DANH_GIA", "DANG_XU_LY", update_id="u-7"), "HT-1")
     assert (reopened["update_id"], reopened["status"], reopened["media_url"]) == ("u-7", "REOPEN", None)
     assert reopened["description"] == "Đang xử lý / In progress"
-    rejected = build_update(make_entry(at, "CHO_TIEP_NHAN", "TU_CHOI", "x", reason="KHONG_THUOC_PHAM_VI"), "HT-2")
+    rejected = build_update(
+        make_entry(at, "CHO_TIEP_NHAN", "TU_CHOI", "x", reason="KHONG_THUOC_PHAM_VI"), "HT-2"
+    )
     assert rejected["status"] == "NOT_COUNCILS_RESPONSIBILITY"
 
 
 @pytest.mark.parametrize("fmt", ["xml", "json"])
 def test_updates_render_as_request_update_list(fmt):
-    at = datetime(2026, 3, 16, 1, 30, tzinfo=timezone.utc)
+    at = datetime(2026, 3, 16, 1, 30, tzinfo=UTC)
     updates = [build_update(make_entry(at, "DA_XU_LY", "DA_CONG_KHAI", "Xong"), "HT-3")]
     body, _ = render("service_request_updates", updates, fmt)
     if fmt == "xml":
@@ -169,7 +216,8 @@ def test_updates_render_as_request_update_list(fmt):
 
 def test_post_response_with_id_or_token_and_never_account_id():
     assert post_response(service_request_id="HT-1", service_notice="n") == [
-        {"service_request_id": "HT-1", "service_notice": "n", "account_id": None}]
+        {"service_request_id": "HT-1", "service_notice": "n", "account_id": None}
+    ]
     assert post_response(token="tok-1") == [{"token": "tok-1", "service_notice": None, "account_id": None}]
     for bad in ({}, {"service_request_id": "a", "token": "b"}):
         with pytest.raises(ValueError):

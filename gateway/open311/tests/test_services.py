@@ -1,4 +1,5 @@
 """Service list, definitions and attribute validation."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,8 +24,15 @@ def test_all_25_categories_are_services_with_legal_fields(catalogue):
     services = catalogue.services()
     assert len(services) == 25
     for service in services:
-        assert list(service) == ["service_code", "service_name", "description", "metadata", "type",
-                                 "keywords", "group"]
+        assert list(service) == [
+            "service_code",
+            "service_name",
+            "description",
+            "metadata",
+            "type",
+            "keywords",
+            "group",
+        ]
         assert isinstance(service["service_code"], str) and service["service_code"]
         assert service["service_name"] and service["description"] and service["group"]
         assert service["metadata"] in (True, False)
@@ -49,13 +57,16 @@ def test_only_codes_restricts_the_list(catalogue):
 
 
 def test_keywords_come_from_examples_then_description_without_commas_inside():
-    category = make_category(examples=["Ổ gà, sâu", "Biển báo đổ"], description="Mặt đường; cầu (cống, kênh). Khác.")
+    category = make_category(
+        examples=["Ổ gà, sâu", "Biển báo đổ"], description="Mặt đường; cầu (cống, kênh). Khác."
+    )
     assert keywords(category) == "Ổ gà sâu, Biển báo đổ, Mặt đường, cầu"
 
 
 def test_batch_type_and_explicit_override():
-    catalogue = ServiceCatalogue([make_category("THU_TUC_HANH_CHINH"), make_category("X", open311_type="batch"),
-                                  make_category("Y")])
+    catalogue = ServiceCatalogue(
+        [make_category("THU_TUC_HANH_CHINH"), make_category("X", open311_type="batch"), make_category("Y")]
+    )
     assert [s["type"] for s in catalogue.services()] == ["batch", "batch", "realtime"]
 
 
@@ -85,8 +96,15 @@ def test_definitions_have_unique_order_legal_datatypes_and_values_for_lists(cata
     codes = [a["code"] for a in definition["attributes"]]
     assert len(set(codes)) == len(codes)
     for attribute in definition["attributes"]:
-        assert list(attribute)[:7] == ["variable", "code", "datatype", "required", "datatype_description",
-                                       "order", "description"]
+        assert list(attribute)[:7] == [
+            "variable",
+            "code",
+            "datatype",
+            "required",
+            "datatype_description",
+            "order",
+            "description",
+        ]
         assert attribute["datatype"] in DATATYPES
         assert ("values" in attribute) == (attribute["datatype"] in LIST_TYPES)
         for value in attribute.get("values", []):
@@ -97,7 +115,9 @@ def test_priority_is_a_singlevaluelist_of_our_priorities(catalogue):
     priority = next(a for a in catalogue.definition("CHIEU_SANG")["attributes"] if a["code"] == "priority")
     assert priority["datatype"] == "singlevaluelist"
     assert [v["key"] for v in priority["values"]] == ["BINH_THUONG", "KHAN", "PHUC_TAP"]
-    english = next(a for a in catalogue.definition("CHIEU_SANG", "en")["attributes"] if a["code"] == "priority")
+    english = next(
+        a for a in catalogue.definition("CHIEU_SANG", "en")["attributes"] if a["code"] == "priority"
+    )
     assert english["values"][1]["name"].startswith("Urgent")
 
 
@@ -131,12 +151,23 @@ def test_all_missing_required_attributes_are_named_together():
 
 
 def test_valid_attributes_are_normalised_and_unknown_or_informational_ones_dropped(catalogue):
-    result = catalogue.validate_attributes("THIEN_TAI", {
-        "danger_to_life": "CO", "affected_households": "12", "noticed_at": "2026-03-16T01:30:00Z",
-        "emergency_notice": "ignored", "fixmystreet_id": "99", "landmark": "Gần cầu Cày",
-    })
-    assert result == {"danger_to_life": "CO", "affected_households": 12,
-                      "noticed_at": "2026-03-16T08:30:00+07:00", "landmark": "Gần cầu Cày"}
+    result = catalogue.validate_attributes(
+        "THIEN_TAI",
+        {
+            "danger_to_life": "CO",
+            "affected_households": "12",
+            "noticed_at": "2026-03-16T01:30:00Z",
+            "emergency_notice": "ignored",
+            "fixmystreet_id": "99",
+            "landmark": "Gần cầu Cày",
+        },
+    )
+    assert result == {
+        "danger_to_life": "CO",
+        "affected_households": 12,
+        "noticed_at": "2026-03-16T08:30:00+07:00",
+        "landmark": "Gần cầu Cày",
+    }
 
 
 def test_multivaluelist_accepts_one_or_many_keys():
@@ -145,17 +176,20 @@ def test_multivaluelist_accepts_one_or_many_keys():
     assert validate_attributes([attribute], {"kinds": ["B", "A", "B"]}) == {"kinds": ["B", "A"]}
 
 
-@pytest.mark.parametrize("datatype,value", [
-    ("singlevaluelist", "Z"),
-    ("singlevaluelist", ["A", "B"]),
-    ("multivaluelist", ["A", "Z"]),
-    ("number", "mười"),
-    ("number", "-3"),
-    ("number", "inf"),
-    ("datetime", "hôm qua"),
-    ("string", "x" * 501),
-    ("text", "x" * 4001),
-])
+@pytest.mark.parametrize(
+    "datatype,value",
+    [
+        ("singlevaluelist", "Z"),
+        ("singlevaluelist", ["A", "B"]),
+        ("multivaluelist", ["A", "Z"]),
+        ("number", "mười"),
+        ("number", "-3"),
+        ("number", "inf"),
+        ("datetime", "hôm qua"),
+        ("string", "x" * 501),
+        ("text", "x" * 4001),
+    ],
+)
 def test_invalid_attribute_values_are_400_naming_the_attribute(datatype, value):
     attribute = make_attribute("field_x", datatype)
     with pytest.raises(Open311Error) as caught:

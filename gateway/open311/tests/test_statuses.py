@@ -1,4 +1,5 @@
 """Workflow states ⇄ open/closed and mySociety extended statuses."""
+
 from __future__ import annotations
 
 import json
@@ -58,11 +59,18 @@ def test_unknown_state_is_an_explicit_error():
         open311_status("MOI_THEM")
 
 
-@pytest.mark.parametrize("reason,extended", [
-    ("KHONG_THUOC_PHAM_VI", "NOT_COUNCILS_RESPONSIBILITY"), ("TRUNG_LAP", "DUPLICATE"),
-    ("VI_PHAM_NOI_DUNG", "CANCELLED"), (None, "NO_FURTHER_ACTION"), ("KHAC", "NO_FURTHER_ACTION"),
-    ("trùng lặp", "DUPLICATE"), ("Trùng lặp", "DUPLICATE"),
-])
+@pytest.mark.parametrize(
+    "reason,extended",
+    [
+        ("KHONG_THUOC_PHAM_VI", "NOT_COUNCILS_RESPONSIBILITY"),
+        ("TRUNG_LAP", "DUPLICATE"),
+        ("VI_PHAM_NOI_DUNG", "CANCELLED"),
+        (None, "NO_FURTHER_ACTION"),
+        ("KHAC", "NO_FURTHER_ACTION"),
+        ("trùng lặp", "DUPLICATE"),
+        ("Trùng lặp", "DUPLICATE"),
+    ],
+)
 def test_rejection_reason_sharpens_the_extended_status(reason, extended):
     assert extended_status("TU_CHOI", reason) == extended
 
@@ -79,13 +87,16 @@ def test_reason_only_applies_to_rejections():
     assert extended_status("DANG_XU_LY", "TRUNG_LAP") == "IN_PROGRESS"
 
 
-@pytest.mark.parametrize("from_state,to_state,extended", [
-    ("DA_DANH_GIA", "DANG_XU_LY", "REOPEN"),
-    ("DA_CONG_KHAI", "DANG_XU_LY", "REOPEN"),
-    ("DA_XU_LY", "DANG_XU_LY", "IN_PROGRESS"),
-    ("DA_XU_LY", "DA_CONG_KHAI", "FIXED"),
-    (None, "CHO_TIEP_NHAN", "FOR_TRIAGE"),
-])
+@pytest.mark.parametrize(
+    "from_state,to_state,extended",
+    [
+        ("DA_DANH_GIA", "DANG_XU_LY", "REOPEN"),
+        ("DA_CONG_KHAI", "DANG_XU_LY", "REOPEN"),
+        ("DA_XU_LY", "DANG_XU_LY", "IN_PROGRESS"),
+        ("DA_XU_LY", "DA_CONG_KHAI", "FIXED"),
+        (None, "CHO_TIEP_NHAN", "FOR_TRIAGE"),
+    ],
+)
 def test_transition_status(from_state, to_state, extended):
     assert transition_status(from_state, to_state) == extended
 
@@ -101,8 +112,15 @@ def test_every_extended_status_can_be_posted():
     assert {target for target in FROM_EXTENDED.values() if target} <= set(STATES)
 
 
-@pytest.mark.parametrize("value,expected", [("in progress", "IN_PROGRESS"), ("In-Progress", "IN_PROGRESS"),
-                                            ("fixed", "FIXED"), (" REOPEN ", "REOPEN")])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("in progress", "IN_PROGRESS"),
+        ("In-Progress", "IN_PROGRESS"),
+        ("fixed", "FIXED"),
+        (" REOPEN ", "REOPEN"),
+    ],
+)
 def test_parse_extended_normalises(value, expected):
     assert parse_extended(value) == expected
 
@@ -114,23 +132,26 @@ def test_parse_extended_refuses_unknown(value):
     assert caught.value.status == 400
 
 
-@pytest.mark.parametrize("status,current,target", [
-    ("OPEN", "DANG_XU_LY", None),
-    ("OPEN", "DA_DANH_GIA", "DANG_XU_LY"),
-    ("REOPEN", "DONG", "DANG_XU_LY"),
-    ("REOPEN", "DANG_XU_LY", None),
-    ("IN_PROGRESS", "DA_CHUYEN_XU_LY", "DANG_XU_LY"),
-    ("INVESTIGATING", "DA_CHUYEN_XU_LY", "DANG_XU_LY"),
-    ("ACTION_SCHEDULED", "DA_CHUYEN_XU_LY", "DANG_XU_LY"),
-    ("FIXED", "DANG_XU_LY", "DA_XU_LY"),
-    ("CLOSED", "DANG_XU_LY", "DA_XU_LY"),
-    ("DUPLICATE", "CHO_TIEP_NHAN", "TU_CHOI"),
-    ("NOT_COUNCILS_RESPONSIBILITY", "DANG_XU_LY", "TRA_LAI"),
-    ("INTERNAL_REFERRAL", "DA_CHUYEN_XU_LY", "TRA_LAI"),
-    ("NO_FURTHER_ACTION", "CHO_TIEP_NHAN", "TU_CHOI"),
-    ("CANCELLED", "CHO_TIEP_NHAN", "TU_CHOI"),
-    ("FOR_TRIAGE", "CHO_BO_SUNG", "CHO_TIEP_NHAN"),
-])
+@pytest.mark.parametrize(
+    "status,current,target",
+    [
+        ("OPEN", "DANG_XU_LY", None),
+        ("OPEN", "DA_DANH_GIA", "DANG_XU_LY"),
+        ("REOPEN", "DONG", "DANG_XU_LY"),
+        ("REOPEN", "DANG_XU_LY", None),
+        ("IN_PROGRESS", "DA_CHUYEN_XU_LY", "DANG_XU_LY"),
+        ("INVESTIGATING", "DA_CHUYEN_XU_LY", "DANG_XU_LY"),
+        ("ACTION_SCHEDULED", "DA_CHUYEN_XU_LY", "DANG_XU_LY"),
+        ("FIXED", "DANG_XU_LY", "DA_XU_LY"),
+        ("CLOSED", "DANG_XU_LY", "DA_XU_LY"),
+        ("DUPLICATE", "CHO_TIEP_NHAN", "TU_CHOI"),
+        ("NOT_COUNCILS_RESPONSIBILITY", "DANG_XU_LY", "TRA_LAI"),
+        ("INTERNAL_REFERRAL", "DA_CHUYEN_XU_LY", "TRA_LAI"),
+        ("NO_FURTHER_ACTION", "CHO_TIEP_NHAN", "TU_CHOI"),
+        ("CANCELLED", "CHO_TIEP_NHAN", "TU_CHOI"),
+        ("FOR_TRIAGE", "CHO_BO_SUNG", "CHO_TIEP_NHAN"),
+    ],
+)
 def test_backward_mapping_for_posted_updates(status, current, target):
     assert state_for_extended(status, current) == target
 

@@ -1,10 +1,11 @@
 """Unit tests of staff tokens, key settings and the CLI."""
+
 import base64
 import os
 import subprocess
 import sys
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
@@ -25,12 +26,18 @@ def make_sub() -> str:
     return f"staff-{uuid.uuid4().hex[:8]}"
 
 
-@pytest.mark.parametrize("role,agency", [
-    ("operator", None), ("administrator", None), ("agency_officer", "UBND_18073"), ("agency_leader", "SO_XD"),
-])
+@pytest.mark.parametrize(
+    "role,agency",
+    [
+        ("operator", None),
+        ("administrator", None),
+        ("agency_officer", "UBND_18073"),
+        ("agency_leader", "SO_XD"),
+    ],
+)
 def test_round_trip(role, agency):
     key, sub = make_key(), make_sub()
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+    before = datetime.now(UTC).replace(microsecond=0)
     p = verify(mint(sub, role, key, agency, ttl=timedelta(hours=2)), key)
     assert (p.sub, p.role, p.agency) == (sub, role, agency)
     assert p.exp - p.iat == timedelta(hours=2) and p.iat >= before
@@ -41,7 +48,11 @@ def test_claims_on_the_wire():
     token = mint(make_sub(), "agency_officer", key, "UBND_18073")
     header, claims = jwt.get_unverified_header(token), jwt.decode(token, options={"verify_signature": False})
     assert header["alg"] == "HS256"
-    assert claims["iss"] == "hientruong" and claims["agency"] == "UBND_18073" and claims["role"] == "agency_officer"
+    assert (
+        claims["iss"] == "hientruong"
+        and claims["agency"] == "UBND_18073"
+        and claims["role"] == "agency_officer"
+    )
     assert {"sub", "iat", "exp"} <= claims.keys()
 
 
@@ -54,7 +65,7 @@ def reason_of(token: str, key: str) -> str:
 
 def test_expired():
     key = make_key()
-    old = datetime.now(timezone.utc) - timedelta(hours=9)
+    old = datetime.now(UTC) - timedelta(hours=9)
     assert reason_of(mint(make_sub(), "operator", key, ttl=timedelta(hours=8), now=old), key) == "expired"
 
 
@@ -63,18 +74,23 @@ def test_wrong_key():
 
 
 def raw(claims: dict, key: str, **kw) -> str:
-    now = int(datetime.now(timezone.utc).timestamp())
-    return jwt.encode({"sub": make_sub(), "iss": "hientruong", "iat": now, "exp": now + 600, **claims}, key, **kw)
+    now = int(datetime.now(UTC).timestamp())
+    return jwt.encode(
+        {"sub": make_sub(), "iss": "hientruong", "iat": now, "exp": now + 600, **claims}, key, **kw
+    )
 
 
-@pytest.mark.parametrize("claims,reason", [
-    ({"role": "operator", "iss": "someone-else"}, "wrong_issuer"),
-    ({"role": "agency_officer"}, "agency_required"),
-    ({"role": "operator", "agency": "UBND_18073"}, "agency_not_allowed"),
-    ({"role": "citizen"}, "bad_role"),
-    ({}, "missing_claim"),
-    ({"role": "operator", "iat": 4_102_444_800, "exp": 4_102_448_400}, "not_yet_valid"),  # issued in 2100
-])
+@pytest.mark.parametrize(
+    "claims,reason",
+    [
+        ({"role": "operator", "iss": "someone-else"}, "wrong_issuer"),
+        ({"role": "agency_officer"}, "agency_required"),
+        ({"role": "operator", "agency": "UBND_18073"}, "agency_not_allowed"),
+        ({"role": "citizen"}, "bad_role"),
+        ({}, "missing_claim"),
+        ({"role": "operator", "iat": 4_102_444_800, "exp": 4_102_448_400}, "not_yet_valid"),  # issued in 2100
+    ],
+)
 def test_bad_claims_are_refused(claims, reason):
     key = make_key()
     assert reason_of(raw(claims, key, algorithm="HS256"), key) == reason
@@ -88,16 +104,26 @@ def test_other_algorithms_and_garbage_are_refused():
     assert reason_of("not-a-token", key) == "malformed"
 
 
-@pytest.mark.parametrize("role,agency", [("agency_officer", None), ("agency_leader", ""), ("operator", "SO_XD"), ("citizen", None)])
+@pytest.mark.parametrize(
+    "role,agency", [("agency_officer", None), ("agency_leader", ""), ("operator", "SO_XD"), ("citizen", None)]
+)
 def test_mint_refuses_bad_role_agency_combinations(role, agency):
     with pytest.raises(ValueError):
         mint(make_sub(), role, make_key(), agency)
 
 
-@pytest.mark.parametrize("key", [
-    "", "short", "changeme-changeme-changeme-changeme", "secretsecretsecretsecretsecretsecret",
-    "a" * 64, "hientruong-dev-key-0123456789-abcdefghij", "your-256-bit-secret-goes-here-please-now",
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "short",
+        "changeme-changeme-changeme-changeme",
+        "secretsecretsecretsecretsecretsecret",
+        "a" * 64,
+        "hientruong-dev-key-0123456789-abcdefghij",
+        "your-256-bit-secret-goes-here-please-now",
+    ],
+)
 def test_weak_keys_are_refused(key):
     with pytest.raises(WeakSigningKey):
         check_signing_key(key)
@@ -127,8 +153,15 @@ def test_settings_read_environment(monkeypatch):
         AuthSettings()
 
 
-@pytest.mark.parametrize("text,expected", [("90s", timedelta(seconds=90)), ("30m", timedelta(minutes=30)),
-                                           ("8h", timedelta(hours=8)), ("2d", timedelta(days=2))])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("90s", timedelta(seconds=90)),
+        ("30m", timedelta(minutes=30)),
+        ("8h", timedelta(hours=8)),
+        ("2d", timedelta(days=2)),
+    ],
+)
 def test_parse_ttl(text, expected):
     assert parse_ttl(text) == expected
 
@@ -144,19 +177,38 @@ def test_cli_prints_a_verifiable_token():
     env = {**os.environ, "HT_JWT_SECRET": key}
     env.pop("HT_AUTH_ALLOW_WEAK_KEY", None)
     out = subprocess.run(
-        [sys.executable, "-m", "libs.auth.cli", "mint", "--role", "agency_officer", "--agency", "UBND_18073", "--ttl", "8h"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=True,
+        [
+            sys.executable,
+            "-m",
+            "libs.auth.cli",
+            "mint",
+            "--role",
+            "agency_officer",
+            "--agency",
+            "UBND_18073",
+            "--ttl",
+            "8h",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     p = verify(out.stdout.strip(), key)
     assert (p.role, p.agency, p.exp - p.iat) == ("agency_officer", "UBND_18073", timedelta(hours=8))
 
 
-@pytest.mark.parametrize("env,argv,code,message", [
-    ({"HT_JWT_SECRET": "changeme"}, ["mint", "--role", "operator"], 2, "configuration refused"),
-    ({}, ["mint", "--role", "agency_officer"], 2, "agency_required"),
-    ({}, ["mint", "--role", "operator", "--ttl", "1y"], 2, "bad ttl"),
-    ({}, ["verify", "abc"], 1, "malformed"),
-])
+@pytest.mark.parametrize(
+    "env,argv,code,message",
+    [
+        ({"HT_JWT_SECRET": "changeme"}, ["mint", "--role", "operator"], 2, "configuration refused"),
+        ({}, ["mint", "--role", "agency_officer"], 2, "agency_required"),
+        ({}, ["mint", "--role", "operator", "--ttl", "1y"], 2, "bad ttl"),
+        ({}, ["verify", "abc"], 1, "malformed"),
+    ],
+)
 def test_cli_errors(monkeypatch, capsys, env, argv, code, message):
     monkeypatch.setenv("HT_JWT_SECRET", make_key())
     monkeypatch.delenv("HT_AUTH_ALLOW_WEAK_KEY", raising=False)

@@ -1,9 +1,10 @@
-"""Field types that fuzzing the OpenAPI showed wrong (issue 13): instants PostgreSQL could not take, and a time of
-day documented as needing an offset it never has."""
+"""Field types that fuzzing the OpenAPI showed wrong (issue 13): instants PostgreSQL could not take, and a
+time of day documented as needing an offset it never has."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
@@ -29,8 +30,11 @@ def test_an_instant_utc_cannot_hold_is_a_validation_error_naming_the_field(text)
 
 
 def test_the_feed_window_is_held_in_utc():
-    query = FeedQuery(updated_from="2026-01-01T00:00:00-19:40", updated_to="2026-01-02T00:00:00+19:40",
-                      recorded_to=datetime(2026, 1, 3, tzinfo=timezone.utc))
+    query = FeedQuery(
+        updated_from="2026-01-01T00:00:00-19:40",
+        updated_to="2026-01-02T00:00:00+19:40",
+        recorded_to=datetime(2026, 1, 3, tzinfo=UTC),
+    )
     assert {q.utcoffset().total_seconds() for q in (query.updated_from, query.updated_to)} == {0}
 
 
@@ -41,9 +45,14 @@ def test_working_periods_are_documented_as_the_wall_clock_times_they_are():
         assert all(re.match(WALL_CLOCK, moment) for moment in period)
 
 
-@pytest.mark.parametrize("build", [
-    lambda at: ListDeliveries(before=at), lambda at: ChangeMeta(effective_from=at),
-    lambda at: DryRun(category="X_Y", location={"lat": 18.3, "lon": 105.9}, at=at)])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda at: ListDeliveries(before=at),
+        lambda at: ChangeMeta(effective_from=at),
+        lambda at: DryRun(category="X_Y", location={"lat": 18.3, "lon": 105.9}, at=at),
+    ],
+)
 def test_instants_staff_send_become_utc(build):
     """`GET /v1/notify/deliveries?before=...-19:40` was a 500 (found after the fuzz, by hand)."""
     built = build("2026-06-23T17:45:54-19:40")

@@ -1,4 +1,5 @@
 """Ward look-up: approximate Voronoi cells, borders, the coastal buffer, official GeoJSON replacement."""
+
 from __future__ import annotations
 
 import math
@@ -7,8 +8,15 @@ import pytest
 from shapely.geometry import LineString, Polygon, mapping
 
 import libs.geo as geo_data  # noqa: E402
-from libs.geo.wards import (WardGeometryError, WardIndex, build_index, load_outline, load_units, parse_official_cells)
 from libs import refdata
+from libs.geo.wards import (
+    WardGeometryError,
+    WardIndex,
+    build_index,
+    load_outline,
+    load_units,
+    parse_official_cells,
+)
 
 DATA = refdata.ROOT
 OUTLINES = geo_data.OUTLINES
@@ -38,13 +46,19 @@ def coast_at(lat: float) -> float:
     return max(p.x for p in getattr(crossing, "geoms", [crossing]))
 
 
-def official_fc(index: WardIndex, codes: list[str], key: str = "ma_xa", swap: tuple[str, str] | None = None) -> dict:
+def official_fc(
+    index: WardIndex, codes: list[str], key: str = "ma_xa", swap: tuple[str, str] | None = None
+) -> dict:
     """An 'official' FeatureCollection made from the index's cells, optionally swapping two units' shapes."""
     geoms = {c: index.cell(c) for c in codes}
     if swap:
         geoms[swap[0]], geoms[swap[1]] = geoms[swap[1]], geoms[swap[0]]
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {key: c}, "geometry": mapping(g)} for c, g in geoms.items()]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {key: c}, "geometry": mapping(g)} for c, g in geoms.items()
+        ],
+    }
 
 
 def test_seed_has_69_units_and_69_cells(hatinh):
@@ -75,18 +89,23 @@ def test_point_on_shared_border_resolves_to_lowest_code(hatinh):
 def test_point_two_km_off_the_coast_goes_to_the_nearest_coastal_unit(hatinh):
     lat, lon = km_east(18.35, coast_at(18.35), 2.0)
     hit = hatinh.locate(lat, lon)
-    nearest = min(HT_UNITS, key=lambda u: (u.lat - lat) ** 2 + ((u.lon - lon) * math.cos(math.radians(lat))) ** 2)
+    nearest = min(
+        HT_UNITS, key=lambda u: (u.lat - lat) ** 2 + ((u.lon - lon) * math.cos(math.radians(lat))) ** 2
+    )
     assert hit is not None and hit.method == "nearest_within_buffer"
     assert hit.unit_code == nearest.code == "18682"
     assert hatinh.inside_province(lat, lon)
 
 
-@pytest.mark.parametrize("lat, lon", [
-    (18.0, 104.8),     # Laos
-    (18.3, 106.9),     # the East Sea, ~85 km out
-    (16.46, 107.59),   # Huế
-    (18.35, km_east(18.35, coast_at(18.35), 8.0)[1]),  # beyond the 5 km buffer
-])
+@pytest.mark.parametrize(
+    "lat, lon",
+    [
+        (18.0, 104.8),  # Laos
+        (18.3, 106.9),  # the East Sea, ~85 km out
+        (16.46, 107.59),  # Huế
+        (18.35, km_east(18.35, coast_at(18.35), 8.0)[1]),  # beyond the 5 km buffer
+    ],
+)
 def test_points_outside_the_buffered_province_are_none(hatinh, lat, lon):
     assert hatinh.locate(lat, lon) is None
     assert not hatinh.inside_province(lat, lon)
@@ -98,8 +117,9 @@ def test_inside_province_accepts_the_capital(hatinh):
 
 def test_official_geojson_replaces_the_cells(hatinh):
     codes = hatinh.unit_codes
-    index = WardIndex.from_geojson(official_fc(hatinh, codes, swap=("18073", "18100")), HT_UNITS,
-                                   load_outline(OUTLINES, "42"))
+    index = WardIndex.from_geojson(
+        official_fc(hatinh, codes, swap=("18073", "18100")), HT_UNITS, load_outline(OUTLINES, "42")
+    )
     thanh_sen = next(u for u in HT_UNITS if u.code == "18073")
     hit = index.locate(thanh_sen.lat, thanh_sen.lon)
     assert (hit.unit_code, hit.approximate, hit.method) == ("18100", False, "inside")
@@ -108,43 +128,84 @@ def test_official_geojson_replaces_the_cells(hatinh):
 def test_official_gap_goes_to_nearest_polygon_within_buffer(hatinh):
     unit = next(u for u in HT_UNITS if u.code == "18073")
     d = 0.01
-    square = Polygon([(unit.lon - d, unit.lat - d), (unit.lon + d, unit.lat - d),
-                      (unit.lon + d, unit.lat + d), (unit.lon - d, unit.lat + d)])
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": 18073}, "geometry": mapping(square)}]}
+    square = Polygon(
+        [
+            (unit.lon - d, unit.lat - d),
+            (unit.lon + d, unit.lat - d),
+            (unit.lon + d, unit.lat + d),
+            (unit.lon - d, unit.lat + d),
+        ]
+    )
+    fc = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {"code": 18073}, "geometry": mapping(square)}],
+    }
     index = WardIndex.from_geojson(fc, HT_UNITS, load_outline(OUTLINES, "42"), allow_missing=True)
     assert index.locate(unit.lat, unit.lon).method == "inside"
     other = next(u for u in HT_UNITS if u.code == "18832")  # ~68 km away, far outside the square
     far = index.locate(other.lat, other.lon)
-    assert far is not None and (far.unit_code, far.method, far.approximate) == ("18073", "nearest_within_buffer", False)
+    assert far is not None and (far.unit_code, far.method, far.approximate) == (
+        "18073",
+        "nearest_within_buffer",
+        False,
+    )
     assert index.locate(18.0, 104.8) is None
 
 
-BOWTIE = {"type": "Polygon",
-          "coordinates": [[[105.9, 18.3], [106.0, 18.4], [106.0, 18.3], [105.9, 18.4], [105.9, 18.3]]]}
-SQUARE = {"type": "Polygon",
-          "coordinates": [[[105.9, 18.3], [106.0, 18.3], [106.0, 18.4], [105.9, 18.4], [105.9, 18.3]]]}
+BOWTIE = {
+    "type": "Polygon",
+    "coordinates": [[[105.9, 18.3], [106.0, 18.4], [106.0, 18.3], [105.9, 18.4], [105.9, 18.3]]],
+}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[105.9, 18.3], [106.0, 18.3], [106.0, 18.4], [105.9, 18.4], [105.9, 18.3]]],
+}
 
 
 def feature(props: dict, geometry: dict | None = SQUARE) -> dict:
     return {"type": "Feature", "properties": props, "geometry": geometry}
 
 
-@pytest.mark.parametrize("fc, message", [
-    ({"type": "FeatureCollection", "features": [feature({"code": "18073"}), feature({"code": "99999"})]},
-     r"feature #1 \(code='99999'\): unknown unit code"),
-    ({"type": "FeatureCollection", "features": [feature({"ma_xa": "18073"}, BOWTIE)]},
-     r"feature #0 \(code='18073'\): invalid geometry \(Self-intersection"),
-    ({"type": "FeatureCollection", "features": [feature({"name": "Thành Sen"})]}, r"feature #0: no unit code"),
-    ({"type": "FeatureCollection", "features": [feature({"code": "18073"}), feature({"code": "18073"})]},
-     r"feature #1 \(code='18073'\): duplicate"),
-    ({"type": "FeatureCollection", "features": [feature({"code": "18073"}, {"type": "Point", "coordinates": [1, 2]})]},
-     r"feature #0 \(code='18073'\): geometry must be"),
-    ({"type": "FeatureCollection", "features": [feature({"code": "18073"}, {"type": "Polygon"})]},
-     r"feature #0 \(code='18073'\): unreadable geometry"),
-    ({"type": "FeatureCollection", "features": []}, r"no features"),
-    ({"type": "Feature", "properties": {}}, r"must be a GeoJSON FeatureCollection"),
-])
+@pytest.mark.parametrize(
+    "fc, message",
+    [
+        (
+            {
+                "type": "FeatureCollection",
+                "features": [feature({"code": "18073"}), feature({"code": "99999"})],
+            },
+            r"feature #1 \(code='99999'\): unknown unit code",
+        ),
+        (
+            {"type": "FeatureCollection", "features": [feature({"ma_xa": "18073"}, BOWTIE)]},
+            r"feature #0 \(code='18073'\): invalid geometry \(Self-intersection",
+        ),
+        (
+            {"type": "FeatureCollection", "features": [feature({"name": "Thành Sen"})]},
+            r"feature #0: no unit code",
+        ),
+        (
+            {
+                "type": "FeatureCollection",
+                "features": [feature({"code": "18073"}), feature({"code": "18073"})],
+            },
+            r"feature #1 \(code='18073'\): duplicate",
+        ),
+        (
+            {
+                "type": "FeatureCollection",
+                "features": [feature({"code": "18073"}, {"type": "Point", "coordinates": [1, 2]})],
+            },
+            r"feature #0 \(code='18073'\): geometry must be",
+        ),
+        (
+            {"type": "FeatureCollection", "features": [feature({"code": "18073"}, {"type": "Polygon"})]},
+            r"feature #0 \(code='18073'\): unreadable geometry",
+        ),
+        ({"type": "FeatureCollection", "features": []}, r"no features"),
+        ({"type": "Feature", "properties": {}}, r"must be a GeoJSON FeatureCollection"),
+    ],
+)
 def test_bad_official_geojson_names_the_feature(fc, message):
     with pytest.raises(WardGeometryError, match=message):
         parse_official_cells(fc, {u.code for u in HT_UNITS}, allow_missing=True)

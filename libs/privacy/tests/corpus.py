@@ -1,9 +1,8 @@
 """Realistic Vietnamese free text of field reports, answers and comments, with the personal data marked ⟦…⟧.
 
-Each line is one text as a citizen (or an officer) might type it. What lies between ⟦ and ⟧ must be masked; nothing
-else may change. About half carry no personal data at all but look like they might: dates, times, house numbers,
-plate numbers, amounts, kilometre posts, coordinates, codes, hotlines.
-"""
+Each line is one text as a citizen (or an officer) might type it. What lies between ⟦ and ⟧ must be masked;
+nothing else may change. About half carry no personal data at all but look like they might: dates, times,
+house numbers, plate numbers, amounts, kilometre posts, coordinates, codes, hotlines."""
 
 CORPUS: tuple[str, ...] = (
     # ---- phone numbers, every way people write them

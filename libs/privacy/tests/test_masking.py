@@ -1,4 +1,6 @@
-"""The masking function on a corpus of realistic Vietnamese texts: every marked span masked, nothing else touched."""
+"""The masking function on a corpus of realistic Vietnamese texts: every marked span masked, nothing else
+touched."""
+
 from __future__ import annotations
 
 import re
@@ -38,9 +40,22 @@ def test_masking_twice_changes_nothing_more(text):
 
 
 def test_every_spelling_of_one_mobile_is_masked():
-    for spelling in ("0912345678", "0912 345 678", "0912.345.678", "0912-345-678", "091 234 5678",
-                     "+84912345678", "+84 912 345 678", "(+84) 912 345 678", "+84 (0) 912 345 678",
-                     "84912345678", "0084912345678", "0084 912 345 678", "+84-912-345-678", "09 12 34 56 78"):
+    for spelling in (
+        "0912345678",
+        "0912 345 678",
+        "0912.345.678",
+        "0912-345-678",
+        "091 234 5678",
+        "+84912345678",
+        "+84 912 345 678",
+        "(+84) 912 345 678",
+        "+84 (0) 912 345 678",
+        "84912345678",
+        "0084912345678",
+        "0084 912 345 678",
+        "+84-912-345-678",
+        "09 12 34 56 78",
+    ):
         assert mask_personal_data(f"Gọi {spelling} nhé") == f"Gọi {REDACTED} nhé", spelling
 
 
@@ -52,6 +67,7 @@ def test_empty_and_none_pass_through():
 def test_decomposed_vietnamese_is_normalised_not_damaged():
     decomposed = "Ngõ 34/5 đường Hải Thượng Lãn Ông".encode().decode()
     import unicodedata
+
     nfd = unicodedata.normalize("NFD", decomposed)
     assert mask_personal_data(nfd) == unicodedata.normalize("NFC", decomposed)
 
@@ -75,14 +91,22 @@ def _phone(rng) -> str:
 def _harmless(rng) -> str:
     """A random date, time, amount, plate, house number or kilometre post."""
     d, m, y = rng.randint(1, 28), rng.randint(1, 12), rng.randint(2000, 2030)
-    return rng.choice([
-        f"{d:02d}/{m:02d}/{y}", f"{d}.{m}.{y}", f"{y}-{m:02d}-{d:02d}", f"{rng.randint(0, 23)}h{rng.randint(0, 59):02d}",
-        f"{rng.randint(1, 999)}.{rng.randint(0, 999):03d}.{rng.randint(0, 999):03d} đồng",
-        f"{rng.randint(1, 999) * 1000000} đồng", f"{rng.randint(11, 99)}A-{rng.randint(100, 999)}.{rng.randint(10, 99)}",
-        f"{rng.randint(11, 99)}B{rng.randint(1, 9)}-{rng.randint(100, 999)}.{rng.randint(10, 99)}",
-        f"số nhà {rng.randint(1, 999)}{rng.choice(['', 'A', 'B'])}, ngõ {rng.randint(1, 99)}/{rng.randint(1, 20)}",
-        f"Km {rng.randint(0, 999)}+{rng.randint(0, 999):03d}", f"{rng.uniform(17.5, 18.9):.6f}, {rng.uniform(105, 106.6):.6f}",
-    ])
+    return rng.choice(
+        [
+            f"{d:02d}/{m:02d}/{y}",
+            f"{d}.{m}.{y}",
+            f"{y}-{m:02d}-{d:02d}",
+            f"{rng.randint(0, 23)}h{rng.randint(0, 59):02d}",
+            f"{rng.randint(1, 999)}.{rng.randint(0, 999):03d}.{rng.randint(0, 999):03d} đồng",
+            f"{rng.randint(1, 999) * 1000000} đồng",
+            f"{rng.randint(11, 99)}A-{rng.randint(100, 999)}.{rng.randint(10, 99)}",
+            f"{rng.randint(11, 99)}B{rng.randint(1, 9)}-{rng.randint(100, 999)}.{rng.randint(10, 99)}",
+            f"số nhà {rng.randint(1, 999)}{rng.choice(['', 'A', 'B'])}, ngõ "
+            f"{rng.randint(1, 99)}/{rng.randint(1, 20)}",
+            f"Km {rng.randint(0, 999)}+{rng.randint(0, 999):03d}",
+            f"{rng.uniform(17.5, 18.9):.6f}, {rng.uniform(105, 106.6):.6f}",
+        ]
+    )
 
 
 def test_random_phone_spellings_are_masked_and_random_harmless_numbers_are_not():

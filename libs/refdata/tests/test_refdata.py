@@ -1,4 +1,5 @@
 """The reference data loader: provinces by folder or code, clear errors, every file with its provenance."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The second factor: TOTP (RFC 6238, 30 s steps, 6 digits) with enrolment by QR code. Pure."""
+
 from __future__ import annotations
 
 import io
@@ -22,11 +23,12 @@ def otpauth_uri(secret: str, username: str) -> str:
 
 
 def qr_svg(uri: str) -> str:
-    """The URI as a standalone SVG QR code (with its namespace, so it also works as an image data URI); drawn on
-    the server, the browser loads no library for it."""
+    """The URI as a standalone SVG QR code (with its namespace, so it also works as an image data URI); drawn
+    on the server, the browser loads no library for it."""
     out = io.BytesIO()
-    segno.make(uri, error="m").save(out, kind="svg", scale=5, dark="#000", light="#fff", xmldecl=False, svgns=True,
-                                    title="TOTP")
+    segno.make(uri, error="m").save(
+        out, kind="svg", scale=5, dark="#000", light="#fff", xmldecl=False, svgns=True, title="TOTP"
+    )
     return out.getvalue().decode()
 
 
@@ -36,9 +38,12 @@ def code_at(secret: str, when: datetime) -> str:
 
 
 def accept(secret: str, code: str, last_step: int | None, now: datetime, drift_steps: int = 1) -> int | None:
-    """The time step the code belongs to (±`drift_steps`), or None; a step at or before `last_step` is a replay."""
+    """The time step the code belongs to (±`drift_steps`), or None; a step at or before `last_step` is a
+    replay."""
     totp, current = pyotp.TOTP(secret), int(now.timestamp()) // STEP_S
     for step in range(current - drift_steps, current + drift_steps + 1):
-        if (last_step is None or step > last_step) and pyotp.utils.strings_equal(totp.generate_otp(step), code):
+        if (last_step is None or step > last_step) and pyotp.utils.strings_equal(
+            totp.generate_otp(step), code
+        ):
             return step
     return None

@@ -1,4 +1,5 @@
 """How a refused step leaves the service: some refusals must keep what they recorded (audit, throttle)."""
+
 from __future__ import annotations
 
 from libs.contracts.errors import ErrorCode
@@ -14,7 +15,8 @@ class Recorded(Exception):
 
 
 def retry_after(code: ErrorCode, detail: str, seconds: int, field: str = "username") -> ServiceError:
-    """An error naming the field and, when the caller must wait, `Retry-After` (seconds) as the gateway reads it."""
+    """An error naming the field and, when the caller must wait, `Retry-After` (seconds) as the gateway reads
+    it."""
     errors = [{"field": field, "message": detail, "type": code.value.lower()}]
     if seconds:
         errors.append({"field": "Retry-After", "message": str(seconds), "type": "retry_after"})
@@ -22,5 +24,6 @@ def retry_after(code: ErrorCode, detail: str, seconds: int, field: str = "userna
 
 
 def invalid(field: str, message: str) -> ServiceError:
-    return ServiceError(ErrorCode.VALIDATION_FAILED, message, [{"field": field, "message": message,
-                                                                "type": "value_error"}])
+    return ServiceError(
+        ErrorCode.VALIDATION_FAILED, message, [{"field": field, "message": message, "type": "value_error"}]
+    )

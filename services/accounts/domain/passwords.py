@@ -1,4 +1,5 @@
 """Passwords: argon2id hashing (run in the service's process pool) and the password rules. No nameko here."""
+
 from __future__ import annotations
 
 import secrets
@@ -9,10 +10,24 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 # RFC 9106's second recommended option (64 MiB, 3 passes); parallelism 1 so a 2-core host keeps serving.
 HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
 MIN_LENGTH = 12
-COMMON = frozenset({"password1234", "123456789012", "qwertyuiopas", "matkhau12345", "hientruong123",
-                    "administrator", "admin1234567", "111111111111", "abc123456789", "iloveyou1234"})
+COMMON = frozenset(
+    {
+        "password1234",
+        "123456789012",
+        "qwertyuiopas",
+        "matkhau12345",
+        "hientruong123",
+        "administrator",
+        "admin1234567",
+        "111111111111",
+        "abc123456789",
+        "iloveyou1234",
+    }
+)
 # a hash of a random password: checked when the username is unknown so that failure takes the same time
-DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=1$QrBaGq3rU9ww7QjVgTPVqw$n0/N517D828zyLW5f2/nLJMR300xJQ+/9Mm3LssKtDU"
+DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=1$QrBaGq3rU9ww7QjVgTPVqw$n0/N517D828zyLW5f2/nLJMR300xJQ+/9Mm3LssKtDU"
+)
 
 
 def hash_password(password: str) -> str:
@@ -21,7 +36,8 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(stored: str | None, password: str) -> tuple[bool, bool]:
-    """(matches, needs_rehash); an unknown account is checked against a dummy hash (same cost, never matches)."""
+    """(matches, needs_rehash); an unknown account is checked against a dummy hash (same cost, never
+    matches)."""
     try:
         HASHER.verify(stored or DUMMY_HASH, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -5,6 +5,7 @@ Per account: the first `free_failures` failures cost nothing; each further one m
 clears it. Per IP: `ip_max_failures` failures within `ip_window` (any usernames) block the IP for `ip_window`.
 An attempt refused by a throttle checks no password and counts as no failure.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,7 +36,7 @@ class State:
     locked_until: datetime | None = None
 
     @classmethod
-    def fresh(cls, now: datetime) -> "State":
+    def fresh(cls, now: datetime) -> State:
         return cls(0, now)
 
 
@@ -51,8 +52,11 @@ class Refusal:
 def refusal(state: State, now: datetime, scope: str = "user") -> Refusal | None:
     """A refusal while the state is locked or slowed down, else None."""
     if state.locked_until and now < state.locked_until:
-        return Refusal("ip_blocked" if scope == "ip" else "locked", _seconds(state.locked_until - now),
-                       state.locked_until)
+        return Refusal(
+            "ip_blocked" if scope == "ip" else "locked",
+            _seconds(state.locked_until - now),
+            state.locked_until,
+        )
     if state.not_before and now < state.not_before:
         return Refusal("slow_down", _seconds(state.not_before - now), state.not_before)
     return None

@@ -4,6 +4,7 @@ failure throttles and the append-only sign-in audit.
 No secret is stored in the clear: passwords as argon2id hashes, refresh tokens and challenge tokens as SHA-256
 digests, TOTP secrets sealed (Fernet), throttle keys as HMACs.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -14,7 +15,8 @@ metadata = sa.MetaData(schema=SCHEMA)
 TS = sa.DateTime(timezone=True)
 
 accounts = sa.Table(
-    "accounts", metadata,
+    "accounts",
+    metadata,
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("username", sa.Text, nullable=False, unique=True),
     sa.Column("display_name", sa.Text, nullable=False),
@@ -32,11 +34,14 @@ accounts = sa.Table(
 )
 
 sessions = sa.Table(
-    "sessions", metadata,
+    "sessions",
+    metadata,
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("account_id", UUID(as_uuid=True), sa.ForeignKey(accounts.c.id), nullable=False),
     sa.Column("refresh_hash", sa.LargeBinary, nullable=False, unique=True),
-    sa.Column("previous_hash", sa.LargeBinary, comment="the refresh token it replaced: presenting it again is reuse"),
+    sa.Column(
+        "previous_hash", sa.LargeBinary, comment="the refresh token it replaced: presenting it again is reuse"
+    ),
     sa.Column("rotated_at", TS),
     sa.Column("method", sa.Text, nullable=False, comment="password | oidc"),
     sa.Column("created_at", TS, nullable=False),
@@ -51,7 +56,8 @@ sessions = sa.Table(
 )
 
 challenges = sa.Table(
-    "challenges", metadata,
+    "challenges",
+    metadata,
     sa.Column("token_hash", sa.LargeBinary, primary_key=True),
     sa.Column("account_id", UUID(as_uuid=True), sa.ForeignKey(accounts.c.id), nullable=False),
     sa.Column("step", sa.Text, nullable=False, comment="change_password | enrol_totp | totp"),
@@ -62,7 +68,8 @@ challenges = sa.Table(
 )
 
 throttles = sa.Table(
-    "throttles", metadata,
+    "throttles",
+    metadata,
     sa.Column("key", sa.Text, primary_key=True, comment="HMAC of scope and username or IP"),
     sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
     sa.Column("window_started_at", TS, nullable=False),
@@ -72,7 +79,8 @@ throttles = sa.Table(
 )
 
 audit = sa.Table(
-    "audit", metadata,
+    "audit",
+    metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("at", TS, nullable=False, server_default=sa.func.now()),
     sa.Column("event", sa.Text, nullable=False),

@@ -1,4 +1,5 @@
 """SQL of the accounts service: accounts, sessions, challenges, throttles, audit (over the unit of work)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -25,7 +26,9 @@ def account_by_id(uow, account_id: UUID, lock: bool = False) -> Row | None:
 
 
 def account_by_external(uow, external_id: str) -> Row | None:
-    return uow.execute(sa.select(accounts).where(accounts.c.external_id == external_id).with_for_update()).first()
+    return uow.execute(
+        sa.select(accounts).where(accounts.c.external_id == external_id).with_for_update()
+    ).first()
 
 
 def insert_account(uow, **values) -> Row:
@@ -33,8 +36,9 @@ def insert_account(uow, **values) -> Row:
 
 
 def update_account(uow, account_id: UUID, **values) -> Row:
-    return uow.execute(sa.update(accounts).where(accounts.c.id == account_id).values(**values)
-                       .returning(accounts)).one()
+    return uow.execute(
+        sa.update(accounts).where(accounts.c.id == account_id).values(**values).returning(accounts)
+    ).one()
 
 
 def list_accounts(uow, role: str | None = None, agency: str | None = None, q: str | None = None) -> list[Row]:
@@ -45,24 +49,38 @@ def list_accounts(uow, role: str | None = None, agency: str | None = None, q: st
         stmt = stmt.where(accounts.c.agency_code == agency)
     if q:
         like = f"%{q.lower()}%"
-        stmt = stmt.where(sa.or_(accounts.c.username.like(like), sa.func.lower(accounts.c.display_name).like(like)))
+        stmt = stmt.where(
+            sa.or_(accounts.c.username.like(like), sa.func.lower(accounts.c.display_name).like(like))
+        )
     return list(uow.execute(stmt))
 
 
 # ---- throttles ---------------------------------------------------------------------------------------------
 
+
 def throttle(uow, key: str, now: datetime) -> State:
     """The throttle row of a key, created if absent and locked for this transaction (attempts serialise)."""
-    uow.execute(pg_insert(throttles).values(key=key, failures=0, window_started_at=now, updated_at=now)
-                .on_conflict_do_nothing())
+    uow.execute(
+        pg_insert(throttles)
+        .values(key=key, failures=0, window_started_at=now, updated_at=now)
+        .on_conflict_do_nothing()
+    )
     row = uow.execute(sa.select(throttles).where(throttles.c.key == key).with_for_update()).one()
     return State(row.failures, row.window_started_at, row.not_before, row.locked_until)
 
 
 def save_throttle(uow, key: str, state: State, now: datetime) -> None:
-    uow.execute(sa.update(throttles).where(throttles.c.key == key).values(
-        failures=state.failures, window_started_at=state.window_started_at, not_before=state.not_before,
-        locked_until=state.locked_until, updated_at=now))
+    uow.execute(
+        sa.update(throttles)
+        .where(throttles.c.key == key)
+        .values(
+            failures=state.failures,
+            window_started_at=state.window_started_at,
+            not_before=state.not_before,
+            locked_until=state.locked_until,
+            updated_at=now,
+        )
+    )
 
 
 def clear_throttle(uow, key: str) -> None:
@@ -76,12 +94,15 @@ def locked_until(uow, key: str, now: datetime) -> datetime | None:
 
 # ---- challenges and sessions ------------------------------------------------------------------------------
 
+
 def insert_challenge(uow, **values) -> None:
     uow.execute(sa.insert(challenges).values(**values))
 
 
 def take_challenge(uow, token_hash: bytes) -> Row | None:
-    return uow.execute(sa.select(challenges).where(challenges.c.token_hash == token_hash).with_for_update()).first()
+    return uow.execute(
+        sa.select(challenges).where(challenges.c.token_hash == token_hash).with_for_update()
+    ).first()
 
 
 def delete_challenge(uow, token_hash: bytes) -> None:
@@ -89,8 +110,11 @@ def delete_challenge(uow, token_hash: bytes) -> None:
 
 
 def count_challenge_attempt(uow, token_hash: bytes) -> None:
-    uow.execute(sa.update(challenges).where(challenges.c.token_hash == token_hash)
-                .values(attempts=challenges.c.attempts + 1))
+    uow.execute(
+        sa.update(challenges)
+        .where(challenges.c.token_hash == token_hash)
+        .values(attempts=challenges.c.attempts + 1)
+    )
 
 
 def insert_session(uow, **values) -> None:
@@ -107,10 +131,19 @@ def update_session(uow, session_id: UUID, **values) -> None:
 
 def session_with_account(uow, session_id: UUID) -> Row | None:
     """The session and its account in one read (the check made on every staff request)."""
-    cols = [sessions.c.id.label("session_id"), sessions.c.revoked_at, sessions.c.revoke_reason,
-            sessions.c.expires_at, sessions.c.idle_expires_at, *accounts.c]
-    return uow.execute(sa.select(*cols).join(accounts, accounts.c.id == sessions.c.account_id)
-                       .where(sessions.c.id == session_id)).first()
+    cols = [
+        sessions.c.id.label("session_id"),
+        sessions.c.revoked_at,
+        sessions.c.revoke_reason,
+        sessions.c.expires_at,
+        sessions.c.idle_expires_at,
+        *accounts.c,
+    ]
+    return uow.execute(
+        sa.select(*cols)
+        .join(accounts, accounts.c.id == sessions.c.account_id)
+        .where(sessions.c.id == session_id)
+    ).first()
 
 
 def revoke_sessions(uow, account_id: UUID, now: datetime, reason: str, keep: UUID | None = None) -> int:
@@ -122,17 +155,40 @@ def revoke_sessions(uow, account_id: UUID, now: datetime, reason: str, keep: UUI
 
 
 def live_sessions(uow, account_id: UUID, now: datetime) -> int:
-    return uow.execute(sa.select(sa.func.count()).select_from(sessions).where(
-        sessions.c.account_id == account_id, sessions.c.revoked_at.is_(None), sessions.c.expires_at > now)).scalar()
+    return uow.execute(
+        sa.select(sa.func.count())
+        .select_from(sessions)
+        .where(
+            sessions.c.account_id == account_id, sessions.c.revoked_at.is_(None), sessions.c.expires_at > now
+        )
+    ).scalar()
 
 
 # ---- audit -------------------------------------------------------------------------------------------------
 
-def write_audit(uow, event: str, *, username: str | None = None, account_id: UUID | None = None,
-                actor: str | None = None, ip: str | None = None, user_agent: str | None = None,
-                **detail: Any) -> None:
-    uow.execute(sa.insert(audit).values(event=event, username=username, account_id=account_id, actor=actor, ip=ip,
-                                        user_agent=user_agent, detail=detail))
+
+def write_audit(
+    uow,
+    event: str,
+    *,
+    username: str | None = None,
+    account_id: UUID | None = None,
+    actor: str | None = None,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    **detail: Any,
+) -> None:
+    uow.execute(
+        sa.insert(audit).values(
+            event=event,
+            username=username,
+            account_id=account_id,
+            actor=actor,
+            ip=ip,
+            user_agent=user_agent,
+            detail=detail,
+        )
+    )
 
 
 def read_audit(uow, username: str | None, before_id: int | None, limit: int) -> list[Row]:
@@ -147,6 +203,9 @@ def read_audit(uow, username: str | None, before_id: int | None, limit: int) -> 
 def forget_expired(uow, now: datetime) -> None:
     """Delete expired sign-in steps and idle throttles (a day without failures, no lock running)."""
     uow.execute(sa.delete(challenges).where(challenges.c.expires_at < now))
-    uow.execute(sa.delete(throttles).where(
-        throttles.c.updated_at < now - timedelta(days=1),
-        sa.or_(throttles.c.locked_until.is_(None), throttles.c.locked_until < now)))
+    uow.execute(
+        sa.delete(throttles).where(
+            throttles.c.updated_at < now - timedelta(days=1),
+            sa.or_(throttles.c.locked_until.is_(None), throttles.c.locked_until < now),
+        )
+    )

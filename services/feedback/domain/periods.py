@@ -2,6 +2,7 @@
 
 Vietnam has kept UTC+07:00 without daylight saving since 1975, so a fixed offset is exact.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,7 +24,8 @@ class PeriodError(ValueError):
 
 @dataclass(frozen=True)
 class Bucket:
-    """A half-open interval of instants [start, end) and its label (YYYY-MM for months, None for the period)."""
+    """A half-open interval of instants [start, end) and its label (YYYY-MM for months, None for the
+    period)."""
 
     label: str | None
     start: datetime
@@ -70,11 +72,14 @@ def resolve(query: StatsQuery, today: date) -> Period:
     last = query.date_to or today
     first = query.date_from or last.replace(day=1)
     if last < first:
-        raise PeriodError("date_to" if query.date_to else "date_from",
-                          f"the period ends ({last}) before it starts ({first})")
+        raise PeriodError(
+            "date_to" if query.date_to else "date_from",
+            f"the period ends ({last}) before it starts ({first})",
+        )
     if (last - first).days >= MAX_DAYS:
-        raise PeriodError("date_from" if query.date_from else "date_to",
-                          f"the period may span at most {MAX_DAYS} days")
+        raise PeriodError(
+            "date_from" if query.date_from else "date_to", f"the period may span at most {MAX_DAYS} days"
+        )
     return Period(first, last)
 
 
@@ -83,7 +88,9 @@ def months(period: Period) -> list[Bucket]:
     buckets, first = [], period.first
     while first <= period.last:
         last = min(_month_end(first), period.last)
-        buckets.append(Bucket(f"{first:%Y-%m}", local_midnight(first), local_midnight(last + timedelta(days=1))))
+        buckets.append(
+            Bucket(f"{first:%Y-%m}", local_midnight(first), local_midnight(last + timedelta(days=1)))
+        )
         first = last + timedelta(days=1)
     return buckets
 

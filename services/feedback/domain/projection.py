@@ -4,14 +4,23 @@ Events arrive at least once and in no guaranteed order (separate queues, several
 case's figures are never patched step by step: every fact is kept and the figures are recomputed from all of
 them, sorted by the time each event happened. The same facts give the same figures in any arrival order.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from libs.contracts.events import (Event, ReportAcceptedV1, ReportDeadlineChangedV1, ReportOverdueV1, ReportRoutedV1,
-                                   ReportStatusChangedV1, ReportSubmittedV1)
+from libs.contracts.events import (
+    Event,
+    ReportAcceptedV1,
+    ReportDeadlineChangedV1,
+    ReportOverdueV1,
+    ReportRoutedV1,
+    ReportStatusChangedV1,
+    ReportSubmittedV1,
+)
 
 RATING_WINDOW = timedelta(days=7)
 RESOLVED = frozenset({"DA_CONG_KHAI", "DA_DANH_GIA", "DONG"})  # the result is public
@@ -29,19 +38,28 @@ class Fact:
 def _iso(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 def fact_of(event: Event) -> Fact | None:
-    """The fact an event records, or None when it says nothing the statistics use (an accept-deadline warning)."""
+    """The fact an event records, or None when it says nothing the statistics use (an accept-deadline
+    warning)."""
     at = event.occurred_at
     if isinstance(event, ReportSubmittedV1):
         return Fact("submitted", at, {"category": event.category, "status": event.status.value})
     if isinstance(event, ReportAcceptedV1):
         return Fact("accepted", at, {"category": event.category, "ward_code": event.ward_code})
     if isinstance(event, ReportRoutedV1):
-        return Fact("routed", at, {"category": event.category, "ward_code": event.ward_code,
-                                   "agency_code": event.agency_code, "due_at": _iso(event.due_at)})
+        return Fact(
+            "routed",
+            at,
+            {
+                "category": event.category,
+                "ward_code": event.ward_code,
+                "agency_code": event.agency_code,
+                "due_at": _iso(event.due_at),
+            },
+        )
     if isinstance(event, ReportDeadlineChangedV1):
         return Fact("deadline", at, {"due_at": _iso(event.due_at)})
     if isinstance(event, ReportOverdueV1):
@@ -49,11 +67,20 @@ def fact_of(event: Event) -> Fact | None:
             return None
         return Fact("overdue", at, {"agency_code": event.agency_code, "due_at": _iso(event.due_at)})
     if isinstance(event, ReportStatusChangedV1):
-        return Fact("status", at, {
-            "category": event.category, "ward_code": event.ward_code, "agency_code": event.agency_code,
-            "from_status": event.from_status.value if event.from_status else None,
-            "to_status": event.to_status.value, "clock": event.clock,
-            "extension_working_days": event.extension_working_days, "rating": event.rating})
+        return Fact(
+            "status",
+            at,
+            {
+                "category": event.category,
+                "ward_code": event.ward_code,
+                "agency_code": event.agency_code,
+                "from_status": event.from_status.value if event.from_status else None,
+                "to_status": event.to_status.value,
+                "clock": event.clock,
+                "extension_working_days": event.extension_working_days,
+                "rating": event.rating,
+            },
+        )
     raise TypeError(f"no fact for {type(event).__name__}")
 
 
@@ -91,7 +118,7 @@ def _when(value: str | None) -> datetime | None:
     if value is None:
         return None
     parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class _Fold:
@@ -172,7 +199,8 @@ def project(facts: Sequence[Fact]) -> CaseFigures:
 
 
 def rating_state(figures: CaseFigures | None, now: datetime) -> tuple[str, datetime | None]:
-    """NOT_OPEN until the result is published; then OPEN, RATED, or CLOSED (window over or closed by intake)."""
+    """NOT_OPEN until the result is published; then OPEN, RATED, or CLOSED (window over or closed by
+    intake)."""
     if figures is None:
         return "NOT_OPEN", None
     closes = figures.published_at + RATING_WINDOW if figures.published_at else None

@@ -1,4 +1,5 @@
 """SQL of the feedback service: keep a fact, fold a case's figures again, aggregate them over a period."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,13 +15,19 @@ from ..domain.projection import RATING_WINDOW, CaseFigures, Fact, project
 from .models import SCHEMA, cases, facts
 
 # The group key of each grouping (whitelisted SQL: never built from input).
-GROUP_KEYS: dict[str, str] = {"total": "CAST(NULL AS text)", "agency": "c.agency_code", "ward": "c.ward_code",
-                              "category": "c.category", "month": "b.label"}
+GROUP_KEYS: dict[str, str] = {
+    "total": "CAST(NULL AS text)",
+    "agency": "c.agency_code",
+    "ward": "c.ward_code",
+    "category": "c.category",
+    "month": "b.label",
+}
 OPEN_EXCLUDED = ("TU_CHOI", "DA_CONG_KHAI", "DA_DANH_GIA", "DONG")
 
 STATS_SQL = """
 WITH b AS (
-    SELECT * FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[]), CAST(:labels AS text[]))
+    SELECT * FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[]), CAST(:labels AS
+        text[]))
         AS b(lo, hi, label)
 ), x AS (
     SELECT {key} AS key, c.processing_seconds, c.rating, c.published_at, c.due_at,
@@ -31,7 +38,8 @@ WITH b AS (
            c.extended_at >= b.lo AND c.extended_at < b.hi AS is_extended,
            c.published_at >= b.lo AND c.published_at < b.hi AS is_resolved,
            c.rated_at IS NOT NULL AS is_rated,
-           c.rated_at IS NOT NULL OR c.closed_at IS NOT NULL OR c.published_at + :window <= :now AS is_settled,
+           c.rated_at IS NOT NULL OR c.closed_at IS NOT NULL OR c.published_at + :window <= :now AS
+               is_settled,
            c.published_at IS NULL AND c.status NOT IN :open_excluded
                AND c.due_at >= b.lo AND c.due_at < b.hi AND c.due_at < :now AS is_open_overdue
     FROM b CROSS JOIN {schema}.cases c
@@ -65,8 +73,9 @@ ORDER BY key NULLS LAST
 
 
 def _facts_of(uow, report_id: UUID) -> list[Fact]:
-    rows = uow.execute(sa.select(facts.c.kind, facts.c.occurred_at, facts.c.data)
-                       .where(facts.c.report_id == report_id)).all()
+    rows = uow.execute(
+        sa.select(facts.c.kind, facts.c.occurred_at, facts.c.data).where(facts.c.report_id == report_id)
+    ).all()
     return [Fact(r.kind, r.occurred_at, r.data) for r in rows]
 
 
@@ -78,10 +87,17 @@ def record(uow, report_id: UUID, event_id: UUID, fact: Fact, now: datetime) -> C
     """
     lock = pg_insert(cases).values(report_id=report_id, first_at=fact.at, last_at=fact.at, updated_at=now)
     uow.execute(lock.on_conflict_do_update(index_elements=[cases.c.report_id], set_={"updated_at": now}))
-    uow.execute(pg_insert(facts).values(event_id=event_id, report_id=report_id, kind=fact.kind,
-                                        occurred_at=fact.at, data=dict(fact.data)).on_conflict_do_nothing())
+    uow.execute(
+        pg_insert(facts)
+        .values(
+            event_id=event_id, report_id=report_id, kind=fact.kind, occurred_at=fact.at, data=dict(fact.data)
+        )
+        .on_conflict_do_nothing()
+    )
     figures = project(_facts_of(uow, report_id))
-    uow.execute(sa.update(cases).where(cases.c.report_id == report_id).values(**figures.as_row(), updated_at=now))
+    uow.execute(
+        sa.update(cases).where(cases.c.report_id == report_id).values(**figures.as_row(), updated_at=now)
+    )
     return figures
 
 
@@ -95,12 +111,29 @@ def figures_of(uow, report_id: UUID) -> CaseFigures | None:
 
 
 def count(uow, query: StatsQuery, group_by: GroupBy, buckets: list[Bucket], now: datetime) -> list[dict]:
-    """The counts of each group over the buckets (one query; months are buckets, other groupings one bucket)."""
+    """The counts of each group over the buckets (one query; months are buckets, other groupings one
+    bucket)."""
     sql = sa.text(STATS_SQL.format(key=GROUP_KEYS[group_by], schema=SCHEMA)).bindparams(
-        sa.bindparam("open_excluded", expanding=True))
-    rows = uow.execute(sql, {
-        "starts": [b.start for b in buckets], "ends": [b.end for b in buckets], "labels": [b.label for b in buckets],
-        "period_start": buckets[0].start, "period_end": buckets[-1].end, "now": now, "window": RATING_WINDOW,
-        "open_excluded": list(OPEN_EXCLUDED), "agency": query.agency, "ward": query.ward, "category": query.category,
-    }).mappings().all()
+        sa.bindparam("open_excluded", expanding=True)
+    )
+    rows = (
+        uow.execute(
+            sql,
+            {
+                "starts": [b.start for b in buckets],
+                "ends": [b.end for b in buckets],
+                "labels": [b.label for b in buckets],
+                "period_start": buckets[0].start,
+                "period_end": buckets[-1].end,
+                "now": now,
+                "window": RATING_WINDOW,
+                "open_excluded": list(OPEN_EXCLUDED),
+                "agency": query.agency,
+                "ward": query.ward,
+                "category": query.category,
+            },
+        )
+        .mappings()
+        .all()
+    )
     return [dict(r) for r in rows]

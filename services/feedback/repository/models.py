@@ -1,7 +1,9 @@
-"""Tables of the feedback service (schema `feedback`): the facts it was told, the case figures folded from them.
+"""Tables of the feedback service (schema `feedback`): the facts it was told, the case figures folded from
+them.
 
 Nothing here identifies a person: facts keep only the non-personal fields of the events they came from.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -14,7 +16,8 @@ metadata = sa.MetaData(schema=SCHEMA)
 TS = sa.DateTime(timezone=True)
 
 facts = sa.Table(
-    "facts", metadata,
+    "facts",
+    metadata,
     sa.Column("event_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("report_id", UUID(as_uuid=True), nullable=False),
     sa.Column("kind", sa.Text, nullable=False),
@@ -24,7 +27,8 @@ facts = sa.Table(
 )
 
 cases = sa.Table(
-    "cases", metadata,
+    "cases",
+    metadata,
     sa.Column("report_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("category", sa.Text),
     sa.Column("ward_code", sa.Text),

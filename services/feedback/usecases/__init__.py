@@ -1,2 +1,2 @@
-"""Feedback's use cases: record what an event says (`recording`), answer rating states (`ratings`) and statistics
-(`statistics`)."""
+"""Feedback's use cases: record what an event says (`recording`), answer rating states (`ratings`) and
+statistics (`statistics`)."""

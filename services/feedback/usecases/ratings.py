@@ -1,4 +1,5 @@
 """Use case: the rating window of one report, as the citizen's app asks for it."""
+
 from __future__ import annotations
 
 from uuid import UUID
@@ -17,9 +18,14 @@ def get_rating_state(db, report_id: str) -> dict:
     try:
         rid = UUID(str(report_id))
     except ValueError:
-        raise ServiceError(ErrorCode.VALIDATION_FAILED, "report_id must be a UUID",
-                           [{"field": "report_id", "message": "not a UUID", "type": "uuid"}]) from None
+        raise ServiceError(
+            ErrorCode.VALIDATION_FAILED,
+            "report_id must be a UUID",
+            [{"field": "report_id", "message": "not a UUID", "type": "uuid"}],
+        ) from None
     case = repo.figures_of(db, rid)
     state, closes = rating_state(case, utcnow())
     rating = case.rating if case is not None and state == "RATED" else None
-    return RatingState(report_id=rid, state=state, rating=rating, window_closes_at=closes).model_dump(mode="json")
+    return RatingState(report_id=rid, state=state, rating=rating, window_closes_at=closes).model_dump(
+        mode="json"
+    )

@@ -1,4 +1,5 @@
 """Use case: keep what an event says about its case, and fold the case's figures again (one commit)."""
+
 from __future__ import annotations
 
 from libs.contracts.common import utcnow

@@ -1,1 +1,2 @@
-"""Pure rules of intake: the case workflow, access, duplicates, rate limits, tokens and sealing, the geofence."""
+"""Pure rules of intake: the case workflow, access, duplicates, rate limits, tokens and sealing, the
+geofence."""

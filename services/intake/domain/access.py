@@ -3,6 +3,7 @@
 The service answers 404 NOT_FOUND (never 403) when `can_read` is false, so an agency cannot even learn
 that a foreign case exists. `can_act` answers "who" (role and object); the workflow answers "when" (state).
 """
+
 from __future__ import annotations
 
 import hmac
@@ -15,10 +16,24 @@ from .workflow import AGENCY_ROLES, RULES, Actor, Kind, Role, State
 ViewLevel = Literal["operator", "agency", "reporter", "public"]
 
 # Keys that carry personal data (Law 91/2025/QH15); removed at any depth for every non-operator level.
-PERSONAL_KEYS = frozenset({
-    "reporter", "reporter_name", "reporter_phone", "reporter_email", "reporter_id", "name_of_reporter",
-    "phone", "email", "device_id", "account_id", "ip", "ip_address", "tracking_token", "contact",
-})
+PERSONAL_KEYS = frozenset(
+    {
+        "reporter",
+        "reporter_name",
+        "reporter_phone",
+        "reporter_email",
+        "reporter_id",
+        "name_of_reporter",
+        "phone",
+        "email",
+        "device_id",
+        "account_id",
+        "ip",
+        "ip_address",
+        "tracking_token",
+        "contact",
+    }
+)
 INTERNAL_KEYS = frozenset({"internal_note", "internal_notes"})
 # Timeline entries (any dict with a "visibility" key) each level may see; unknown visibility fails closed.
 VISIBLE: dict[str, frozenset[str]] = {
@@ -82,7 +97,9 @@ def can_act(actor: Actor, action: Kind, case: CaseAccess) -> bool:
     if not can_read(actor, case) or actor.role not in RULES[action].roles:
         return False
     if actor.role in AGENCY_ROLES:  # previous holders read, only the current holder acts
-        return actor.agency == case.assigned_agency or (action is Kind.PROGRESS_NOTE and actor.agency in case.co_agencies)
+        return actor.agency == case.assigned_agency or (
+            action is Kind.PROGRESS_NOTE and actor.agency in case.co_agencies
+        )
     if actor.role is Role.CITIZEN:
         return is_reporter(actor, case)
     return True

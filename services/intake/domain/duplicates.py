@@ -1,10 +1,11 @@
 """Duplicate suggestions: open reports of the same category near a new report, nearest first."""
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
 
 from .workflow import OPEN_STATES, State
 

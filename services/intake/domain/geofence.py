@@ -1,8 +1,10 @@
-"""Is a point inside the province? The outline buffered by 5 km (pure: libs.geo + shapely; built once per process).
+"""Is a point inside the province? The outline buffered by 5 km (pure: libs.geo + shapely; built once per
+process).
 
 The outline is generalised (~1 km), so it is never used without a buffer: a report from a beach or an island
 just off the coast stays valid.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,8 +26,9 @@ class ProvinceFence:
         shapely.prepare(self._area)
 
     @classmethod
-    def load(cls, province_code: str, path: str | Path | None = None,
-             buffer_m: float = DEFAULT_BUFFER_M) -> "ProvinceFence":
+    def load(
+        cls, province_code: str, path: str | Path | None = None, buffer_m: float = DEFAULT_BUFFER_M
+    ) -> ProvinceFence:
         """From `province_outlines.geojson`; may raise WardGeometryError for an unknown province."""
         return cls(load_outline(path or OUTLINES, province_code), buffer_m)
 

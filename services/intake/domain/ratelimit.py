@@ -1,21 +1,22 @@
 """Sliding-window rate limiting over an abstract counter store (PostgreSQL or Redis in the service).
 
-Algorithm: the sliding-window counter (two fixed buckets, the previous one weighted by how much of it
-still overlaps the window). It needs one atomic "add and return" per request, which both an
-`INSERT .. ON CONFLICT DO UPDATE .. RETURNING` and Redis `INCRBY` + `EXPIRE` provide; `check_all` adds to every
-counter of a request (device, phone, account, IP) in one such call. A denied request is undone, so hammering
-while blocked does not extend the block.
-Keys never contain a phone number, device id or IP: they are HMAC-ed with a server-side pepper.
-"""
+Algorithm: the sliding-window counter (two fixed buckets, the previous one weighted by how much of it still
+overlaps the window). It needs one atomic "add and return" per request, which both an `INSERT .. ON CONFLICT
+DO UPDATE .. RETURNING` and Redis `INCRBY` + `EXPIRE` provide; `check_all` adds to every counter of a request
+(device, phone, account, IP) in one such call. A denied request is undone, so hammering while blocked does not
+extend the block. Keys never contain a phone number, device id or IP: they are HMAC-ed with a server-side
+pepper."""
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import math
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Mapping, Protocol, Sequence
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -120,13 +121,16 @@ def _position(limit: int, window_s: int, now: datetime) -> tuple[int, float]:
     return bucket, t - bucket * window_s
 
 
-def decide(key: str, bucket: int, previous: int, current: int, limit: int, window_s: int,
-           elapsed: float) -> Decision:
+def decide(
+    key: str, bucket: int, previous: int, current: int, limit: int, window_s: int, elapsed: float
+) -> Decision:
     """The verdict on a hit already counted: `current` includes it, `previous` is the bucket before."""
     estimate = previous * (1 - elapsed / window_s) + current
     if estimate <= limit + 1e-9:
         return Decision(True, 0, max(0, math.floor(limit - estimate)), limit, key, bucket)
-    return Decision(False, _retry_after(previous, current - 1, elapsed, window_s, limit), 0, limit, key, bucket)
+    return Decision(
+        False, _retry_after(previous, current - 1, elapsed, window_s, limit), 0, limit, key, bucket
+    )
 
 
 def _retry_after(previous: int, current: int, elapsed: float, window_s: int, limit: int) -> int:
@@ -185,7 +189,9 @@ def normalize(scope: Scope, value: str) -> str:
 
 def limit_key(rule: LimitRule, value: str, pepper: bytes) -> str:
     """Store key for a rule and identity value; the value itself never reaches the store."""
-    digest = hmac.new(pepper, f"{rule.scope}:{normalize(rule.scope, value)}".encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(
+        pepper, f"{rule.scope}:{normalize(rule.scope, value)}".encode(), hashlib.sha256
+    ).hexdigest()
     tier = "" if rule.tier == "submit" else f"{rule.tier}:"
     return f"rl:{tier}{rule.scope}:{rule.window_s}:{digest[:32]}"
 
@@ -197,7 +203,11 @@ def scope_of(key: str) -> str:
 
 
 def check_all(
-    store: BatchStore, identity: Mapping[str, str | None], rules: Sequence[LimitRule], now: datetime, pepper: bytes
+    store: BatchStore,
+    identity: Mapping[str, str | None],
+    rules: Sequence[LimitRule],
+    now: datetime,
+    pepper: bytes,
 ) -> Decision:
     """Check every rule whose scope the identity has, all counters in one call; deny if any denies.
 
@@ -207,8 +217,10 @@ def check_all(
     if not keyed:
         return Decision(True, 0, 0, 0)
     counts = store.hit(hits)
-    decisions = [decide(key, positions[key][0], *counts[key], r.limit, r.window_s, positions[key][1])
-                 for r, key in keyed]
+    decisions = [
+        decide(key, positions[key][0], *counts[key], r.limit, r.window_s, positions[key][1])
+        for r, key in keyed
+    ]
     denied = [d for d in decisions if not d.allowed]
     if not denied:
         return min(decisions, key=lambda d: d.remaining)
@@ -223,21 +235,36 @@ def _keyed(identity: Mapping[str, str | None], rules: Sequence[LimitRule], now: 
     return keyed, positions, hits
 
 
-def blocked(store: BatchStore, identity: Mapping[str, str | None], rules: Sequence[LimitRule], now: datetime,
-            pepper: bytes) -> Decision:
-    """Whether one more hit would be refused, counting nothing (for failures counted only when they happen)."""
+def blocked(
+    store: BatchStore,
+    identity: Mapping[str, str | None],
+    rules: Sequence[LimitRule],
+    now: datetime,
+    pepper: bytes,
+) -> Decision:
+    """Whether one more hit would be refused, counting nothing (for failures counted only when they
+    happen)."""
     keyed, positions, hits = _keyed(identity, rules, now, pepper)
     if not keyed:
         return Decision(True, 0, 0, 0)
     counts = store.peek(hits)
-    decisions = [decide(key, positions[key][0], counts[key][0], counts[key][1] + 1, r.limit, r.window_s,
-                        positions[key][1]) for r, key in keyed]
+    decisions = [
+        decide(
+            key, positions[key][0], counts[key][0], counts[key][1] + 1, r.limit, r.window_s, positions[key][1]
+        )
+        for r, key in keyed
+    ]
     denied = [d for d in decisions if not d.allowed]
     return max(denied, key=lambda d: d.retry_after_s) if denied else min(decisions, key=lambda d: d.remaining)
 
 
-def record(store: BatchStore, identity: Mapping[str, str | None], rules: Sequence[LimitRule], now: datetime,
-           pepper: bytes) -> None:
+def record(
+    store: BatchStore,
+    identity: Mapping[str, str | None],
+    rules: Sequence[LimitRule],
+    now: datetime,
+    pepper: bytes,
+) -> None:
     """Count one hit (a failure) on every counter of the identity, whatever the verdict."""
     _, _, hits = _keyed(identity, rules, now, pepper)
     if hits:

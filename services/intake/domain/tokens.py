@@ -1,4 +1,5 @@
 """Pure rules of intake: report codes, tracking tokens, request fingerprints, sealing of personal data."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,7 +29,9 @@ def tracking_token(key: str, report_id: UUID) -> str:
 
 def token_matches(key: str, report_id: UUID, token: str | None) -> bool:
     """Constant-time check of a tracking token."""
-    return bool(token) and hmac.compare_digest(tracking_token(key, report_id), token)
+    if not token:
+        return False
+    return hmac.compare_digest(tracking_token(key, report_id), token)
 
 
 def follower_token() -> tuple[str, str]:
@@ -53,7 +56,8 @@ def fingerprint(report: SubmitReport) -> str:
 
 
 def idempotency_scope(cmd: SubmitReportCommand, pepper: bytes) -> str:
-    """Whose Idempotency-Key this is: the staff member, the partner's API key, else the citizen's device (or IP).
+    """Whose Idempotency-Key this is: the staff member, the partner's API key, else the citizen's device (or
+    IP).
 
     Keys are unique per scope, so one client can neither replay another's report (and read its tracking token)
     nor block another's key. Devices and IPs are kept as an HMAC, never as such.
@@ -88,5 +92,14 @@ class Sealer:
         return ReporterContact.model_validate_json(self._fernet.decrypt(bytes(sealed)))
 
 
-__all__ = ["InvalidToken", "Sealer", "fingerprint", "follower_token", "follower_token_hash", "idempotency_scope",
-           "report_code", "token_matches", "tracking_token"]
+__all__ = [
+    "InvalidToken",
+    "Sealer",
+    "fingerprint",
+    "follower_token",
+    "follower_token_hash",
+    "idempotency_scope",
+    "report_code",
+    "token_matches",
+    "tracking_token",
+]

@@ -10,12 +10,14 @@ Decisions (documented here because the JSON leaves them open):
   change; intake emits `report.reroute_requested`), and routing's answer (`report.routed`) is applied by the
   system as REROUTE (from TRA_LAI) or REASSIGN (an open case moves to another agency). ROUTE, REROUTE and
   REASSIGN carry routing's `due_at`; APPROVE_REOPEN carries the caller's, which routing adopts (it owns the
-  deadlines: `report.status_changed.reopen_due_at` → `report.deadline_changed(reopened)`); APPROVE_EXTENSION may
+  deadlines: `report.status_changed.reopen_due_at` → `report.deadline_changed(reopened)`);
+  APPROVE_EXTENSION may
   (else routing sends the new one in `report.deadline_changed`).
 - The administrator manages configuration and performs no case action; `public` never acts.
 
 Vocabulary and models live in `workflow_model.py`, guards in `workflow_guards.py`; both are re-exported here.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -25,9 +27,32 @@ from pydantic import BaseModel, ConfigDict
 
 from .workflow_guards import GUARDS
 from .workflow_model import (
-    AGENCY_ROLES, DUPLICATE_REASON, HANDLING_STATES, INFO_TIMEOUT_REASON, MAX_EXTENSIONS, MAX_REOPENS, OPEN_STATES,
-    PRIORITIES, PUBLIC_STATES, RATING_WINDOW, RATINGS, REJECT_REASONS, TERMINAL_STATES, VISIBILITY_ORDER, Action,
-    Actor, CaseState, Clock, Flag, InvalidAction, Kind, Role, State, Transition, TransitionNotAllowed, Visibility,
+    AGENCY_ROLES,
+    DUPLICATE_REASON,
+    HANDLING_STATES,
+    INFO_TIMEOUT_REASON,
+    MAX_EXTENSIONS,
+    MAX_REOPENS,
+    OPEN_STATES,
+    PRIORITIES,
+    PUBLIC_STATES,
+    RATING_WINDOW,
+    RATINGS,
+    REJECT_REASONS,
+    TERMINAL_STATES,
+    VISIBILITY_ORDER,
+    Action,
+    Actor,
+    CaseState,
+    Clock,
+    Flag,
+    InvalidAction,
+    Kind,
+    Role,
+    State,
+    Transition,
+    TransitionNotAllowed,
+    Visibility,
     is_overdue,
 )
 
@@ -63,14 +88,21 @@ EXTRA_EDGES: tuple[tuple[str, str, str], ...] = (
     ("TRA_LAI", "DA_CHUYEN_XU_LY", "system"),  # routing carries out the operator's re-route request
     ("DA_CHUYEN_XU_LY", "DA_CHUYEN_XU_LY", "system"),  # re-routed while open (fix or directory change)
     ("DANG_XU_LY", "DA_CHUYEN_XU_LY", "system"),  # ditto: the new agency must accept it
-    ("DA_TIEP_NHAN", "DA_TIEP_NHAN", "operator"),  # unroutable: the operator asks routing again / names an agency
+    (
+        "DA_TIEP_NHAN",
+        "DA_TIEP_NHAN",
+        "operator",
+    ),  # unroutable: the operator asks routing again / names an agency
     ("TRA_LAI", "TRA_LAI", "operator"),  # returned: the operator asks routing to re-route
     ("DA_CHUYEN_XU_LY", "DA_CHUYEN_XU_LY", "operator"),  # the operator fixes category/ward of an open case
     ("DA_XU_LY", "DA_XU_LY", "operator"),  # verify an urgent case that reached its result unverified
 )
 JSON_ROLES: dict[str, frozenset[Role]] = {
-    "operator": frozenset({R.OPERATOR}), "citizen": frozenset({R.CITIZEN}), "system": frozenset({R.SYSTEM}),
-    "auto_router": frozenset({R.SYSTEM}), "agency": AGENCY_ROLES,
+    "operator": frozenset({R.OPERATOR}),
+    "citizen": frozenset({R.CITIZEN}),
+    "system": frozenset({R.SYSTEM}),
+    "auto_router": frozenset({R.SYSTEM}),
+    "agency": AGENCY_ROLES,
 }
 
 
@@ -82,10 +114,13 @@ class Rule(NamedTuple):
     clock: Clock = None
 
 
-def _r(sources: State | tuple[State, ...], target: State | None, roles: Any, vis: Visibility,
-       clock: Clock = None) -> Rule:
+def _r(
+    sources: State | tuple[State, ...], target: State | None, roles: Any, vis: Visibility, clock: Clock = None
+) -> Rule:
     src = frozenset(sources if isinstance(sources, tuple) else (sources,))
-    return Rule(src, target, frozenset(roles if isinstance(roles, frozenset | set | tuple) else (roles,)), vis, clock)
+    return Rule(
+        src, target, frozenset(roles if isinstance(roles, frozenset | set | tuple) else (roles,)), vis, clock
+    )
 
 
 OP, CIT, SYS, AG = R.OPERATOR, R.CITIZEN, R.SYSTEM, AGENCY_ROLES
@@ -94,7 +129,9 @@ RULES: dict[Kind, Rule] = {
     K.REQUEST_INFO: _r(S.CHO_TIEP_NHAN, S.CHO_BO_SUNG, OP, "reporter", "stop"),
     K.REJECT: _r(S.CHO_TIEP_NHAN, S.TU_CHOI, OP, "reporter"),
     K.MARK_DUPLICATE: _r(S.CHO_TIEP_NHAN, S.TU_CHOI, OP, "reporter"),
-    K.VERIFY: _r((S.DA_TIEP_NHAN, S.DA_CHUYEN_XU_LY, S.DANG_XU_LY, S.TRA_LAI, S.DA_XU_LY), None, OP, "public"),
+    K.VERIFY: _r(
+        (S.DA_TIEP_NHAN, S.DA_CHUYEN_XU_LY, S.DANG_XU_LY, S.TRA_LAI, S.DA_XU_LY), None, OP, "public"
+    ),
     K.ROUTE: _r(S.DA_TIEP_NHAN, S.DA_CHUYEN_XU_LY, (OP, SYS), "public", "start"),
     K.REROUTE: _r(S.TRA_LAI, S.DA_CHUYEN_XU_LY, (OP, SYS), "public", "start"),
     K.REQUEST_REROUTE: _r((S.DA_TIEP_NHAN, S.TRA_LAI, S.DA_CHUYEN_XU_LY, S.DANG_XU_LY), None, OP, "staff"),
@@ -145,13 +182,24 @@ def apply(case: CaseState, action: Action, actor: Actor, now: datetime) -> Trans
     after = after.model_copy(update={"flags": _overdue_flags(after, now)})
     visibility = _visibility(rule.visibility, action.visibility, actor)
     return Transition(
-        case_id=case.case_id, from_state=case.state, to_state=target, action=action.kind,
+        case_id=case.case_id,
+        from_state=case.state,
+        to_state=target,
+        action=action.kind,
         newly_verified=after.verified and not case.verified,
-        actor_role=actor.role, actor_agency=actor.agency,
+        actor_role=actor.role,
+        actor_agency=actor.agency,
         actor_subject=None if actor.role in (R.CITIZEN, R.PUBLIC) else actor.subject,
-        at=now, note=action.note, visibility=visibility, public=visibility == "public",
-        media_ids=action.media_ids, clock=rule.clock,
-        flags_added=after.flags - case.flags, flags_removed=case.flags - after.flags, after=after, **extra,
+        at=now,
+        note=action.note,
+        visibility=visibility,
+        public=visibility == "public",
+        media_ids=action.media_ids,
+        clock=rule.clock,
+        flags_added=after.flags - case.flags,
+        flags_removed=case.flags - after.flags,
+        after=after,
+        **extra,
     )
 
 
@@ -173,9 +221,13 @@ def _visibility(default: Visibility, asked: Visibility | None, actor: Actor) -> 
     if asked is None:
         return default
     if VISIBILITY_ORDER.index(asked) < VISIBILITY_ORDER.index(default):
-        raise InvalidAction("visibility", f"cannot widen {default} to {asked}", "không thể mở rộng phạm vi hiển thị")
+        raise InvalidAction(
+            "visibility", f"cannot widen {default} to {asked}", "không thể mở rộng phạm vi hiển thị"
+        )
     if asked == "internal" and actor.role is not R.OPERATOR:
-        raise InvalidAction("visibility", "only operators write internal notes", "chỉ điều hành viên ghi chú nội bộ")
+        raise InvalidAction(
+            "visibility", "only operators write internal notes", "chỉ điều hành viên ghi chú nội bộ"
+        )
     return asked
 
 
@@ -196,26 +248,32 @@ class AutoTriageConfig(BaseModel):
     urgent: bool = True  # KHAN: auto-accept and route at once (not verified)
 
     @classmethod
-    def parse(cls, categories: str | None, channels: str | None, urgent: bool = True) -> "AutoTriageConfig":
-        """From comma lists as configured (`AUTO_ACCEPT_CATEGORIES`, `AUTO_ACCEPT_CHANNELS`); may raise ValueError
-        for a channel that is not authenticated ('*' means every authenticated channel)."""
+    def parse(cls, categories: str | None, channels: str | None, urgent: bool = True) -> AutoTriageConfig:
+        """From comma lists as configured (`AUTO_ACCEPT_CATEGORIES`, `AUTO_ACCEPT_CHANNELS`); may raise
+        ValueError for a channel that is not authenticated ('*' means every authenticated channel)."""
+
         def split(text: str | None) -> frozenset[str]:
             return frozenset(x.strip() for x in (text or "").split(",") if x.strip())
+
         channel_set = split(channels)
         untrusted = channel_set - AUTHENTICATED_CHANNELS - {"*"}
         if untrusted:
-            raise ValueError(f"AUTO_ACCEPT_CHANNELS: {', '.join(sorted(untrusted))} not authenticated (use one of "
-                             f"{', '.join(sorted(AUTHENTICATED_CHANNELS))})")
+            raise ValueError(
+                f"AUTO_ACCEPT_CHANNELS: {', '.join(sorted(untrusted))} not authenticated (use one of "
+                f"{', '.join(sorted(AUTHENTICATED_CHANNELS))})"
+            )
         if "*" in channel_set:
             channel_set = AUTHENTICATED_CHANNELS
         return cls(categories=split(categories), channels=channel_set, urgent=urgent)
 
 
-def should_auto_accept(category: str | None, channel: str | None, priority: str,
-                       config: AutoTriageConfig) -> AutoAccept | None:
+def should_auto_accept(
+    category: str | None, channel: str | None, priority: str, config: AutoTriageConfig
+) -> AutoAccept | None:
     """Whether the system accepts a new report without waiting for an operator, and how far it is trusted:
-    `trusted` (a configured category, an authenticated channel: verified, public at once), `urgent` (a citizen's
-    urgency: routed at once, public only once an operator verifies it), None (the operator triages it)."""
+    `trusted` (a configured category, an authenticated channel: verified, public at once), `urgent` (a
+    citizen's urgency: routed at once, public only once an operator verifies it), None (the operator triages
+    it)."""
     by_category = "*" in config.categories or (category is not None and category in config.categories)
     by_channel = channel in AUTHENTICATED_CHANNELS and channel in config.channels
     if by_category or by_channel:
@@ -224,9 +282,40 @@ def should_auto_accept(category: str | None, channel: str | None, priority: str,
 
 
 __all__ = [
-    "AGENCY_ROLES", "AUTHENTICATED_CHANNELS", "DUPLICATE_REASON", "EXTRA_EDGES", "HANDLING_STATES", "INFO_TIMEOUT_REASON", "JSON_ROLES",
-    "JSON_TRANSITIONS", "MAX_EXTENSIONS", "MAX_REOPENS", "OPEN_STATES", "PRIORITIES", "PUBLIC_STATES",
-    "RATING_WINDOW", "RATINGS", "REJECT_REASONS", "RULES", "TERMINAL_STATES", "VISIBILITY_ORDER", "Action", "Actor",
-    "AutoTriageConfig", "CaseState", "Flag", "InvalidAction", "Kind", "Role", "Rule", "State", "Transition",
-    "TransitionNotAllowed", "allowed", "allowed_actions", "apply", "is_overdue", "should_auto_accept",
+    "AGENCY_ROLES",
+    "AUTHENTICATED_CHANNELS",
+    "DUPLICATE_REASON",
+    "EXTRA_EDGES",
+    "HANDLING_STATES",
+    "INFO_TIMEOUT_REASON",
+    "JSON_ROLES",
+    "JSON_TRANSITIONS",
+    "MAX_EXTENSIONS",
+    "MAX_REOPENS",
+    "OPEN_STATES",
+    "PRIORITIES",
+    "PUBLIC_STATES",
+    "RATING_WINDOW",
+    "RATINGS",
+    "REJECT_REASONS",
+    "RULES",
+    "TERMINAL_STATES",
+    "VISIBILITY_ORDER",
+    "Action",
+    "Actor",
+    "AutoTriageConfig",
+    "CaseState",
+    "Flag",
+    "InvalidAction",
+    "Kind",
+    "Role",
+    "Rule",
+    "State",
+    "Transition",
+    "TransitionNotAllowed",
+    "allowed",
+    "allowed_actions",
+    "apply",
+    "is_overdue",
+    "should_auto_accept",
 ]

@@ -1,15 +1,33 @@
-"""Guards of the case state machine: one per verb, each returning (CaseState updates, extra Transition fields).
+"""Guards of the case state machine: one per verb, each returning (CaseState updates, extra Transition
+fields).
 
 A guard raises InvalidAction for a bad payload and TransitionNotAllowed (with a code) for a refused step.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from .workflow_model import (
-    DUPLICATE_REASON, INFO_TIMEOUT_REASON, MAX_EXTENSIONS, MAX_REOPENS, PRIORITIES, RATING_WINDOW, RATINGS,
-    REJECT_REASONS, Action, Actor, CaseState, Flag, InvalidAction, Kind, Role, TransitionNotAllowed, is_overdue,
+    DUPLICATE_REASON,
+    INFO_TIMEOUT_REASON,
+    MAX_EXTENSIONS,
+    MAX_REOPENS,
+    PRIORITIES,
+    RATING_WINDOW,
+    RATINGS,
+    REJECT_REASONS,
+    Action,
+    Actor,
+    CaseState,
+    Flag,
+    InvalidAction,
+    Kind,
+    Role,
+    TransitionNotAllowed,
+    is_overdue,
 )
 
 K = Kind
@@ -38,7 +56,9 @@ def _need_future(due: datetime | None, after: datetime, field: str = "due_at") -
 
 def _fixes(c: CaseState, a: Action) -> Result:
     """Category, ward and priority an operator corrects (only real changes are recorded)."""
-    _need(a.priority is None or a.priority in PRIORITIES, "priority", "unknown priority", "mức độ không hợp lệ")
+    _need(
+        a.priority is None or a.priority in PRIORITIES, "priority", "unknown priority", "mức độ không hợp lệ"
+    )
     fixed = {f: (getattr(c, f), getattr(a, f)) for f in ("category", "ward", "priority")}
     changes = {f: v for f, v in fixed.items() if v[1] is not None and v[1] != v[0]}
     return {f: new for f, (_, new) in changes.items()}, {"changes": changes}
@@ -51,11 +71,16 @@ def _accept(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
 
 
 def _verify(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
-    """The operator verifies a case automatic triage let through (a citizen's urgency), maybe downgrading it."""
+    """The operator verifies a case automatic triage let through (a citizen's urgency), maybe downgrading
+    it."""
     if c.verified:
         raise _refuse("ALREADY_VERIFIED", c, a, actor)
-    _need(a.category is None and a.ward is None, "priority", "verify fixes only the priority",
-          "xác minh chỉ sửa mức độ")
+    _need(
+        a.category is None and a.ward is None,
+        "priority",
+        "verify fixes only the priority",
+        "xác minh chỉ sửa mức độ",
+    )
     updates, extra = _fixes(c, a)
     return {**updates, "verified": True}, extra
 
@@ -68,22 +93,35 @@ def _request_info(c: CaseState, a: Action, actor: Actor, now: datetime) -> Resul
 
 
 def _reject(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
-    _need(a.reason in REJECT_REASONS, "reason", "reason must be one of the workflow's reasons", "lý do không hợp lệ")
+    _need(
+        a.reason in REJECT_REASONS,
+        "reason",
+        "reason must be one of the workflow's reasons",
+        "lý do không hợp lệ",
+    )
     _need(a.reason != DUPLICATE_REASON, "reason", "use mark_duplicate", "dùng chức năng đánh dấu trùng lặp")
     return {}, {"reason": a.reason}
 
 
 def _mark_duplicate(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
-    _need(a.duplicate_of and a.duplicate_of != c.case_id, "duplicate_of", "another case id is required",
-          "cần mã phản ánh gốc")
+    _need(
+        a.duplicate_of and a.duplicate_of != c.case_id,
+        "duplicate_of",
+        "another case id is required",
+        "cần mã phản ánh gốc",
+    )
     return {}, {"reason": DUPLICATE_REASON, "duplicate_of": a.duplicate_of}
 
 
 def _route(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
     """Routing's deadline is a fact (it may be absent or already past); an operator's must lie ahead."""
     _need(a.agency, "agency", "an agency is required", "cần chọn đơn vị xử lý")
-    _need(a.agency not in a.co_agencies, "co_agencies", "lead agency listed as co-handler",
-          "đơn vị chủ trì trùng đơn vị phối hợp")
+    _need(
+        a.agency not in a.co_agencies,
+        "co_agencies",
+        "lead agency listed as co-handler",
+        "đơn vị chủ trì trùng đơn vị phối hợp",
+    )
     due = a.due_at if actor.role is Role.SYSTEM else _need_future(a.due_at, now)
     co = a.co_agencies or c.co_agencies
     flags = (c.flags - {Flag.QUA_HAN}) | ({Flag.CO_PHOI_HOP} if co else set())
@@ -93,29 +131,41 @@ def _route(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
 
 def _reassign(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
     """An open case moves to another agency (re-routing after a fix, or a directory change)."""
-    _need(a.agency and a.agency != c.assigned_agency, "agency", "another agency is required",
-          "cần đơn vị xử lý khác")
+    _need(
+        a.agency and a.agency != c.assigned_agency,
+        "agency",
+        "another agency is required",
+        "cần đơn vị xử lý khác",
+    )
     past = c.past_agencies + tuple(x for x in (c.assigned_agency,) if x and x not in c.past_agencies)
     updates, extra = _route(c, a, actor, now)
     return {**updates, "past_agencies": past, "extension_pending_days": None}, extra
 
 
 def _request_reroute(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
-    """The operator asks routing to decide again, optionally fixing category/ward/priority or naming an agency."""
+    """The operator asks routing to decide again, optionally fixing category/ward/priority or naming an
+    agency."""
     updates, extra = _fixes(c, a)
     return updates, {**extra, "agency": a.agency}
 
 
 def _agency_return(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
     _need(a.reason and a.reason.strip(), "reason", "a reason is required", "cần nêu lý do chuyển trả")
-    _need(a.suggested_agency != actor.agency, "suggested_agency", "suggest another agency", "cần gợi ý đơn vị khác")
+    _need(
+        a.suggested_agency != actor.agency,
+        "suggested_agency",
+        "suggest another agency",
+        "cần gợi ý đơn vị khác",
+    )
     past = c.past_agencies + tuple(x for x in (c.assigned_agency,) if x and x not in c.past_agencies)
     updates = {"assigned_agency": None, "past_agencies": past, "extension_pending_days": None}
     return updates, {"reason": a.reason, "suggested_agency": a.suggested_agency}
 
 
 def _progress_note(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
-    _need(a.note.strip() or a.media_ids, "note", "a note or a photo is required", "cần nội dung hoặc hình ảnh")
+    _need(
+        a.note.strip() or a.media_ids, "note", "a note or a photo is required", "cần nội dung hoặc hình ảnh"
+    )
     if is_overdue(c, now):  # workflow.json: overdue progress = progress + photos + committed date
         _need(a.media_ids, "media_ids", "overdue: photos are required", "quá hạn: cần hình ảnh tiến độ")
         return {}, {"committed_at": _need_future(a.due_at, now)}
@@ -123,8 +173,12 @@ def _progress_note(c: CaseState, a: Action, actor: Actor, now: datetime) -> Resu
 
 
 def _add_co_handler(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
-    _need(a.co_agencies and c.assigned_agency not in a.co_agencies, "co_agencies", "other agencies are required",
-          "cần chọn đơn vị phối hợp")
+    _need(
+        a.co_agencies and c.assigned_agency not in a.co_agencies,
+        "co_agencies",
+        "other agencies are required",
+        "cần chọn đơn vị phối hợp",
+    )
     co = c.co_agencies + tuple(x for x in a.co_agencies if x not in c.co_agencies)
     return {"co_agencies": co, "flags": c.flags | {Flag.CO_PHOI_HOP}}, {"co_agencies": a.co_agencies}
 
@@ -135,9 +189,16 @@ def _request_extension(c: CaseState, a: Action, actor: Actor, now: datetime) -> 
     if c.due_at is None or now >= c.due_at:
         raise _refuse("EXTENSION_AFTER_DUE", c, a, actor)
     cap = c.base_working_days or 10**6
-    _need(a.days is not None and 1 <= a.days <= cap, "days", f"days must be 1..{cap}", "số ngày gia hạn không hợp lệ")
+    _need(
+        a.days is not None and 1 <= a.days <= cap,
+        "days",
+        f"days must be 1..{cap}",
+        "số ngày gia hạn không hợp lệ",
+    )
     _need_note(a, "lý do xin gia hạn")
-    return {"extension_count": c.extension_count + 1, "extension_pending_days": a.days}, {"extension_days": a.days}
+    return {"extension_count": c.extension_count + 1, "extension_pending_days": a.days}, {
+        "extension_days": a.days
+    }
 
 
 def _approve_extension(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
@@ -172,11 +233,17 @@ def _need_note_only(what_vi: str) -> Guard:
     def guard(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
         _need_note(a, what_vi)
         return NONE
+
     return guard
 
 
 def _supply_info(c: CaseState, a: Action, actor: Actor, now: datetime) -> Result:
-    _need(a.note.strip() or a.media_ids, "note", "a note or a photo is required", "cần nội dung hoặc hình ảnh bổ sung")
+    _need(
+        a.note.strip() or a.media_ids,
+        "note",
+        "a note or a photo is required",
+        "cần nội dung hoặc hình ảnh bổ sung",
+    )
     return {"info_due_at": None}, {}
 
 
@@ -212,8 +279,13 @@ def _approve_reopen(c: CaseState, a: Action, actor: Actor, now: datetime) -> Res
     if not c.reopen_requested:
         raise _refuse("NO_REOPEN_REQUEST", c, a, actor)
     due = _need_future(a.due_at, now)
-    updates = {"reopen_requested": False, "rating": None, "published_at": None, "due_at": due,
-               "flags": c.flags - {Flag.QUA_HAN}}
+    updates = {
+        "reopen_requested": False,
+        "rating": None,
+        "published_at": None,
+        "due_at": due,
+        "flags": c.flags - {Flag.QUA_HAN},
+    }
     return updates, {}
 
 
@@ -225,12 +297,30 @@ def _refuse_reopen(c: CaseState, a: Action, actor: Actor, now: datetime) -> Resu
 
 
 GUARDS: dict[Kind, Guard] = {
-    K.ACCEPT: _accept, K.VERIFY: _verify, K.REQUEST_INFO: _request_info, K.REJECT: _reject, K.MARK_DUPLICATE: _mark_duplicate,
-    K.ROUTE: _route, K.REROUTE: _route, K.REQUEST_REROUTE: _request_reroute, K.REASSIGN: _reassign,
-    K.AGENCY_ACCEPT: lambda *_: NONE, K.AGENCY_RETURN: _agency_return,
-    K.PROGRESS_NOTE: _progress_note, K.ADD_CO_HANDLER: _add_co_handler, K.REQUEST_EXTENSION: _request_extension,
-    K.APPROVE_EXTENSION: _approve_extension, K.REFUSE_EXTENSION: _refuse_extension, K.POST_RESULT: _post_result,
-    K.PUBLISH: _publish, K.SEND_BACK: _need_note_only("lý do yêu cầu xử lý lại"), K.SUPPLY_INFO: _supply_info,
-    K.RATE: _rate, K.CLOSE: _close, K.INFO_TIMEOUT: _info_timeout, K.REQUEST_REOPEN: _request_reopen,
-    K.APPROVE_REOPEN: _approve_reopen, K.REFUSE_REOPEN: _refuse_reopen,
+    K.ACCEPT: _accept,
+    K.VERIFY: _verify,
+    K.REQUEST_INFO: _request_info,
+    K.REJECT: _reject,
+    K.MARK_DUPLICATE: _mark_duplicate,
+    K.ROUTE: _route,
+    K.REROUTE: _route,
+    K.REQUEST_REROUTE: _request_reroute,
+    K.REASSIGN: _reassign,
+    K.AGENCY_ACCEPT: lambda *_: NONE,
+    K.AGENCY_RETURN: _agency_return,
+    K.PROGRESS_NOTE: _progress_note,
+    K.ADD_CO_HANDLER: _add_co_handler,
+    K.REQUEST_EXTENSION: _request_extension,
+    K.APPROVE_EXTENSION: _approve_extension,
+    K.REFUSE_EXTENSION: _refuse_extension,
+    K.POST_RESULT: _post_result,
+    K.PUBLISH: _publish,
+    K.SEND_BACK: _need_note_only("lý do yêu cầu xử lý lại"),
+    K.SUPPLY_INFO: _supply_info,
+    K.RATE: _rate,
+    K.CLOSE: _close,
+    K.INFO_TIMEOUT: _info_timeout,
+    K.REQUEST_REOPEN: _request_reopen,
+    K.APPROVE_REOPEN: _approve_reopen,
+    K.REFUSE_REOPEN: _refuse_reopen,
 }

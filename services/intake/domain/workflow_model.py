@@ -1,7 +1,9 @@
-"""Vocabulary of the case state machine: states, roles, verbs, flags, and the frozen models it reads and writes.
+"""Vocabulary of the case state machine: states, roles, verbs, flags, and the frozen models it reads and
+writes.
 
 Pure (pydantic only). `workflow.py` holds the transition table and `apply`; `workflow_guards.py` the guards.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -11,7 +13,6 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from libs.contracts.common import Status
-
 
 State = Status  # the case states are the contracts' (Vietnamese codes from workflow.json)
 
@@ -76,7 +77,9 @@ MAX_EXTENSIONS = 1
 MAX_REOPENS = 1
 RATING_WINDOW = timedelta(days=7)
 TERMINAL_STATES = frozenset({S.TU_CHOI, S.DA_DANH_GIA, S.DONG})
-PUBLIC_STATES = frozenset({S.DA_TIEP_NHAN, S.DA_CHUYEN_XU_LY, S.DANG_XU_LY, S.DA_CONG_KHAI, S.DA_DANH_GIA, S.DONG})
+PUBLIC_STATES = frozenset(
+    {S.DA_TIEP_NHAN, S.DA_CHUYEN_XU_LY, S.DANG_XU_LY, S.DA_CONG_KHAI, S.DA_DANH_GIA, S.DONG}
+)
 HANDLING_STATES = frozenset({S.DA_CHUYEN_XU_LY, S.DANG_XU_LY})  # where QUA_HAN applies
 OPEN_STATES = frozenset(S) - TERMINAL_STATES - {S.DA_CONG_KHAI}
 
@@ -139,7 +142,9 @@ class Action(_Frozen):
     duplicate_of: str | None = None
     rating: str | None = None
     visibility: Visibility | None = None  # may only narrow the rule's default
-    verify: bool = True  # a system ACCEPT: whether the triage was trusted (a category or an authenticated channel)
+    verify: bool = (
+        True  # a system ACCEPT: whether the triage was trusted (a category or an authenticated channel)
+    )
 
 
 class Transition(_Frozen):
@@ -162,7 +167,9 @@ class Transition(_Frozen):
     flags_removed: frozenset[Flag] = frozenset()
     clock: Clock = None
     extension_days: int | None = None
-    agency: str | None = None  # agency routed to (route, reroute, reassign) or chosen by hand (request_reroute)
+    agency: str | None = (
+        None  # agency routed to (route, reroute, reassign) or chosen by hand (request_reroute)
+    )
     suggested_agency: str | None = None
     co_agencies: tuple[str, ...] = ()
     duplicate_of: str | None = None

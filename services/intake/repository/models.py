@@ -1,4 +1,5 @@
 """Tables of the intake service (schema `intake`)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -16,7 +17,8 @@ metadata = sa.MetaData(schema=SCHEMA)
 report_code_seq = sa.Sequence("report_code_seq", metadata=metadata)
 
 reports = sa.Table(
-    "reports", metadata,
+    "reports",
+    metadata,
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("code", sa.Text, nullable=False, unique=True),
     sa.Column("category", sa.Text, nullable=False),
@@ -57,35 +59,70 @@ reports = sa.Table(
     sa.Column("queue_reason", sa.Text),
     sa.Column("attributes", JSONB, nullable=False, server_default="{}"),
     # 0006_trust_core: public once verified, operators' public text, keys per client, retention
-    sa.Column("verified_at", sa.DateTime(timezone=True),
-              comment="when the IOC (or trusted automatic triage) verified it: public from then on"),
-    sa.Column("closed_at", sa.DateTime(timezone=True), comment="when it reached a terminal state (retention)"),
-    sa.Column("public_description", sa.Text, comment="the operators' edit of the public text (original kept)"),
+    sa.Column(
+        "verified_at",
+        sa.DateTime(timezone=True),
+        comment="when the IOC (or trusted automatic triage) verified it: public from then on",
+    ),
+    sa.Column(
+        "closed_at", sa.DateTime(timezone=True), comment="when it reached a terminal state (retention)"
+    ),
+    sa.Column(
+        "public_description", sa.Text, comment="the operators' edit of the public text (original kept)"
+    ),
     sa.Column("public_address", sa.Text, comment="the operators' edit of the public address"),
-    sa.Column("idempotency_scope", sa.Text, nullable=False, server_default="",
-              comment="whose Idempotency-Key: an HMAC of the device or IP, an API key id, a staff subject"),
-    sa.Column("contact_erased_at", sa.DateTime(timezone=True),
-              comment="when the sealed identity was erased (retention, or the reporter's own request)"),
+    sa.Column(
+        "idempotency_scope",
+        sa.Text,
+        nullable=False,
+        server_default="",
+        comment="whose Idempotency-Key: an HMAC of the device or IP, an API key id, a staff subject",
+    ),
+    sa.Column(
+        "contact_erased_at",
+        sa.DateTime(timezone=True),
+        comment="when the sealed identity was erased (retention, or the reporter's own request)",
+    ),
     # 0008_deadline_version: routing owns the deadlines; the version of theirs this row holds
-    sa.Column("deadline_version", sa.Integer, nullable=False, server_default="0",
-              comment="routing's deadline_version of accept_due_at/due_at (older events are ignored)"),
+    sa.Column(
+        "deadline_version",
+        sa.Integer,
+        nullable=False,
+        server_default="0",
+        comment="routing's deadline_version of accept_due_at/due_at (older events are ignored)",
+    ),
     sa.UniqueConstraint("idempotency_scope", "idempotency_key", name="uq_reports_idempotency"),
     sa.Index("ix_reports_closed_sealed", "closed_at", postgresql_where=sa.text("contact_erased_at IS NULL")),
     sa.Index("ix_reports_status_created", "status", "created_at"),
     sa.Index("ix_reports_agency_status", "agency_code", "status"),
     sa.Index("ix_reports_updated", "updated_at"),
     sa.Index("ix_reports_category_created", "category", "created_at"),
-    sa.Index("ix_reports_open_nearby", "category", "lat", "lon", "created_at",
-             postgresql_where=sa.text(OPEN_PREDICATE)),
-    # the map feed (0009_public_map_index): bounding boxes and grid cells of public reports from the index alone
-    sa.Index("ix_reports_public_map", "lon", "lat", postgresql_include=["status", "category", "created_at"],
-             postgresql_where=sa.text("verified_at IS NOT NULL")),
+    sa.Index(
+        "ix_reports_open_nearby",
+        "category",
+        "lat",
+        "lon",
+        "created_at",
+        postgresql_where=sa.text(OPEN_PREDICATE),
+    ),
+    # the map feed (0009_public_map_index): bounding boxes and grid cells of public reports from the index
+    # alone
+    sa.Index(
+        "ix_reports_public_map",
+        "lon",
+        "lat",
+        postgresql_include=["status", "category", "created_at"],
+        postgresql_where=sa.text("verified_at IS NOT NULL"),
+    ),
 )
 
 timeline = sa.Table(
-    "timeline", metadata,
+    "timeline",
+    metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-    sa.Column("report_id", UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.reports.id"), nullable=False, index=True),
+    sa.Column(
+        "report_id", UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.reports.id"), nullable=False, index=True
+    ),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("actor_role", sa.Text, nullable=False),
     sa.Column("actor_agency", sa.Text),
@@ -105,9 +142,12 @@ timeline = sa.Table(
 )
 
 agency_spells = sa.Table(
-    "agency_spells", metadata,
+    "agency_spells",
+    metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-    sa.Column("report_id", UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.reports.id"), nullable=False, index=True),
+    sa.Column(
+        "report_id", UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.reports.id"), nullable=False, index=True
+    ),
     sa.Column("agency_code", sa.Text, nullable=False),
     sa.Column("reason", sa.Text, comment="routing's reason: rule, default, override, manual"),
     sa.Column("routed_at", sa.DateTime(timezone=True), nullable=False),
@@ -116,21 +156,33 @@ agency_spells = sa.Table(
 )
 
 followers = sa.Table(
-    "followers", metadata,
+    "followers",
+    metadata,
     sa.Column("ref", UUID(as_uuid=True), primary_key=True, comment="opaque recipient_ref"),
-    sa.Column("report_id", UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.reports.id"), nullable=False, index=True),
+    sa.Column(
+        "report_id", UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.reports.id"), nullable=False, index=True
+    ),
     sa.Column("role", sa.Text, nullable=False, comment="reporter | follower"),
-    sa.Column("source_report_id", UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.reports.id"),
-              comment="contact is that report's sealed reporter"),
+    sa.Column(
+        "source_report_id",
+        UUID(as_uuid=True),
+        sa.ForeignKey(f"{SCHEMA}.reports.id"),
+        comment="contact is that report's sealed reporter",
+    ),
     sa.Column("contact_sealed", sa.LargeBinary, comment="Fernet-encrypted ReporterContact JSON (me too)"),
     sa.Column("unsubscribed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("token_hash", sa.Text, unique=True,
-              comment="SHA-256 (hex) of a me-too follower's private token; the token itself is never stored"),
+    sa.Column(
+        "token_hash",
+        sa.Text,
+        unique=True,
+        comment="SHA-256 (hex) of a me-too follower's private token; the token itself is never stored",
+    ),
 )
 
 audit_log = sa.Table(
-    "audit_log", metadata,
+    "audit_log",
+    metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("report_id", UUID(as_uuid=True), nullable=False, index=True),
@@ -147,7 +199,8 @@ audit_log = sa.Table(
 )
 
 rate_counters = sa.Table(
-    "rate_counters", metadata,
+    "rate_counters",
+    metadata,
     sa.Column("key", sa.Text, primary_key=True, comment="HMAC of scope and identity, never the identity"),
     sa.Column("bucket", sa.BigInteger, primary_key=True),
     sa.Column("count", sa.Integer, nullable=False),
@@ -155,14 +208,22 @@ rate_counters = sa.Table(
 )
 
 media = sa.Table(
-    "media", metadata,
+    "media",
+    metadata,
     sa.Column("media_id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("report_id", UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.reports.id"), nullable=False, index=True),
+    sa.Column(
+        "report_id", UUID(as_uuid=True), sa.ForeignKey(f"{SCHEMA}.reports.id"), nullable=False, index=True
+    ),
     sa.Column("role", sa.Text, nullable=False),
     sa.Column("content_type", sa.Text, nullable=False),
     sa.Column("attached_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("hidden", sa.Boolean, nullable=False, server_default=sa.false(),
-              comment="hidden by an operator: only the IOC sees it"),
+    sa.Column(
+        "hidden",
+        sa.Boolean,
+        nullable=False,
+        server_default=sa.false(),
+        comment="hidden by an operator: only the IOC sees it",
+    ),
 )
 
 retention_runs = retention_runs_table(metadata)

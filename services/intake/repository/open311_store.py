@@ -1,7 +1,8 @@
 """Reads and writes of intake's Open311 tables (SQLAlchemy Core over the worker's session)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -37,8 +38,11 @@ def list_keys(uow, include_revoked: bool):
 
 def revoke_key(uow, key_id: UUID, at: datetime, by: str) -> None:
     """Mark a key revoked (the first revocation's time and author are kept)."""
-    uow.execute(sa.update(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
-                .values(revoked_at=at, revoked_by=by))
+    uow.execute(
+        sa.update(api_keys)
+        .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=at, revoked_by=by)
+    )
 
 
 def touch_key(uow, key_id: UUID, at: datetime) -> None:
@@ -53,36 +57,53 @@ def insert_submission(uow, **values) -> None:
 
 def submission(uow, *, report_id: UUID | None = None, token: str | None = None):
     """A submission joined with its report's code and status, by report id or token; or None."""
-    stmt = (sa.select(submissions, reports.c.code, reports.c.status)
-            .join(reports, reports.c.id == submissions.c.report_id))
-    stmt = stmt.where(submissions.c.report_id == report_id) if token is None else stmt.where(
-        submissions.c.token == token)
+    stmt = sa.select(submissions, reports.c.code, reports.c.status).join(
+        reports, reports.c.id == submissions.c.report_id
+    )
+    stmt = (
+        stmt.where(submissions.c.report_id == report_id)
+        if token is None
+        else stmt.where(submissions.c.token == token)
+    )
     return uow.execute(stmt).first()
 
 
 def report_by_id(uow, report_id: UUID):
     """(id, code, status) of a report, or None."""
-    return uow.execute(sa.select(reports.c.id, reports.c.code, reports.c.status)
-                       .where(reports.c.id == report_id)).first()
+    return uow.execute(
+        sa.select(reports.c.id, reports.c.code, reports.c.status).where(reports.c.id == report_id)
+    ).first()
 
 
 def report_by_code(uow, code: str):
     """(id, code, status, verified_at) of a report by its human-readable code, or None."""
-    return uow.execute(sa.select(reports.c.id, reports.c.code, reports.c.status, reports.c.verified_at)
-                       .where(reports.c.code == code)).first()
+    return uow.execute(
+        sa.select(reports.c.id, reports.c.code, reports.c.status, reports.c.verified_at).where(
+            reports.c.code == code
+        )
+    ).first()
 
 
 def insert_update(uow, **values):
     """Store a posted update; None when this client already posted that update id."""
-    stmt = pg_insert(updates).values(**values).on_conflict_do_nothing(
-        constraint="uq_open311_updates_client_external")
+    stmt = (
+        pg_insert(updates)
+        .values(**values)
+        .on_conflict_do_nothing(constraint="uq_open311_updates_client_external")
+    )
     return uow.execute(stmt.returning(*updates.c)).first()
 
 
-def list_updates(uow, report_ids: list[UUID] | None, start: datetime | None, end: datetime | None, limit: int):
+def list_updates(
+    uow, report_ids: list[UUID] | None, start: datetime | None, end: datetime | None, limit: int
+):
     """Posted updates with their report's code, oldest first."""
-    stmt = (sa.select(updates, reports.c.code).join(reports, reports.c.id == updates.c.report_id)
-            .order_by(updates.c.updated_at, updates.c.id).limit(limit))
+    stmt = (
+        sa.select(updates, reports.c.code)
+        .join(reports, reports.c.id == updates.c.report_id)
+        .order_by(updates.c.updated_at, updates.c.id)
+        .limit(limit)
+    )
     if report_ids is not None:
         stmt = stmt.where(updates.c.report_id.in_(report_ids))
     if start is not None:
@@ -98,32 +119,86 @@ def _null(name: str, type_=sa.Text):
 
 
 def _feed_branches(q):
-    """The two sources of the servicerequestupdates feed as selects with the same columns, each cut to the batch."""
+    """The two sources of the servicerequestupdates feed as selects with the same columns, each cut to the
+    batch."""
     t, u, r = timeline.c, updates.c, reports.c
     area = []
     if q.bbox:
         min_lon, min_lat, max_lon, max_lat = q.bbox
-        area = [r.lon.between(min(min_lon, max_lon), max(min_lon, max_lon)),
-                r.lat.between(min(min_lat, max_lat), max(min_lat, max_lat))]
+        area = [
+            r.lon.between(min(min_lon, max_lon), max(min_lon, max_lon)),
+            r.lat.between(min(min_lat, max_lat), max(min_lat, max_lat)),
+        ]
     earlier = timeline.alias("earlier")
-    ordinal = (sa.select(sa.func.count()).where(
-        earlier.c.report_id == t.report_id, earlier.c.visibility == "public",
-        sa.tuple_(earlier.c.at, earlier.c.id) <= sa.tuple_(t.at, t.id)).scalar_subquery())
-    steps = (sa.select(sa.literal(0).label("kind"), t.id, r.code, r.lat, r.lon, t.at.label("recorded_at"),
-                       t.at.label("updated_datetime"), ordinal.label("ordinal"), t.from_status, t.to_status,
-                       t.note, t.actor_role, _null("state_at_post"), _null("description"), _null("media_url"))
-             .join_from(timeline, reports, r.id == t.report_id)
-             .where(t.visibility == "public", PUBLIC_CONDITION, *area, t.at >= q.updated_from,
-                    t.at <= q.updated_to, t.at <= q.recorded_to))
-    posted = (sa.select(sa.literal(1).label("kind"), u.id, r.code, r.lat, r.lon, u.received_at.label("recorded_at"),
-                        u.updated_at.label("updated_datetime"), _null("ordinal", sa.BigInteger),
-                        _null("from_status"), _null("to_status"), _null("note"), _null("actor_role"),
-                        u.state_at_post, u.description, u.media_url)
-              .join_from(updates, reports, r.id == u.report_id)
-              .where(PUBLIC_CONDITION, *area, u.updated_at >= q.updated_from, u.updated_at <= q.updated_to,
-                     u.received_at <= q.recorded_to))
+    ordinal = (
+        sa.select(sa.func.count())
+        .where(
+            earlier.c.report_id == t.report_id,
+            earlier.c.visibility == "public",
+            sa.tuple_(earlier.c.at, earlier.c.id) <= sa.tuple_(t.at, t.id),
+        )
+        .scalar_subquery()
+    )
+    steps = (
+        sa.select(
+            sa.literal(0).label("kind"),
+            t.id,
+            r.code,
+            r.lat,
+            r.lon,
+            t.at.label("recorded_at"),
+            t.at.label("updated_datetime"),
+            ordinal.label("ordinal"),
+            t.from_status,
+            t.to_status,
+            t.note,
+            t.actor_role,
+            _null("state_at_post"),
+            _null("description"),
+            _null("media_url"),
+        )
+        .join_from(timeline, reports, r.id == t.report_id)
+        .where(
+            t.visibility == "public",
+            PUBLIC_CONDITION,
+            *area,
+            t.at >= q.updated_from,
+            t.at <= q.updated_to,
+            t.at <= q.recorded_to,
+        )
+    )
+    posted = (
+        sa.select(
+            sa.literal(1).label("kind"),
+            u.id,
+            r.code,
+            r.lat,
+            r.lon,
+            u.received_at.label("recorded_at"),
+            u.updated_at.label("updated_datetime"),
+            _null("ordinal", sa.BigInteger),
+            _null("from_status"),
+            _null("to_status"),
+            _null("note"),
+            _null("actor_role"),
+            u.state_at_post,
+            u.description,
+            u.media_url,
+        )
+        .join_from(updates, reports, r.id == u.report_id)
+        .where(
+            PUBLIC_CONDITION,
+            *area,
+            u.updated_at >= q.updated_from,
+            u.updated_at <= q.updated_to,
+            u.received_at <= q.recorded_to,
+        )
+    )
     if q.after is not None:  # (recorded_at, kind, id) > cursor, with a plain bound on time so that the index
-        at, cursor_id = q.after.recorded_at, q.after.id  # scan starts at the cursor (a row comparison may not)
+        at, cursor_id = (
+            q.after.recorded_at,
+            q.after.id,
+        )  # scan starts at the cursor (a row comparison may not)
         if q.after.kind == 0:
             steps = steps.where(t.at >= at, sa.or_(t.at > at, t.id > cursor_id))
             posted = posted.where(u.received_at >= at)
@@ -136,11 +211,13 @@ def _feed_branches(q):
 
 def feed(uow, q):
     """One batch of the feed in its fixed order (recorded_at, kind, id): each source is read along its index
-    (`ix_timeline_at_public`, `ix_open311_updates_received`) from the cursor, at most offset + limit rows each."""
+    (`ix_timeline_at_public`, `ix_open311_updates_received`) from the cursor, at most offset + limit rows
+    each."""
     steps, posted = _feed_branches(q)
     both = sa.union_all(steps.subquery().select(), posted.subquery().select()).subquery("feed")
-    stmt = (sa.select(both).order_by(both.c.recorded_at, both.c.kind, both.c.id)
-            .offset(q.offset).limit(q.limit))
+    stmt = (
+        sa.select(both).order_by(both.c.recorded_at, both.c.kind, both.c.id).offset(q.offset).limit(q.limit)
+    )
     return uow.execute(stmt).all()
 
 
@@ -152,18 +229,26 @@ class Open311CounterStore:
 
     def add(self, key: str, bucket: int, delta: int, ttl_s: int) -> int:
         """Add to a counter and return the new value (one atomic statement)."""
-        expires = datetime.now(timezone.utc) + timedelta(seconds=ttl_s)
+        expires = datetime.now(UTC) + timedelta(seconds=ttl_s)
         stmt = pg_insert(rate_counters).values(key=key, bucket=bucket, count=delta, expires_at=expires)
-        stmt = stmt.on_conflict_do_update(index_elements=["key", "bucket"], set_={
-            "count": rate_counters.c.count + delta, "expires_at": sa.func.greatest(rate_counters.c.expires_at,
-                                                                                  expires)})
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key", "bucket"],
+            set_={
+                "count": rate_counters.c.count + delta,
+                "expires_at": sa.func.greatest(rate_counters.c.expires_at, expires),
+            },
+        )
         return self.uow.execute(stmt.returning(rate_counters.c.count)).scalar_one()
 
     def get(self, key: str, bucket: int) -> int:
         """A counter's value, 0 when absent or expired."""
-        value = self.uow.execute(sa.select(rate_counters.c.count).where(
-            rate_counters.c.key == key, rate_counters.c.bucket == bucket,
-            rate_counters.c.expires_at > sa.func.now())).scalar()
+        value = self.uow.execute(
+            sa.select(rate_counters.c.count).where(
+                rate_counters.c.key == key,
+                rate_counters.c.bucket == bucket,
+                rate_counters.c.expires_at > sa.func.now(),
+            )
+        ).scalar()
         return int(value or 0)
 
     def sweep(self) -> None:

@@ -1,14 +1,15 @@
-"""Shared steps of the case use cases: load a case, authorize, perform a verb and record it, check media, guard
-tracking tokens.
+"""Shared steps of the case use cases: load a case, authorize, perform a verb and record it, check media,
+guard tracking tokens.
 
-Plain functions over the worker's unit of work (`db`: session, outbox, commit) and intake's settings; what a step
-may do (who may, which state, which guard) is decided by the pure modules `domain.access` and `domain.workflow`.
-Nothing here commits but `token_failed` (a wrong token is counted at once).
-"""
+Plain functions over the worker's unit of work (`db`: session, outbox, commit) and intake's settings; what a
+step may do (who may, which state, which guard) is decided by the pure modules `domain.access` and
+`domain.workflow`. Nothing here commits but `token_failed` (a wrong token is counted at once)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 from uuid import UUID
 
 from libs.contracts.common import utcnow
@@ -19,16 +20,33 @@ from libs.platform.errors import ServiceError
 from ..domain.access import ActionForbidden, CaseNotFound, authorize
 from ..domain.case_rows import case_access, case_state, columns_after, status_changed, step_of
 from ..domain.ratelimit import blocked, record
-from ..domain.workflow import Action, Actor, CaseState, InvalidAction, Kind, Transition, TransitionNotAllowed, apply
+from ..domain.workflow import (
+    Action,
+    Actor,
+    CaseState,
+    InvalidAction,
+    Kind,
+    Transition,
+    TransitionNotAllowed,
+    apply,
+)
 from ..repository import counters
 from ..repository import reports as repo
 from ..settings import IntakeSettings
 
 # workflow field → the contract field a client sent
-FIELD_NAMES = {"ward": "ward_code", "agency": "agency_code", "duplicate_of": "into", "co_agencies": "agencies",
-               "days": "days", "due_at": "due_in_days"}
+FIELD_NAMES = {
+    "ward": "ward_code",
+    "agency": "agency_code",
+    "duplicate_of": "into",
+    "co_agencies": "agencies",
+    "days": "days",
+    "due_at": "due_in_days",
+}
 
-KnownCategory = Callable[[str], bool]  # is this a category of routing's directory (cached, the seed file's else)?
+KnownCategory = Callable[
+    [str], bool
+]  # is this a category of routing's directory (cached, the seed file's else)?
 
 
 class Desk(NamedTuple):
@@ -50,9 +68,17 @@ def load_report(db, report_id: UUID, lock: bool = False):
 def require_category(known_category: KnownCategory, code: str, field: str = "category") -> None:
     """UNKNOWN_CATEGORY naming `field` unless `code` is a category."""
     if not known_category(code):
-        raise ServiceError(ErrorCode.UNKNOWN_CATEGORY, f"unknown category {code}",
-                           [{"field": field, "message": "lĩnh vực không tồn tại / not a known category",
-                             "type": "unknown_category"}])
+        raise ServiceError(
+            ErrorCode.UNKNOWN_CATEGORY,
+            f"unknown category {code}",
+            [
+                {
+                    "field": field,
+                    "message": "lĩnh vực không tồn tại / not a known category",
+                    "type": "unknown_category",
+                }
+            ],
+        )
 
 
 def token_gate(db, settings: IntakeSettings, client: ClientInfo | None) -> None:
@@ -61,12 +87,22 @@ def token_gate(db, settings: IntakeSettings, client: ClientInfo | None) -> None:
     identity = _token_identity(settings, client)
     if identity is None:
         return
-    decision = blocked(counters.PgCounterStore(db), identity, settings.token_rules, utcnow(), settings.rate_pepper)
+    decision = blocked(
+        counters.PgCounterStore(db), identity, settings.token_rules, utcnow(), settings.rate_pepper
+    )
     if not decision.allowed:
-        raise ServiceError(ErrorCode.RATE_LIMITED, f"too many wrong tokens; retry after {decision.retry_after_s} s",
-                           [{"field": "Retry-After", "message": str(decision.retry_after_s), "type": "retry_after"},
-                            {"field": "client.ip", "message": "sai mã quá nhiều lần / too many wrong tokens",
-                             "type": "rate_limited"}])
+        raise ServiceError(
+            ErrorCode.RATE_LIMITED,
+            f"too many wrong tokens; retry after {decision.retry_after_s} s",
+            [
+                {"field": "Retry-After", "message": str(decision.retry_after_s), "type": "retry_after"},
+                {
+                    "field": "client.ip",
+                    "message": "sai mã quá nhiều lần / too many wrong tokens",
+                    "type": "rate_limited",
+                },
+            ],
+        )
 
 
 def token_failed(db, settings: IntakeSettings, client: ClientInfo | None) -> None:
@@ -95,15 +131,24 @@ def authorize_verb(actor: Actor, kind: Kind, row) -> None:
         raise ServiceError(ErrorCode.FORBIDDEN, str(exc)) from None
 
 
-def perform(db, row, actor: Actor, action: Action, now: datetime, case: CaseState | None = None,
-            **columns) -> Transition:
+def perform(
+    db, row, actor: Actor, action: Action, now: datetime, case: CaseState | None = None, **columns
+) -> Transition:
     """Apply one verb, write the row, its timeline entry and `report.status_changed` (not committed)."""
     t = transition(case or case_state(row), actor, action, now)
     if not repo.update_in_state(db, row.id, t.from_state.value, **{**columns_after(t), **columns}):
         # the callers lock the row first, so this is a guard: a change decided from a state the case has left
-        raise ServiceError(ErrorCode.CONCURRENT_CHANGE, f"report {row.id} left {t.from_state.value} meanwhile",
-                           [{"field": "action", "message": "phản ánh vừa thay đổi / the case changed meanwhile",
-                             "type": "concurrent_change"}])
+        raise ServiceError(
+            ErrorCode.CONCURRENT_CHANGE,
+            f"report {row.id} left {t.from_state.value} meanwhile",
+            [
+                {
+                    "field": "action",
+                    "message": "phản ánh vừa thay đổi / the case changed meanwhile",
+                    "type": "concurrent_change",
+                }
+            ],
+        )
     step = repo.add_step(db, **step_of(row.id, t))
     db.emit(status_changed(row, t, step))
     return t
@@ -114,14 +159,18 @@ def transition(case: CaseState, actor: Actor, action: Action, now: datetime) -> 
     try:
         return apply(case, action, actor, now)
     except TransitionNotAllowed as exc:
-        raise ServiceError(ErrorCode.TRANSITION_NOT_ALLOWED,
-                           f"{exc.code}: {exc.action.value} by {exc.role.value} in {exc.from_state.value}",
-                           [{"field": "action", "message": exc.code, "type": exc.code.lower()}]) from None
+        raise ServiceError(
+            ErrorCode.TRANSITION_NOT_ALLOWED,
+            f"{exc.code}: {exc.action.value} by {exc.role.value} in {exc.from_state.value}",
+            [{"field": "action", "message": exc.code, "type": exc.code.lower()}],
+        ) from None
     except InvalidAction as exc:
         field = FIELD_NAMES.get(exc.field, exc.field)
-        raise ServiceError(ErrorCode.VALIDATION_FAILED, f"{field}: {exc.message}",
-                           [{"field": field, "message": f"{exc.message_vi} / {exc.message}",
-                             "type": "invalid"}]) from None
+        raise ServiceError(
+            ErrorCode.VALIDATION_FAILED,
+            f"{field}: {exc.message}",
+            [{"field": field, "message": f"{exc.message_vi} / {exc.message}", "type": "invalid"}],
+        ) from None
 
 
 def require_media(db, row, media_ids, role: str | None = None, field: str = "media_ids") -> None:
@@ -130,6 +179,14 @@ def require_media(db, row, media_ids, role: str | None = None, field: str = "med
     missing = [str(m) for m in media_ids if m not in known or (role and known[m] != role)]
     if missing:
         what = f"stored {role} photos" if role else "stored files"
-        raise ServiceError(ErrorCode.MEDIA_NOT_FOUND, f"not {what} of this report (yet): {', '.join(missing)}",
-                           [{"field": field, "message": f"chưa có tệp đã xử lý / not {what} of this report",
-                             "type": "media_not_ready"}])
+        raise ServiceError(
+            ErrorCode.MEDIA_NOT_FOUND,
+            f"not {what} of this report (yet): {', '.join(missing)}",
+            [
+                {
+                    "field": field,
+                    "message": f"chưa có tệp đã xử lý / not {what} of this report",
+                    "type": "media_not_ready",
+                }
+            ],
+        )

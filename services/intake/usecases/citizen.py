@@ -1,9 +1,10 @@
 """Use case: the reporter acts on their own report with its tracking token — add info, rate, ask to reopen.
 
-A rating's optional comment is its own timeline entry (`rating_comment`, visibility `reporter`: the reporter, the
-agencies that held the case and operators read it; the public timeline does not). The rate step itself stays public
-with no note, so the comment is in no event (`report.status_changed` carries only public notes and the level).
-"""
+A rating's optional comment is its own timeline entry (`rating_comment`, visibility `reporter`: the reporter,
+the agencies that held the case and operators read it; the public timeline does not). The rate step itself
+stays public with no note, so the comment is in no event (`report.status_changed` carries only public notes
+and the level)."""
+
 from __future__ import annotations
 
 from libs.contracts.common import utcnow
@@ -42,13 +43,28 @@ def citizen_action(db, settings: IntakeSettings, payload: dict) -> dict:
     actor, verb, now = Actor(role=Role.CITIZEN, subject=reporter_key(row.id)), cmd.action, utcnow()
     if verb.kind == "supply_info":
         require_media(db, row, verb.media_ids)
-        perform(db, row, actor, Action(kind=Kind.SUPPLY_INFO, note=verb.note,
-                                       media_ids=tuple(str(m) for m in verb.media_ids)), now, info_answered_at=now)
+        perform(
+            db,
+            row,
+            actor,
+            Action(kind=Kind.SUPPLY_INFO, note=verb.note, media_ids=tuple(str(m) for m in verb.media_ids)),
+            now,
+            info_answered_at=now,
+        )
     elif verb.kind == "rate":
         t = perform(db, row, actor, Action(kind=Kind.RATE, rating=verb.rating), now)
         if verb.comment:
-            repo.add_step(db, row.id, now, t.actor_role.value, t.to_state.value, t.to_state.value,
-                          note=verb.comment, visibility=COMMENT_VISIBILITY, action=COMMENT_ACTION)
+            repo.add_step(
+                db,
+                row.id,
+                now,
+                t.actor_role.value,
+                t.to_state.value,
+                t.to_state.value,
+                note=verb.comment,
+                visibility=COMMENT_VISIBILITY,
+                action=COMMENT_ACTION,
+            )
     else:
         perform(db, row, actor, Action(kind=Kind.REQUEST_REOPEN, note=verb.note), now)
     db.commit()
@@ -64,5 +80,6 @@ def erase_contact(db, settings: IntakeSettings, payload: dict) -> dict:
     if erased:
         personal_data.audit(db, row.id, "erase_contact", "citizen", ["contact"], "yêu cầu của người phản ánh")
         db.commit()
-    return ContactErased(report_id=row.id, erased=erased,
-                         erased_at=now if erased else row.contact_erased_at).model_dump(mode="json")
+    return ContactErased(
+        report_id=row.id, erased=erased, erased_at=now if erased else row.contact_erased_at
+    ).model_dump(mode="json")

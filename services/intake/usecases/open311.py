@@ -5,6 +5,7 @@ standard needs and that belongs to intake: who may write (keys stored hashed, re
 partner submitted which report, and the updates partners post (idempotent on the poster's update_id).
 Posted updates never move a case: they carry the state their status maps to, for operators to act on.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,11 +15,21 @@ import uuid
 
 from libs.contracts.common import utcnow
 from libs.contracts.errors import ErrorCode
-from libs.contracts.open311 import (Actor, ApiKeyCreated, ApiKeyList, ApiKeyView, AuthorizeClient, ClientGrant,
-                                    CreateApiKey, ListApiKeys, PostUpdate, RecordSubmission, RevokeApiKey)
+from libs.contracts.open311 import (
+    Actor,
+    ApiKeyCreated,
+    ApiKeyList,
+    ApiKeyView,
+    AuthorizeClient,
+    ClientGrant,
+    CreateApiKey,
+    ListApiKeys,
+    PostUpdate,
+    RecordSubmission,
+    RevokeApiKey,
+)
 from libs.platform.access import ADMINISTRATORS, require_role
 from libs.platform.errors import ServiceError, parse
-
 from libs.privacy.visibility import is_public
 
 from ..domain.open311_views import submission_record, update_view
@@ -43,10 +54,19 @@ def new_key() -> str:
 
 def key_view(row) -> ApiKeyView:
     """The administrator's view of a key row."""
-    return ApiKeyView(id=row.id, client_name=row.client_name, prefix=row.prefix,
-                      rate_limit_per_hour=row.rate_limit_per_hour, note=row.note, created_at=row.created_at,
-                      created_by=row.created_by, revoked_at=row.revoked_at, revoked_by=row.revoked_by,
-                      last_used_at=row.last_used_at, may_update_any=row.may_update_any)
+    return ApiKeyView(
+        id=row.id,
+        client_name=row.client_name,
+        prefix=row.prefix,
+        rate_limit_per_hour=row.rate_limit_per_hour,
+        note=row.note,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        revoked_at=row.revoked_at,
+        revoked_by=row.revoked_by,
+        last_used_at=row.last_used_at,
+        may_update_any=row.may_update_any,
+    )
 
 
 def require_administrator(actor: Actor) -> None:
@@ -59,9 +79,18 @@ def create_api_key(db, payload: dict) -> dict:
     cmd = parse(CreateApiKey, payload)
     require_administrator(cmd.actor)
     secret, key_id, now = new_key(), uuid.uuid4(), utcnow()
-    repo.insert_key(db, id=key_id, client_name=cmd.client_name, prefix=secret[:PREFIX_CHARS],
-                    key_hash=hash_key(secret), rate_limit_per_hour=cmd.rate_limit_per_hour, note=cmd.note,
-                    created_at=now, created_by=cmd.actor.sub, may_update_any=cmd.may_update_any)
+    repo.insert_key(
+        db,
+        id=key_id,
+        client_name=cmd.client_name,
+        prefix=secret[:PREFIX_CHARS],
+        key_hash=hash_key(secret),
+        rate_limit_per_hour=cmd.rate_limit_per_hour,
+        note=cmd.note,
+        created_at=now,
+        created_by=cmd.actor.sub,
+        may_update_any=cmd.may_update_any,
+    )
     row = repo.key_by_id(db, key_id)
     db.commit()
     return ApiKeyCreated(key=key_view(row), api_key=secret).model_dump(mode="json")
@@ -80,8 +109,11 @@ def revoke_api_key(db, payload: dict) -> dict:
     cmd = parse(RevokeApiKey, payload)
     require_administrator(cmd.actor)
     if repo.key_by_id(db, cmd.key_id) is None:
-        raise ServiceError(ErrorCode.API_KEY_NOT_FOUND, f"no API key {cmd.key_id}",
-                           [{"field": "key_id", "message": "unknown key", "type": "not_found"}])
+        raise ServiceError(
+            ErrorCode.API_KEY_NOT_FOUND,
+            f"no API key {cmd.key_id}",
+            [{"field": "key_id", "message": "unknown key", "type": "not_found"}],
+        )
     repo.revoke_key(db, cmd.key_id, utcnow(), cmd.actor.sub)
     row = repo.key_by_id(db, cmd.key_id)
     db.commit()
@@ -93,20 +125,30 @@ def authorize_open311_client(db, payload: dict) -> dict:
     cmd = parse(AuthorizeClient, payload)
     row = repo.key_by_hash(db, hash_key(cmd.api_key))
     if row is None or row.revoked_at is not None:  # never say which: unknown and revoked look alike
-        raise ServiceError(ErrorCode.API_KEY_INVALID, "api_key is invalid or revoked",
-                           [{"field": "api_key", "message": "invalid or revoked", "type": "auth"}])
+        raise ServiceError(
+            ErrorCode.API_KEY_INVALID,
+            "api_key is invalid or revoked",
+            [{"field": "api_key", "message": "invalid or revoked", "type": "auth"}],
+        )
     now, store = utcnow(), repo.Open311CounterStore(db)
     decision = RateLimiter(store).check(f"open311:{row.id}", row.rate_limit_per_hour, RATE_WINDOW_S, now)
     if not decision.allowed:
         db.commit()  # the limiter already gave the denied hit back
-        raise ServiceError(ErrorCode.RATE_LIMITED, f"rate limit of {row.rate_limit_per_hour}/hour reached",
-                           [{"field": "api_key", "message": str(decision.retry_after_s), "type": "retry_after_s"}])
+        raise ServiceError(
+            ErrorCode.RATE_LIMITED,
+            f"rate limit of {row.rate_limit_per_hour}/hour reached",
+            [{"field": "api_key", "message": str(decision.retry_after_s), "type": "retry_after_s"}],
+        )
     repo.touch_key(db, row.id, now)
     if random.random() < SWEEP_PROBABILITY:
         store.sweep()
     db.commit()
-    return ClientGrant(key_id=row.id, client_name=row.client_name, rate_limit_per_hour=row.rate_limit_per_hour,
-                       remaining=decision.remaining).model_dump(mode="json")
+    return ClientGrant(
+        key_id=row.id,
+        client_name=row.client_name,
+        rate_limit_per_hour=row.rate_limit_per_hour,
+        remaining=decision.remaining,
+    ).model_dump(mode="json")
 
 
 def record_open311_submission(db, payload: dict) -> dict:
@@ -117,8 +159,14 @@ def record_open311_submission(db, payload: dict) -> dict:
         raise ServiceError(ErrorCode.API_KEY_NOT_FOUND, f"no API key {cmd.key_id}")
     if repo.report_by_id(db, cmd.report_id) is None:
         raise ServiceError(ErrorCode.REPORT_NOT_FOUND, f"no report {cmd.report_id}")
-    repo.insert_submission(db, report_id=cmd.report_id, key_id=key.id, client_name=key.client_name,
-                           token=secrets.token_urlsafe(18) if cmd.batch else None, created_at=utcnow())
+    repo.insert_submission(
+        db,
+        report_id=cmd.report_id,
+        key_id=key.id,
+        client_name=key.client_name,
+        token=secrets.token_urlsafe(18) if cmd.batch else None,
+        created_at=utcnow(),
+    )
     row = repo.submission(db, report_id=cmd.report_id)
     db.commit()
     return submission_record(row).model_dump(mode="json")
@@ -133,17 +181,32 @@ def post_open311_update(db, payload: dict) -> dict:
         raise ServiceError(ErrorCode.API_KEY_INVALID, "api_key is invalid or revoked")
     report = repo.report_by_code(db, cmd.service_request_id)
     if report is None or not _may_update(db, report, key):
-        raise ServiceError(ErrorCode.REPORT_NOT_FOUND, f"no request {cmd.service_request_id}",
-                           [{"field": "service_request_id", "message": "not found", "type": "not_found"}])
+        raise ServiceError(
+            ErrorCode.REPORT_NOT_FOUND,
+            f"no request {cmd.service_request_id}",
+            [{"field": "service_request_id", "message": "not found", "type": "not_found"}],
+        )
     now = utcnow()
     row = repo.insert_update(
-        db, client_name=key.client_name, key_id=key.id, external_id=cmd.update_id, report_id=report.id,
-        status=cmd.status, requested_state=cmd.requested_state.value if cmd.requested_state else None,
-        state_at_post=report.status, description=cmd.description, media_url=cmd.media_url,
-        updated_at=min(cmd.updated_datetime, now), received_at=now)
+        db,
+        client_name=key.client_name,
+        key_id=key.id,
+        external_id=cmd.update_id,
+        report_id=report.id,
+        status=cmd.status,
+        requested_state=cmd.requested_state.value if cmd.requested_state else None,
+        state_at_post=report.status,
+        description=cmd.description,
+        media_url=cmd.media_url,
+        updated_at=min(cmd.updated_datetime, now),
+        received_at=now,
+    )
     if row is None:
-        raise ServiceError(ErrorCode.OPEN311_UPDATE_EXISTS, f"update {cmd.update_id} already exists",
-                           [{"field": "update_id", "message": "already exists", "type": "conflict"}])
+        raise ServiceError(
+            ErrorCode.OPEN311_UPDATE_EXISTS,
+            f"update {cmd.update_id} already exists",
+            [{"field": "update_id", "message": "already exists", "type": "conflict"}],
+        )
     db.commit()
     return update_view(row, report.code).model_dump(mode="json")
 
@@ -155,4 +218,3 @@ def _may_update(db, report, key) -> bool:
     if own is not None and own.client_name == key.client_name:
         return True
     return key.may_update_any and is_public(report.status, report.verified_at is not None)
-

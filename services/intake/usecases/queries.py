@@ -2,6 +2,7 @@
 
 The public search is `public_reads.search`, shared with intake_reads.
 """
+
 from __future__ import annotations
 
 from uuid import UUID
@@ -23,8 +24,17 @@ from ..settings import IntakeSettings
 from . import public_reads
 from .casefile import load_report, token_failed, token_gate
 
-OPERATOR_BUCKETS = ("urgent", "new", "info_answered", "unroutable", "returned", "results", "extensions",
-                    "reopen_requests", "overdue")
+OPERATOR_BUCKETS = (
+    "urgent",
+    "new",
+    "info_answered",
+    "unroutable",
+    "returned",
+    "results",
+    "extensions",
+    "reopen_requests",
+    "overdue",
+)
 AGENCY_BUCKETS = ("new", "in_progress", "due_soon", "overdue")
 
 
@@ -47,8 +57,9 @@ def own_view(db, settings: IntakeSettings, report_id: UUID) -> dict:
     """The reporter's view: their contact (opened from the seal) and notes meant for them."""
     row = load_report(db, report_id)
     reporter = settings.sealer.open(row.reporter_sealed)
-    return report_view(row, repo.steps(db, row.id, VISIBLE["reporter"]), repo.media_of(db, row.id),
-                       reporter, own=True).model_dump(mode="json")
+    return report_view(
+        row, repo.steps(db, row.id, VISIBLE["reporter"]), repo.media_of(db, row.id), reporter, own=True
+    ).model_dump(mode="json")
 
 
 def get_case(db, payload: dict) -> dict:
@@ -64,8 +75,14 @@ def case_view_of(db, report_id: UUID, actor: Actor) -> CaseView:
         level = view_level(actor, case_access(row))
     except CaseNotFound:
         raise ServiceError(ErrorCode.REPORT_NOT_FOUND, f"no report {report_id}") from None
-    return case_view(row, repo.steps(db, row.id, VISIBLE[level]), repo.media_of(db, row.id),
-                     repo.spells(db, row.id), actor, level)
+    return case_view(
+        row,
+        repo.steps(db, row.id, VISIBLE[level]),
+        repo.media_of(db, row.id),
+        repo.spells(db, row.id),
+        actor,
+        level,
+    )
 
 
 def list_queue(db, settings: IntakeSettings, payload: dict) -> dict:
@@ -79,13 +96,32 @@ def list_queue(db, settings: IntakeSettings, payload: dict) -> dict:
     else:
         raise ServiceError(ErrorCode.FORBIDDEN, f"role {actor.role.value} has no queue")
     if query.bucket is not None and query.bucket not in names:
-        raise ServiceError(ErrorCode.VALIDATION_FAILED, f"unknown bucket {query.bucket}",
-                           [{"field": "bucket", "message": f"one of {', '.join(names)}", "type": "enum"}])
+        raise ServiceError(
+            ErrorCode.VALIDATION_FAILED,
+            f"unknown bucket {query.bucket}",
+            [{"field": "bucket", "message": f"one of {', '.join(names)}", "type": "enum"}],
+        )
     rows, total = search.queue(db, buckets, query.bucket, query.offset, query.limit)
-    items = [QueueItem(id=r.id, code=r.code, category=r.category, priority=r.priority, status=r.status,
-                       bucket=r.bucket, ward_code=r.ward_code, agency_code=r.agency_code, flags=list(r.flags),
-                       due_at=r.due_at, accept_due_at=r.accept_due_at, sort_due_at=r.sort_due_at,
-                       queue_reason=r.queue_reason, created_at=r.created_at, updated_at=r.updated_at)
-             for r in rows]
-    return QueuePage(bucket=query.bucket, items=items, total=total, offset=query.offset,
-                     limit=query.limit).model_dump(mode="json")
+    items = [
+        QueueItem(
+            id=r.id,
+            code=r.code,
+            category=r.category,
+            priority=r.priority,
+            status=r.status,
+            bucket=r.bucket,
+            ward_code=r.ward_code,
+            agency_code=r.agency_code,
+            flags=list(r.flags),
+            due_at=r.due_at,
+            accept_due_at=r.accept_due_at,
+            sort_due_at=r.sort_due_at,
+            queue_reason=r.queue_reason,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+        )
+        for r in rows
+    ]
+    return QueuePage(
+        bucket=query.bucket, items=items, total=total, offset=query.offset, limit=query.limit
+    ).model_dump(mode="json")

@@ -1,4 +1,5 @@
 """Use case: the clock — requests for information that were never answered, rating windows that closed."""
+
 from __future__ import annotations
 
 import logging
@@ -28,8 +29,9 @@ def sweep_once(db) -> int:
     """One pass (each case in its own transaction, skipping rows another instance holds); returns how many."""
     now, done = utcnow(), 0
     for status, column, before, kind in (
-            (State.CHO_BO_SUNG, reports.c.info_due_at, now, Kind.INFO_TIMEOUT),
-            (State.DA_CONG_KHAI, reports.c.published_at, now - RATING_WINDOW, Kind.CLOSE)):
+        (State.CHO_BO_SUNG, reports.c.info_due_at, now, Kind.INFO_TIMEOUT),
+        (State.DA_CONG_KHAI, reports.c.published_at, now - RATING_WINDOW, Kind.CLOSE),
+    ):
         for row in repo.due_for(db, status, column, before):
             try:
                 perform(db, row, TIMER, Action(kind=kind), now)

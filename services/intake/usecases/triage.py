@@ -1,8 +1,9 @@
 """Use case: staff act on a case (the dispatcher), and the operator's verbs: triage, re-route, reviews.
 
-Each verb takes the staff desk (unit of work, settings, category check), the locked row, the actor, the contract
-verb and the time; `act_on_case` authorizes, dispatches, commits once and answers the case as the actor sees it.
-"""
+Each verb takes the staff desk (unit of work, settings, category check), the locked row, the actor, the
+contract verb and the time; `act_on_case` authorizes, dispatches, commits once and answers the case as the
+actor sees it."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -23,14 +24,27 @@ from .casefile import Desk, authorize_verb, load_report, perform, require_catego
 from .queries import case_view_of
 
 KINDS = {  # contract verb → state-machine verb
-    "accept": Kind.ACCEPT, "request_info": Kind.REQUEST_INFO, "reject": Kind.REJECT, "merge": Kind.MARK_DUPLICATE,
+    "accept": Kind.ACCEPT,
+    "request_info": Kind.REQUEST_INFO,
+    "reject": Kind.REJECT,
+    "merge": Kind.MARK_DUPLICATE,
     "verify": Kind.VERIFY,
-    "reroute": Kind.REQUEST_REROUTE, "approve_extension": Kind.APPROVE_EXTENSION,
-    "refuse_extension": Kind.REFUSE_EXTENSION, "publish": Kind.PUBLISH, "send_back": Kind.SEND_BACK,
-    "approve_reopen": Kind.APPROVE_REOPEN, "refuse_reopen": Kind.REFUSE_REOPEN, "agency_accept": Kind.AGENCY_ACCEPT,
-    "agency_return": Kind.AGENCY_RETURN, "progress_note": Kind.PROGRESS_NOTE, "add_co_handler": Kind.ADD_CO_HANDLER,
-    "request_extension": Kind.REQUEST_EXTENSION, "post_result": Kind.POST_RESULT,
-    "supply_info": Kind.SUPPLY_INFO, "rate": Kind.RATE, "request_reopen": Kind.REQUEST_REOPEN,
+    "reroute": Kind.REQUEST_REROUTE,
+    "approve_extension": Kind.APPROVE_EXTENSION,
+    "refuse_extension": Kind.REFUSE_EXTENSION,
+    "publish": Kind.PUBLISH,
+    "send_back": Kind.SEND_BACK,
+    "approve_reopen": Kind.APPROVE_REOPEN,
+    "refuse_reopen": Kind.REFUSE_REOPEN,
+    "agency_accept": Kind.AGENCY_ACCEPT,
+    "agency_return": Kind.AGENCY_RETURN,
+    "progress_note": Kind.PROGRESS_NOTE,
+    "add_co_handler": Kind.ADD_CO_HANDLER,
+    "request_extension": Kind.REQUEST_EXTENSION,
+    "post_result": Kind.POST_RESULT,
+    "supply_info": Kind.SUPPLY_INFO,
+    "rate": Kind.RATE,
+    "request_reopen": Kind.REQUEST_REOPEN,
 }
 
 
@@ -52,36 +66,80 @@ def accept(desk: Desk, row, actor: Actor, verb, now: datetime) -> None:
     """The operator accepts the report (correcting category, ward or priority): routing routes it."""
     if verb.category:
         require_category(desk.known_category, verb.category)
-    action = Action(kind=Kind.ACCEPT, category=verb.category, ward=verb.ward_code,
-                    priority=verb.priority and verb.priority.value, note=verb.note)
-    t = perform(desk.db, row, actor, action, now, **_fix_columns(desk.settings, row, verb.category, verb.ward_code),
-                queue_reason=None)
-    desk.db.emit(ReportAcceptedV1(report_id=row.id, code=row.code, category=t.after.category,
-                                  priority=t.after.priority, location=location_of(row), ward_code=verb.ward_code))
+    action = Action(
+        kind=Kind.ACCEPT,
+        category=verb.category,
+        ward=verb.ward_code,
+        priority=verb.priority and verb.priority.value,
+        note=verb.note,
+    )
+    t = perform(
+        desk.db,
+        row,
+        actor,
+        action,
+        now,
+        **_fix_columns(desk.settings, row, verb.category, verb.ward_code),
+        queue_reason=None,
+    )
+    desk.db.emit(
+        ReportAcceptedV1(
+            report_id=row.id,
+            code=row.code,
+            category=t.after.category,
+            priority=t.after.priority,
+            location=location_of(row),
+            ward_code=verb.ward_code,
+        )
+    )
 
 
 def verify(desk: Desk, row, actor: Actor, verb, now: datetime) -> None:
     """A case automatic triage let through (a citizen's urgency) is verified: public from now on; a changed
     priority reaches routing in `report.status_changed`, which recomputes the deadlines."""
-    perform(desk.db, row, actor, Action(kind=Kind.VERIFY, priority=verb.priority and verb.priority.value,
-                                        note=verb.note), now)
+    perform(
+        desk.db,
+        row,
+        actor,
+        Action(kind=Kind.VERIFY, priority=verb.priority and verb.priority.value, note=verb.note),
+        now,
+    )
 
 
 def edit_public_text(desk: Desk, row, actor: Actor, verb, now: datetime) -> None:
     """The operators' wording of the public text; the citizen's original stays, the edit is on the internal
     timeline and in the audit log."""
-    edits = {column: (getattr(row, column), value or None)
-             for column, value in (("public_description", verb.description), ("public_address", verb.address))
-             if value is not None and (value or None) != getattr(row, column)}
+    edits = {
+        column: (getattr(row, column), value or None)
+        for column, value in (("public_description", verb.description), ("public_address", verb.address))
+        if value is not None and (value or None) != getattr(row, column)
+    }
     if not edits:
         return
     repo.update(desk.db, row.id, **{column: new for column, (_, new) in edits.items()}, updated_at=now)
-    repo.add_step(desk.db, row.id, now, actor.role.value, row.status, row.status, note=verb.note,
-                  visibility="internal", action="edit_public_text", actor_subject=actor.subject,
-                  changes={column: list(pair) for column, pair in edits.items()})
-    personal_data.audit(desk.db, row.id, "edit_public_text", "staff",
-                        sorted(c.removeprefix("public_") for c in edits), verb.note or None,
-                        actor_role=actor.role.value, actor_sub=actor.subject)
+    repo.add_step(
+        desk.db,
+        row.id,
+        now,
+        actor.role.value,
+        row.status,
+        row.status,
+        note=verb.note,
+        visibility="internal",
+        action="edit_public_text",
+        actor_subject=actor.subject,
+        changes={column: list(pair) for column, pair in edits.items()},
+    )
+    personal_data.audit(
+        desk.db,
+        row.id,
+        "edit_public_text",
+        "staff",
+        sorted(c.removeprefix("public_") for c in edits),
+        verb.note or None,
+        actor_role=actor.role.value,
+        actor_sub=actor.subject,
+    )
 
 
 def hide_media(desk: Desk, row, actor: Actor, verb, now: datetime) -> None:
@@ -90,10 +148,30 @@ def hide_media(desk: Desk, row, actor: Actor, verb, now: datetime) -> None:
     if not repo.set_media_hidden(desk.db, row.id, verb.media_id, verb.hidden):
         return  # already so
     action = "hide_media" if verb.hidden else "show_media"
-    repo.add_step(desk.db, row.id, now, actor.role.value, row.status, row.status, note=verb.note,
-                  visibility="internal", action=action, actor_subject=actor.subject, media_ids=[verb.media_id])
-    personal_data.audit(desk.db, row.id, action, "staff", ["media"], verb.note or None,
-                        actor_role=actor.role.value, actor_sub=actor.subject, media_id=verb.media_id)
+    repo.add_step(
+        desk.db,
+        row.id,
+        now,
+        actor.role.value,
+        row.status,
+        row.status,
+        note=verb.note,
+        visibility="internal",
+        action=action,
+        actor_subject=actor.subject,
+        media_ids=[verb.media_id],
+    )
+    personal_data.audit(
+        desk.db,
+        row.id,
+        action,
+        "staff",
+        ["media"],
+        verb.note or None,
+        actor_role=actor.role.value,
+        actor_sub=actor.subject,
+        media_id=verb.media_id,
+    )
     desk.db.emit(ReportMediaVisibilityChangedV1(report_id=row.id, media_id=verb.media_id, hidden=verb.hidden))
 
 
@@ -110,30 +188,67 @@ def _fix_columns(settings: IntakeSettings, row, category: str | None, ward_code:
 def request_info(desk: Desk, row, actor: Actor, verb, now: datetime) -> None:
     """Ask the reporter for more; the clock waits until they answer or the window closes."""
     window = desk.settings.info_window if verb.due_in_days is None else _days(verb.due_in_days)
-    perform(desk.db, row, actor, Action(kind=Kind.REQUEST_INFO, note=verb.note, due_at=now + window), now,
-            info_answered_at=None)
+    perform(
+        desk.db,
+        row,
+        actor,
+        Action(kind=Kind.REQUEST_INFO, note=verb.note, due_at=now + window),
+        now,
+        info_answered_at=None,
+    )
 
 
 def reject(desk: Desk, row, actor: Actor, verb, now: datetime) -> None:
     """Refuse the report, with a reason."""
-    perform(desk.db, row, actor, Action(kind=Kind.REJECT, reason=verb.reason, note=verb.note), now,
-            reject_reason=verb.reason)
+    perform(
+        desk.db,
+        row,
+        actor,
+        Action(kind=Kind.REJECT, reason=verb.reason, note=verb.note),
+        now,
+        reject_reason=verb.reason,
+    )
 
 
 def merge(desk: Desk, row, actor: Actor, verb, now: datetime) -> None:
     """Mark as a duplicate: its reporter and followers follow the primary case, which counts them."""
     primary = repo.find(desk.db, verb.into, lock=True)
     if primary is None or primary.id == row.id or State(primary.status) is State.TU_CHOI:
-        raise ServiceError(ErrorCode.VALIDATION_FAILED, "into: not another case that can be followed",
-                           [{"field": "into", "message": "cần mã phản ánh gốc còn hiệu lực / "
-                             "an existing, not rejected case is required", "type": "invalid"}])
-    perform(desk.db, row, actor, Action(kind=Kind.MARK_DUPLICATE, duplicate_of=str(primary.id), note=verb.note),
-            now, duplicate_of=primary.id, reject_reason=DUPLICATE_REASON)
+        raise ServiceError(
+            ErrorCode.VALIDATION_FAILED,
+            "into: not another case that can be followed",
+            [
+                {
+                    "field": "into",
+                    "message": "cần mã phản ánh gốc còn hiệu lực / "
+                    "an existing, not rejected case is required",
+                    "type": "invalid",
+                }
+            ],
+        )
+    perform(
+        desk.db,
+        row,
+        actor,
+        Action(kind=Kind.MARK_DUPLICATE, duplicate_of=str(primary.id), note=verb.note),
+        now,
+        duplicate_of=primary.id,
+        reject_reason=DUPLICATE_REASON,
+    )
     personal_data.copy_followers(desk.db, row.id, primary.id, now)
     repo.add_supporters(desk.db, primary.id, 1 + row.supporters)
-    repo.add_step(desk.db, primary.id, now, actor.role.value, primary.status, primary.status,
-                  note=f"Gộp phản ánh {row.code} / merged {row.code}", visibility="staff", action="merge_in",
-                  actor_subject=actor.subject)
+    repo.add_step(
+        desk.db,
+        primary.id,
+        now,
+        actor.role.value,
+        primary.status,
+        primary.status,
+        note=f"Gộp phản ánh {row.code} / merged {row.code}",
+        visibility="staff",
+        action="merge_in",
+        actor_subject=actor.subject,
+    )
 
 
 def reroute(desk: Desk, row, actor: Actor, verb, now: datetime) -> None:
@@ -141,15 +256,30 @@ def reroute(desk: Desk, row, actor: Actor, verb, now: datetime) -> None:
     if verb.category:
         require_category(desk.known_category, verb.category)
     fixes = _fix_columns(desk.settings, row, verb.category, verb.ward_code)
-    action = Action(kind=Kind.REQUEST_REROUTE, category=verb.category, ward=verb.ward_code,
-                    priority=verb.priority and verb.priority.value, agency=verb.agency_code, note=verb.note)
+    action = Action(
+        kind=Kind.REQUEST_REROUTE,
+        category=verb.category,
+        ward=verb.ward_code,
+        priority=verb.priority and verb.priority.value,
+        agency=verb.agency_code,
+        note=verb.note,
+    )
     t = perform(desk.db, row, actor, action, now, **fixes, queue_reason=None)
     corrected = verb.ward_code or (row.ward_code if not row.ward_approximate else None)
     previous = list(t.after.past_agencies) + [a for a in (t.after.assigned_agency,) if a]
-    desk.db.emit(ReportRerouteRequestedV1(
-        report_id=row.id, code=row.code, category=t.after.category, priority=t.after.priority,
-        location=location_of(row), ward_code=corrected, agency_code=verb.agency_code,
-        previous_agencies=previous, note=verb.note or None))
+    desk.db.emit(
+        ReportRerouteRequestedV1(
+            report_id=row.id,
+            code=row.code,
+            category=t.after.category,
+            priority=t.after.priority,
+            location=location_of(row),
+            ward_code=corrected,
+            agency_code=verb.agency_code,
+            previous_agencies=previous,
+            note=verb.note or None,
+        )
+    )
 
 
 def approve_extension(desk: Desk, row, actor: Actor, verb, now: datetime) -> None:
@@ -188,6 +318,22 @@ def _days(n: int) -> timedelta:
 
 
 # contract verb → its use case (the operator's here, the agency's in agency_work)
-VERBS = {verb.__name__: verb for verb in (accept, verify, edit_public_text, hide_media, request_info, reject, merge,
-                                          reroute, approve_extension, refuse_extension, publish, send_back,
-                                          approve_reopen, refuse_reopen)} | agency_work.VERBS
+VERBS = {
+    verb.__name__: verb
+    for verb in (
+        accept,
+        verify,
+        edit_public_text,
+        hide_media,
+        request_info,
+        reject,
+        merge,
+        reroute,
+        approve_extension,
+        refuse_extension,
+        publish,
+        send_back,
+        approve_reopen,
+        refuse_reopen,
+    )
+} | agency_work.VERBS

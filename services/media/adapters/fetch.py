@@ -1,13 +1,15 @@
-"""Fetch a photo a partner names by URL (Open311 `media_url`) without letting the URL reach inside our network.
+"""Fetch a photo a partner names by URL (Open311 `media_url`) without letting the URL reach inside our
+network.
 
 Only http and https; the host is resolved here and every address it resolves to must be public (no loopback,
-private, link-local, carrier-grade NAT, multicast, reserved or unspecified address: cloud metadata services live
-at link-local 169.254.169.254); the connection goes to the address that was checked (no second lookup a DNS
-rebinding could change), with TLS verified against the host name. Each redirect is checked the same way, at most
-`max_redirects` of them. The body is written to a file as it arrives and cut off past `max_bytes`; the whole fetch
-has one deadline. `allow_hosts` (MEDIA_FETCH_ALLOW_HOSTS) names hosts exempt from the address rule: local test
-servers only. Pure standard library (eventlet makes the sockets cooperative in the service process).
-"""
+private, link-local, carrier-grade NAT, multicast, reserved or unspecified address: cloud metadata services
+live at link-local 169.254.169.254); the connection goes to the address that was checked (no second lookup a
+DNS rebinding could change), with TLS verified against the host name. Each redirect is checked the same way,
+at most `max_redirects` of them. The body is written to a file as it arrives and cut off past `max_bytes`; the
+whole fetch has one deadline. `allow_hosts` (MEDIA_FETCH_ALLOW_HOSTS) names hosts exempt from the address
+rule: local test servers only. Pure standard library (eventlet makes the sockets cooperative in the service
+process)."""
+
 from __future__ import annotations
 
 import http.client
@@ -45,8 +47,14 @@ def public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_loopback
-                                 or ip.is_private or ip.is_unspecified)
+    return ip.is_global and not (
+        ip.is_multicast
+        or ip.is_reserved
+        or ip.is_link_local
+        or ip.is_loopback
+        or ip.is_private
+        or ip.is_unspecified
+    )
 
 
 def _target(url: str, allow_hosts: frozenset[str]) -> tuple[str, str, int, str, str]:
@@ -88,8 +96,15 @@ class _PinnedTLSConnection(_PinnedConnection):
         self.sock = ssl.create_default_context().wrap_socket(raw, server_hostname=self.host)
 
 
-def fetch_to_file(url: str, path: str, *, max_bytes: int, timeout_s: float, max_redirects: int = 3,
-                  allow_hosts: frozenset[str] = frozenset()) -> Fetched:
+def fetch_to_file(
+    url: str,
+    path: str,
+    *,
+    max_bytes: int,
+    timeout_s: float,
+    max_redirects: int = 3,
+    allow_hosts: frozenset[str] = frozenset(),
+) -> Fetched:
     """GET `url` into a new 0600 file at `path`; may raise FetchRefused (nothing is left at `path` then)."""
     deadline = time.monotonic() + timeout_s
     for _ in range(max_redirects + 1):
@@ -100,7 +115,9 @@ def fetch_to_file(url: str, path: str, *, max_bytes: int, timeout_s: float, max_
         kind = _PinnedTLSConnection if scheme == "https" else _PinnedConnection
         conn = kind(host, port, address, timeout=left)
         try:
-            conn.request("GET", target, headers={"User-Agent": "HienTruong-media/1", "Accept": "image/*,video/*"})
+            conn.request(
+                "GET", target, headers={"User-Agent": "HienTruong-media/1", "Accept": "image/*,video/*"}
+            )
             resp = conn.getresponse()
             if resp.status in REDIRECTS:
                 location = resp.getheader("Location")

@@ -4,6 +4,7 @@ Uploads never pass through this process's memory whole: an original is streamed 
 temporary file (counting bytes, so an object larger than its limit is cut off), and a rendered video is
 uploaded from its file.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,5 +50,10 @@ class MinioMediaObjects(MinioBucket):
 def objects_from_config(config: dict) -> MinioMediaObjects:
     """Build from the S3_* settings (same keys as libs.platform.objectstore)."""
     return MinioMediaObjects(
-        config["S3_ENDPOINT"], config["S3_ACCESS_KEY"], config["S3_SECRET_KEY"], config["S3_BUCKET"],
-        public_endpoint=config.get("S3_PUBLIC_ENDPOINT") or None, region=config.get("S3_REGION", "us-east-1"))
+        config["S3_ENDPOINT"],
+        config["S3_ACCESS_KEY"],
+        config["S3_SECRET_KEY"],
+        config["S3_BUCKET"],
+        public_endpoint=config.get("S3_PUBLIC_ENDPOINT") or None,
+        region=config.get("S3_REGION", "us-east-1"),
+    )

@@ -1,9 +1,11 @@
-"""Pure rules of the media service: who sees which rendition, how derivatives are stored, what a failure becomes.
+"""Pure rules of the media service: who sees which rendition, how derivatives are stored, what a failure
+becomes.
 
 Audiences: `operator` renditions keep faces (metadata is always stripped); `public` ones have faces and
 operator-drawn regions blurred; a `shared` object serves both (nothing was hidden, or a video whose moving
 picture is shown publicly only when `video_public`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -40,10 +42,10 @@ def audience_for(actor: Actor | None, report_public: bool | None) -> Audience | 
 
 
 def upload_refusal(role: str, actor_role: str | None) -> str | None:
-    """Why this caller may not add a file of this role, or None. Evidence comes from the reporter (a citizen, whose
-    tracking token the gateway checked, or an Open311 partner at submission) or an operator taking a report on the
-    hotline, never from an agency; after-photos (`result`) come from staff: the agency holding the case (checked
-    with intake) or an operator."""
+    """Why this caller may not add a file of this role, or None. Evidence comes from the reporter (a citizen,
+    whose tracking token the gateway checked, or an Open311 partner at submission) or an operator taking a
+    report on the hotline, never from an agency; after-photos (`result`) come from staff: the agency holding
+    the case (checked with intake) or an operator."""
     if role == "evidence" and actor_role not in (None, "operator"):
         return "only the reporter (or an operator) adds evidence; an agency adds after-photos (role result)"
     if role == "result" and actor_role != "operator" and actor_role not in AGENCY_ROLES:
@@ -74,9 +76,11 @@ def plan_renditions(derivatives: Mapping[str, Derivative]) -> list[Planned]:
         else:
             planned.append(Planned(name, "operator", derivative))
             planned.append(Planned(name, "public", twin))
-    orphans = {n for n in derivatives if n.startswith(PUBLIC_PREFIX)} - {PUBLIC_PREFIX + p.name for p in planned}
+    orphans = {n for n in derivatives if n.startswith(PUBLIC_PREFIX)} - {
+        PUBLIC_PREFIX + p.name for p in planned
+    }
     for name in sorted(orphans):  # a public rendition without an operator one: store it for both
-        planned.append(Planned(name[len(PUBLIC_PREFIX):], "shared", derivatives[name]))
+        planned.append(Planned(name[len(PUBLIC_PREFIX) :], "shared", derivatives[name]))
     return planned
 
 
@@ -87,14 +91,19 @@ class StoredRow(Protocol):
     audience: str
 
 
-def visible(rows: Iterable[StoredRow], audience: Audience | None, video_public: bool, hidden: bool = False) -> list:
-    """The rendition rows a caller with `audience` may read, in a stable order (a file an operator hid: none but
-    the operators')."""
+def visible(
+    rows: Iterable[StoredRow], audience: Audience | None, video_public: bool, hidden: bool = False
+) -> list:
+    """The rendition rows a caller with `audience` may read, in a stable order (a file an operator hid: none
+    but the operators')."""
     if audience is None or (hidden and audience != "operator"):
         return []
     allowed = {"operator", "shared"} if audience == "operator" else {"public", "shared"}
-    out = [r for r in rows if r.audience in allowed
-           and not (audience == "public" and r.name == "video" and not video_public)]
+    out = [
+        r
+        for r in rows
+        if r.audience in allowed and not (audience == "public" and r.name == "video" and not video_public)
+    ]
     return sorted(out, key=lambda r: r.name)
 
 
@@ -123,7 +132,9 @@ class GiveUp:
     reason: str
 
 
-def after_failure(attempts: int, max_attempts: int, now: datetime, base: timedelta, cap: timedelta) -> Retry | GiveUp:
+def after_failure(
+    attempts: int, max_attempts: int, now: datetime, base: timedelta, cap: timedelta
+) -> Retry | GiveUp:
     """Our side failed on attempt number `attempts`: retry after a doubling pause, or give up at the limit."""
     if attempts >= max_attempts:
         return GiveUp(ErrorCode.MEDIA_PROCESSING_FAILED.value)

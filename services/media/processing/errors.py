@@ -1,4 +1,5 @@
 """Typed media errors: a stable code plus a Vietnamese-first, English-available message."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -50,8 +51,13 @@ class MediaError(Exception):
 
     def to_dict(self) -> dict[str, Any]:
         """Wire form for an RPC error payload or an HTTP problem body."""
-        return {"code": self.code, "message": self.message_vi, "message_en": self.message_en,
-                "detail": self.detail, **{k: v for k, v in self.context.items()}}
+        return {
+            "code": self.code,
+            "message": self.message_vi,
+            "message_en": self.message_en,
+            "detail": self.detail,
+            **{k: v for k, v in self.context.items()},
+        }
 
     def __reduce__(self):  # crosses the process pool: keep detail and context through pickling
         return (_rebuild, (type(self), self.detail, self.context))
@@ -111,6 +117,15 @@ class MediaProcessingFailed(MediaError):
 
 
 ERROR_CLASSES: dict[str, type[MediaError]] = {
-    cls.code: cls for cls in (UnsupportedMediaType, MediaEmpty, MediaTooLarge, ImageTooManyPixels,
-                              MediaTruncated, MediaMalformed, VideoTooLong, MediaProcessingFailed)
+    cls.code: cls
+    for cls in (
+        UnsupportedMediaType,
+        MediaEmpty,
+        MediaTooLarge,
+        ImageTooManyPixels,
+        MediaTruncated,
+        MediaMalformed,
+        VideoTooLong,
+        MediaProcessingFailed,
+    )
 }

@@ -1,4 +1,5 @@
 """Face detection with OpenCV's bundled Haar cascades and irreversible region blurring."""
+
 from __future__ import annotations
 
 import functools
@@ -59,10 +60,13 @@ def detect_faces(image: Image.Image) -> list[Box]:
     found = [tuple(r) for r in frontal.detectMultiScale(gray, 1.1, 5, minSize=(20, 20))]
     found += [tuple(r) for r in profile.detectMultiScale(gray, 1.1, 5, minSize=(20, 20))]
     flipped = np.ascontiguousarray(gray[:, ::-1])
-    found += [(gray.shape[1] - x - w, y, w, h)
-              for x, y, w, h in profile.detectMultiScale(flipped, 1.1, 5, minSize=(20, 20))]
-    return _dedupe([Box(int(x / scale), int(y / scale), int(w / scale), int(h / scale))
-                    for x, y, w, h in found])
+    found += [
+        (gray.shape[1] - x - w, y, w, h)
+        for x, y, w, h in profile.detectMultiScale(flipped, 1.1, 5, minSize=(20, 20))
+    ]
+    return _dedupe(
+        [Box(int(x / scale), int(y / scale), int(w / scale), int(h / scale)) for x, y, w, h in found]
+    )
 
 
 def _dedupe(boxes: list[Box]) -> list[Box]:

@@ -1,4 +1,5 @@
 """Guarded image decoding and metadata-free re-encoding with Pillow (no pipeline logic here)."""
+
 from __future__ import annotations
 
 import io
@@ -38,8 +39,7 @@ def open_guarded(data: bytes, sniffed: Sniffed, max_pixels: int) -> Image.Image:
     if width <= 0 or height <= 0:
         raise MediaMalformed("zero-sized image")
     if width * height > max_pixels:
-        raise ImageTooManyPixels(f"{width}x{height}", width=width, height=height,
-                                 limit_pixels=max_pixels)
+        raise ImageTooManyPixels(f"{width}x{height}", width=width, height=height, limit_pixels=max_pixels)
     if image.format == "PNG":
         _verify_png(data)
     return image
@@ -48,11 +48,10 @@ def open_guarded(data: bytes, sniffed: Sniffed, max_pixels: int) -> Image.Image:
 def jpeg_scans(data: bytes) -> int:
     """How many scans (SOS segments) the JPEG's image has, up to its EOI (pure: a walk over the markers).
 
-    Each scan of a progressive JPEG makes libjpeg pass over every coefficient block of the image, so a small file
-    that repeats one refinement scan thousands of times over a large frame costs minutes of CPU (a CPU bomb).
-    Segments are skipped by their lengths, entropy-coded data by its markers; what follows EOI (a motion photo's
-    MP4, a polyglot's ZIP) is not read.
-    """
+    Each scan of a progressive JPEG makes libjpeg pass over every coefficient block of the image, so a small
+    file that repeats one refinement scan thousands of times over a large frame costs minutes of CPU (a CPU
+    bomb). Segments are skipped by their lengths, entropy-coded data by its markers; what follows EOI (a
+    motion photo's MP4, a polyglot's ZIP) is not read."""
     at, end, scans = 2, len(data), 0
     while at + 4 <= end:
         if data[at] != 0xFF:  # entropy-coded data: go to the next marker that is not stuffing or a restart
@@ -71,14 +70,16 @@ def jpeg_scans(data: bytes) -> int:
             break
         if marker == 0xDA:
             scans += 1
-        at += 2 + int.from_bytes(data[at + 2:at + 4], "big")
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
     return scans
 
 
 def check_jpeg_scans(data: bytes, max_scans: int) -> None:
     """Refuse a JPEG with more scans than any encoder writes (a CPU bomb), before decoding it."""
     if (scans := jpeg_scans(data)) > max_scans:
-        raise MediaMalformed(f"JPEG with {scans} scans (at most {max_scans})", scans=scans, limit_scans=max_scans)
+        raise MediaMalformed(
+            f"JPEG with {scans} scans (at most {max_scans})", scans=scans, limit_scans=max_scans
+        )
 
 
 def _verify_png(data: bytes) -> None:
@@ -151,6 +152,15 @@ def encode_jpeg(image: Image.Image, quality: int) -> bytes:
     """Baseline-compatible progressive JPEG with no metadata segments at all (only JFIF)."""
     image.info = {}
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality, optimize=True, progressive=True,
-               exif=b"", icc_profile=None, comment=b"", subsampling="4:2:0")
+    image.save(
+        out,
+        "JPEG",
+        quality=quality,
+        optimize=True,
+        progressive=True,
+        exif=b"",
+        icc_profile=None,
+        comment=b"",
+        subsampling="4:2:0",
+    )
     return out.getvalue()

@@ -1,4 +1,5 @@
 """Walk the top-level boxes of an MP4/QuickTime file to tell a cut-off upload from garbage."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Configurable limits and size guards that never buffer more than the limit."""
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,8 @@ class MediaLimits(BaseModel):
     max_pixels: int = Field(40_000_000, gt=0)  # Pillow's own default warns at ~89 Mpx; ours is lower
     max_video_pixels: int = Field(4096 * 2160, gt=0)  # 4K DCI; a frame decodes to w*h*1.5 bytes
     max_video_seconds: float = Field(90.0, gt=0)
-    # Progressive JPEGs from cameras and encoders have up to a few tens of scans (libjpeg's default script: 10);
-    # each scan costs a pass over the whole image, so thousands of them are a CPU bomb.
+    # Progressive JPEGs from cameras and encoders have up to a few tens of scans (libjpeg's default script:
+    # 10); each scan costs a pass over the whole image, so thousands of them are a CPU bomb.
     max_jpeg_scans: int = Field(64, gt=0)
     master_px: int = Field(2048, gt=0)
     card_px: int = Field(800, gt=0)
@@ -34,7 +35,8 @@ class MediaLimits(BaseModel):
     ffprobe_timeout_s: float = Field(20.0, gt=0)
     ffmpeg_timeout_s: float = Field(240.0, gt=0)
     # Address space of one ffmpeg/ffprobe run (RLIMIT_AS), below the worker's own cap: peaks of 660 MiB on the
-    # corpus, under 1 GiB for a 4K HEVC source on 2 cores; decoder threads grow with cores (docs/reliability.md).
+    # corpus, under 1 GiB for a 4K HEVC source on 2 cores; decoder threads grow with cores
+    # (docs/reliability.md).
     tool_memory_mb: int = Field(1536, gt=0)
 
 

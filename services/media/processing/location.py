@@ -1,4 +1,5 @@
 """Read a position from photo EXIF GPS or a video's ISO 6709 tag, before the metadata is dropped."""
+
 from __future__ import annotations
 
 import math
@@ -23,8 +24,13 @@ def _dms_to_decimal(dms: object, ref: object) -> float:
 
 def _valid(lat: float, lon: float) -> bool:
     """A usable position: finite, in range, and not the (0, 0) that broken GPS chips write."""
-    return (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
-            and not (lat == 0 and lon == 0))
+    return (
+        math.isfinite(lat)
+        and math.isfinite(lon)
+        and -90 <= lat <= 90
+        and -180 <= lon <= 180
+        and not (lat == 0 and lon == 0)
+    )
 
 
 def gps_from_image(image: Image.Image) -> LocationHint | None:

@@ -6,6 +6,7 @@ Photo's MP4) or hidden in metadata segments (EXIF, XMP, ICC, comments) is droppe
 bytes are not an accepted image (ZIP, HTML, SVG, GIF, PDF...) are refused with UNSUPPORTED_MEDIA_TYPE.
 Outputs are JPEG (not WebP) because every agency system, mail client and Open311 consumer reads it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -23,13 +24,13 @@ from .sniff import SNIFF_BYTES, sniff
 DEFAULT_LIMITS = MediaLimits()
 
 
-def process_photo(data: bytes, limits: MediaLimits = DEFAULT_LIMITS,
-                  redactions: Sequence[Region] = ()) -> MediaResult:
+def process_photo(
+    data: bytes, limits: MediaLimits = DEFAULT_LIMITS, redactions: Sequence[Region] = ()
+) -> MediaResult:
     """Validate and re-encode one photo; redaction pixel coordinates refer to the oriented master.
 
-    May raise MEDIA_EMPTY, MEDIA_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IMAGE_TOO_MANY_PIXELS,
-    MEDIA_TRUNCATED or MEDIA_MALFORMED (also for a JPEG with more than `max_jpeg_scans` scans; all MediaError).
-    """
+    May raise MEDIA_EMPTY, MEDIA_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, IMAGE_TOO_MANY_PIXELS, MEDIA_TRUNCATED or
+    MEDIA_MALFORMED (also for a JPEG with more than `max_jpeg_scans` scans; all MediaError)."""
     check_declared_length(len(data), limits.max_photo_bytes)
     sniffed = sniff(data[:SNIFF_BYTES])
     if sniffed.kind != "photo":
@@ -48,12 +49,24 @@ def process_photo(data: bytes, limits: MediaLimits = DEFAULT_LIMITS,
     faces = detect_faces(master) if limits.blur_faces else []
     sizes = {"master": limits.master_px, "card": limits.card_px, "thumb": limits.thumb_px}
     derivatives = render_set(master, sizes, faces, redactions, limits.jpeg_quality)
-    return MediaResult(kind="photo", mime=sniffed.mime, width=width, height=height,
-                       derivatives=derivatives, location_hint=hint, faces_found=len(faces))
+    return MediaResult(
+        kind="photo",
+        mime=sniffed.mime,
+        width=width,
+        height=height,
+        derivatives=derivatives,
+        location_hint=hint,
+        faces_found=len(faces),
+    )
 
 
-def render_set(image: Image.Image, sizes: Mapping[str, int], faces: Sequence[Box],
-               redactions: Sequence[Region], quality: int) -> dict[str, Derivative]:
+def render_set(
+    image: Image.Image,
+    sizes: Mapping[str, int],
+    faces: Sequence[Box],
+    redactions: Sequence[Region],
+    quality: int,
+) -> dict[str, Derivative]:
     """Operator renditions (as is) and `public_` renditions (faces and regions blurred)."""
     public = image
     if faces:

@@ -10,15 +10,16 @@ Photo bytes travel to the worker through a private temporary file, not the pool'
 green `os.write` ends in a BLOCKING write of the whole buffer, so a multi-megabyte call item would
 freeze the hub while workers wait to send their results back (a deadlock).
 
-Every task runs under a CPU-time budget of its own (`cpu_limit_s`): the worker moves RLIMIT_CPU's soft limit to
-what it has used so far plus the budget, so a file that makes a decoder spin (a CPU bomb no header check knows)
-ends the worker by SIGXCPU instead of holding it for minutes. A dead worker breaks the whole executor, and every
-task then in flight with it: each is sent once more to a fresh pool, so the other uploads carry on, and the file
-that ends a worker twice is refused (MEDIA_PROCESSING_FAILED naming the budget).
+Every task runs under a CPU-time budget of its own (`cpu_limit_s`): the worker moves RLIMIT_CPU's soft limit
+to what it has used so far plus the budget, so a file that makes a decoder spin (a CPU bomb no header check
+knows) ends the worker by SIGXCPU instead of holding it for minutes. A dead worker breaks the whole executor,
+and every task then in flight with it: each is sent once more to a fresh pool, so the other uploads carry on,
+and the file that ends a worker twice is refused (MEDIA_PROCESSING_FAILED naming the budget).
 
 multiprocessing's resource tracker is prepared (`libs.platform.tracker.prepare_tracker`) when the pool is
 configured, at service setup, before the service takes work: its writes never yield to another green thread.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -26,10 +27,10 @@ import os
 import tempfile
 import threading
 from collections.abc import Sequence
-from typing import Any
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from libs.platform.tracker import prepare_tracker
 
@@ -47,17 +48,27 @@ _executor: ProcessPoolExecutor | None = None
 _settings = {"max_workers": 2, "max_tasks_per_child": 50, "memory_limit_mb": 3072, "cpu_limit_s": 120}
 
 
-def configure_pool(max_workers: int = 2, max_tasks_per_child: int = 50,
-                   memory_limit_mb: int | None = 3072, cpu_limit_s: int | None = 120) -> None:
-    """Set the pool size, worker recycling, per-worker address-space cap and per-task CPU budget; restarts the pool."""
-    _settings.update(max_workers=max_workers, max_tasks_per_child=max_tasks_per_child,
-                     memory_limit_mb=memory_limit_mb, cpu_limit_s=cpu_limit_s)
+def configure_pool(
+    max_workers: int = 2,
+    max_tasks_per_child: int = 50,
+    memory_limit_mb: int | None = 3072,
+    cpu_limit_s: int | None = 120,
+) -> None:
+    """Set the pool size, worker recycling, per-worker address-space cap and per-task CPU budget; restarts the
+    pool."""
+    _settings.update(
+        max_workers=max_workers,
+        max_tasks_per_child=max_tasks_per_child,
+        memory_limit_mb=memory_limit_mb,
+        cpu_limit_s=cpu_limit_s,
+    )
     prepare_tracker()
     shutdown_pool()
 
 
 def _init_worker(memory_limit_mb: int | None) -> None:
-    """Worker start-up: cap the address space, no core dumps, then load OpenCV's cascades so the first task is fast."""
+    """Worker start-up: cap the address space, no core dumps, then load OpenCV's cascades so the first task is
+    fast."""
     import resource
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a worker ended by its CPU budget leaves no core file
@@ -91,7 +102,9 @@ def get_pool() -> ProcessPoolExecutor:
                 max_workers=_settings["max_workers"],
                 mp_context=multiprocessing.get_context("spawn"),
                 max_tasks_per_child=_settings["max_tasks_per_child"],
-                initializer=_init_worker, initargs=(_settings["memory_limit_mb"],))
+                initializer=_init_worker,
+                initargs=(_settings["memory_limit_mb"],),
+            )
         return _executor
 
 
@@ -115,7 +128,9 @@ def _bounded(cpu_limit_s: int | None, fn, *args):
     usage = resource.getrusage(resource.RUSAGE_SELF)
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
     soft = math.ceil(usage.ru_utime + usage.ru_stime) + cpu_limit_s
-    resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+    resource.setrlimit(
+        resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard)
+    )
     try:
         return fn(*args)
     finally:
@@ -141,10 +156,14 @@ def _call(fn, args: tuple, timeout: float | None, retry: bool = True, broken: in
     except BrokenProcessPool as exc:  # a worker died (its CPU budget, out of memory, killed): a fresh pool
         _reset(executor)
         if broken:  # the second pool this task was on died too: the file is the cause
-            raise MediaProcessingFailed(f"a media worker died twice on this file (CPU budget "
-                                        f"{_settings['cpu_limit_s']} s or memory cap)") from exc
+            raise MediaProcessingFailed(
+                f"a media worker died twice on this file (CPU budget "
+                f"{_settings['cpu_limit_s']} s or memory cap)"
+            ) from exc
         return _call(fn, args, timeout, retry, broken + 1)  # it may have been another file's: once more
-    except RuntimeError as exc:  # the pool was shut down under us (reconfigured, reset): once more on a new one
+    except (
+        RuntimeError
+    ) as exc:  # the pool was shut down under us (reconfigured, reset): once more on a new one
         if not retry or "shutdown" not in str(exc):
             raise MediaProcessingFailed(f"worker failed: {type(exc).__name__}: {exc}"[:300]) from exc
         return _call(fn, args, timeout, retry=False, broken=broken)
@@ -155,12 +174,17 @@ def _call(fn, args: tuple, timeout: float | None, retry: bool = True, broken: in
 
 
 def run_in_pool(fn, args: tuple, timeout: float | None) -> Any:
-    """Any picklable module-level function in a worker, with the same error mapping (tests measure through it)."""
+    """Any picklable module-level function in a worker, with the same error mapping (tests measure through
+    it)."""
     return _call(fn, args, timeout)
 
 
-def process_photo_in_pool(data: bytes, limits: MediaLimits = DEFAULT_LIMITS,
-                          redactions: Sequence[Region] = (), timeout: float | None = 120.0) -> MediaResult:
+def process_photo_in_pool(
+    data: bytes,
+    limits: MediaLimits = DEFAULT_LIMITS,
+    redactions: Sequence[Region] = (),
+    timeout: float | None = 120.0,
+) -> MediaResult:
     """`process_photo` in a worker process; may raise any MediaError."""
     check_declared_length(len(data), limits.max_photo_bytes)  # no temp file for what we refuse anyway
     fd, path = tempfile.mkstemp(prefix="media-photo-")  # mode 0600, removed below
@@ -172,15 +196,20 @@ def process_photo_in_pool(data: bytes, limits: MediaLimits = DEFAULT_LIMITS,
         os.unlink(path)
 
 
-def process_photo_file_in_pool(path: str, limits: MediaLimits = DEFAULT_LIMITS, redactions: Sequence[Region] = (),
-                               timeout: float | None = 120.0) -> MediaResult:
+def process_photo_file_in_pool(
+    path: str,
+    limits: MediaLimits = DEFAULT_LIMITS,
+    redactions: Sequence[Region] = (),
+    timeout: float | None = 120.0,
+) -> MediaResult:
     """`process_photo` on a local file the worker reads itself (the caller never holds the bytes)."""
     check_declared_length(os.path.getsize(path), limits.max_photo_bytes)
     return _call(_process_photo_file, (path, limits, tuple(redactions)), timeout)
 
 
-def inspect_video_in_pool(path: str, limits: MediaLimits = DEFAULT_LIMITS,
-                          timeout: float | None = 60.0) -> tuple[Sniffed, Probe]:
+def inspect_video_in_pool(
+    path: str, limits: MediaLimits = DEFAULT_LIMITS, timeout: float | None = 60.0
+) -> tuple[Sniffed, Probe]:
     """`inspect_video` (the cheap checks, no decoding) in a worker process; may raise any MediaError."""
     return _call(inspect_video, (path, limits), timeout)
 
@@ -192,7 +221,8 @@ def _process_photo_file(path: str, limits: MediaLimits, redactions: tuple[Region
     return process_photo(data, limits, redactions)
 
 
-def process_video_in_pool(path: str, limits: MediaLimits = DEFAULT_LIMITS, out_dir: str | None = None,
-                          timeout: float | None = 600.0) -> MediaResult:
+def process_video_in_pool(
+    path: str, limits: MediaLimits = DEFAULT_LIMITS, out_dir: str | None = None, timeout: float | None = 600.0
+) -> MediaResult:
     """`process_video` in a worker process (the file must be readable by it); may raise any MediaError."""
     return _call(process_video, (path, limits, out_dir), timeout)

@@ -1,4 +1,5 @@
 """Plain, picklable result types returned by the photo and video pipelines."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """Detect the media type from the leading bytes only; the client's claim is never consulted."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,8 +12,25 @@ SNIFF_BYTES = 64  # enough for every signature below
 # ISO-BMFF major/compatible brands (ftyp box) that mean HEIF stills.
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 # Brands that mean an MP4 or QuickTime movie. 'qt  ' is QuickTime proper.
-_MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ",
-               b"M4VH", b"M4VP", b"MSNV", b"dash", b"3gp4", b"3gp5", b"3gp6", b"3g2a"}
+_MP4_BRANDS = {
+    b"isom",
+    b"iso2",
+    b"iso4",
+    b"iso5",
+    b"iso6",
+    b"mp41",
+    b"mp42",
+    b"avc1",
+    b"M4V ",
+    b"M4VH",
+    b"M4VP",
+    b"MSNV",
+    b"dash",
+    b"3gp4",
+    b"3gp5",
+    b"3gp6",
+    b"3g2a",
+}
 _MOV_BRANDS = {b"qt  "}
 
 
@@ -52,7 +70,7 @@ def _ftyp_brands(head: bytes) -> set[bytes]:
     size = int.from_bytes(head[0:4], "big")
     end = min(max(size, 16), len(head))
     brands = {head[8:12]}
-    brands.update(head[i:i + 4] for i in range(16, end - 3, 4))
+    brands.update(head[i : i + 4] for i in range(16, end - 3, 4))
     return brands
 
 
@@ -64,7 +82,7 @@ def _ebml_doctype(head: bytes) -> bytes | None:
     if i < 0 or i + 3 > len(head):
         return None
     length = head[i + 2] & 0x7F  # 1-byte vint: 0x80 | len
-    return head[i + 3:i + 3 + length]
+    return head[i + 3 : i + 3 + length]
 
 
 def sniff(head: bytes) -> Sniffed:

@@ -1,4 +1,6 @@
-"""Run ffprobe/ffmpeg safely: argument lists (never a shell), timeouts, no stdin, bounded output and memory."""
+"""Run ffprobe/ffmpeg safely: argument lists (never a shell), timeouts, no stdin, bounded output and
+memory."""
+
 from __future__ import annotations
 
 import resource
@@ -14,9 +16,10 @@ _TRUNCATION_HINTS = ("moov atom not found", "truncat", "end of file", "partial f
 
 
 def _tool_limits(memory_mb: int | None):
-    """The child's own limits, set between fork and exec: an address-space cap of its own (the tools' peaks are
-    recorded in docs/reliability.md), and no CPU limit inherited from the pool task's budget (the tools have
-    their wall-clock timeouts, and a long video must not be ended by the budget meant for the worker)."""
+    """The child's own limits, set between fork and exec: an address-space cap of its own (the tools' peaks
+    are recorded in docs/reliability.md), and no CPU limit inherited from the pool task's budget (the tools
+    have their wall-clock timeouts, and a long video must not be ended by the budget meant for the worker)."""
+
     def apply() -> None:
         _, hard = resource.getrlimit(resource.RLIMIT_CPU)
         resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
@@ -26,16 +29,24 @@ def _tool_limits(memory_mb: int | None):
             if as_hard != resource.RLIM_INFINITY:
                 limit = min(limit, as_hard)
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
     return apply
 
 
 def run_tool(args: Sequence[str], timeout: float, memory_mb: int | None = None) -> bytes:
     """Run a command and return stdout; map failures to MediaError (may raise MEDIA_TRUNCATED etc.).
 
-    `memory_mb` caps the tool's address space (RLIMIT_AS): past it ffmpeg fails to allocate and exits non-zero."""
+    `memory_mb` caps the tool's address space (RLIMIT_AS): past it ffmpeg fails to allocate and exits
+    non-zero."""
     try:
-        proc = subprocess.Popen(list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, shell=False, preexec_fn=_tool_limits(memory_mb))
+        proc = subprocess.Popen(
+            list(args),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            shell=False,
+            preexec_fn=_tool_limits(memory_mb),
+        )
     except OSError as exc:  # not installed (see services/media/SETUP.md)
         raise MediaProcessingFailed(f"{args[0]} could not start: {exc.strerror}") from exc
     with proc:

@@ -9,6 +9,7 @@ drones fill). SEI units of our own encoder's output are removed too (`filter_uni
 the moving picture are NOT blurred (only in the poster): `faces_found` > 0 should send the video to
 an operator before publication.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,16 +52,36 @@ class Probe:
 
 def probe(path: str, sniffed: Sniffed, limits: MediaLimits) -> Probe:
     """Run ffprobe on a local file with the sniffed demuxer forced; may raise MEDIA_MALFORMED."""
-    raw = run_tool(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-                    *SAFE_INPUT, "-f", sniffed.ffmpeg_format, "file:" + os.path.abspath(path)],
-                   limits.ffprobe_timeout_s, limits.tool_memory_mb)
+    raw = run_tool(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+            *SAFE_INPUT,
+            "-f",
+            sniffed.ffmpeg_format,
+            "file:" + os.path.abspath(path),
+        ],
+        limits.ffprobe_timeout_s,
+        limits.tool_memory_mb,
+    )
     try:
         info = json.loads(raw)
     except ValueError as exc:
         raise MediaMalformed("ffprobe output is not JSON") from exc
     streams = info.get("streams") or []
-    video = next((s for s in streams if s.get("codec_type") == "video"
-                  and not (s.get("disposition") or {}).get("attached_pic")), None)
+    video = next(
+        (
+            s
+            for s in streams
+            if s.get("codec_type") == "video" and not (s.get("disposition") or {}).get("attached_pic")
+        ),
+        None,
+    )
     if video is None or not video.get("width") or not video.get("height"):
         raise MediaMalformed("no video stream")
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
@@ -70,8 +91,16 @@ def probe(path: str, sniffed: Sniffed, limits: MediaLimits) -> Probe:
         width, height = height, width
     tags = {**(video.get("tags") or {}), **(fmt.get("tags") or {})}
     hint = next((h for h in (gps_from_iso6709(tags.get(t)) for t in _LOCATION_TAGS) if h), None)
-    return Probe(_duration(fmt, video), int(video.get("index", 0)), width, height, str(video.get("codec_name")),
-                 video.get("pix_fmt"), audio.get("codec_name") if audio else None, hint)
+    return Probe(
+        _duration(fmt, video),
+        int(video.get("index", 0)),
+        width,
+        height,
+        str(video.get("codec_name")),
+        video.get("pix_fmt"),
+        audio.get("codec_name") if audio else None,
+        hint,
+    )
 
 
 def _duration(fmt: dict, video: dict) -> float | None:
@@ -97,8 +126,7 @@ def _rotation(video: dict) -> int:
         return 0
 
 
-def process_video(path: str, limits: MediaLimits = DEFAULT_LIMITS,
-                  out_dir: str | None = None) -> MediaResult:
+def process_video(path: str, limits: MediaLimits = DEFAULT_LIMITS, out_dir: str | None = None) -> MediaResult:
     """Validate a local video file and write a web MP4 + poster; the caller removes `output_dir`.
 
     May raise MEDIA_EMPTY, MEDIA_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, MEDIA_MALFORMED, MEDIA_TRUNCATED,
@@ -140,8 +168,9 @@ def inspect_video(path: str, limits: MediaLimits = DEFAULT_LIMITS) -> tuple[Snif
 def _check_duration(duration: float | None, limits: MediaLimits) -> None:
     """Refuse a known duration over the limit (unknown ones are re-checked on the output)."""
     if duration is not None and duration > limits.max_video_seconds:
-        raise VideoTooLong(f"{duration:.1f}s", duration=round(duration, 1),
-                           limit_seconds=limits.max_video_seconds)
+        raise VideoTooLong(
+            f"{duration:.1f}s", duration=round(duration, 1), limit_seconds=limits.max_video_seconds
+        )
 
 
 def _render(path: str, sniffed: Sniffed, info: Probe, limits: MediaLimits, target: Path) -> MediaResult:
@@ -152,36 +181,110 @@ def _render(path: str, sniffed: Sniffed, info: Probe, limits: MediaLimits, targe
     _check_duration(final.duration, limits)  # catches sources whose header had no duration
     poster = _poster_frame(out, final.duration, limits)
     faces = detect_faces(poster) if limits.blur_faces else []
-    derivatives = render_set(poster, {"poster": limits.card_px, "poster_thumb": limits.thumb_px},
-                             faces, (), limits.jpeg_quality)
+    derivatives = render_set(
+        poster, {"poster": limits.card_px, "poster_thumb": limits.thumb_px}, faces, (), limits.jpeg_quality
+    )
     derivatives["video"] = Derivative(out, "video/mp4", final.width, final.height, True)
-    return MediaResult(kind="video", mime=sniffed.mime, width=info.width, height=info.height,
-                       duration=final.duration or info.duration, derivatives=derivatives,
-                       location_hint=info.location_hint, faces_found=len(faces),
-                       output_dir=target)
+    return MediaResult(
+        kind="video",
+        mime=sniffed.mime,
+        width=info.width,
+        height=info.height,
+        duration=final.duration or info.duration,
+        derivatives=derivatives,
+        location_hint=info.location_hint,
+        faces_found=len(faces),
+        output_dir=target,
+    )
 
 
 def _ffmpeg_args(src: str, sniffed: Sniffed, info: Probe, out: Path, limits: MediaLimits) -> list[str]:
     """Command line for a metadata-free, faststart H.264/AAC MP4 re-encoded from decoded frames."""
     side = limits.video_max_px
-    scale = (f"scale=w='if(gte(iw,ih),trunc(min({side},iw)/2)*2,-2)'"
-             f":h='if(gte(iw,ih),-2,trunc(min({side},ih)/2)*2)'")
-    return ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-y", *SAFE_INPUT,
-            "-f", sniffed.ffmpeg_format, "-i", "file:" + os.path.abspath(src),
-            "-map", f"0:{info.video_index}", "-map", "0:a:0?", "-map_metadata", "-1", "-map_chapters", "-1",
-            "-sn", "-dn", "-t", str(limits.max_video_seconds + 1),
-            "-vf", scale, "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
-            "-bsf:v", "filter_units=remove_types=6",  # SEI: x264 writes its settings there
-            "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-threads", "2",
-            "-movflags", "+faststart", "-f", "mp4", "file:" + str(out)]
+    scale = (
+        f"scale=w='if(gte(iw,ih),trunc(min({side},iw)/2)*2,-2)'"
+        f":h='if(gte(iw,ih),-2,trunc(min({side},ih)/2)*2)'"
+    )
+    return [
+        "ffmpeg",
+        "-nostdin",
+        "-hide_banner",
+        "-v",
+        "error",
+        "-y",
+        *SAFE_INPUT,
+        "-f",
+        sniffed.ffmpeg_format,
+        "-i",
+        "file:" + os.path.abspath(src),
+        "-map",
+        f"0:{info.video_index}",
+        "-map",
+        "0:a:0?",
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        "-sn",
+        "-dn",
+        "-t",
+        str(limits.max_video_seconds + 1),
+        "-vf",
+        scale,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "23",
+        "-pix_fmt",
+        "yuv420p",
+        "-bsf:v",
+        "filter_units=remove_types=6",  # SEI: x264 writes its settings there
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+        "-ac",
+        "2",
+        "-threads",
+        "2",
+        "-movflags",
+        "+faststart",
+        "-f",
+        "mp4",
+        "file:" + str(out),
+    ]
 
 
 def _poster_frame(video: Path, duration: float | None, limits: MediaLimits) -> Image.Image:
     """One decoded frame (PNG through a pipe) from the rendition, as a guarded RGB Pillow image."""
     at = min(1.0, duration / 2) if duration else 0.0
-    png = run_tool(["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", *SAFE_INPUT, "-ss", f"{at:.3f}",
-                    "-f", "mov", "-i", "file:" + str(video), "-frames:v", "1",
-                    "-f", "image2pipe", "-c:v", "png", "pipe:1"], limits.ffmpeg_timeout_s, limits.tool_memory_mb)
+    png = run_tool(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-hide_banner",
+            "-v",
+            "error",
+            *SAFE_INPUT,
+            "-ss",
+            f"{at:.3f}",
+            "-f",
+            "mov",
+            "-i",
+            "file:" + str(video),
+            "-frames:v",
+            "1",
+            "-f",
+            "image2pipe",
+            "-c:v",
+            "png",
+            "pipe:1",
+        ],
+        limits.ffmpeg_timeout_s,
+        limits.tool_memory_mb,
+    )
     if not png:
         raise MediaMalformed("no decodable frame")
     with open_guarded(png, PNG, limits.max_pixels) as image:

@@ -5,6 +5,7 @@
 `/photo.jpg` serves FILE, `/redirect` answers 302 to URL, `/hop` 302 to `/photo.jpg` (a redirect that stays
 allowed), `/endless` streams without end. `PhotoServer` starts one from a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,10 +64,21 @@ class PhotoServer:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def __enter__(self) -> "PhotoServer":
-        self.proc = subprocess.Popen([sys.executable, "-m", "services.media.tests.photo_server", "--port",
-                                      str(self.port), "--photo", str(self.photo), "--redirect", self.redirect],
-                                     cwd=ROOT)
+    def __enter__(self) -> PhotoServer:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "services.media.tests.photo_server",
+                "--port",
+                str(self.port),
+                "--photo",
+                str(self.photo),
+                "--redirect",
+                self.redirect,
+            ],
+            cwd=ROOT,
+        )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:

@@ -4,6 +4,7 @@ Attempts are claimed with a lease (`next_attempt_at` moved past the time budget)
 the work (`FOR UPDATE SKIP LOCKED`) and a crashed attempt is taken over once its lease runs out. Photos and
 videos have separate timers: a long render never delays a photo's retry.
 """
+
 from __future__ import annotations
 
 import logging
@@ -53,16 +54,23 @@ def sweep_expired_slots(m: Media) -> int:
     now = utcnow()
     rows = repo.expired_slots(m.db, now - m.settings.upload_ttl - m.settings.expire_grace)
     for row in rows:  # nothing was announced for these: no event
-        repo.finish(m.db, row.id, "rejected", reject_reason=ErrorCode.MEDIA_EXPIRED.value, updated_at=now,
-                    slot_key=None)
+        repo.finish(
+            m.db,
+            row.id,
+            "rejected",
+            reject_reason=ErrorCode.MEDIA_EXPIRED.value,
+            updated_at=now,
+            slot_key=None,
+        )
     m.db.commit()
     m.objects.delete_quietly(r.object_key for r in rows)
     return len(rows)
 
 
 def sweep_closed_slots(m: Media) -> int:
-    """Confirmed (or refused) files whose upload URL has expired: remove whatever was PUT to the slot after the
-    confirmation copied the bytes away (a second write is never processed or served; it is not kept either)."""
+    """Confirmed (or refused) files whose upload URL has expired: remove whatever was PUT to the slot after
+    the confirmation copied the bytes away (a second write is never processed or served; it is not kept
+    either)."""
     now = utcnow()
     rows, closed = repo.slots_to_close(m.db, now - m.settings.upload_ttl - m.settings.expire_grace), 0
     for row in rows:
@@ -78,7 +86,8 @@ def sweep_closed_slots(m: Media) -> int:
 
 
 def sweep_unattached(m: Media) -> int:
-    """Ready files older than the attach TTL: kept if their report exists (intake attached them), else swept."""
+    """Ready files older than the attach TTL: kept if their report exists (intake attached them), else
+    swept."""
     now = utcnow()
     rows = repo.unattached(m.db, now - m.settings.attach_ttl)
     swept, keys, answers = 0, [], {}
@@ -91,10 +100,18 @@ def sweep_unattached(m: Media) -> int:
         if facts.exists:
             repo.update(m.db, row.id, attached_at=now)
             continue
-        repo.finish(m.db, row.id, "rejected", from_state="ready", reject_reason=ErrorCode.MEDIA_EXPIRED.value,
-                    updated_at=now)
+        repo.finish(
+            m.db,
+            row.id,
+            "rejected",
+            from_state="ready",
+            reject_reason=ErrorCode.MEDIA_EXPIRED.value,
+            updated_at=now,
+        )
         keys += [row.object_key, *repo.drop_renditions(m.db, row.id)]
-        m.db.emit(MediaRejectedV1(media_id=row.id, report_id=row.report_id, reason=ErrorCode.MEDIA_EXPIRED.value))
+        m.db.emit(
+            MediaRejectedV1(media_id=row.id, report_id=row.report_id, reason=ErrorCode.MEDIA_EXPIRED.value)
+        )
         swept += 1
     m.db.commit()
     m.objects.delete_quietly(keys)

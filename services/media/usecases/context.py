@@ -1,4 +1,5 @@
 """The collaborators every media use case works with, handed over explicitly by the service's entrypoints."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +11,8 @@ from .pipeline import Pipeline
 
 @dataclass(frozen=True, slots=True)
 class Media:
-    """One worker's view of the service: `db` (UnitOfWork), `objects` (the bucket), `settings`, `intake` (proxy)."""
+    """One worker's view of the service: `db` (UnitOfWork), `objects` (the bucket), `settings`, `intake`
+    (proxy)."""
 
     db: Any
     objects: Any

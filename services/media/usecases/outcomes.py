@@ -3,6 +3,7 @@
 Every outcome is state: ready (renditions stored, `media.stored`), rejected with the error code
 (`media.rejected`, the original removed), or, when our side failed, a later attempt with back-off.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,18 +43,35 @@ def attempt(m: Media, row) -> Outcome | None:
 
 
 def ready(m: Media, row, outcome: Outcome) -> None:
-    """Store the renditions and announce the file (`media.stored`), unless another instance finished it first."""
+    """Store the renditions and announce the file (`media.stored`), unless another instance finished it
+    first."""
     now = utcnow()
-    finished = repo.finish(m.db, row.id, "ready", width=outcome.width, height=outcome.height,
-                           duration=outcome.duration, faces_found=outcome.faces_found, last_error=None,
-                           video_public=outcome.kind == "video" and outcome.faces_found == 0, updated_at=now)
+    finished = repo.finish(
+        m.db,
+        row.id,
+        "ready",
+        width=outcome.width,
+        height=outcome.height,
+        duration=outcome.duration,
+        faces_found=outcome.faces_found,
+        last_error=None,
+        video_public=outcome.kind == "video" and outcome.faces_found == 0,
+        updated_at=now,
+    )
     if not finished:  # another instance got there first: ours are spare copies
         m.db.rollback()
         m.objects.delete_quietly(s.object_key for s in outcome.renditions)
         return
     stale = repo.replace_renditions(m.db, row.id, outcome.renditions)
-    m.db.emit(MediaStoredV1(media_id=row.id, report_id=row.report_id, role=row.role,
-                            content_type=row.content_type or outcome.mime, size=row.size or 0))
+    m.db.emit(
+        MediaStoredV1(
+            media_id=row.id,
+            report_id=row.report_id,
+            role=row.role,
+            content_type=row.content_type or outcome.mime,
+            size=row.size or 0,
+        )
+    )
     m.db.commit()
     m.objects.delete_quietly(stale)
 

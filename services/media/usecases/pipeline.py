@@ -4,6 +4,7 @@ Ports, not frameworks: `objects` is the bucket (`MediaObjects`), `engine` the CP
 pool by default). The caller (the service) turns outcomes into state: a `MediaError` other than
 MEDIA_PROCESSING_FAILED is the file's fault (reject it); MEDIA_PROCESSING_FAILED is ours (retry later).
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -15,8 +16,19 @@ from secrets import token_hex
 from typing import Protocol
 
 from ..domain.policy import Planned, plan_renditions
-from ..processing import (LocationHint, MediaError, MediaLimits, MediaResult, Probe, Region, Sniffed,
-                         inspect_video_in_pool, process_photo_file_in_pool, process_video_in_pool, sniff)
+from ..processing import (
+    LocationHint,
+    MediaError,
+    MediaLimits,
+    MediaResult,
+    Probe,
+    Region,
+    Sniffed,
+    inspect_video_in_pool,
+    process_photo_file_in_pool,
+    process_video_in_pool,
+    sniff,
+)
 from ..processing.errors import MediaEmpty, MediaProcessingFailed, MediaTooLarge
 from ..processing.sniff import SNIFF_BYTES
 from ..settings import MediaSettings
@@ -40,7 +52,9 @@ class MediaObjects(Protocol):
 class Engine(Protocol):
     """The CPU-heavy steps (run in worker processes)."""
 
-    def photo(self, path: str, limits: MediaLimits, regions: Sequence[Region], timeout: float) -> MediaResult: ...
+    def photo(
+        self, path: str, limits: MediaLimits, regions: Sequence[Region], timeout: float
+    ) -> MediaResult: ...
     def video(self, path: str, limits: MediaLimits, out_dir: str, timeout: float) -> MediaResult: ...
     def inspect_video(self, path: str, limits: MediaLimits, timeout: float) -> tuple[Sniffed, Probe]: ...
 
@@ -88,8 +102,13 @@ class Outcome:
 class Pipeline:
     """One file's journey; every method may raise a MediaError."""
 
-    def __init__(self, objects: MediaObjects, settings: MediaSettings, engine: Engine | None = None,
-                 tmp_root: str | None = None):
+    def __init__(
+        self,
+        objects: MediaObjects,
+        settings: MediaSettings,
+        engine: Engine | None = None,
+        tmp_root: str | None = None,
+    ):
         self.objects, self.settings = objects, settings
         self.engine = engine or PoolEngine()
         self.tmp_root = tmp_root
@@ -116,20 +135,36 @@ class Pipeline:
         with self._workdir() as work:
             path = self._spool(object_key, work)
             sniffed, probe = self.engine.inspect_video(path, self.limits, self.settings.video_check_timeout_s)
-        return Outcome("video", sniffed.mime, probe.width, probe.height, probe.duration,
-                       location_hint=probe.location_hint)
+        return Outcome(
+            "video",
+            sniffed.mime,
+            probe.width,
+            probe.height,
+            probe.duration,
+            location_hint=probe.location_hint,
+        )
 
     def process(self, object_key: str, kind: str, regions: Sequence[Region], now: datetime) -> Outcome:
         """Download, process in the pool, store every rendition under a new random key."""
         with self._workdir() as work:
             path = self._spool(object_key, work)
             if kind == "video":
-                result = self.engine.video(path, self.limits, str(Path(work) / "out"), self.settings.video_timeout_s)
+                result = self.engine.video(
+                    path, self.limits, str(Path(work) / "out"), self.settings.video_timeout_s
+                )
             else:
                 result = self.engine.photo(path, self.limits, regions, self.settings.photo_timeout_s)
             stored = self._store_all(plan_renditions(result.derivatives), now)
-        return Outcome(result.kind, result.mime, result.width, result.height, result.duration, result.faces_found,
-                       result.location_hint, stored)
+        return Outcome(
+            result.kind,
+            result.mime,
+            result.width,
+            result.height,
+            result.duration,
+            result.faces_found,
+            result.location_hint,
+            stored,
+        )
 
     def _spool(self, object_key: str, work: str) -> str:
         path = str(Path(work) / "original")
@@ -141,7 +176,7 @@ class Pipeline:
         stored: list[StoredRendition] = []
         try:
             for item in planned:
-                stored.append(self._store(lambda: self._put(item, now)))
+                stored.append(self._store(lambda item=item: self._put(item, now)))
         except BaseException:
             self.objects.delete_quietly(s.object_key for s in stored)
             raise

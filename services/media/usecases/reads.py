@@ -5,6 +5,7 @@ gets the public (blurred) renditions, only when intake shows them the report (ve
 tracking token), never of a file an operator hid, and never an original. `list_media(role="result",
 state="ready")` answers "does the case have an after-photo?".
 """
+
 from __future__ import annotations
 
 from libs.contracts.media import GetMedia, ListMedia

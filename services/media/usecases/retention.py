@@ -5,9 +5,11 @@
 - Retention (docs/privacy.md): the private original of a file — the only copy with its metadata and unblurred
   faces — is deleted once its renditions exist and its case has been closed for `originals_after_close`; the
   renditions stay. A daily job (an hourly timer; the replica that claims the day runs it) and an RPC to run it
-  now; both idempotent (`original_deleted_at`, rows locked with SKIP LOCKED). When intake cannot say which cases
+  now; both idempotent (`original_deleted_at`, rows locked with SKIP LOCKED). When intake cannot say which
+  cases
   are closed, nothing is deleted.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -49,7 +51,11 @@ def retention_pass(m: Media, now: datetime, batch: int = 200) -> dict[str, int]:
         if closed is None:  # intake cannot say: decide nothing now
             m.db.rollback()
             break
-        due = [r for r in rows if closed.get(r.report_id) and datetime.fromisoformat(closed[r.report_id]) < cutoff]
+        due = [
+            r
+            for r in rows
+            if closed.get(r.report_id) and datetime.fromisoformat(closed[r.report_id]) < cutoff
+        ]
         for row in due:
             repo.update(m.db, row.id, original_deleted_at=now, updated_at=now)
         m.db.commit()

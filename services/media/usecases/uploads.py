@@ -4,6 +4,7 @@ Photos are processed during the confirmation (in the pool, a second or so), so t
 whether the file was refused and why. Videos get their quick checks (container, ffprobe, pixels, duration)
 during the confirmation and are rendered afterwards by the clock (`processing: true` meanwhile).
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,21 +35,35 @@ def create_upload(m: Media, cmd: CreateUpload) -> dict:
     """A presigned PUT URL for one file; the key is random, never from the client."""
     limit = m.settings.slot_limit(cmd.content_type)
     if cmd.size > limit:  # the claim is checked here and the bytes again at confirmation
-        raise ServiceError(ErrorCode.MEDIA_TOO_LARGE, f"at most {limit} bytes",
-                           [{"field": "size", "message": f"must be ≤ {limit}", "type": "too_large"}])
+        raise ServiceError(
+            ErrorCode.MEDIA_TOO_LARGE,
+            f"at most {limit} bytes",
+            [{"field": "size", "message": f"must be ≤ {limit}", "type": "too_large"}],
+        )
     check_uploader(m, cmd)
     if repo.count_active(m.db, cmd.report_id, cmd.role) >= m.settings.max_per_report:
         raise ServiceError(ErrorCode.TOO_MANY_MEDIA, f"at most {m.settings.max_per_report} files per report")
     now = utcnow()
     media_id, key = uuid.uuid4(), new_key("originals", now)
-    repo.insert(m.db, id=media_id, report_id=cmd.report_id, role=cmd.role, object_key=key, slot_key=key,
-                declared_type=cmd.content_type, size=cmd.size, created_at=now, updated_at=now,
-                uploader_role=cmd.actor.role if cmd.actor else "citizen",
-                uploader_agency=cmd.actor.agency if cmd.actor else None)
+    repo.insert(
+        m.db,
+        id=media_id,
+        report_id=cmd.report_id,
+        role=cmd.role,
+        object_key=key,
+        slot_key=key,
+        declared_type=cmd.content_type,
+        size=cmd.size,
+        created_at=now,
+        updated_at=now,
+        uploader_role=cmd.actor.role if cmd.actor else "citizen",
+        uploader_agency=cmd.actor.agency if cmd.actor else None,
+    )
     m.db.commit()
     ttl = m.settings.upload_ttl
-    return UploadSlot(media_id=media_id, put_url=m.objects.presign_put(key, ttl), expires_at=now + ttl,
-                      max_size=limit).model_dump(mode="json")
+    return UploadSlot(
+        media_id=media_id, put_url=m.objects.presign_put(key, ttl), expires_at=now + ttl, max_size=limit
+    ).model_dump(mode="json")
 
 
 def check_uploader(m: Media, cmd: CreateUpload) -> None:
@@ -56,12 +71,14 @@ def check_uploader(m: Media, cmd: CreateUpload) -> None:
     co-handler (intake decides; unknown → refuse): a past holder reads the case but adds nothing to it."""
     refusal = upload_refusal(cmd.role, cmd.actor.role if cmd.actor else None)
     if refusal:
-        raise ServiceError(ErrorCode.FORBIDDEN, refusal, [{"field": "role", "message": refusal,
-                                                           "type": "forbidden"}])
+        raise ServiceError(
+            ErrorCode.FORBIDDEN, refusal, [{"field": "role", "message": refusal, "type": "forbidden"}]
+        )
     if cmd.actor is None or cmd.actor.role not in AGENCY_ROLES:
         return
-    holds = agency_holds_now(m.intake, cmd.report_id, cmd.actor.model_dump(mode="json"),
-                             m.settings.intake_timeout_s)
+    holds = agency_holds_now(
+        m.intake, cmd.report_id, cmd.actor.model_dump(mode="json"), m.settings.intake_timeout_s
+    )
     if holds is None:
         raise ServiceError(ErrorCode.UPSTREAM_UNAVAILABLE, "intake did not answer: try again")
     if not holds:
@@ -76,12 +93,23 @@ def confirm_upload(m: Media, cmd: ConfirmUpload) -> dict:
     row = load(m, cmd.media_id, lock=True)
     if row.state != "pending" or row.confirmed_at is not None:
         m.db.rollback()
-        return view(m, row, audience(m, cmd.actor, row.report_id, cmd.tracking_token, cmd.client),
-                    actor=cmd.actor, grant=cmd.grant)
+        return view(
+            m,
+            row,
+            audience(m, cmd.actor, row.report_id, cmd.tracking_token, cmd.client),
+            actor=cmd.actor,
+            grant=cmd.grant,
+        )
     outcome = confirm(m, row)
     row = load(m, row.id)
-    return view(m, row, audience(m, cmd.actor, row.report_id, cmd.tracking_token, cmd.client), outcome,
-                cmd.actor, cmd.grant)
+    return view(
+        m,
+        row,
+        audience(m, cmd.actor, row.report_id, cmd.tracking_token, cmd.client),
+        outcome,
+        cmd.actor,
+        cmd.grant,
+    )
 
 
 def confirm(m: Media, row) -> Outcome | None:
@@ -102,14 +130,24 @@ def confirm(m: Media, row) -> Outcome | None:
         m.db.rollback()
         if slot is not None:
             m.objects.delete_quietly([row.object_key])  # the row still names the slot: confirm again
-        raise ServiceError(ErrorCode.MEDIA_PROCESSING_FAILED, "the object store did not answer: retry") from None
+        raise ServiceError(
+            ErrorCode.MEDIA_PROCESSING_FAILED, "the object store did not answer: retry"
+        ) from None
     except MediaError as exc:
         reject(m, row, exc.code, size=info.size if info else 0)
         m.objects.delete_quietly([slot] if slot else [])
         return None
     lease = m.settings.lease(sniffed.kind)
-    repo.update(m.db, row.id, confirmed_at=now, kind=sniffed.kind, content_type=sniffed.mime,
-                size=info.size, updated_at=now, next_attempt_at=now + lease)
+    repo.update(
+        m.db,
+        row.id,
+        confirmed_at=now,
+        kind=sniffed.kind,
+        content_type=sniffed.mime,
+        size=info.size,
+        updated_at=now,
+        next_attempt_at=now + lease,
+    )
     m.db.commit()
     m.objects.delete_quietly([slot] if slot else [])  # written again before its URL expires: swept later
     if sniffed.kind == "video":
@@ -121,26 +159,44 @@ def confirm(m: Media, row) -> Outcome | None:
 
 def import_url(m: Media, cmd: ImportUrl) -> dict:
     """A photo or video a partner named by URL (Open311 `media_url`), as the reporter's evidence: fetched with
-    the guards of `adapters/fetch.py`, then checked and processed like an upload. A link that cannot be fetched
-    is kept on a `rejected(MEDIA_FETCH_FAILED)` file for staff (`source_url`, operators only)."""
+    the guards of `adapters/fetch.py`, then checked and processed like an upload. A link that cannot be
+    fetched is kept on a `rejected(MEDIA_FETCH_FAILED)` file for staff (`source_url`, operators only)."""
     if repo.count_active(m.db, cmd.report_id, "evidence") >= m.settings.max_per_report:
         raise ServiceError(ErrorCode.TOO_MANY_MEDIA, f"at most {m.settings.max_per_report} files per report")
     now = utcnow()
     media_id, key = uuid.uuid4(), new_key("originals", now)
-    repo.insert(m.db, id=media_id, report_id=cmd.report_id, role="evidence", object_key=key,
-                declared_type="", size=None, created_at=now, updated_at=now, uploader_role="open311",
-                source_url=cmd.url)
+    repo.insert(
+        m.db,
+        id=media_id,
+        report_id=cmd.report_id,
+        role="evidence",
+        object_key=key,
+        declared_type="",
+        size=None,
+        created_at=now,
+        updated_at=now,
+        uploader_role="open311",
+        source_url=cmd.url,
+    )
     m.db.commit()
     with tempfile.TemporaryDirectory(prefix="media-fetch-") as work:
         try:
-            fetched = fetch_to_file(cmd.url, os.path.join(work, "body"), max_bytes=m.settings.max_slot_bytes,
-                                    timeout_s=m.settings.fetch_timeout_s,
-                                    max_redirects=m.settings.fetch_max_redirects,
-                                    allow_hosts=m.settings.fetch_allow_hosts)
+            fetched = fetch_to_file(
+                cmd.url,
+                os.path.join(work, "body"),
+                max_bytes=m.settings.max_slot_bytes,
+                timeout_s=m.settings.fetch_timeout_s,
+                max_redirects=m.settings.fetch_max_redirects,
+                allow_hosts=m.settings.fetch_allow_hosts,
+            )
         except FetchRefused as exc:
             log.info("media %s: %s not fetched: %s", media_id, cmd.url, exc.reason)
-            reject(m, load(m, media_id, lock=True), ErrorCode.MEDIA_FETCH_FAILED.value,
-                   last_error=exc.reason[:500])
+            reject(
+                m,
+                load(m, media_id, lock=True),
+                ErrorCode.MEDIA_FETCH_FAILED.value,
+                last_error=exc.reason[:500],
+            )
             return view(m, load(m, media_id), None)
         m.objects.put_file(key, fetched.path, fetched.content_type or "application/octet-stream")
     outcome = confirm(m, load(m, media_id, lock=True))
@@ -156,7 +212,9 @@ def close_slot(m: Media, row, now):
     except Exception as exc:  # store down or the object vanished: nothing changed, the client may retry
         m.db.rollback()
         log.warning("media %s: copy out of the upload slot failed: %s", row.id, type(exc).__name__)
-        raise ServiceError(ErrorCode.MEDIA_PROCESSING_FAILED, "the object store did not answer: retry") from None
+        raise ServiceError(
+            ErrorCode.MEDIA_PROCESSING_FAILED, "the object store did not answer: retry"
+        ) from None
     repo.update(m.db, row.id, object_key=private, updated_at=now)
     return load(m, row.id)
 
@@ -170,7 +228,9 @@ def inspect_video(m: Media, row) -> Outcome | None:
     except MediaError as exc:
         reject(m, row, exc.code)
         return None
-    values = {"width": outcome.width, "height": outcome.height, "duration": outcome.duration} if outcome else {}
+    values = (
+        {"width": outcome.width, "height": outcome.height, "duration": outcome.duration} if outcome else {}
+    )
     repo.update(m.db, row.id, next_attempt_at=utcnow(), **values)
     m.db.commit()
     return outcome

@@ -1,4 +1,5 @@
 """Channel adapters: plain blocking calls over smtplib, httpx and kombu that report the outcome as a value."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
@@ -30,7 +31,8 @@ def http_result(status: int) -> DeliveryResult:
 
 
 def transport_error(exc: Exception) -> DeliveryResult:
-    """A DeliveryResult for a network failure (always retryable); the message is not kept, it may hold a URL."""
+    """A DeliveryResult for a network failure (always retryable); the message is not kept, it may hold a
+    URL."""
     return DeliveryResult(ok=False, error=f"transport:{type(exc).__name__}")
 
 

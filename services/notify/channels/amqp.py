@@ -4,6 +4,7 @@ A message no queue is bound for comes back (basic.return) before the broker's ac
 (`amqp_unroutable`), retried with back-off, so a case is never "sent" into the void while an agency's
 queue is missing. One connection per process, reopened after any error; calls are serialised.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,13 @@ def agency_exchange() -> Exchange:
 def agency_queue(agency: str) -> Queue:
     """The durable queue of one agency, bound to everything for it (`case.*.<AGENCY>.#`)."""
     code = routingkeys.segment(agency, what="agency")
-    return Queue(f"agency.{code}", exchange=agency_exchange(), routing_key=routingkeys.agency_binding(code),
-                 durable=True, auto_delete=False)
+    return Queue(
+        f"agency.{code}",
+        exchange=agency_exchange(),
+        routing_key=routingkeys.agency_binding(code),
+        durable=True,
+        auto_delete=False,
+    )
 
 
 def provision(connection: Connection, agency: str) -> Queue:
@@ -43,8 +49,10 @@ def broker_commands(agency: str, vhost: str, user: str | None = None) -> list[st
     queue = agency_queue(agency).name
     user = user or queue.replace(".", "_").lower()
     pattern = "^" + queue.replace(".", "\\.") + "$"
-    return [f"rabbitmqctl add_user {user} '<password>'",
-            f"rabbitmqctl set_permissions -p {vhost} {user} '^$' '^$' '{pattern}'"]
+    return [
+        f"rabbitmqctl add_user {user} '<password>'",
+        f"rabbitmqctl set_permissions -p {vhost} {user} '^$' '^$' '{pattern}'",
+    ]
 
 
 class AgencyExchange:
@@ -63,8 +71,9 @@ class AgencyExchange:
     def _ready(self) -> Producer:
         if self._conn is None or not self._conn.connected:
             self.close()
-            self._conn = Connection(self.amqp_uri, connect_timeout=self.timeout,
-                                    transport_options={"confirm_publish": True})
+            self._conn = Connection(
+                self.amqp_uri, connect_timeout=self.timeout, transport_options={"confirm_publish": True}
+            )
             self._conn.ensure_connection(max_retries=1)
             channel = self._conn.channel()
             channel.events["basic_return"].add(self._on_return)
@@ -73,18 +82,32 @@ class AgencyExchange:
             self._producer = Producer(channel, exchange=exchange, serializer="json")
         return self._producer
 
-    def publish(self, routing_key: str, body: Mapping[str, object], *, message_id: str,
-                headers: Mapping[str, str] | None = None) -> DeliveryResult:
+    def publish(
+        self,
+        routing_key: str,
+        body: Mapping[str, object],
+        *,
+        message_id: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> DeliveryResult:
         """Publish one persistent message; ok only when the broker confirmed it and routed it to a queue."""
         payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_json_default)
         with self._lock:
             self._returned.discard(message_id)
             try:
                 self._ready().publish(
-                    payload.encode(), routing_key=routing_key, content_type=CONTENT_TYPE,
-                    content_encoding="utf-8", delivery_mode=2, mandatory=True, message_id=message_id,
-                    headers=dict(headers or {}), retry=False, timeout=self.timeout,
-                    confirm_timeout=self.timeout)
+                    payload.encode(),
+                    routing_key=routing_key,
+                    content_type=CONTENT_TYPE,
+                    content_encoding="utf-8",
+                    delivery_mode=2,
+                    mandatory=True,
+                    message_id=message_id,
+                    headers=dict(headers or {}),
+                    retry=False,
+                    timeout=self.timeout,
+                    confirm_timeout=self.timeout,
+                )
             except Exception as exc:  # connection lost, channel closed, nack, confirm timeout
                 self.close()
                 return transport_error(exc)

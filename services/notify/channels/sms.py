@@ -1,4 +1,5 @@
 """SMS channel: POST (or GET) to a configurable HTTP SMS gateway with httpx and a timeout."""
+
 from __future__ import annotations
 
 import json
@@ -83,4 +84,3 @@ def send_sms(
     if result.ok and not _gateway_says_ok(config, body):
         return DeliveryResult(ok=False, status=response.status_code, error="gateway_refused")
     return result
-

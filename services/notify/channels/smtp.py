@@ -1,4 +1,5 @@
 """E-mail channel: one UTF-8 plain-text message over smtplib (STARTTLS or implicit TLS, optional login)."""
+
 from __future__ import annotations
 
 import smtplib
@@ -77,7 +78,9 @@ def _connect(config: SmtpConfig) -> smtplib.SMTP:
     """An open, possibly TLS-upgraded and logged-in connection; may raise OSError or SMTPException."""
     context = ssl.create_default_context()
     if config.implicit_tls:
-        conn: smtplib.SMTP = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout, context=context)
+        conn: smtplib.SMTP = smtplib.SMTP_SSL(
+            config.host, config.port, timeout=config.timeout, context=context
+        )
     else:
         conn = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
     try:
@@ -107,11 +110,13 @@ def send_message(config: SmtpConfig, msg: Message) -> DeliveryResult:
     except smtplib.SMTPRecipientsRefused as exc:
         # exc.recipients maps the (personal) address to its reply: keep only the code
         code = next(iter(exc.recipients.values()))[0]
-        return DeliveryResult(ok=False, status=code, error=f"smtp_{code}_recipient_refused",
-                              permanent=code >= 500)
+        return DeliveryResult(
+            ok=False, status=code, error=f"smtp_{code}_recipient_refused", permanent=code >= 500
+        )
     except smtplib.SMTPResponseException as exc:
-        return DeliveryResult(ok=False, status=exc.smtp_code, error=f"smtp_{exc.smtp_code}",
-                              permanent=exc.smtp_code >= 500)
+        return DeliveryResult(
+            ok=False, status=exc.smtp_code, error=f"smtp_{exc.smtp_code}", permanent=exc.smtp_code >= 500
+        )
     except smtplib.SMTPNotSupportedError:
         return DeliveryResult(ok=False, error="smtp_starttls_unsupported")  # retry after the config is fixed
     except (smtplib.SMTPException, OSError) as exc:

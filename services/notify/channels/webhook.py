@@ -1,9 +1,10 @@
 """Webhook channel: POST a signed JSON body; a 2xx reply with {"acknowledged": true} acknowledges it."""
+
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 import httpx
@@ -50,8 +51,9 @@ def post_webhook(
 ) -> DeliveryResult:
     """Sign and POST one delivery; redirects are not followed (a 3xx is a failure, not a hop elsewhere)."""
     body = payload if isinstance(payload, bytes) else encode_payload(payload)
-    headers = signing.sign(body, secrets, now or datetime.now(timezone.utc),
-                           event_type=event_type, delivery_id=delivery_id)
+    headers = signing.sign(
+        body, secrets, now or datetime.now(UTC), event_type=event_type, delivery_id=delivery_id
+    )
     headers.update({"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT})
     own = client is None
     http = client or httpx.Client(timeout=timeout, follow_redirects=False)

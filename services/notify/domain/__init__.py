@@ -1,1 +1,2 @@
-"""Notify's pure rules: what agencies and citizens are told, templates, retry schedule, quiet hours, signing."""
+"""Notify's pure rules: what agencies and citizens are told, templates, retry schedule, quiet hours,
+signing."""

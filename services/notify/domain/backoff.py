@@ -4,6 +4,7 @@ States: pending → sent → acknowledged, or failed(attempts, last_error, next_
 A failed delivery with `next_attempt_at` is waiting for its retry; with `next_attempt_at=None` it is parked
 (dead letter) until an operator calls `redeliver`. A timer sweeps due deliveries; nothing requeues hot.
 """
+
 from __future__ import annotations
 
 import random
@@ -101,8 +102,10 @@ class DeliveryState:
         """Whether the sweeper should attempt it now."""
         if self.status is DeliveryStatus.PENDING:
             return self.next_attempt_at is None or self.next_attempt_at <= now
-        return self.status is DeliveryStatus.FAILED and self.next_attempt_at is not None and (
-            self.next_attempt_at <= now
+        return (
+            self.status is DeliveryStatus.FAILED
+            and self.next_attempt_at is not None
+            and (self.next_attempt_at <= now)
         )
 
 
@@ -114,7 +117,8 @@ def _require_attemptable(state: DeliveryState, action: str) -> None:
 
 
 def on_success(state: DeliveryState, now: datetime, *, acknowledged: bool = False) -> DeliveryState:
-    """The channel accepted the message; `acknowledged` when the receiver acknowledged it in the same reply."""
+    """The channel accepted the message; `acknowledged` when the receiver acknowledged it in the same
+    reply."""
     _require_attemptable(state, "mark as sent")
     sent = replace(
         state,
@@ -159,7 +163,8 @@ def on_ack(state: DeliveryState, now: datetime) -> DeliveryState:
 
 
 def redeliver(state: DeliveryState, now: datetime) -> DeliveryState:
-    """Operator action: put a failed (or sent but never acknowledged) delivery back to pending, attempts reset."""
+    """Operator action: put a failed (or sent but never acknowledged) delivery back to pending, attempts
+    reset."""
     if state.status not in (DeliveryStatus.FAILED, DeliveryStatus.SENT):
         raise InvalidTransition(state.status, "redeliver")
     # last_error is kept so the operator still sees why it had failed until the next attempt.

@@ -1,9 +1,11 @@
-"""What citizens are told, as pure functions: which message for which step, on which channels, with what values.
+"""What citizens are told, as pure functions: which message for which step, on which channels, with what
+values.
 
 A notice is planned from an event (template + JSON values with codes, no contact data); at send time it is
 rendered per recipient in their language, with names and links added. Steps the citizen does not see (internal
 or staff-only) plan nothing.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -21,20 +23,35 @@ from .agency import AGENCY_ROLES
 S = Status
 DATETIME_KEYS = frozenset({"due_at", "rating_due_at"})
 DEFAULT_NOTES: dict[str, dict[str, str]] = {
-    "info_requested": {"vi": "Vui lòng xem yêu cầu bổ sung tại trang theo dõi phản ánh.",
-                       "en": "Please see what is needed on the report's page."},
-    "case_rejected": {"vi": "Phản ánh không đủ điều kiện tiếp nhận.",
-                      "en": "The report does not meet the conditions to be accepted."},
-    "agency_accepted": {"vi": "Đơn vị đã tiếp nhận phản ánh và đang xử lý.",
-                        "en": "The agency accepted the report and is working on it."},
-    "result_published": {"vi": "Xem kết quả xử lý tại trang theo dõi phản ánh.",
-                         "en": "See the result on the report's page."},
-    "reopen_refused": {"vi": "Kết quả xử lý đã đáp ứng yêu cầu.",
-                       "en": "The result was found to meet the request."},
+    "info_requested": {
+        "vi": "Vui lòng xem yêu cầu bổ sung tại trang theo dõi phản ánh.",
+        "en": "Please see what is needed on the report's page.",
+    },
+    "case_rejected": {
+        "vi": "Phản ánh không đủ điều kiện tiếp nhận.",
+        "en": "The report does not meet the conditions to be accepted.",
+    },
+    "agency_accepted": {
+        "vi": "Đơn vị đã tiếp nhận phản ánh và đang xử lý.",
+        "en": "The agency accepted the report and is working on it.",
+    },
+    "result_published": {
+        "vi": "Xem kết quả xử lý tại trang theo dõi phản ánh.",
+        "en": "See the result on the report's page.",
+    },
+    "reopen_refused": {
+        "vi": "Kết quả xử lý đã đáp ứng yêu cầu.",
+        "en": "The result was found to meet the request.",
+    },
 }
 # The free-text field each template shows, filled from the step's public note.
-NOTE_FIELD = {"info_requested": "note", "case_rejected": "reason", "agency_progress": "note",
-              "result_published": "result_summary", "reopen_refused": "reason"}
+NOTE_FIELD = {
+    "info_requested": "note",
+    "case_rejected": "reason",
+    "agency_progress": "note",
+    "result_published": "result_summary",
+    "reopen_refused": "reason",
+}
 
 
 @dataclass(frozen=True)
@@ -74,8 +91,10 @@ def _template_for(event: ReportStatusChangedV1) -> tuple[str, str | None] | None
 
 
 def _extension_note(days: int) -> dict[str, str]:
-    return {"vi": f"Thời hạn xử lý được gia hạn thêm {days} ngày làm việc.",
-            "en": f"The handling deadline was extended by {days} working days."}
+    return {
+        "vi": f"Thời hạn xử lý được gia hạn thêm {days} ngày làm việc.",
+        "en": f"The handling deadline was extended by {days} working days.",
+    }
 
 
 def plan_status_change(event: ReportStatusChangedV1) -> NoticePlan | None:
@@ -84,7 +103,11 @@ def plan_status_change(event: ReportStatusChangedV1) -> NoticePlan | None:
     if chosen is None:
         return None
     template, default_note = chosen
-    values: dict[str, Any] = {"code": event.code, "category": event.category, "agency_code": event.agency_code}
+    values: dict[str, Any] = {
+        "code": event.code,
+        "category": event.category,
+        "agency_code": event.agency_code,
+    }
     if template in NOTE_FIELD:
         note: Any = event.public_note
         if not note and event.extension_working_days and template == "agency_progress":
@@ -93,14 +116,23 @@ def plan_status_change(event: ReportStatusChangedV1) -> NoticePlan | None:
     return NoticePlan(template, values, urgent=event.priority is Priority.KHAN)
 
 
-def plan_rating_reminder(event: ReportStatusChangedV1, window: timedelta, before: timedelta) -> NoticePlan | None:
+def plan_rating_reminder(
+    event: ReportStatusChangedV1, window: timedelta, before: timedelta
+) -> NoticePlan | None:
     """A reminder to rate, `before` the end of the rating window, planned when a result is published."""
     if not (event.from_status is S.DA_XU_LY and event.to_status is S.DA_CONG_KHAI) or before >= window:
         return None
     due = event.occurred_at + window
-    return NoticePlan("rating_reminder", {"code": event.code, "category": event.category,
-                                          "agency_code": event.agency_code, "rating_due_at": due.isoformat()},
-                      delay=window - before)
+    return NoticePlan(
+        "rating_reminder",
+        {
+            "code": event.code,
+            "category": event.category,
+            "agency_code": event.agency_code,
+            "rating_due_at": due.isoformat(),
+        },
+        delay=window - before,
+    )
 
 
 def ends_rating(event: ReportStatusChangedV1) -> bool:
@@ -110,10 +142,17 @@ def ends_rating(event: ReportStatusChangedV1) -> bool:
 
 def plan_routed(event: ReportRoutedV1) -> NoticePlan:
     """Tell the citizen which agency now handles the case, and by when."""
-    return NoticePlan("case_routed", {
-        "code": event.code, "category": event.category, "agency_code": event.agency_code,
-        "ward_code": event.ward_code, "due_at": event.due_at.isoformat() if event.due_at else None},
-        urgent=event.priority is Priority.KHAN)
+    return NoticePlan(
+        "case_routed",
+        {
+            "code": event.code,
+            "category": event.category,
+            "agency_code": event.agency_code,
+            "ward_code": event.ward_code,
+            "due_at": event.due_at.isoformat() if event.due_at else None,
+        },
+        urgent=event.priority is Priority.KHAN,
+    )
 
 
 def channels_for(recipient: NotificationRecipient, has_inbox: bool) -> list[str]:
@@ -127,7 +166,8 @@ def channels_for(recipient: NotificationRecipient, has_inbox: bool) -> list[str]
 
 
 def inbox_owner(recipient: NotificationRecipient, case_id: UUID) -> UUID | None:
-    """The report whose tracking token opens this recipient's in-app inbox (None: a follower without a report)."""
+    """The report whose tracking token opens this recipient's in-app inbox (None: a follower without a
+    report)."""
     if recipient.report_id is not None:
         return recipient.report_id
     return case_id if recipient.role == "reporter" else None

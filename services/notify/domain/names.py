@@ -1,12 +1,12 @@
 """Display names for messages (category, agency, ward/commune), in Vietnamese and English, from routing.
 
 Routing's `list_names` answers every name of the directory in force; the book keeps them for `ttl_s` seconds
-(process-wide) and is refreshed by whoever reads it next. When routing cannot be asked, the last names are kept,
-or, before any answer, messages show codes (`UBND_18073`, the official 5-digit ward code); routing is asked again
-after `RETRY_S` (or the TTL when shorter), not on every message. One reader asks at a time; the others go on with
-the names there are, except before the first answer, when they wait for the question in flight (bounded by the RPC
-timeout) rather than send codes while the names are on their way.
-"""
+(process-wide) and is refreshed by whoever reads it next. When routing cannot be asked, the last names are
+kept, or, before any answer, messages show codes (`UBND_18073`, the official 5-digit ward code); routing is
+asked again after `RETRY_S` (or the TTL when shorter), not on every message. One reader asks at a time; the
+others go on with the names there are, except before the first answer, when they wait for the question in
+flight (bounded by the RPC timeout) rather than send codes while the names are on their way."""
+
 from __future__ import annotations
 
 import logging
@@ -63,8 +63,13 @@ class NameBook:
             log.warning("routing answered malformed names: codes are shown")
             return
         if names.version:  # version 0: the directory is not seeded yet
-            self._cached.take({"category": _by_code(names.categories), "agency": _by_code(names.agencies),
-                               "unit": _by_code(names.units)})
+            self._cached.take(
+                {
+                    "category": _by_code(names.categories),
+                    "agency": _by_code(names.agencies),
+                    "unit": _by_code(names.units),
+                }
+            )
 
     def _name(self, kind: str, code: str | None) -> Name:
         if not code:
@@ -80,5 +85,6 @@ class NameBook:
         return self._name("agency", code)
 
     def ward(self, code: str | None) -> Name:
-        """{'vi', 'en'} names of a ward/commune ("Phường Thành Sen"), its code, or 'not set' for a province case."""
+        """{'vi', 'en'} names of a ward/commune ("Phường Thành Sen"), its code, or 'not set' for a province
+        case."""
         return self._name("unit", code)

@@ -1,11 +1,12 @@
 """Who may do what in notify, and what a channel setting must hold (pure)."""
+
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 
-from libs.contracts.errors import ErrorCode
 from libs.contracts.common import Actor
+from libs.contracts.errors import ErrorCode
 from libs.contracts.notify import SetAgencyChannel
 from libs.platform.access import AGENCY_ROLES, OPERATORS  # noqa: F401  (the service names them as policy.*)
 from libs.platform.access import require_role as require  # noqa: F401  (the one role check)
@@ -32,14 +33,27 @@ class ChannelSettings:
 
 
 def _invalid(field: str, message: str) -> ServiceError:
-    return ServiceError(ErrorCode.VALIDATION_FAILED, f"invalid channel: {message}",
-                        [{"field": field, "message": message, "type": "value_error"}])
+    return ServiceError(
+        ErrorCode.VALIDATION_FAILED,
+        f"invalid channel: {message}",
+        [{"field": field, "message": message, "type": "value_error"}],
+    )
 
 
-def channel_settings(cmd: SetAgencyChannel, existing_secrets: list[str] | None, allow_http: bool) -> ChannelSettings:
+def channel_settings(
+    cmd: SetAgencyChannel, existing_secrets: list[str] | None, allow_http: bool
+) -> ChannelSettings:
     """Check a channel command against its kind; keep or generate webhook secrets; may raise ServiceError."""
-    values = dict(agency_code=cmd.agency_code, category=cmd.category, kind=cmd.kind, enabled=cmd.enabled,
-                  url=None, email=None, secrets=[], updated_by=cmd.actor.sub if cmd.actor else None)
+    values: dict = dict(
+        agency_code=cmd.agency_code,
+        category=cmd.category,
+        kind=cmd.kind,
+        enabled=cmd.enabled,
+        url=None,
+        email=None,
+        secrets=[],
+        updated_by=cmd.actor.sub if cmd.actor else None,
+    )
     new_secret = None
     if cmd.kind != "webhook" and cmd.secrets:
         raise _invalid("secrets", "only webhooks have secrets")

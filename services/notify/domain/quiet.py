@@ -1,4 +1,5 @@
 """Quiet hours: non-urgent citizen messages wait until morning (local time of the province)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -11,6 +11,7 @@ Documented keys (one message per routed or updated case, never with reporter dat
 An agency binds its queue with `case.*.<AGENCY>.#` (everything for it), or narrower patterns such as
 `case.routed.<AGENCY>.*.THOAT_NUOC` from `binding(...)`.
 """
+
 from __future__ import annotations
 
 import re

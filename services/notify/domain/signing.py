@@ -11,6 +11,7 @@ one `v1`, so a receiver holding either secret verifies. Receiver recipe (any lan
 ',', take `t` and every `v1`, reject when |now - t| > 300 s, compute
 `hex(HMAC_SHA256(secret, f"{t}.".encode() + raw_body))` and compare in constant time with each `v1`.
 """
+
 from __future__ import annotations
 
 import hashlib

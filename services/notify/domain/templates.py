@@ -8,6 +8,7 @@ SMS: Vietnamese with diacritics needs UCS-2, only 70 characters per segment, so 
 free-text fields (note, reason, names) are shortened with "..." when needed. E-mails keep full diacritics.
 Citizen e-mails end with a per-case unsubscribe line (`{unsubscribe_url}`); SMS has no room for it.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,16 +26,42 @@ LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TEMPLATE_DIR = Path(__file__).with_name("templates")
-AGENCY_TEMPLATES = ("agency_case_routed", "agency_case_updated", "agency_case_due_soon", "agency_case_overdue")
+AGENCY_TEMPLATES = (
+    "agency_case_routed",
+    "agency_case_updated",
+    "agency_case_due_soon",
+    "agency_case_overdue",
+)
 CITIZEN_TEMPLATES = (
-    "case_accepted", "info_requested", "case_routed", "agency_progress", "result_published",
-    "rating_request", "rating_reminder", "reopen_approved", "reopen_refused", "case_rejected",
+    "case_accepted",
+    "info_requested",
+    "case_routed",
+    "agency_progress",
+    "result_published",
+    "rating_request",
+    "rating_reminder",
+    "reopen_approved",
+    "reopen_refused",
+    "case_rejected",
 )
 # Never rendered into an agency message, whatever the caller passes (sealed identity).
-REPORTER_FIELDS = frozenset({
-    "reporter", "reporter_name", "reporter_phone", "reporter_email", "reporter_id", "reporter_address",
-    "account_id", "device_id", "name", "phone", "email", "address", "tracking_token",
-})
+REPORTER_FIELDS = frozenset(
+    {
+        "reporter",
+        "reporter_name",
+        "reporter_phone",
+        "reporter_email",
+        "reporter_id",
+        "reporter_address",
+        "account_id",
+        "device_id",
+        "name",
+        "phone",
+        "email",
+        "address",
+        "tracking_token",
+    }
+)
 # Shortened, in this order, when an SMS is too long; codes and links are never cut.
 SHRINKABLE = ("note", "reason", "result_summary", "agency_name", "category_name", "ward_name")
 SMS_MAX = 160
@@ -201,7 +228,8 @@ def _fit_sms(source: str, values: Mapping[str, str]) -> str:
 
 
 def render(template: str, language: str | None, values: Mapping[str, object]) -> RenderedMessage:
-    """Render one message in the chosen language; may raise TemplateError (unknown template, missing value)."""
+    """Render one message in the chosen language; may raise TemplateError (unknown template, missing
+    value)."""
     lang = pick_language(language)
     subject_src, text_src, sms_src = _parts(template, lang)
     filled = _values(template, lang, values)

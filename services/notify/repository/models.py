@@ -1,4 +1,5 @@
-"""Tables of the notify service (schema `notify`): delivery records and channel settings, never contact details.
+"""Tables of the notify service (schema `notify`): delivery records and channel settings, never contact
+details.
 
 - `deliveries`: one row per message to one agency channel or one citizen channel, with its state
   (pending → sent → acknowledged | failed(attempts, last_error, next_attempt_at) | skipped).
@@ -6,8 +7,9 @@
 - `cases`: notify's projection of routed cases (who holds it, accept deadline, acknowledgement).
 - `notices`: one citizen notification to fan out to whoever follows a case (expanded by the sweep).
 - `case_recipients`: opaque recipient refs per case, their unsubscribe link token and unsubscription.
-- `inapp_messages`: the citizen in-app inbox (a reporter's by `owner_report_id`, a follower's by `recipient_ref`).
-"""
+- `inapp_messages`: the citizen in-app inbox (a reporter's by `owner_report_id`, a follower's by
+  `recipient_ref`)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -20,7 +22,8 @@ metadata = sa.MetaData(schema=SCHEMA)
 TS = sa.DateTime(timezone=True)
 
 deliveries = sa.Table(
-    "deliveries", metadata,
+    "deliveries",
+    metadata,
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("report_id", UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("cause_event_id", UUID(as_uuid=True), nullable=False),
@@ -44,13 +47,17 @@ deliveries = sa.Table(
     sa.Column("acknowledged_at", TS),
     sa.Column("acknowledged_by", sa.Text),
     sa.Column("updated_at", TS),
-    sa.Index("ix_deliveries_due", "next_attempt_at",
-             postgresql_where=sa.text("state IN ('pending', 'failed') AND next_attempt_at IS NOT NULL")),
+    sa.Index(
+        "ix_deliveries_due",
+        "next_attempt_at",
+        postgresql_where=sa.text("state IN ('pending', 'failed') AND next_attempt_at IS NOT NULL"),
+    ),
     sa.Index("ix_deliveries_state_created", "state", "created_at"),
 )
 
 agency_channels = sa.Table(
-    "agency_channels", metadata,
+    "agency_channels",
+    metadata,
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("agency_code", sa.Text, nullable=False, index=True),
     sa.Column("category", sa.Text, comment="NULL: every category of the agency"),
@@ -65,7 +72,8 @@ agency_channels = sa.Table(
 )
 
 cases = sa.Table(
-    "cases", metadata,
+    "cases",
+    metadata,
     sa.Column("report_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("code", sa.Text, nullable=False),
     sa.Column("category", sa.Text),
@@ -84,7 +92,8 @@ cases = sa.Table(
 )
 
 notices = sa.Table(
-    "notices", metadata,
+    "notices",
+    metadata,
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("report_id", UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("cause_event_id", UUID(as_uuid=True), nullable=False),
@@ -102,19 +111,25 @@ notices = sa.Table(
 )
 
 case_recipients = sa.Table(
-    "case_recipients", metadata,
+    "case_recipients",
+    metadata,
     sa.Column("report_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("recipient_ref", sa.Text, primary_key=True),
     sa.Column("role", sa.Text, nullable=False),
-    sa.Column("owner_report_id", UUID(as_uuid=True), index=True,
-              comment="the report whose tracking token opens this recipient's in-app inbox"),
+    sa.Column(
+        "owner_report_id",
+        UUID(as_uuid=True),
+        index=True,
+        comment="the report whose tracking token opens this recipient's in-app inbox",
+    ),
     sa.Column("link_token", sa.Text, nullable=False, unique=True),
     sa.Column("unsubscribed_at", TS),
     sa.Column("created_at", TS, nullable=False),
 )
 
 inapp_messages = sa.Table(
-    "inapp_messages", metadata,
+    "inapp_messages",
+    metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("delivery_id", UUID(as_uuid=True), nullable=False, unique=True),
     sa.Column("recipient_ref", sa.Text, nullable=False),

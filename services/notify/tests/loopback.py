@@ -9,6 +9,7 @@ should: verify the signature (401 with the reason when it fails), answer 503 whi
 `--fail-for` seconds after its first request), then accept each delivery id once and acknowledge it.
 `LoopbackServer` starts one from a test and reads what it received.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,9 @@ def _append(path: str, record: dict) -> None:
         fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-# --- servers (run in the child process) --------------------------------------------------------------------------
+# --- servers (run in the child process)
+# --------------------------------------------------------------------------
+
 
 def run_smtp(port: int, out: str) -> None:
     from aiosmtpd.controller import Controller
@@ -39,9 +42,16 @@ def run_smtp(port: int, out: str) -> None:
         async def handle_DATA(self, server, session, envelope):
             msg = message_from_bytes(envelope.content, policy=policy.default)
             body = msg.get_body(("plain",))
-            _append(out, {"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos),
-                          "subject": str(msg["Subject"]), "headers": {k: str(v) for k, v in msg.items()},
-                          "text": body.get_content() if body else ""})
+            _append(
+                out,
+                {
+                    "mail_from": envelope.mail_from,
+                    "rcpt_tos": list(envelope.rcpt_tos),
+                    "subject": str(msg["Subject"]),
+                    "headers": {k: str(v) for k, v in msg.items()},
+                    "text": body.get_content() if body else "",
+                },
+            )
             return "250 OK"
 
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
@@ -71,10 +81,16 @@ def run_webhook(port: int, out: str, secrets: list[str], fail_for: float) -> Non
         def do_POST(self):
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             headers = {k: v for k, v in self.headers.items()}
-            record = {"path": self.path, "headers": headers, "body": raw.decode("utf-8", "replace"),
-                      "delivery_id": signing.header_value(headers, signing.DELIVERY_HEADER)}
+            record = {
+                "path": self.path,
+                "headers": headers,
+                "body": raw.decode("utf-8", "replace"),
+                "delivery_id": signing.header_value(headers, signing.DELIVERY_HEADER),
+            }
             try:
-                signing.verify(raw, signing.header_value(headers, signing.SIGNATURE_HEADER), secrets, time.time())
+                signing.verify(
+                    raw, signing.header_value(headers, signing.SIGNATURE_HEADER), secrets, time.time()
+                )
             except signing.SignatureError as exc:
                 _append(out, {**record, "status": 401, "reason": exc.reason})
                 return self._answer(401, {"error": exc.reason})
@@ -99,7 +115,10 @@ def run_sms(port: int, out: str) -> None:
 
         def do_POST(self):
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            _append(out, {"path": self.path, "headers": dict(self.headers.items()), "json": json.loads(raw or b"{}")})
+            _append(
+                out,
+                {"path": self.path, "headers": dict(self.headers.items()), "json": json.loads(raw or b"{}")},
+            )
             data = b'{"CodeResult": "100"}'
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -126,7 +145,9 @@ def main(argv: list[str]) -> None:
         run_sms(args.port, args.out)
 
 
-# --- the test side -----------------------------------------------------------------------------------------------
+# --- the test side
+# -----------------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -145,13 +166,28 @@ class LoopbackServer:
         self.out.touch()
         from devtools.testing import clean_env, spawn  # dies with the test session, sees no caller's settings
 
-        self.proc = spawn([sys.executable, "-m", "services.notify.tests.loopback", kind, "--port", str(self.port),
-                           "--out", str(self.out), *extra], clean_env(PYTHONWARNINGS="ignore"),
-                          tmp / f"{kind}-{self.port}.log", cwd=ROOT)
+        self.proc = spawn(
+            [
+                sys.executable,
+                "-m",
+                "services.notify.tests.loopback",
+                kind,
+                "--port",
+                str(self.port),
+                "--out",
+                str(self.out),
+                *extra,
+            ],
+            clean_env(PYTHONWARNINGS="ignore"),
+            tmp / f"{kind}-{self.port}.log",
+            cwd=ROOT,
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"loopback {kind} server exited: {(tmp / f'{kind}-{self.port}.log').read_text()}")
+                raise RuntimeError(
+                    f"loopback {kind} server exited: {(tmp / f'{kind}-{self.port}.log').read_text()}"
+                )
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
                 return
@@ -165,7 +201,9 @@ class LoopbackServer:
         return f"http://127.0.0.1:{self.port}"
 
     def received(self) -> list[dict]:
-        return [json.loads(line) for line in self.out.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [
+            json.loads(line) for line in self.out.read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -175,7 +213,7 @@ class LoopbackServer:
             self.proc.kill()
             self.proc.wait(5)
 
-    def __enter__(self) -> "LoopbackServer":
+    def __enter__(self) -> LoopbackServer:
         return self
 
     def __exit__(self, *exc) -> None:

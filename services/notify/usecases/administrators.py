@@ -1,5 +1,6 @@
-"""Use cases of administrators: an agency's channels (amqp, webhook, e-mail), created, replaced, listed, removed.
-"""
+"""Use cases of administrators: an agency's channels (amqp, webhook, e-mail), created, replaced, listed,
+removed."""
+
 from __future__ import annotations
 
 import uuid
@@ -46,4 +47,3 @@ def delete_agency_channel(db, cmd: ChannelRef) -> dict:
         raise ServiceError(ErrorCode.CHANNEL_NOT_FOUND, f"no channel {cmd.id}")
     db.commit()
     return {"id": str(cmd.id), "deleted": True}
-

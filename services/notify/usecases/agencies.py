@@ -1,5 +1,5 @@
-"""Use cases of agencies: acknowledge one delivery, or a whole case routed to them.
-"""
+"""Use cases of agencies: acknowledge one delivery, or a whole case routed to them."""
+
 from __future__ import annotations
 
 from libs.contracts.common import utcnow
@@ -37,6 +37,6 @@ def acknowledge_case(db, cmd: AcknowledgeCase) -> dict:
         raise ServiceError(ErrorCode.REPORT_NOT_FOUND, f"no case {cmd.report_id} for {scope}")
     db.commit()
     case = repo.get_case(db, cmd.report_id)
-    return CaseAcknowledged(report_id=case.report_id, agency_code=case.agency_code,
-                            acknowledged_at=case.acknowledged_at).model_dump(mode="json")
-
+    return CaseAcknowledged(
+        report_id=case.report_id, agency_code=case.agency_code, acknowledged_at=case.acknowledged_at
+    ).model_dump(mode="json")

@@ -1,6 +1,6 @@
-"""Use cases of IOC operators (and agency staff, within their agency): see deliveries, redeliver one, find the cases
-an agency has not acknowledged.
-"""
+"""Use cases of IOC operators (and agency staff, within their agency): see deliveries, redeliver one, find the
+cases an agency has not acknowledged."""
+
 from __future__ import annotations
 
 import logging
@@ -35,7 +35,9 @@ def redeliver(db, cmd: DeliveryRef) -> dict:
     policy.require(cmd.actor, policy.OPERATORS)
     now, row = utcnow(), load_delivery(db, cmd.delivery_id, lock=True)
     if row.state == "skipped":
-        raise ServiceError(ErrorCode.DELIVERY_STATE_CONFLICT, f"delivery {row.id} was skipped: {row.last_error}")
+        raise ServiceError(
+            ErrorCode.DELIVERY_STATE_CONFLICT, f"delivery {row.id} was skipped: {row.last_error}"
+        )
     if row.channel == "none" and row.notice_id is not None:  # a citizen notice that could not fan out
         repo.update_notice(db, row.notice_id, now, state="pending", attempts=0, next_attempt_at=now)
         repo.skip_delivery(db, row.id, "redelivered: notice re-armed", now)
@@ -66,4 +68,3 @@ def load_delivery(db, delivery_id, lock: bool = False):
     if row is None:
         raise ServiceError(ErrorCode.DELIVERY_NOT_FOUND, f"no delivery {delivery_id}")
     return row
-

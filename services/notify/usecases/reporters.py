@@ -1,5 +1,5 @@
-"""Use cases of citizens: the in-app inbox of a report, and unsubscribing from e-mail/SMS about a case.
-"""
+"""Use cases of citizens: the in-app inbox of a report, and unsubscribing from e-mail/SMS about a case."""
+
 from __future__ import annotations
 
 from libs.contracts.common import utcnow
@@ -12,9 +12,12 @@ from ..repository import deliveries as repo
 
 
 def list_inbox(db, query: ListInbox) -> list[dict]:
-    """In-app messages of a report's reporter, or of one follower of the case (the caller checked the token)."""
-    return [inbox_view(r).model_dump(mode="json")
-            for r in repo.list_inapp(db, query.report_id, query.recipient_ref, query.after, query.limit)]
+    """In-app messages of a report's reporter, or of one follower of the case (the caller checked the
+    token)."""
+    return [
+        inbox_view(r).model_dump(mode="json")
+        for r in repo.list_inapp(db, query.report_id, query.recipient_ref, query.after, query.limit)
+    ]
 
 
 def unsubscribe_link(db, cmd: UnsubscribeByLink) -> dict:
@@ -24,8 +27,9 @@ def unsubscribe_link(db, cmd: UnsubscribeByLink) -> dict:
         raise ServiceError(ErrorCode.NOT_FOUND, "unknown or expired unsubscribe link")
     case = repo.get_case(db, row.report_id)
     db.commit()
-    return UnsubscribeResult(report_id=row.report_id, code=case.code if case else None,
-                             unsubscribed=True).model_dump(mode="json")
+    return UnsubscribeResult(
+        report_id=row.report_id, code=case.code if case else None, unsubscribed=True
+    ).model_dump(mode="json")
 
 
 def unsubscribe_reporter(db, cmd: UnsubscribeReporter) -> dict:
@@ -33,4 +37,3 @@ def unsubscribe_reporter(db, cmd: UnsubscribeReporter) -> dict:
     repo.unsubscribe_owner(db, cmd.report_id, utcnow())
     db.commit()
     return UnsubscribeResult(report_id=cmd.report_id, unsubscribed=True).model_dump(mode="json")
-

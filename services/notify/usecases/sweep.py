@@ -1,11 +1,11 @@
 """The sweep: performs due deliveries off the event handlers, one short transaction per piece of work.
 
-Two passes run on their own timers: `agencies()` sends due agency deliveries; `citizens()` expands due
-citizen notices (asking intake who follows the case, at send time), then sends due citizen deliveries
-(retries and messages held by quiet hours). Every outcome becomes state through `backoff`; a delivery out of
-retries is parked and alerted. A pass ends early when its timer is being stopped (the service is shutting down):
-the item in hand is finished, or, when it waits for a peer, rolled back as it was (still due at the next start).
-"""
+Two passes run on their own timers: `agencies()` sends due agency deliveries; `citizens()` expands due citizen
+notices (asking intake who follows the case, at send time), then sends due citizen deliveries (retries and
+messages held by quiet hours). Every outcome becomes state through `backoff`; a delivery out of retries is
+parked and alerted. A pass ends early when its timer is being stopped (the service is shutting down): the item
+in hand is finished, or, when it waits for a peer, rolled back as it was (still due at the next start)."""
+
 from __future__ import annotations
 
 import logging
@@ -42,8 +42,14 @@ def attempt_outcome(state: backoff.DeliveryState) -> str:
 class Sweep:
     """One pass over due work: `agencies()` or `citizens()`; each returns how much it handled."""
 
-    def __init__(self, uow, settings: NotifySettings, courier: Courier, peers: PeerClient,
-                 clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        uow,
+        settings: NotifySettings,
+        courier: Courier,
+        peers: PeerClient,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.uow, self.settings, self.courier, self.peers, self.clock = uow, settings, courier, peers, clock
         self.stopping = peers.stopping  # the timer running this pass is being stopped
         self._peer_down = False
@@ -55,8 +61,10 @@ class Sweep:
     def citizens(self) -> dict[str, int]:
         """Expand due notices, then send due citizen deliveries; stops early while intake is unavailable."""
         self._peer_down = False
-        return {"notices": self._loop(self.notice_one, self.settings.sweep_batch),
-                "citizen": self._loop(self.citizen_one, self.settings.sweep_batch)}
+        return {
+            "notices": self._loop(self.notice_one, self.settings.sweep_batch),
+            "citizen": self._loop(self.citizen_one, self.settings.sweep_batch),
+        }
 
     def _loop(self, step: Callable[[], bool], budget: int) -> int:
         done = 0
@@ -65,7 +73,8 @@ class Sweep:
         return done
 
     def _isolated(self, work: Callable[[], None], on_crash: Callable[[str], None]) -> None:
-        """Do one item's work and commit; a crash is rolled back and recorded as the item's state (no poison loop)."""
+        """Do one item's work and commit; a crash is rolled back and recorded as the item's state (no poison
+        loop)."""
         try:
             work()
             self.uow.commit()
@@ -88,7 +97,8 @@ class Sweep:
         if not isinstance(exc, PeerRemoteError):
             self._peer_down = True
 
-    # --- outcomes ---------------------------------------------------------------------------------------------
+    # --- outcomes
+    # ---------------------------------------------------------------------------------------------
 
     def _guard(self, send: Callable[[], DeliveryResult]) -> DeliveryResult:
         """A bug in one delivery becomes that delivery's state instead of stopping the sweep."""
@@ -109,8 +119,14 @@ class Sweep:
             if result.acknowledged:
                 extra["acknowledged_by"] = "webhook"
         else:
-            new = backoff.on_failure(state, result.error or "unknown_error", now, policy,
-                                     permanent=result.permanent, key=str(row.id))
+            new = backoff.on_failure(
+                state,
+                result.error or "unknown_error",
+                now,
+                policy,
+                permanent=result.permanent,
+                key=str(row.id),
+            )
         repo.save_state(self.uow, row.id, new, now, **extra)
         metrics.DELIVERY_ATTEMPTS.labels(row.channel, attempt_outcome(new)).inc()
         if result.acknowledged and row.kind == "case.routed":
@@ -118,22 +134,29 @@ class Sweep:
         if new.parked:
             planner.alert(self.uow, row, new.attempts, new.last_error or "")
 
-    # --- agencies ---------------------------------------------------------------------------------------------
+    # --- agencies
+    # ---------------------------------------------------------------------------------------------
 
     def agency_one(self) -> bool:
         now = self.clock()
         row = repo.claim_agency_delivery(self.uow, now)
         if row is None:
             return False
-        self._isolated(lambda: self._agency_work(row, now),
-                       lambda error: self._crashed([row.id], error, self.settings.agency_policy))
+        self._isolated(
+            lambda: self._agency_work(row, now),
+            lambda error: self._crashed([row.id], error, self.settings.agency_policy),
+        )
         return True
 
     def _agency_work(self, row, now: datetime) -> None:
         if row.channel == "none":
             if not planner.replan_unconfigured(self.uow, self.settings, row, now):
-                self._record(row, DeliveryResult(ok=False, error=planner.NO_CHANNEL, permanent=True), now,
-                             self.settings.agency_policy)
+                self._record(
+                    row,
+                    DeliveryResult(ok=False, error=planner.NO_CHANNEL, permanent=True),
+                    now,
+                    self.settings.agency_policy,
+                )
         else:
             self._record(row, self._guard(lambda: self._send_agency(row)), now, self.settings.agency_policy)
 
@@ -148,18 +171,25 @@ class Sweep:
             return self.courier.webhook(ch.url, row.payload, list(ch.secrets), row.kind, delivery_id)
         if row.channel == "email":
             msg = agency.email(AgencyCaseMessageV1.model_validate(row.payload), self.peers.names)
-            return self.courier.email(ch.email, msg.subject, msg.text,
-                                      headers={"X-HT-Delivery": delivery_id, "X-HT-Event": row.kind})
+            return self.courier.email(
+                ch.email,
+                msg.subject,
+                msg.text,
+                headers={"X-HT-Delivery": delivery_id, "X-HT-Event": row.kind},
+            )
         return DeliveryResult(ok=False, error=f"unknown_channel:{row.channel}", permanent=True)
 
-    # --- citizens: fan a notice out to whoever follows the case -----------------------------------------------
+    # --- citizens: fan a notice out to whoever follows the case
+    # -----------------------------------------------
 
     def notice_one(self) -> bool:
         now = self.clock()
         notice = repo.claim_notice(self.uow, now)
         if notice is None:
             return False
-        self._isolated(lambda: self._notice_work(notice, now), lambda error: self._notice_failed(notice, error, now))
+        self._isolated(
+            lambda: self._notice_work(notice, now), lambda error: self._notice_failed(notice, error, now)
+        )
         return True
 
     def _notice_work(self, notice, now: datetime) -> None:
@@ -179,17 +209,39 @@ class Sweep:
         attempts = notice.attempts + 1
         retry_at = backoff.next_attempt_at(attempts, now, self.settings.citizen_policy, key=str(notice.id))
         if retry_at is not None:
-            repo.update_notice(self.uow, notice.id, now, attempts=attempts, last_error=reason,
-                               next_attempt_at=retry_at)
+            repo.update_notice(
+                self.uow, notice.id, now, attempts=attempts, last_error=reason, next_attempt_at=retry_at
+            )
             return
-        repo.update_notice(self.uow, notice.id, now, state="failed", attempts=attempts, last_error=reason,
-                           next_attempt_at=None)
-        row = dict(id=uuid.uuid5(notice.id, "notice"), report_id=notice.report_id,
-                   cause_event_id=notice.cause_event_id, recipient="*", channel="none",
-                   kind=f"citizen.{notice.template}", state="failed", attempts=attempts, last_error=reason,
-                   next_attempt_at=None, created_at=now, updated_at=now, audience="citizen",
-                   dedupe_key=f"{notice.id}:*:none", notice_id=notice.id, template=notice.template,
-                   payload=notice.values, urgent=notice.urgent)
+        repo.update_notice(
+            self.uow,
+            notice.id,
+            now,
+            state="failed",
+            attempts=attempts,
+            last_error=reason,
+            next_attempt_at=None,
+        )
+        row = dict(
+            id=uuid.uuid5(notice.id, "notice"),
+            report_id=notice.report_id,
+            cause_event_id=notice.cause_event_id,
+            recipient="*",
+            channel="none",
+            kind=f"citizen.{notice.template}",
+            state="failed",
+            attempts=attempts,
+            last_error=reason,
+            next_attempt_at=None,
+            created_at=now,
+            updated_at=now,
+            audience="citizen",
+            dedupe_key=f"{notice.id}:*:none",
+            notice_id=notice.id,
+            template=notice.template,
+            payload=notice.values,
+            urgent=notice.urgent,
+        )
         repo.park_placeholder(self.uow, **row)
         planner.alert(self.uow, row, attempts, reason)
 
@@ -202,38 +254,67 @@ class Sweep:
                 continue
             at = now if channel == "inapp" else deliver_at(now, notice.urgent, self.settings.quiet)
             delivery_id = uuid.uuid4()
-            inserted = repo.insert_delivery(self.uow, **dict(
-                id=delivery_id, report_id=notice.report_id, cause_event_id=notice.cause_event_id,
-                recipient=person.recipient_ref, channel=channel, kind=f"citizen.{notice.template}",
-                state="pending", attempts=0, next_attempt_at=at, created_at=now, updated_at=now,
-                audience="citizen", dedupe_key=f"{notice.id}:{person.recipient_ref}:{channel}",
-                notice_id=notice.id, template=notice.template, payload=notice.values, urgent=notice.urgent))
+            inserted = repo.insert_delivery(
+                self.uow,
+                **dict(
+                    id=delivery_id,
+                    report_id=notice.report_id,
+                    cause_event_id=notice.cause_event_id,
+                    recipient=person.recipient_ref,
+                    channel=channel,
+                    kind=f"citizen.{notice.template}",
+                    state="pending",
+                    attempts=0,
+                    next_attempt_at=at,
+                    created_at=now,
+                    updated_at=now,
+                    audience="citizen",
+                    dedupe_key=f"{notice.id}:{person.recipient_ref}:{channel}",
+                    notice_id=notice.id,
+                    template=notice.template,
+                    payload=notice.values,
+                    urgent=notice.urgent,
+                ),
+            )
             if inserted and at <= now:
                 row = repo.get_delivery(self.uow, delivery_id)
-                self._record(row, self._guard(lambda: self._send_citizen(row, person, link, now)), now,
-                             self.settings.citizen_policy)
+                self._record(
+                    row,
+                    self._guard(
+                        lambda row=row, person=person, link=link: self._send_citizen(row, person, link, now)
+                    ),
+                    now,
+                    self.settings.citizen_policy,
+                )
 
-    # --- citizens: retries and messages held by quiet hours ---------------------------------------------------
+    # --- citizens: retries and messages held by quiet hours
+    # ---------------------------------------------------
 
     def citizen_one(self) -> bool:
         now = self.clock()
         rows = repo.claim_citizen_deliveries(self.uow, now, self.settings.sweep_batch)
         if not rows:
             return False
-        self._isolated(lambda: self._citizen_work(rows, now),
-                       lambda error: self._crashed([r.id for r in rows], error, self.settings.citizen_policy))
+        self._isolated(
+            lambda: self._citizen_work(rows, now),
+            lambda error: self._crashed([r.id for r in rows], error, self.settings.citizen_policy),
+        )
         return True
 
     def _citizen_work(self, rows, now: datetime) -> None:
         report_id = rows[0].report_id
         try:
-            people = {p.recipient_ref: p for p in
-                      self.peers.recipients(report_id, purpose=f"notify:{rows[0].template}:retry")}
+            people = {
+                p.recipient_ref: p
+                for p in self.peers.recipients(report_id, purpose=f"notify:{rows[0].template}:retry")
+            }
         except PeerStopped:
             raise
         except PeerError as exc:
             for row in rows:
-                self._record(row, DeliveryResult(ok=False, error=exc.reason), now, self.settings.citizen_policy)
+                self._record(
+                    row, DeliveryResult(ok=False, error=exc.reason), now, self.settings.citizen_policy
+                )
             self._peer_failed(exc)
             return
         for row in rows:
@@ -243,38 +324,72 @@ class Sweep:
                 continue
             owner = citizens.inbox_owner(person, report_id)
             link = repo.recipient_link(self.uow, report_id, row.recipient, person.role, owner, now)
-            muted = person.unsubscribed or link.unsubscribed_at is not None or repo.owner_muted(self.uow, owner)
+            muted = (
+                person.unsubscribed or link.unsubscribed_at is not None or repo.owner_muted(self.uow, owner)
+            )
             if row.channel != "inapp" and muted:
                 repo.skip_delivery(self.uow, row.id, "unsubscribed", now)
                 continue
-            self._record(row, self._guard(lambda: self._send_citizen(row, person, link, now)), now,
-                         self.settings.citizen_policy)
+            self._record(
+                row,
+                self._guard(
+                    lambda row=row, person=person, link=link: self._send_citizen(row, person, link, now)
+                ),
+                now,
+                self.settings.citizen_policy,
+            )
 
     def _values(self, row, link) -> dict[str, Any]:
         values = citizens.revive(row.payload or {})
-        names, links, report_id, code = self.peers.names, self.settings.links, str(row.report_id), values["code"]
-        values.update(category_name=names.category(values.get("category")),
-                      agency_name=names.agency(values.get("agency_code")),
-                      ward_name=names.ward(values.get("ward_code")),
-                      case_url=links.case(report_id, code), unsubscribe_url=links.unsubscribe(link.link_token),
-                      rating_url=links.rating(report_id, code))
+        names, links, report_id, code = (
+            self.peers.names,
+            self.settings.links,
+            str(row.report_id),
+            values["code"],
+        )
+        values.update(
+            category_name=names.category(values.get("category")),
+            agency_name=names.agency(values.get("agency_code")),
+            ward_name=names.ward(values.get("ward_code")),
+            case_url=links.case(report_id, code),
+            unsubscribe_url=links.unsubscribe(link.link_token),
+            rating_url=links.rating(report_id, code),
+        )
         for key in citizens.DATETIME_KEYS:
             if values.get(key) is None:
                 values[key] = NOT_SET
         return values
 
     def _send_citizen(self, row, person: NotificationRecipient, link, now: datetime) -> DeliveryResult:
-        msg = templates.render(row.template, person.language, self._values(row, link))  # may raise TemplateError
+        msg = templates.render(
+            row.template, person.language, self._values(row, link)
+        )  # may raise TemplateError
         if row.channel == "inapp":
-            repo.insert_inapp(self.uow, delivery_id=row.id, recipient_ref=row.recipient, report_id=row.report_id,
-                              owner_report_id=link.owner_report_id, template=row.template, language=msg.language,
-                              subject=msg.subject, body=msg.body, created_at=now)
+            repo.insert_inapp(
+                self.uow,
+                delivery_id=row.id,
+                recipient_ref=row.recipient,
+                report_id=row.report_id,
+                owner_report_id=link.owner_report_id,
+                template=row.template,
+                language=msg.language,
+                subject=msg.subject,
+                body=msg.body,
+                created_at=now,
+            )
             return DeliveryResult(ok=True)
         if row.channel == "email" and person.email:
             unsubscribe = self.settings.links.unsubscribe(link.link_token)
-            return self.courier.email(person.email, msg.subject, msg.text, headers={
-                "List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                "X-HT-Delivery": str(row.id)})
+            return self.courier.email(
+                person.email,
+                msg.subject,
+                msg.text,
+                headers={
+                    "List-Unsubscribe": f"<{unsubscribe}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                    "X-HT-Delivery": str(row.id),
+                },
+            )
         if row.channel == "sms" and person.phone:
             return self.courier.sms(person.phone, msg.sms)
         return DeliveryResult(ok=False, error=f"no_{row.channel}_contact", permanent=True)

@@ -3,6 +3,7 @@
 The ward is the operator's correction when there is one, else the cell containing the point (or the nearest
 cell within the coastal buffer). A point outside the buffered province is never guessed: it is unroutable.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,7 +51,9 @@ class Outcome:
         return isinstance(self.result, Decision)
 
 
-def resolve_ward(directory: Directory, lat: float, lon: float, operator_ward: str | None = None) -> WardResolution:
+def resolve_ward(
+    directory: Directory, lat: float, lon: float, operator_ward: str | None = None
+) -> WardResolution:
     """The operator's ward when given, else point → ward on the loaded cells."""
     if operator_ward:
         return WardResolution(operator_ward, False, "operator")
@@ -63,17 +66,39 @@ def resolve_ward(directory: Directory, lat: float, lon: float, operator_ward: st
 def route(directory: Directory, request: RouteRequest, now: datetime) -> Outcome:
     """Decide for one report at `now` with this directory version; never raises on data gaps."""
     ward = resolve_ward(directory, request.lat, request.lon, request.operator_ward)
-    report = RouteInput(report_id=request.report_id, category=request.category, unit_code=ward.unit_code,
-                        priority=request.priority)
+    report = RouteInput(
+        report_id=request.report_id,
+        category=request.category,
+        unit_code=ward.unit_code,
+        priority=request.priority,
+    )
     snapshot = directory.snapshot
     if ward.method == "operator" and ward.unit_code not in directory.doc["unit"]:
-        return Outcome(ward, unroutable(report, snapshot, now, "unknown_ward", None,
-                                        f"Xã/phường {ward.unit_code} không có trong danh mục",
-                                        f"unit {ward.unit_code} is not in the directory"))
+        return Outcome(
+            ward,
+            unroutable(
+                report,
+                snapshot,
+                now,
+                "unknown_ward",
+                None,
+                f"Xã/phường {ward.unit_code} không có trong danh mục",
+                f"unit {ward.unit_code} is not in the directory",
+            ),
+        )
     if ward.unit_code is None:
-        return Outcome(ward, unroutable(report, snapshot, now, "location_outside_province", None,
-                                        "Vị trí nằm ngoài địa bàn tỉnh (kể cả vùng đệm ven biển)",
-                                        "the location is outside the province and its coastal buffer"))
+        return Outcome(
+            ward,
+            unroutable(
+                report,
+                snapshot,
+                now,
+                "location_outside_province",
+                None,
+                "Vị trí nằm ngoài địa bàn tỉnh (kể cả vùng đệm ven biển)",
+                "the location is outside the province and its coastal buffer",
+            ),
+        )
     automatic = decide(report, snapshot, now)
     if not request.manual_agency:
         return Outcome(ward, automatic)

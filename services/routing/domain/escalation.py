@@ -3,6 +3,7 @@
 Pure: the sweep asks `firings` for each candidate and stores what fired, so each (case, deadline, due date,
 level) fires once. A new due date (extension, resumed clock, re-route) starts a new series.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,7 +39,9 @@ def deadlines_running(clock: CaseClock) -> list[tuple[Deadline, datetime]]:
     return running
 
 
-def firings(clock: CaseClock, settings: DeadlineSettings, calendar: WorkCalendar, now: datetime) -> list[Firing]:
+def firings(
+    clock: CaseClock, settings: DeadlineSettings, calendar: WorkCalendar, now: datetime
+) -> list[Firing]:
     """Every level that applies at `now` (the caller skips those already fired); overdue skips 'due soon'."""
     out: list[Firing] = []
     for deadline, due in deadlines_running(clock):

@@ -4,6 +4,7 @@ own reasons, and the fresh clock the case starts (pure).
 The decision row and the case row hold the same placement (ward, agency, co-handlers, deadlines…); it is built
 once here and written into both, instead of being spelled out twice.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from .engine import Outcome, RouteRequest
+from .rules import Decision
 
 
 def columns(record) -> dict[str, Any]:
@@ -42,17 +44,23 @@ class Placement:
 
 def placement_of(outcome: Outcome, request: RouteRequest, version: int) -> Placement:
     """The placement of one outcome; an unroutable one names no agency, co-handler or deadline."""
-    result, routed = outcome.result, outcome.routed
+    decision = outcome.result if isinstance(outcome.result, Decision) else None
     return Placement(
-        report_id=uuid.UUID(request.report_id), category=request.category, priority=request.priority,
-        lat=request.lat, lon=request.lon, operator_ward=request.operator_ward, manual_agency=request.manual_agency,
+        report_id=uuid.UUID(request.report_id),
+        category=request.category,
+        priority=request.priority,
+        lat=request.lat,
+        lon=request.lon,
+        operator_ward=request.operator_ward,
+        manual_agency=request.manual_agency,
         ward_code=outcome.ward.unit_code,
-        agency_code=result.agency_code if routed else None,
-        co_handlers=tuple(result.co_handlers) if routed else (),
-        escalation_agency=result.escalation_agency if routed else None,
+        agency_code=decision.agency_code if decision else None,
+        co_handlers=tuple(decision.co_handlers) if decision else (),
+        escalation_agency=decision.escalation_agency if decision else None,
         directory_version=version,
-        accept_due_at=result.accept_due_at if routed else None,
-        due_at=result.due_at if routed else None)
+        accept_due_at=decision.accept_due_at if decision else None,
+        due_at=decision.due_at if decision else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,20 +80,30 @@ class DecisionFacts:
     note: str | None
 
 
-def decision_facts(outcome: Outcome, now: datetime, trigger: str, cause_event_id: uuid.UUID,
-                   note: str | None) -> DecisionFacts:
+def decision_facts(
+    outcome: Outcome, now: datetime, trigger: str, cause_event_id: uuid.UUID, note: str | None
+) -> DecisionFacts:
     """The decision's own facts of one outcome."""
     result, ward = outcome.result, outcome.ward
     return DecisionFacts(
-        cause_event_id=cause_event_id, ward_approximate=ward.approximate, ward_method=ward.method,
-        reason=result.reason, rule_id=result.rule_id, explanation=result.explanation,
-        explanation_en=result.explanation_en, decided_at=now, outcome="routed" if outcome.routed else "unroutable",
-        trigger=trigger, note=note)
+        cause_event_id=cause_event_id,
+        ward_approximate=ward.approximate,
+        ward_method=ward.method,
+        reason=result.reason,
+        rule_id=result.rule_id,
+        explanation=result.explanation,
+        explanation_en=result.explanation_en,
+        decided_at=now,
+        outcome="routed" if outcome.routed else "unroutable",
+        trigger=trigger,
+        note=note,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class CaseStart:
-    """What a decision does to its case besides placing it: a new clock, nothing accepted, paused or closed yet."""
+    """What a decision does to its case besides placing it: a new clock, nothing accepted, paused or closed
+    yet."""
 
     code: str
     status: str

@@ -13,12 +13,14 @@ Deadline conventions (documented choices):
 - Pauses `[(paused_at, resumed_at), ...]` stop the clock (waiting on the citizen); pass `now` as
   `resumed_at` for a pause that is still open.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Iterable, Iterator, Literal, Mapping, Sequence
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 try:
@@ -34,6 +36,7 @@ Pause = tuple[datetime, datetime]
 
 
 # ---- Vietnamese lunar calendar (Hồ Ngọc Đức, https://www.informatik.uni-leipzig.de/~duc/amlich/) ----
+
 
 def _jd(d: date) -> int:
     """Julian day number of a Gregorian date."""
@@ -125,15 +128,20 @@ def lunar_to_solar(day: int, month: int, year: int, leap: bool = False, tz_hours
 
 # ---- holidays ----
 
+
 @dataclass(frozen=True)
 class YearConfig:
     """One year's government announcement: Tết span, the 2/9 companion day, swaps and compensatory days."""
 
     tet_days: tuple[date, ...] | None = None  # None → lunar 30/12 and mùng 1–4 (5 days)
     national_day_extra: Literal["before", "after"] = "before"  # 1/9 or 3/9
-    days_off: frozenset[date] = frozenset()  # announced compensatory days off (ngày nghỉ bù) or extra days off
+    days_off: frozenset[date] = (
+        frozenset()
+    )  # announced compensatory days off (ngày nghỉ bù) or extra days off
     working_days: frozenset[date] = frozenset()  # swapped working days (e.g. a Saturday made a working day)
-    auto_compensate: bool = True  # holiday on Sat/Sun → next working day off; turn off when days_off is explicit
+    auto_compensate: bool = (
+        True  # holiday on Sat/Sun → next working day off; turn off when days_off is explicit
+    )
 
 
 @dataclass(frozen=True)
@@ -210,7 +218,9 @@ class WorkCalendar:
                     if seg_s < seg_e:
                         yield from _subtract(seg_s, seg_e, merged)
             day += timedelta(days=1)
-        raise ValueError(f"no working time left within {MAX_SCAN_DAYS} days after {start}: check the calendar")
+        raise ValueError(
+            f"no working time left within {MAX_SCAN_DAYS} days after {start}: check the calendar"
+        )
 
     def add_working_hours(self, start: datetime, hours: float, pauses: Sequence[Pause] = ()) -> datetime:
         """The instant `hours` working hours after `start`, not counting paused time."""
@@ -263,7 +273,9 @@ def _dt(d: date, t: time, tz: tzinfo | None = None) -> datetime:
 
 def _merge_pauses(pauses: Iterable[Pause], tz: tzinfo) -> list[Pause]:
     """Sorted, merged pause intervals; raises ValueError on an interval that ends before it starts."""
-    items = sorted((_aware(p, "paused_at").astimezone(tz), _aware(r, "resumed_at").astimezone(tz)) for p, r in pauses)
+    items = sorted(
+        (_aware(p, "paused_at").astimezone(tz), _aware(r, "resumed_at").astimezone(tz)) for p, r in pauses
+    )
     merged: list[Pause] = []
     for p, r in items:
         if r < p:
@@ -296,19 +308,22 @@ def is_working_day(d: date, calendar: WorkCalendar = DEFAULT_CALENDAR) -> bool:
     return calendar.is_working_day(d)
 
 
-def add_working_hours(start: datetime, hours: float, pauses: Sequence[Pause] = (),
-                      calendar: WorkCalendar = DEFAULT_CALENDAR) -> datetime:
+def add_working_hours(
+    start: datetime, hours: float, pauses: Sequence[Pause] = (), calendar: WorkCalendar = DEFAULT_CALENDAR
+) -> datetime:
     """`start` plus `hours` working hours, the clock stopped during `pauses`."""
     return calendar.add_working_hours(start, hours, pauses)
 
 
-def add_working_days(start: datetime, days: int, pauses: Sequence[Pause] = (),
-                     calendar: WorkCalendar = DEFAULT_CALENDAR) -> datetime:
+def add_working_days(
+    start: datetime, days: int, pauses: Sequence[Pause] = (), calendar: WorkCalendar = DEFAULT_CALENDAR
+) -> datetime:
     """Closing time of the `days`-th working day after the start day."""
     return calendar.add_working_days(start, days, pauses)
 
 
-def working_hours_between(a: datetime, b: datetime, pauses: Sequence[Pause] = (),
-                          calendar: WorkCalendar = DEFAULT_CALENDAR) -> float:
+def working_hours_between(
+    a: datetime, b: datetime, pauses: Sequence[Pause] = (), calendar: WorkCalendar = DEFAULT_CALENDAR
+) -> float:
     """Working hours between two instants, minus paused time."""
     return calendar.working_hours_between(a, b, pauses)

@@ -1,1 +1,2 @@
-"""Routing's tables (`models`), the versioned directory (`versions`), decisions and open cases (`decisions`)."""
+"""Routing's tables (`models`), the versioned directory (`versions`), decisions and open cases
+(`decisions`)."""

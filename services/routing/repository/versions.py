@@ -3,10 +3,12 @@
 An entry row is valid for versions [valid_from, valid_to); a new version closes the rows it changes or removes
 and inserts the new data, so any version's document is one range query.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -24,8 +26,12 @@ def lock_directory(uow) -> None:
 
 def effective_version(uow, now: datetime):
     """The version in force at `now` (latest with effective_from ≤ now), or None."""
-    return uow.execute(sa.select(versions).where(versions.c.effective_from <= now, versions.c.op != "legacy")
-                       .order_by(versions.c.version.desc()).limit(1)).first()
+    return uow.execute(
+        sa.select(versions)
+        .where(versions.c.effective_from <= now, versions.c.op != "legacy")
+        .order_by(versions.c.version.desc())
+        .limit(1)
+    ).first()
 
 
 def latest_version(uow):
@@ -45,21 +51,32 @@ def list_versions(uow, limit: int = 200) -> list:
 
 def pending_versions(uow, now: datetime) -> list[int]:
     """Versions not in force yet."""
-    return list(uow.execute(sa.select(versions.c.version).where(versions.c.effective_from > now)
-                            .order_by(versions.c.version)).scalars())
+    return list(
+        uow.execute(
+            sa.select(versions.c.version).where(versions.c.effective_from > now).order_by(versions.c.version)
+        ).scalars()
+    )
 
 
 def due_to_apply(uow, now: datetime) -> list:
     """Versions in force whose effects on open cases were not carried out yet (locked, skipping busy ones)."""
-    return uow.execute(sa.select(versions).where(versions.c.effective_from <= now, versions.c.applied_at.is_(None))
-                       .order_by(versions.c.version).with_for_update(skip_locked=True)).all()
+    return uow.execute(
+        sa.select(versions)
+        .where(versions.c.effective_from <= now, versions.c.applied_at.is_(None))
+        .order_by(versions.c.version)
+        .with_for_update(skip_locked=True)
+    ).all()
 
 
 def load_doc(uow, version: int) -> Doc:
     """The document of one version (empty for a legacy version)."""
     doc = empty_doc()
-    rows = uow.execute(sa.select(entries.c.kind, entries.c.key, entries.c.data).where(
-        entries.c.valid_from <= version, sa.or_(entries.c.valid_to.is_(None), entries.c.valid_to > version)))
+    rows = uow.execute(
+        sa.select(entries.c.kind, entries.c.key, entries.c.data).where(
+            entries.c.valid_from <= version,
+            sa.or_(entries.c.valid_to.is_(None), entries.c.valid_to > version),
+        )
+    )
     for kind, key, data in rows:
         doc.setdefault(kind, {})[key] = data
     return doc
@@ -85,14 +102,22 @@ def write_version(uow, version: int, old: Mapping, new: Mapping, **row: Any) -> 
     touched = len(set(close) | {(kind, key) for kind, key, _ in insert})
     uow.execute(sa.insert(versions).values(version=version, changed_entries=touched, **row))
     for kind, key in close:
-        uow.execute(sa.update(entries).where(entries.c.kind == kind, entries.c.key == key,
-                                             entries.c.valid_to.is_(None)).values(valid_to=version))
+        uow.execute(
+            sa.update(entries)
+            .where(entries.c.kind == kind, entries.c.key == key, entries.c.valid_to.is_(None))
+            .values(valid_to=version)
+        )
     if insert:
-        uow.execute(sa.insert(entries), [dict(kind=k, key=key, data=d, valid_from=version) for k, key, d in insert])
+        uow.execute(
+            sa.insert(entries), [dict(kind=k, key=key, data=d, valid_from=version) for k, key, d in insert]
+        )
     return touched
 
 
 def mark_applied(uow, version: int, at: datetime, rerouted: int = 0, unroutable: int = 0) -> None:
     """Record that a version's effects on open cases were carried out."""
-    uow.execute(sa.update(versions).where(versions.c.version == version)
-                .values(applied_at=at, rerouted=rerouted, unroutable=unroutable))
+    uow.execute(
+        sa.update(versions)
+        .where(versions.c.version == version)
+        .values(applied_at=at, rerouted=rerouted, unroutable=unroutable)
+    )

@@ -1,15 +1,24 @@
-"""Administrator use cases: change the directory as a new version, apply versions as they come into force, read.
+"""Administrator use cases: change the directory as a new version, apply versions as they come into force,
+read.
 
-A change is validated against the whole directory, stored with its author and effective date, and — when asked —
-routes the open cases again (at once, or by the sweep when the version comes into force).
-"""
+A change is validated against the whole directory, stored with its author and effective date, and — when asked
+— routes the open cases again (at once, or by the sweep when the version comes into force)."""
+
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from libs.contracts.directory import (ChangeDirectory, DirectoryChangeView, DirectorySummary, HolidayView,
-                                      HolidayYear, LoadWardGeometry, ReadDirectory, RestoreVersion)
+from libs.contracts.directory import (
+    ChangeDirectory,
+    DirectoryChangeView,
+    DirectorySummary,
+    HolidayView,
+    HolidayYear,
+    LoadWardGeometry,
+    ReadDirectory,
+    RestoreVersion,
+)
 from libs.contracts.errors import ErrorCode
 from libs.platform.errors import ServiceError
 
@@ -20,8 +29,11 @@ from ..domain.views import version_view
 from ..repository import versions as repo
 from .flow import Directories, reroute_open_cases
 
-REJECTION_CODES = {"not_found": ErrorCode.DIRECTORY_ENTRY_NOT_FOUND, "conflict": ErrorCode.DIRECTORY_CONFLICT,
-                   "invalid": ErrorCode.VALIDATION_FAILED}
+REJECTION_CODES = {
+    "not_found": ErrorCode.DIRECTORY_ENTRY_NOT_FOUND,
+    "conflict": ErrorCode.DIRECTORY_CONFLICT,
+    "invalid": ErrorCode.VALIDATION_FAILED,
+}
 PARTS = {"units": "unit", "agencies": "agency", "categories": "category", "rules": "rule"}
 
 
@@ -45,11 +57,17 @@ def change_directory(uow, cmd: ChangeDirectory, now: datetime) -> DirectoryChang
     base = repo.load_doc(uow, latest.version) if latest is not None and latest.op != "legacy" else empty_doc()
     effective = cmd.meta.effective_from or now
     if latest is not None and effective < latest.effective_from:
-        raise ServiceError(ErrorCode.DIRECTORY_CONFLICT, f"version {latest.version} takes effect on "
-                           f"{latest.effective_from.isoformat()}: a change cannot take effect before it",
-                           [{"field": "effective_from", "message": "before the latest version", "type": "conflict"}])
+        raise ServiceError(
+            ErrorCode.DIRECTORY_CONFLICT,
+            f"version {latest.version} takes effect on "
+            f"{latest.effective_from.isoformat()}: a change cannot take effect before it",
+            [{"field": "effective_from", "message": "before the latest version", "type": "conflict"}],
+        )
     restored = None
-    if isinstance(cmd.change, RestoreVersion) and (row := repo.version_row(uow, cmd.change.version)) is not None:
+    if (
+        isinstance(cmd.change, RestoreVersion)
+        and (row := repo.version_row(uow, cmd.change.version)) is not None
+    ):
         restored = repo.load_doc(uow, row.version)
     try:
         applied = apply_change(base, cmd.change, restored)
@@ -59,21 +77,44 @@ def change_directory(uow, cmd: ChangeDirectory, now: datetime) -> DirectoryChang
         raise rejected(exc) from None
     close, insert = repo.changed_entries(base, applied.doc)
     if not close and not insert:
-        return DirectoryChangeView(version=latest.version, op=cmd.change.op, effective_from=latest.effective_from,
-                                   author=latest.author, note="no change: the directory already says this",
-                                   pending=latest.effective_from > now, changed_entries=0)
+        return DirectoryChangeView(
+            version=latest.version,
+            op=cmd.change.op,
+            effective_from=latest.effective_from,
+            author=latest.author,
+            note="no change: the directory already says this",
+            pending=latest.effective_from > now,
+            changed_entries=0,
+        )
     note = cmd.meta.note or applied.summary
-    changed = repo.write_version(uow, version, base, applied.doc, effective_from=effective, author=cmd.actor.sub,
-                                 note=note, op=cmd.change.op, change=audit_record(cmd),
-                                 reroute_open_cases=cmd.meta.reroute_open_cases)
+    changed = repo.write_version(
+        uow,
+        version,
+        base,
+        applied.doc,
+        effective_from=effective,
+        author=cmd.actor.sub,
+        note=note,
+        op=cmd.change.op,
+        change=audit_record(cmd),
+        reroute_open_cases=cmd.meta.reroute_open_cases,
+    )
     rerouted = lost = 0
     if effective <= now:
         if cmd.meta.reroute_open_cases:
             rerouted, lost = reroute_open_cases(uow, directory, now, f"v{version}: {note}")
         repo.mark_applied(uow, version, now, rerouted, lost)
-    return DirectoryChangeView(version=version, op=cmd.change.op, effective_from=effective, author=cmd.actor.sub,
-                               note=note, pending=effective > now, changed_entries=changed, rerouted=rerouted,
-                               unroutable=lost)
+    return DirectoryChangeView(
+        version=version,
+        op=cmd.change.op,
+        effective_from=effective,
+        author=cmd.actor.sub,
+        note=note,
+        pending=effective > now,
+        changed_entries=changed,
+        rerouted=rerouted,
+        unroutable=lost,
+    )
 
 
 def apply_due_versions(uow, directories: Directories, now: datetime) -> list[int]:
@@ -82,8 +123,9 @@ def apply_due_versions(uow, directories: Directories, now: datetime) -> list[int
     for row in repo.due_to_apply(uow, now):
         rerouted = lost = 0
         if row.reroute_open_cases and row.op != "legacy":
-            rerouted, lost = reroute_open_cases(uow, directories.at(uow, row.version), now,
-                                                f"v{row.version}: {row.note or row.op}")
+            rerouted, lost = reroute_open_cases(
+                uow, directories.at(uow, row.version), now, f"v{row.version}: {row.note or row.op}"
+            )
         repo.mark_applied(uow, row.version, now, rerouted, lost)
         done.append(row.version)
     return done
@@ -96,11 +138,16 @@ def read_directory(uow, directories: Directories, query: ReadDirectory, now: dat
     directory = directory_for(uow, directories, query.version, now)
     doc = directory.doc
     if query.part == "summary":
-        return DirectorySummary(version=directory.version, effective_from=directory.effective_from,
-                                units=len(doc["unit"]), agencies=len(doc["agency"]),
-                                categories=len(doc["category"]), rules=len(doc["rule"]),
-                                wards_approximate=directory.wards.approximate,
-                                pending_versions=repo.pending_versions(uow, now)).model_dump(mode="json")
+        return DirectorySummary(
+            version=directory.version,
+            effective_from=directory.effective_from,
+            units=len(doc["unit"]),
+            agencies=len(doc["agency"]),
+            categories=len(doc["category"]),
+            rules=len(doc["rule"]),
+            wards_approximate=directory.wards.approximate,
+            pending_versions=repo.pending_versions(uow, now),
+        ).model_dump(mode="json")
     if query.part in PARTS:
         entries = doc[PARTS[query.part]]
         if query.key is None:
@@ -113,8 +160,12 @@ def read_directory(uow, directories: Directories, query: ReadDirectory, now: dat
     if query.part == "holidays":
         return holidays(directory, query.key)
     cells = cells_of(doc)
-    return {**directory.wards.to_feature_collection(), "approximate": directory.wards.approximate,
-            "official": cells is not None and not cells.approximate, "directory_version": directory.version}
+    return {
+        **directory.wards.to_feature_collection(),
+        "approximate": directory.wards.approximate,
+        "official": cells is not None and not cells.approximate,
+        "directory_version": directory.version,
+    }
 
 
 def directory_for(uow, directories: Directories, version: int | None, now: datetime) -> Directory:
@@ -136,8 +187,11 @@ def holidays(directory: Directory, key: str | None) -> Any:
     if key is None:
         return [configured[y] for y in sorted(configured)]
     if not key.isdigit() or not 2000 <= int(key) <= 2100:
-        raise ServiceError(ErrorCode.VALIDATION_FAILED, "year must be between 2000 and 2100",
-                           [{"field": "year", "message": "not a year between 2000 and 2100", "type": "value_error"}])
+        raise ServiceError(
+            ErrorCode.VALIDATION_FAILED,
+            "year must be between 2000 and 2100",
+            [{"field": "year", "message": "not a year between 2000 and 2100", "type": "value_error"}],
+        )
     config = HolidayYear.model_validate(configured[key]) if key in configured else HolidayYear(year=int(key))
     days = directory.snapshot.calendar.holidays(int(key))
     return HolidayView(config=config, days_off=dict(sorted(days.items()))).model_dump(mode="json")

@@ -1,5 +1,6 @@
 """Use cases: public reads of the directory in force — the latest decision of a report, the categories clients
 choose from, the names messages use, and how much of the directory is loaded."""
+
 from __future__ import annotations
 
 import uuid
@@ -31,9 +32,16 @@ def categories(uow, directories: Directories, now: datetime) -> list[dict]:
     """The report categories clients may choose from (directory in force)."""
     directory = directories.current(uow, now)
     cats = directory.doc["category"] if directory else {}
-    return [CategoryView(code=c["code"], name_vi=c["name_vi"], name_en=c["name_en"],
-                         description=c["description"], default_agency=c["default_agency"]
-                         ).model_dump(mode="json") for _, c in sorted(cats.items())]
+    return [
+        CategoryView(
+            code=c["code"],
+            name_vi=c["name_vi"],
+            name_en=c["name_en"],
+            description=c["description"],
+            default_agency=c["default_agency"],
+        ).model_dump(mode="json")
+        for _, c in sorted(cats.items())
+    ]
 
 
 def names(uow, directories: Directories, now: datetime) -> dict:
@@ -42,10 +50,12 @@ def names(uow, directories: Directories, now: datetime) -> dict:
     if directory is None:
         return DirectoryNames(version=0).model_dump(mode="json")
     doc = directory.doc
-    return DirectoryNames(version=directory.version,
-                          categories=[entry_names(c) for _, c in sorted(doc["category"].items())],
-                          agencies=[entry_names(a) for _, a in sorted(doc["agency"].items())],
-                          units=[unit_names(u) for _, u in sorted(doc["unit"].items())]).model_dump(mode="json")
+    return DirectoryNames(
+        version=directory.version,
+        categories=[entry_names(c) for _, c in sorted(doc["category"].items())],
+        agencies=[entry_names(a) for _, a in sorted(doc["agency"].items())],
+        units=[unit_names(u) for _, u in sorted(doc["unit"].items())],
+    ).model_dump(mode="json")
 
 
 def counts(uow, directories: Directories, now: datetime) -> dict:
@@ -54,5 +64,9 @@ def counts(uow, directories: Directories, now: datetime) -> dict:
     if directory is None:
         return DirectoryCounts(version=0, units=0, agencies=0, categories=0).model_dump(mode="json")
     doc = directory.doc
-    return DirectoryCounts(version=directory.version, units=len(doc["unit"]), agencies=len(doc["agency"]),
-                           categories=len(doc["category"])).model_dump(mode="json")
+    return DirectoryCounts(
+        version=directory.version,
+        units=len(doc["unit"]),
+        agencies=len(doc["agency"]),
+        categories=len(doc["category"]),
+    ).model_dump(mode="json")

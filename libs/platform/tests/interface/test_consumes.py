@@ -1,4 +1,5 @@
 """A failing handler is retried with pauses, then parked in the inbox; a poison payload is parked at once."""
+
 from __future__ import annotations
 
 import uuid
@@ -52,27 +53,35 @@ def schema(stack):
 def publish(stack, body: dict) -> None:
     exchange = topology.event_exchange("routing")
     with Connection(stack.amqp_uri) as conn:
-        conn.Producer(serializer="json").publish(body, exchange=exchange, routing_key="report.unroutable",
-                                                 declare=[exchange])
+        conn.Producer(serializer="json").publish(
+            body, exchange=exchange, routing_key="report.unroutable", declare=[exchange]
+        )
 
 
 def outcome(stack, event_id) -> tuple[str, str | None] | None:
     with stack.engine.connect() as conn:
-        row = conn.execute(sa.select(inbox.c.outcome, inbox.c.error).where(inbox.c.event_id == event_id)).first()
+        row = conn.execute(
+            sa.select(inbox.c.outcome, inbox.c.error).where(inbox.c.event_id == event_id)
+        ).first()
     return tuple(row) if row else None
 
 
 def event(reason: str) -> ReportUnroutableV1:
-    return ReportUnroutableV1(report_id=uuid.uuid4(), code="HT-2026-000001", category="KHAC", reason=reason,
-                              directory_version=1)
+    return ReportUnroutableV1(
+        report_id=uuid.uuid4(), code="HT-2026-000001", category="KHAC", reason=reason, directory_version=1
+    )
 
 
 def test_retried_with_pauses_then_handled(stack, schema, start_service, monkeypatch):
     monkeypatch.setattr(platform_events, "MAX_ATTEMPTS", 5)
     container = start_service(Flaky, "intake")
     evt = event(f"flaky-{uuid.uuid4().hex[:6]}")
-    with entrypoint_waiter(container, "handle_report_unroutable", timeout=30,
-                           callback=lambda worker_ctx, result, exc_info: exc_info is None):
+    with entrypoint_waiter(
+        container,
+        "handle_report_unroutable",
+        timeout=30,
+        callback=lambda worker_ctx, result, exc_info: exc_info is None,
+    ):
         publish(stack, evt.model_dump(mode="json"))
     assert calls.count(evt.reason) == 3
     assert outcome(stack, evt.event_id) == ("handled", None)
@@ -82,8 +91,12 @@ def test_parked_as_failed_after_the_last_attempt(stack, schema, start_service, m
     monkeypatch.setattr(platform_events, "MAX_ATTEMPTS", 3)
     container = start_service(Flaky, "intake")
     evt = event("always_fails")
-    with entrypoint_waiter(container, "handle_report_unroutable", timeout=30,
-                           callback=lambda worker_ctx, result, exc_info: exc_info is None):
+    with entrypoint_waiter(
+        container,
+        "handle_report_unroutable",
+        timeout=30,
+        callback=lambda worker_ctx, result, exc_info: exc_info is None,
+    ):
         publish(stack, evt.model_dump(mode="json"))
     state, error = outcome(stack, evt.event_id)
     assert state == "failed" and "boom always_fails" in error

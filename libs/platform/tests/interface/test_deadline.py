@@ -1,5 +1,6 @@
 """A request whose deadline passed before a worker took it is not worked on; one with time left is; events and
 timers carry no deadline onward."""
+
 from __future__ import annotations
 
 import time
@@ -46,8 +47,11 @@ def test_a_request_past_its_deadline_is_not_worked_on(call):
     assert raised.value.exc_type == "DeadlinePassed" and token not in DONE
 
 
-@pytest.mark.parametrize("context", [{deadline.CONTEXT_KEY: 30}, {}, {deadline.CONTEXT_KEY: "later"}],
-                         ids=["time-left", "absent", "malformed"])
+@pytest.mark.parametrize(
+    "context",
+    [{deadline.CONTEXT_KEY: 30}, {}, {deadline.CONTEXT_KEY: "later"}],
+    ids=["time-left", "absent", "malformed"],
+)
 def test_a_request_with_time_left_or_no_deadline_is_worked_on(call, context):
     if isinstance(context.get(deadline.CONTEXT_KEY), int):  # 30 s from now, not from collection (a loaded run
         context = {deadline.CONTEXT_KEY: deadline.after(context[deadline.CONTEXT_KEY])}  # may start it later)

@@ -1,4 +1,5 @@
 """Each service's migrations produce exactly the tables its models declare (no drift), in its own schema."""
+
 from __future__ import annotations
 
 import importlib
@@ -43,9 +44,14 @@ def metadata_of(service: str) -> sa.MetaData:
 def test_migrated_schema_matches_the_models(stack, service):
     metadata = metadata_of(service)
     with stack.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={
-            "include_schemas": True, "version_table_schema": service,
-            "include_name": lambda name, type_, parent: type_ != "schema" or name == service})
+        context = MigrationContext.configure(
+            conn,
+            opts={
+                "include_schemas": True,
+                "version_table_schema": service,
+                "include_name": lambda name, type_, parent: type_ != "schema" or name == service,
+            },
+        )
         diff = compare_metadata(context, metadata)
     assert diff == []
 
@@ -60,14 +66,18 @@ def test_every_table_lives_in_the_service_schema(stack, service):
 
 
 def test_new_pods_wait_until_every_service_is_migrated(stack):
-    """`migrate --wait` (the init container of every Deployment) returns only once the Job has migrated all."""
+    """`migrate --wait` (the init container of every Deployment) returns only once the Job has migrated
+    all."""
     from sqlalchemy.engine import make_url
 
-    from libs.platform import migrate
     from devtools.testing import TEST_ID, fresh_database
+    from libs.platform import migrate
 
-    url = make_url(stack.database_url).set(database=f"hientruong_{TEST_ID}_wait").render_as_string(
-        hide_password=False)
+    url = (
+        make_url(stack.database_url)
+        .set(database=f"hientruong_{TEST_ID}_wait")
+        .render_as_string(hide_password=False)
+    )
     fresh_database(url)
     migrate.upgrade("routing", url)
     assert set(migrate.missing_revisions(url)) == set(SERVICES) - {"routing"}

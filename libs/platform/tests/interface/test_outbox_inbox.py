@@ -1,4 +1,5 @@
 """The outbox relay and the inbox against the real PostgreSQL and RabbitMQ."""
+
 from __future__ import annotations
 
 import threading
@@ -36,12 +37,16 @@ def listener(stack):
     """An exclusive queue bound to a test producer's exchange; returns (source, drain())."""
     source = f"producer{uuid.uuid4().hex[:8]}"
     conn = Connection(stack.amqp_uri)
-    queue = Queue(f"listen-{source}", exchange=topology.event_exchange(source), routing_key="#", exclusive=True)
+    queue = Queue(
+        f"listen-{source}", exchange=topology.event_exchange(source), routing_key="#", exclusive=True
+    )
     queue(conn.default_channel).declare()
 
     def drain(expected: int, timeout: float = 5.0) -> list[dict]:
         got = []
-        with conn.Consumer([queue], callbacks=[lambda body, msg: (got.append(body), msg.ack())], accept=["json"]):
+        with conn.Consumer(
+            [queue], callbacks=[lambda body, msg: (got.append(body), msg.ack())], accept=["json"]
+        ):
             while len(got) < expected:
                 conn.drain_events(timeout=timeout)
         return got
@@ -53,8 +58,13 @@ def listener(stack):
 def add_events(stack, outbox, n: int) -> list[uuid.UUID]:
     ids = [uuid.uuid4() for _ in range(n)]
     with stack.engine.begin() as conn:
-        conn.execute(sa.insert(outbox), [dict(event_id=i, event_type="thing.happened",
-                                              payload={"event_id": str(i), "n": k}) for k, i in enumerate(ids)])
+        conn.execute(
+            sa.insert(outbox),
+            [
+                dict(event_id=i, event_type="thing.happened", payload={"event_id": str(i), "n": k})
+                for k, i in enumerate(ids)
+            ],
+        )
     return ids
 
 
@@ -84,10 +94,12 @@ def test_unreachable_broker_becomes_state_with_backoff(stack, tables):
     assert rows[1].attempts == 0  # stopped at the first failure, the rest waits
 
 
-def test_a_batch_is_confirmed_together_and_a_refused_message_becomes_state(stack, tables, listener, monkeypatch):
+def test_a_batch_is_confirmed_together_and_a_refused_message_becomes_state(
+    stack, tables, listener, monkeypatch
+):
     """200 events in one batch wait for their confirms together (a few socket reads, not 200 round trips); a
-    message the broker refuses (nack: a full queue that rejects publishes) is retried later, the ones before it are
-    stamped, the ones after it wait for the next pass."""
+    message the broker refuses (nack: a full queue that rejects publishes) is retried later, the ones before
+    it are stamped, the ones after it wait for the next pass."""
     _, outbox, _ = tables
     source, drain = listener
     add_events(stack, outbox, 200)
@@ -101,8 +113,13 @@ def test_a_batch_is_confirmed_together_and_a_refused_message_becomes_state(stack
     assert [b["n"] for b in drain(200)] == list(range(200))
     # a queue of the exchange that holds 2 messages and refuses the rest: the third publish is nacked
     conn = Connection(stack.amqp_uri)
-    full = Queue(f"full-{source}", exchange=topology.event_exchange(source), routing_key="#", exclusive=True,
-                 queue_arguments={"x-max-length": 2, "x-overflow": "reject-publish"})
+    full = Queue(
+        f"full-{source}",
+        exchange=topology.event_exchange(source),
+        routing_key="#",
+        exclusive=True,
+        queue_arguments={"x-max-length": 2, "x-overflow": "reject-publish"},
+    )
     full(conn.default_channel).declare()
     add_events(stack, outbox, 4)
     assert relay.relay_once() == 2
@@ -150,10 +167,14 @@ def test_inbox_claims_an_event_once_per_consumer(stack, tables):
 def test_uncommitted_unit_of_work_leaves_nothing(stack, tables):
     _, outbox, inbox = tables
     from libs.contracts.events import ReportUnroutableV1
+
     with Session(stack.engine) as session:
         uow = UnitOfWork(session, outbox, inbox, on_commit=lambda: None)
-        uow.emit(ReportUnroutableV1(report_id=uuid.uuid4(), code="HT-1", category="KHAC", reason="x",
-                                    directory_version=1))
+        uow.emit(
+            ReportUnroutableV1(
+                report_id=uuid.uuid4(), code="HT-1", category="KHAC", reason="x", directory_version=1
+            )
+        )
         uow.claim(uuid.uuid4(), "svc.h", "t")
     with stack.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar() == 0

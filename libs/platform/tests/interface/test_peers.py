@@ -1,6 +1,7 @@
-"""timed_call over the real RabbitMQ: a peer that answers (or answers with an error), a slow one and an absent one,
-each called through nameko's own RpcProxy from inside a service, as services do; and the reply listener that lets
-go of its queue at once when it stops."""
+"""timed_call over the real RabbitMQ: a peer that answers (or answers with an error), a slow one and an absent
+one, each called through nameko's own RpcProxy from inside a service, as services do; and the reply listener
+that lets go of its queue at once when it stops."""
+
 from __future__ import annotations
 
 import time
@@ -42,7 +43,8 @@ class Slow:
 
 
 class Caller:
-    """Asks its peers through nameko's RpcProxy; reports what happened, how long it took, and leftover waiters."""
+    """Asks its peers through nameko's RpcProxy; reports what happened, how long it took, and leftover
+    waiters."""
 
     name = f"peer_caller_{TAG}"
     answering = RpcProxy(Answering.name)
@@ -56,8 +58,11 @@ class Caller:
             outcome = {"result": timed_call(getattr(self, peer), method, timeout_s, **kwargs)}
         except PeerError as exc:
             outcome = {"error": type(exc).__name__, "reason": exc.reason, "code": getattr(exc, "code", None)}
-        return {**outcome, "seconds": time.monotonic() - started,
-                "waiting": len(self.slow.reply_listener._reply_events)}
+        return {
+            **outcome,
+            "seconds": time.monotonic() - started,
+            "waiting": len(self.slow.reply_listener._reply_events),
+        }
 
 
 @pytest.fixture
@@ -75,7 +80,10 @@ def test_a_peer_that_answers(caller):
 def test_a_peer_that_answers_with_an_error_gives_its_code(caller):
     answer = caller.ask("answering", "missing", 5, report_id="r-1")
     assert (answer["error"], answer["reason"], answer["code"]) == (
-        "PeerRemoteError", "remote:ServiceError", "REPORT_NOT_FOUND")
+        "PeerRemoteError",
+        "remote:ServiceError",
+        "REPORT_NOT_FOUND",
+    )
     unknown_method = caller.ask("answering", "no_such_method", 5)
     assert (unknown_method["error"], unknown_method["reason"]) == ("PeerRemoteError", "remote:MethodNotFound")
 
@@ -112,8 +120,9 @@ def test_a_prompt_reply_listener_lets_go_of_its_queue_at_once(container_factory,
     [listener] = [e for e in container.subextensions if isinstance(e, PromptReplyListener)]
     probe = listener.get_reply_event("probe")
     with Connection(stack.amqp_uri) as conn:
-        conn.Producer().publish({"result": 1}, exchange="nameko-rpc", routing_key=listener.routing_key,
-                                correlation_id="probe")
+        conn.Producer().publish(
+            {"result": 1}, exchange="nameko-rpc", routing_key=listener.routing_key, correlation_id="probe"
+        )
     with eventlet.Timeout(10):
         probe.wait()  # the consumer loop has just turned: its next poll is a second away
     started = time.monotonic()

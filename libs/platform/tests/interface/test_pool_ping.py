@@ -1,4 +1,6 @@
-"""The services' pooled connections: checked before use only after idling, replaced when the server dropped them."""
+"""The services' pooled connections: checked before use only after idling, replaced when the server dropped
+them."""
+
 from __future__ import annotations
 
 import time
@@ -28,7 +30,9 @@ def test_an_idle_connection_is_checked_and_replaced_when_dead_a_busy_one_is_not_
         assert [backend(engine) for _ in range(3)] == [first] * 3  # one pooled connection, reused
         terminate(stack, first)
         time.sleep(1.2)
-        second = backend(engine)  # idle past the threshold: pinged, found dead, replaced; no error for the caller
+        second = backend(
+            engine
+        )  # idle past the threshold: pinged, found dead, replaced; no error for the caller
         assert second != first
         terminate(stack, second)  # just used: not pinged, so the first statement meets the dead connection
         with pytest.raises(sa.exc.OperationalError) as failed:

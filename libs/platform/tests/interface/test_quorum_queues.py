@@ -2,6 +2,7 @@
 service declares (RPC, events, replies) is a quorum queue, and RPC, the outbox relay's confirmed publishes,
 consumption and a requeued redelivery all work. (What a dying node does is in docs/operations.md; one broker
 node here cannot show it.)"""
+
 from __future__ import annotations
 
 import subprocess
@@ -13,13 +14,13 @@ from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from libs.contracts.events import ReportUnroutableV1
 from devtools import devstack
+from devtools.testing import BASE_AMQP, TEST_ID, wait_for
+from libs.contracts.events import ReportUnroutableV1
 from libs.platform import engines
 from libs.platform.db import Database
 from libs.platform.events import consumes
 from libs.platform.tables import inbox_table, outbox_table
-from devtools.testing import BASE_AMQP, TEST_ID, wait_for
 
 pytestmark = pytest.mark.interface
 
@@ -37,8 +38,9 @@ class QuorumProbe:
 
     @rpc
     def announce(self, reason: str) -> str:
-        event = ReportUnroutableV1(report_id=uuid.uuid4(), code="HT-2026-000001", category="KHAC", reason=reason,
-                                   directory_version=1)
+        event = ReportUnroutableV1(
+            report_id=uuid.uuid4(), code="HT-2026-000001", category="KHAC", reason=reason, directory_version=1
+        )
         self.db.emit(event)
         self.db.commit()
         return str(event.event_id)
@@ -68,23 +70,36 @@ def quorum_vhost(stack):
 
 def queue_types(vhost: str) -> dict[str, str]:
     ctl, env = engines.rabbitmqctl()  # the private node's when the session runs on one
-    done = subprocess.run([*ctl, "-q", "list_queues", "-p", vhost, "name", "type"], env=env,
-                          capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [*ctl, "-q", "list_queues", "-p", vhost, "name", "type"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     rows = [line.split("\t") for line in done.stdout.splitlines() if "\t" in line]
     return {name: kind for name, kind in rows if name != "name"}
 
 
 def test_a_service_runs_on_quorum_queues(stack, quorum_vhost, container_factory):
     vhost, amqp_uri = quorum_vhost
-    container = container_factory(QuorumProbe, {"AMQP_URI": amqp_uri, "DATABASE_URL": stack.database_url,
-                                                "max_workers": 4})
+    container = container_factory(
+        QuorumProbe, {"AMQP_URI": amqp_uri, "DATABASE_URL": stack.database_url, "max_workers": 4}
+    )
     container.start()
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=15) as proxy:
         event_id = proxy.quorum_probe.announce("no_contact_for_category")
     with stack.engine.connect() as conn:
-        wait_for(lambda: conn.execute(sa.select(inbox.c.outcome).where(inbox.c.event_id == event_id)).scalar(),
-                 lambda outcome: outcome == "handled", timeout=30, what="the event handled after its redelivery")
-        published = conn.execute(sa.select(outbox.c.published_at).where(outbox.c.event_id == event_id)).scalar()
+        wait_for(
+            lambda: conn.execute(sa.select(inbox.c.outcome).where(inbox.c.event_id == event_id)).scalar(),
+            lambda outcome: outcome == "handled",
+            timeout=30,
+            what="the event handled after its redelivery",
+        )
+        published = conn.execute(
+            sa.select(outbox.c.published_at).where(outbox.c.event_id == event_id)
+        ).scalar()
     assert published is not None  # the relay's publish was confirmed by the quorum queue
     assert tries == ["no_contact_for_category", "no_contact_for_category"]  # failed, redelivered, handled
     types = queue_types(vhost)

@@ -1,4 +1,6 @@
-"""`retry_conflicts` against the real PostgreSQL: a deadlock is retried inside the service, never an internal error."""
+"""`retry_conflicts` against the real PostgreSQL: a deadlock is retried inside the service, never an internal
+error."""
+
 from __future__ import annotations
 
 import threading
@@ -53,7 +55,9 @@ class Worker:
         if self.attempts <= self.rounds.n:
             self.rounds.holding_a[self.attempts - 1].set()
             assert self.rounds.holds_b[self.attempts - 1].wait(10)
-        n = self.db.execute(sa.text(f"UPDATE {self.table} SET n = n + 1 WHERE name = 'b' RETURNING n")).scalar_one()
+        n = self.db.execute(
+            sa.text(f"UPDATE {self.table} SET n = n + 1 WHERE name = 'b' RETURNING n")
+        ).scalar_one()
         self.db.commit()
         return n
 

@@ -1,6 +1,8 @@
 """Which broker and database `make run` and `make test` use (libs/platform/engines.py), without starting any.
 
-The private engines themselves are started, used, stopped and started again in tests/e2e/test_bare_machine.py."""
+The private engines themselves are started, used, stopped and started again in
+tests/e2e/test_bare_machine.py."""
+
 from __future__ import annotations
 
 import os
@@ -32,8 +34,10 @@ def test_configured_services_are_used_as_given_even_when_they_do_not_answer(mach
     monkeypatch.setenv("AMQP_URI", "amqp://u:p@broker.example:5673/ht")
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://ht@db.example:5433/ht")
     used = engines.resolve(Path("."))
-    assert (used.amqp_uri, used.database_url) == ("amqp://u:p@broker.example:5673/ht",
-                                                  "postgresql+psycopg2://ht@db.example:5433/ht")
+    assert (used.amqp_uri, used.database_url) == (
+        "amqp://u:p@broker.example:5673/ht",
+        "postgresql+psycopg2://ht@db.example:5433/ht",
+    )
     assert used.private == [] and used.broker.startswith("configured RabbitMQ broker.example:5673")
     assert used.database.startswith("configured PostgreSQL db.example:5433")
 
@@ -63,7 +67,8 @@ def test_private_engines_when_nothing_answers_or_when_forced(machine, monkeypatc
 
 
 def test_commands_beside_make_run_find_its_private_database(machine, tmp_path, monkeypatch):
-    """`make admin`, `make migrate`, `make backup` (migrate.database_url) reach the private cluster while it runs."""
+    """`make admin`, `make migrate`, `make backup` (migrate.database_url) reach the private cluster while it
+    runs."""
     from libs.platform import migrate
 
     assert migrate.database_url() == engines.DEFAULT_DATABASE_URL  # nothing runs: the default, as before

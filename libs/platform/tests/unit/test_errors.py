@@ -1,4 +1,5 @@
 """ServiceError travels as exc_args; parse() names the fields at fault."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,7 +18,9 @@ def test_parse_names_nested_fields():
 
 
 def test_service_error_round_trips_through_args():
-    exc = ServiceError(ErrorCode.REPORT_NOT_FOUND, "no report", [{"field": "id", "message": "m", "type": "t"}])
+    exc = ServiceError(
+        ErrorCode.REPORT_NOT_FOUND, "no report", [{"field": "id", "message": "m", "type": "t"}]
+    )
     assert exc.args == ("REPORT_NOT_FOUND", "no report", [{"field": "id", "message": "m", "type": "t"}])
 
 

@@ -1,4 +1,5 @@
 """The TTL rule of kept answers (libs.platform.expiring) and the one role check (libs.platform.access)."""
+
 from __future__ import annotations
 
 import pytest
@@ -42,11 +43,18 @@ def test_without_a_retry_the_next_reader_asks_again():
     assert cached.due()
 
 
-@pytest.mark.parametrize("role, roles, allowed", [
-    ("operator", OPERATORS, True), ("administrator", OPERATORS, True), ("agency_officer", OPERATORS, False),
-    ("agency_leader", AGENCY_ROLES, True), ("operator", AGENCY_ROLES, False),
-    ("administrator", ADMINISTRATORS, True), ("operator", ADMINISTRATORS, False),
-])
+@pytest.mark.parametrize(
+    "role, roles, allowed",
+    [
+        ("operator", OPERATORS, True),
+        ("administrator", OPERATORS, True),
+        ("agency_officer", OPERATORS, False),
+        ("agency_leader", AGENCY_ROLES, True),
+        ("operator", AGENCY_ROLES, False),
+        ("administrator", ADMINISTRATORS, True),
+        ("operator", ADMINISTRATORS, False),
+    ],
+)
 def test_a_role_outside_the_set_is_forbidden(role, roles, allowed):
     actor = Actor(sub="s-1", role=role, agency="UBND_18073" if role in AGENCY_ROLES else None)
     if allowed:
@@ -54,7 +62,9 @@ def test_a_role_outside_the_set_is_forbidden(role, roles, allowed):
     else:
         with pytest.raises(ServiceError) as refused:
             require_role(actor, roles, what="manage keys")
-        assert refused.value.code == "FORBIDDEN" and refused.value.detail == f"role {role} may not manage keys"
+        assert (
+            refused.value.code == "FORBIDDEN" and refused.value.detail == f"role {role} may not manage keys"
+        )
 
 
 def test_no_actor_is_unauthenticated_unless_an_internal_call_is_allowed():

@@ -1,20 +1,30 @@
 """Request ids, log lines and state gauges: pure logic, no broker or database."""
+
 from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from libs.platform import correlation, logs, probes, relay
 
 
-@pytest.mark.parametrize("given, kept", [
-    ("support-ticket-42", True), ("a" * 128, True), ("2f1d0c8e:req@gw.1", True),
-    ("a" * 129, False), ("has space", False), ("", False), (None, False), ("newline\ninjected", False),
-    ("quote\"d", False),
-])
+@pytest.mark.parametrize(
+    "given, kept",
+    [
+        ("support-ticket-42", True),
+        ("a" * 128, True),
+        ("2f1d0c8e:req@gw.1", True),
+        ("a" * 129, False),
+        ("has space", False),
+        ("", False),
+        (None, False),
+        ("newline\ninjected", False),
+        ('quote"d', False),
+    ],
+)
 def test_a_sane_request_id_is_kept_anything_else_replaced(given, kept):
     got = correlation.accept(given)
     assert (got == given) is kept
@@ -41,8 +51,10 @@ def test_log_lines_carry_the_ids_of_the_work_in_hand():
         correlation.bind_report(None)
     assert doc["msg"] == "report HT-1 routed" and doc["service"] == "routing" and doc["level"] == "INFO"
     assert doc["request_id"] == "req-1" and doc["report_id"] == "4d4a736c-dcc9-42fe-876e-bfd8c12260dd"
-    assert text.endswith("routing INFO services.routing.usecases.flow: report HT-1 routed "
-                         "[req=req-1 report=4d4a736c-dcc9-42fe-876e-bfd8c12260dd]")
+    assert text.endswith(
+        "routing INFO services.routing.usecases.flow: report HT-1 routed "
+        "[req=req-1 report=4d4a736c-dcc9-42fe-876e-bfd8c12260dd]"
+    )
 
 
 def test_a_traceback_stays_below_the_tagged_line_and_inside_the_json_object():
@@ -51,6 +63,7 @@ def test_a_traceback_stays_below_the_tagged_line_and_inside_the_json_object():
         raise ValueError("boom")
     except ValueError:
         import sys
+
         exc = sys.exc_info()
     try:
         text = logs.formatter("intake", "text").format(record("failed", (), exc))
@@ -68,7 +81,10 @@ def test_without_ids_the_line_is_plain():
 
 
 def test_relayed_events_carry_the_request_id_as_nameko_context_data():
-    assert relay.headers("report.routed", "req-3") == {"event_type": "report.routed", "nameko.request_id": "req-3"}
+    assert relay.headers("report.routed", "req-3") == {
+        "event_type": "report.routed",
+        "nameko.request_id": "req-3",
+    }
     assert relay.headers("report.routed", None) == {"event_type": "report.routed"}
 
 
@@ -77,7 +93,7 @@ def test_state_gauges_keep_their_last_values_and_say_when_a_read_failed():
     answers = [[probes.Sample("ht_outbox_backlog", {"service": "intake"}, 7)]]
 
     def read(now: datetime):
-        assert now.tzinfo is timezone.utc
+        assert now.tzinfo is UTC
         if not answers:
             raise ConnectionError("database unreachable")
         return answers.pop()

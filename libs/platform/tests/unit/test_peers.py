@@ -1,4 +1,6 @@
-"""The bounded wait of a peer call, and how nameko's outcomes become typed PeerErrors (no broker: fake replies)."""
+"""The bounded wait of a peer call, and how nameko's outcomes become typed PeerErrors (no broker: fake
+replies)."""
+
 from __future__ import annotations
 
 import time
@@ -10,13 +12,20 @@ from eventlet.event import Event
 from nameko.exceptions import MethodNotFound, RemoteError, UnknownService
 
 from libs.platform import peers
-from libs.platform.peers import (PeerRemoteError, PeerStopped, PeerTimeout, PeerUnavailable, PeerUnknown, bounded,
-                                 stop_requested)
+from libs.platform.peers import (
+    PeerRemoteError,
+    PeerStopped,
+    PeerTimeout,
+    PeerUnavailable,
+    PeerUnknown,
+    bounded,
+    stop_requested,
+)
 
 
 class Reply:
-    """A reply that comes `delay` seconds after the call with `value`, or raises `error` (like nameko's RpcReply,
-    its wait may be interrupted and resumed)."""
+    """A reply that comes `delay` seconds after the call with `value`, or raises `error` (like nameko's
+    RpcReply, its wait may be interrupted and resumed)."""
 
     def __init__(self, value=None, delay: float = 0.0, error: Exception | None = None):
         self.value, self.error, self.event = value, error, Event()
@@ -80,13 +89,19 @@ def test_an_absent_service_is_unknown():
     assert isinstance(error, PeerUnknown) and error.reason == "unknown_service" and seconds < 0.5
 
 
-@pytest.mark.parametrize("exc_type, value, code", [
-    ("ServiceError", "('REPORT_NOT_FOUND', 'no report 7', [])", "REPORT_NOT_FOUND"),
-    ("ServiceError", "('VALIDATION_FAILED', 'bad', [{'field': 'x', 'message': 'y', 'type': 'z'}])",
-     "VALIDATION_FAILED"),
-    ("ServiceError", "not a tuple (", None),
-    ("KeyError", "('REPORT_NOT_FOUND',)", None),
-])
+@pytest.mark.parametrize(
+    "exc_type, value, code",
+    [
+        ("ServiceError", "('REPORT_NOT_FOUND', 'no report 7', [])", "REPORT_NOT_FOUND"),
+        (
+            "ServiceError",
+            "('VALIDATION_FAILED', 'bad', [{'field': 'x', 'message': 'y', 'type': 'z'}])",
+            "VALIDATION_FAILED",
+        ),
+        ("ServiceError", "not a tuple (", None),
+        ("KeyError", "('REPORT_NOT_FOUND',)", None),
+    ],
+)
 def test_a_remote_error_keeps_its_type_value_and_service_error_code(exc_type, value, code):
     reply = Reply(error=RemoteError(exc_type, value))
     error, _ = timed(lambda: bounded(lambda: reply, 5, "intake", "get_case"))
@@ -95,7 +110,9 @@ def test_a_remote_error_keeps_its_type_value_and_service_error_code(exc_type, va
 
 
 def test_errors_nameko_raises_by_type_are_remote_errors_too():
-    error, _ = timed(lambda: bounded(lambda: Reply(error=MethodNotFound("list_names")), 5, "routing", "list_names"))
+    error, _ = timed(
+        lambda: bounded(lambda: Reply(error=MethodNotFound("list_names")), 5, "routing", "list_names")
+    )
     assert isinstance(error, PeerRemoteError) and error.exc_type == "MethodNotFound" and error.code is None
 
 

@@ -1,4 +1,5 @@
 """SUBSCRIPTIONS must list exactly the event handlers the services declare (else events could be dropped)."""
+
 from __future__ import annotations
 
 import importlib
@@ -13,8 +14,11 @@ from libs.platform.topology import SUBSCRIPTIONS, queues_for
 def declared_handlers() -> set[tuple[str, str, str, str]]:
     found = set()
     for service in SERVICES:
-        cls = next(v for v in vars(importlib.import_module(f"services.{service}.service")).values()
-                   if isinstance(v, type) and getattr(v, "name", None) == service)
+        cls = next(
+            v
+            for v in vars(importlib.import_module(f"services.{service}.service")).values()
+            if isinstance(v, type) and getattr(v, "name", None) == service
+        )
         for attr in dir(cls):
             for entrypoint in getattr(getattr(cls, attr), "nameko_entrypoints", ()):
                 if isinstance(entrypoint, EventHandler):

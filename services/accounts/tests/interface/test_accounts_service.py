@@ -1,4 +1,5 @@
 """The accounts service against the real broker and database: first sign-in, sessions, revocation, lockout."""
+
 from __future__ import annotations
 
 import time
@@ -34,19 +35,32 @@ def test_an_operator_changes_the_one_time_password_and_enrols_totp_before_a_sess
     state = accounts.check_session(payload={"session_id": session["session_id"]})
     assert state["active"] and state["account"]["role"] == "operator"
     # the next sign-in asks for the code; the code just used is refused (replay)
-    again = accounts.sign_in(payload={"username": created["account"]["username"], "password": NEW_PASSWORD,
-                                      "client": {"ip": "10.1.1.1"}})
+    again = accounts.sign_in(
+        payload={
+            "username": created["account"]["username"],
+            "password": NEW_PASSWORD,
+            "client": {"ip": "10.1.1.1"},
+        }
+    )
     assert again["challenge"]["step"] == "totp"
     with pytest.raises(RemoteError) as err:
-        accounts.continue_sign_in(payload={"challenge": again["challenge"]["token"], "code": code(secret),
-                                           "client": {"ip": "10.1.1.1"}})
+        accounts.continue_sign_in(
+            payload={
+                "challenge": again["challenge"]["token"],
+                "code": code(secret),
+                "client": {"ip": "10.1.1.1"},
+            }
+        )
     assert error_code(err) == "INVALID_CREDENTIALS"
 
 
 def test_refresh_rotates_and_a_replaced_token_is_a_race_not_a_session(accounts):
     session, _ = first_sign_in(call_with(accounts), accounts.create_account(payload=new_account()))
     rotated = accounts.refresh_session(payload={"refresh_token": session["refresh_token"]})
-    assert rotated["session_id"] == session["session_id"] and rotated["refresh_token"] != session["refresh_token"]
+    assert (
+        rotated["session_id"] == session["session_id"]
+        and rotated["refresh_token"] != session["refresh_token"]
+    )
     with pytest.raises(RemoteError) as err:
         accounts.refresh_session(payload={"refresh_token": session["refresh_token"]})
     assert error_code(err) == "REFRESH_RACE"
@@ -56,10 +70,16 @@ def test_refresh_rotates_and_a_replaced_token_is_a_race_not_a_session(accounts):
 def test_disabling_ends_every_session_at_once(accounts):
     created = accounts.create_account(payload=new_account())
     session, _ = first_sign_in(call_with(accounts), created)
-    accounts.account_command(payload={"actor": ADMIN, "username": created["account"]["username"],
-                                      "action": "disable"})
+    accounts.account_command(
+        payload={"actor": ADMIN, "username": created["account"]["username"], "action": "disable"}
+    )
     state = accounts.check_session(payload={"session_id": session["session_id"]})
-    assert state == {"session_id": session["session_id"], "active": False, "reason": "disabled", "account": None}
+    assert state == {
+        "session_id": session["session_id"],
+        "active": False,
+        "reason": "disabled",
+        "account": None,
+    }
     with pytest.raises(RemoteError) as err:
         accounts.refresh_session(payload={"refresh_token": session["refresh_token"]})
     assert error_code(err) == "SESSION_REVOKED"
@@ -76,16 +96,24 @@ def test_failures_slow_down_then_lock_and_are_audited(accounts):
             outcomes.append(error_code(exc))
             if "Retry-After" in str(exc.value) and outcomes[-1] == "INVALID_CREDENTIALS":
                 with pytest.raises(RemoteError) as early:  # too soon: refused without checking
-                    accounts.sign_in(payload={"username": user, "password": "wrong password!", "client": client})
+                    accounts.sign_in(
+                        payload={"username": user, "password": "wrong password!", "client": client}
+                    )
                 assert error_code(early) == "SIGN_IN_THROTTLED"
                 time.sleep(int(str(exc.value).split("'Retry-After', 'message': '")[1].split("'")[0]))
     assert outcomes == ["INVALID_CREDENTIALS"] * 4 + ["ACCOUNT_LOCKED"]
     with pytest.raises(RemoteError) as err:  # the right password is refused too while locked
-        accounts.sign_in(payload={"username": user, "password": created["one_time_password"], "client": client})
+        accounts.sign_in(
+            payload={"username": user, "password": created["one_time_password"], "client": client}
+        )
     assert error_code(err) == "ACCOUNT_LOCKED"
     events = [e["event"] for e in accounts.list_audit(payload={"username": user})]
     assert events[:3] == ["sign_in_refused", "account_locked", "sign_in_failed"]
     assert events.count("sign_in_failed") == 5
     accounts.account_command(payload={"actor": ADMIN, "username": user, "action": "unlock"})
-    assert accounts.sign_in(payload={"username": user, "password": created["one_time_password"],
-                                     "client": client})["challenge"]["step"] == "change_password"
+    assert (
+        accounts.sign_in(
+            payload={"username": user, "password": created["one_time_password"], "client": client}
+        )["challenge"]["step"]
+        == "change_password"
+    )

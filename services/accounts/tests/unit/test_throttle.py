@@ -1,18 +1,27 @@
 """The slow-down and lock rules as a table (pure)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.accounts.domain.throttle import Policy, State, after_ip_failure, after_user_failure, delay_of, refusal
+from services.accounts.domain.throttle import (
+    Policy,
+    State,
+    after_ip_failure,
+    after_user_failure,
+    delay_of,
+    refusal,
+)
 
-T0 = datetime(2026, 3, 16, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 16, 8, 0, tzinfo=UTC)
 POLICY = Policy()
 
 
-@pytest.mark.parametrize("failures, wait_s, locked", [(1, 0, False), (2, 0, False), (3, 1, False), (4, 2, False),
-                                                       (5, 0, True)])
+@pytest.mark.parametrize(
+    "failures, wait_s, locked", [(1, 0, False), (2, 0, False), (3, 1, False), (4, 2, False), (5, 0, True)]
+)
 def test_each_failure_in_a_row_waits_longer_then_locks(failures, wait_s, locked):
     state = State.fresh(T0)
     for _ in range(failures):

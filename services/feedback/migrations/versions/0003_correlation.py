@@ -3,6 +3,7 @@
 Revision ID: 0003_correlation
 Revises: 0002
 """
+
 from libs.platform.tables import downgrade_correlation, upgrade_correlation
 
 revision = "0003_correlation"

@@ -1,4 +1,5 @@
 """Feedback against the real broker and database: the rating window opens once on publication."""
+
 from __future__ import annotations
 
 import uuid
@@ -43,6 +44,7 @@ def test_other_transitions_do_not_open_the_window(start_service, rpc, stack):
 
 def test_a_malformed_report_id_is_a_validation_error(start_service, rpc):
     from nameko.exceptions import RemoteError
+
     start_service(FeedbackService)
     with pytest.raises(RemoteError) as err:
         rpc.feedback.get_rating_state("not-a-uuid")

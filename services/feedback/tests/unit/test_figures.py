@@ -1,4 +1,6 @@
-"""Rows from the database's counts: overdue, median in hours, response rate, months kept, empty groups dropped."""
+"""Rows from the database's counts: overdue, median in hours, response rate, months kept, empty groups
+dropped."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,9 +14,22 @@ def counts(key=None, **values) -> dict:
 
 
 def test_derived_figures():
-    row = stats_row("UBND_18073", counts(resolved=10, on_time=6, resolved_late=4, open_overdue=3, rated=6,
-                                         hai_long=3, chap_nhan=2, khong_hai_long=1, response_base=9,
-                                         median_processing_seconds=9000, processing_measured=10))
+    row = stats_row(
+        "UBND_18073",
+        counts(
+            resolved=10,
+            on_time=6,
+            resolved_late=4,
+            open_overdue=3,
+            rated=6,
+            hai_long=3,
+            chap_nhan=2,
+            khong_hai_long=1,
+            response_base=9,
+            median_processing_seconds=9000,
+            processing_measured=10,
+        ),
+    )
     assert (row.overdue, row.median_processing_calendar_hours, row.response_rate) == (7, 2.5, 0.6667)
     assert (row.key, row.rated, row.response_base) == ("UBND_18073", 6, 9)
 

@@ -3,6 +3,7 @@
 Revision ID: 0003_open311_update_grant
 Revises: 0002_open311
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,9 +16,17 @@ S = "intake"
 
 
 def upgrade() -> None:
-    op.add_column("open311_api_keys", sa.Column(
-        "may_update_any", sa.Boolean, nullable=False, server_default=sa.false(),
-        comment="Granted: may post updates on any public request, not only on the ones it submitted"), schema=S)
+    op.add_column(
+        "open311_api_keys",
+        sa.Column(
+            "may_update_any",
+            sa.Boolean,
+            nullable=False,
+            server_default=sa.false(),
+            comment="Granted: may post updates on any public request, not only on the ones it submitted",
+        ),
+        schema=S,
+    )
 
 
 def downgrade() -> None:

@@ -3,6 +3,7 @@
 Revision ID: 0004_follower_token
 Revises: 0003_open_nearby
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,9 +16,16 @@ S = "intake"
 
 
 def upgrade() -> None:
-    op.add_column("followers", sa.Column(
-        "token_hash", sa.Text(), nullable=True,
-        comment="SHA-256 (hex) of a me-too follower's private token; the token itself is never stored"), schema=S)
+    op.add_column(
+        "followers",
+        sa.Column(
+            "token_hash",
+            sa.Text(),
+            nullable=True,
+            comment="SHA-256 (hex) of a me-too follower's private token; the token itself is never stored",
+        ),
+        schema=S,
+    )
     op.create_unique_constraint("followers_token_hash_key", "followers", ["token_hash"], schema=S)
 
 

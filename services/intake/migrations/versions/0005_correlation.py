@@ -3,6 +3,7 @@
 Revision ID: 0005_correlation
 Revises: 0004_follower_token
 """
+
 from libs.platform.tables import downgrade_correlation, upgrade_correlation
 
 revision = "0005_correlation"

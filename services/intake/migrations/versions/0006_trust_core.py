@@ -4,6 +4,7 @@ closing time and erased contacts (retention), audited photo views, audit purge o
 Revision ID: 0006_trust_core
 Revises: 0005_correlation
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
@@ -16,34 +17,69 @@ branch_labels = None
 depends_on = None
 
 S = "intake"
-AFTER_ACCEPT = "('DA_TIEP_NHAN','DA_CHUYEN_XU_LY','DANG_XU_LY','TRA_LAI','DA_XU_LY','DA_CONG_KHAI','DA_DANH_GIA','DONG')"
+AFTER_ACCEPT = (
+    "('DA_TIEP_NHAN','DA_CHUYEN_XU_LY','DANG_XU_LY','TRA_LAI','DA_XU_LY','DA_CONG_KHAI','DA_DANH_GIA','DONG')"
+)
 TERMINAL = "('TU_CHOI','DA_DANH_GIA','DONG')"
 AUDIT_FLOOR = "365 days"  # the trigger lets the retention job delete only audit rows older than this
 
 
 def upgrade() -> None:
     cols = [
-        sa.Column("verified_at", sa.DateTime(timezone=True),
-                  comment="when the IOC (or trusted automatic triage) verified it: public from then on"),
-        sa.Column("closed_at", sa.DateTime(timezone=True), comment="when it reached a terminal state (retention)"),
-        sa.Column("public_description", sa.Text, comment="the operators' edit of the public text (original kept)"),
+        sa.Column(
+            "verified_at",
+            sa.DateTime(timezone=True),
+            comment="when the IOC (or trusted automatic triage) verified it: public from then on",
+        ),
+        sa.Column(
+            "closed_at", sa.DateTime(timezone=True), comment="when it reached a terminal state (retention)"
+        ),
+        sa.Column(
+            "public_description", sa.Text, comment="the operators' edit of the public text (original kept)"
+        ),
         sa.Column("public_address", sa.Text, comment="the operators' edit of the public address"),
-        sa.Column("idempotency_scope", sa.Text, nullable=False, server_default="",
-                  comment="whose Idempotency-Key: an HMAC of the device or IP, an API key id, a staff subject"),
-        sa.Column("contact_erased_at", sa.DateTime(timezone=True),
-                  comment="when the sealed identity was erased (retention, or the reporter's own request)"),
+        sa.Column(
+            "idempotency_scope",
+            sa.Text,
+            nullable=False,
+            server_default="",
+            comment="whose Idempotency-Key: an HMAC of the device or IP, an API key id, a staff subject",
+        ),
+        sa.Column(
+            "contact_erased_at",
+            sa.DateTime(timezone=True),
+            comment="when the sealed identity was erased (retention, or the reporter's own request)",
+        ),
     ]
     for col in cols:
         op.add_column("reports", col, schema=S)
     op.drop_constraint("reports_idempotency_key_key", "reports", schema=S, type_="unique")
-    op.create_unique_constraint("uq_reports_idempotency", "reports", ["idempotency_scope", "idempotency_key"],
-                                schema=S)
-    op.create_index("ix_reports_closed_sealed", "reports", ["closed_at"], schema=S,
-                    postgresql_where=sa.text("contact_erased_at IS NULL"))
-    op.add_column("media", sa.Column("hidden", sa.Boolean, nullable=False, server_default=sa.false(),
-                                     comment="hidden by an operator: only the IOC sees it"), schema=S)
-    op.add_column("audit_log", sa.Column("media_id", UUID(as_uuid=True),
-                                         comment="the file whose unblurred renditions were seen"), schema=S)
+    op.create_unique_constraint(
+        "uq_reports_idempotency", "reports", ["idempotency_scope", "idempotency_key"], schema=S
+    )
+    op.create_index(
+        "ix_reports_closed_sealed",
+        "reports",
+        ["closed_at"],
+        schema=S,
+        postgresql_where=sa.text("contact_erased_at IS NULL"),
+    )
+    op.add_column(
+        "media",
+        sa.Column(
+            "hidden",
+            sa.Boolean,
+            nullable=False,
+            server_default=sa.false(),
+            comment="hidden by an operator: only the IOC sees it",
+        ),
+        schema=S,
+    )
+    op.add_column(
+        "audit_log",
+        sa.Column("media_id", UUID(as_uuid=True), comment="the file whose unblurred renditions were seen"),
+        schema=S,
+    )
     create_retention_runs(op, S)
     # cases verified before this migration: an operator's accept, or automatic triage of a non-urgent report
     op.execute(f"""
@@ -78,6 +114,12 @@ def downgrade() -> None:
     op.drop_index("ix_reports_closed_sealed", table_name="reports", schema=S)
     op.drop_constraint("uq_reports_idempotency", "reports", schema=S, type_="unique")
     op.create_unique_constraint("reports_idempotency_key_key", "reports", ["idempotency_key"], schema=S)
-    for col in ("contact_erased_at", "idempotency_scope", "public_address", "public_description", "closed_at",
-                "verified_at"):
+    for col in (
+        "contact_erased_at",
+        "idempotency_scope",
+        "public_address",
+        "public_description",
+        "closed_at",
+        "verified_at",
+    ):
         op.drop_column("reports", col, schema=S)

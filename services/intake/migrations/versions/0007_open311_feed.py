@@ -3,6 +3,7 @@
 Revision ID: 0007_open311_feed
 Revises: 0006_trust_core (needs 0002_open311)
 """
+
 from alembic import op
 
 revision = "0007_open311_feed"
@@ -14,8 +15,9 @@ S = "intake"
 
 
 def upgrade() -> None:
-    op.create_index("ix_timeline_at_public", "timeline", ["at", "id"], schema=S,
-                    postgresql_where="visibility = 'public'")
+    op.create_index(
+        "ix_timeline_at_public", "timeline", ["at", "id"], schema=S, postgresql_where="visibility = 'public'"
+    )
     op.create_index("ix_open311_updates_received", "open311_updates", ["received_at", "id"], schema=S)
 
 

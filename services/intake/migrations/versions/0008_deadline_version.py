@@ -3,6 +3,7 @@
 Revision ID: 0008_deadline_version
 Revises: 0007_open311_feed
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,9 +16,17 @@ S = "intake"
 
 
 def upgrade() -> None:
-    op.add_column("reports", sa.Column("deadline_version", sa.Integer, nullable=False, server_default="0",
-                                       comment="routing's deadline_version of accept_due_at/due_at (older events "
-                                               "are ignored)"), schema=S)
+    op.add_column(
+        "reports",
+        sa.Column(
+            "deadline_version",
+            sa.Integer,
+            nullable=False,
+            server_default="0",
+            comment="routing's deadline_version of accept_due_at/due_at (older events are ignored)",
+        ),
+        schema=S,
+    )
 
 
 def downgrade() -> None:

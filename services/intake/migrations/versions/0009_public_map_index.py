@@ -3,6 +3,7 @@
 Revision ID: 0009_public_map_index
 Revises: 0008_deadline_version
 """
+
 from alembic import op
 
 revision = "0009_public_map_index"
@@ -14,9 +15,14 @@ S = "intake"
 
 
 def upgrade() -> None:
-    op.create_index("ix_reports_public_map", "reports", ["lon", "lat"], schema=S,
-                    postgresql_include=["status", "category", "created_at"],
-                    postgresql_where="verified_at IS NOT NULL")
+    op.create_index(
+        "ix_reports_public_map",
+        "reports",
+        ["lon", "lat"],
+        schema=S,
+        postgresql_include=["status", "category", "created_at"],
+        postgresql_where="verified_at IS NOT NULL",
+    )
 
 
 def downgrade() -> None:

@@ -1,4 +1,5 @@
 """Intake's interface tests leave no backlog: events they caused are purged from other services' queues."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,8 @@ SOURCES = ("intake", "routing", "media")  # intake emits; the tests publish rout
 
 @pytest.fixture(autouse=True, scope="module")
 def purge_event_queues(stack):
-    """After each module: empty the durable event queues of this test vhost (only events these tests caused)."""
+    """After each module: empty the durable event queues of this test vhost (only events these tests
+    caused)."""
     yield
     with Connection(stack.amqp_uri) as conn:
         channel = conn.default_channel

@@ -1,5 +1,6 @@
-"""intake_reads against the real RabbitMQ and PostgreSQL: the same public answers as intake's, on its own RPC queue,
-in transactions PostgreSQL keeps read-only; no relay, no timers, no event handlers."""
+"""intake_reads against the real RabbitMQ and PostgreSQL: the same public answers as intake's, on its own RPC
+queue, in transactions PostgreSQL keeps read-only; no relay, no timers, no event handlers."""
+
 from __future__ import annotations
 
 import uuid
@@ -30,7 +31,9 @@ def test_reads_answer_what_intake_answers(both, rpc):
     assert rpc.intake_reads.get_report(payload=one) == rpc.intake.get_report(payload=one)
     search = {"ids": [ref["code"]], "public_only": True}
     page = rpc.intake_reads.search_reports(payload=search)
-    assert page == rpc.intake.search_reports(payload=search) and [r["code"] for r in page["items"]] == [ref["code"]]
+    assert page == rpc.intake.search_reports(payload=search) and [r["code"] for r in page["items"]] == [
+        ref["code"]
+    ]
     assert "0987654321" not in str(page) + str(rpc.intake_reads.get_report(payload=one))
     compact = rpc.intake_reads.search_reports(payload={**search, "timeline": False})
     assert page["items"][0]["timeline"] and "timeline" not in compact["items"][0]
@@ -39,10 +42,16 @@ def test_reads_answer_what_intake_answers(both, rpc):
     assert rpc.intake_reads.health() == {"service": "intake_reads", "ok": True, "checks": {"database": True}}
 
 
-@pytest.mark.parametrize("payload, code", [
-    ({"report_id": "00000000-0000-4000-8000-000000000000"}, "REPORT_NOT_FOUND"),
-    ({"report_id": str(uuid.uuid4()), "tracking_token": "x" * 32}, "VALIDATION_FAILED"),  # tokens are intake's
-])
+@pytest.mark.parametrize(
+    "payload, code",
+    [
+        ({"report_id": "00000000-0000-4000-8000-000000000000"}, "REPORT_NOT_FOUND"),
+        (
+            {"report_id": str(uuid.uuid4()), "tracking_token": "x" * 32},
+            "VALIDATION_FAILED",
+        ),  # tokens are intake's
+    ],
+)
 def test_reads_refuse_what_is_not_theirs(both, rpc, payload, code):
     with pytest.raises(RemoteError) as err:
         rpc.intake_reads.get_report(payload=payload)
@@ -75,16 +84,33 @@ def test_postgresql_refuses_a_write_from_a_read_only_database(start_service, rpc
 
 
 def test_the_map_feed_counts_cells_in_sql_at_low_zoom_and_gives_compact_masked_points_at_high_zoom(both, rpc):
-    spot = {"lat": 18.3419 + (uuid.uuid4().int % 1000) / 1e6, "lon": 105.903 + (uuid.uuid4().int % 1000) / 1e6}
-    ids = {rpc.intake.submit_report(payload={"report": submission(
-        location=spot, description=f"Rác ùn ứ lâu ngày ở đầu hẻm, gọi 0912345678 {uuid.uuid4()} "
-                                   "xin xử lý sớm giúp bà con trong khu phố")})["id"] for _ in range(2)}
+    spot = {
+        "lat": 18.3419 + (uuid.uuid4().int % 1000) / 1e6,
+        "lon": 105.903 + (uuid.uuid4().int % 1000) / 1e6,
+    }
+    ids = {
+        rpc.intake.submit_report(
+            payload={
+                "report": submission(
+                    location=spot,
+                    description=f"Rác ùn ứ lâu ngày ở đầu hẻm, gọi 0912345678 {uuid.uuid4()} "
+                    "xin xử lý sớm giúp bà con trong khu phố",
+                )
+            }
+        )["id"]
+        for _ in range(2)
+    }
     box = [spot["lon"] - 1e-6, spot["lat"] - 1e-6, spot["lon"] + 1e-6, spot["lat"] + 1e-6]
     search = {"bbox": box, "public_only": True}
     points = rpc.intake_reads.map_feed(payload={"search": search, "zoom": 16})
     assert points["mode"] == "points" and {f["id"] for f in points["features"]} == ids
     for feature in points["features"]:
-        assert set(feature["properties"]) == {"category", "status", "title", "due_at"}  # no timeline, photos, address
+        assert set(feature["properties"]) == {
+            "category",
+            "status",
+            "title",
+            "due_at",
+        }  # no timeline, photos, address
         assert feature["properties"]["category"] == "MOI_TRUONG_RAC"
         title = feature["properties"]["title"]
         assert len(title) <= 60 and title.endswith("…") and "0912345678" not in title

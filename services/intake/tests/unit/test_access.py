@@ -1,13 +1,25 @@
 """Unit tests of object-level access: a matrix of agencies × cases, acting rights, and redaction."""
+
 import uuid
 
 import pytest
 
 from services.intake.domain.access import (
-    PERSONAL_KEYS, ActionForbidden, CaseAccess, CaseNotFound, authorize, can_act, can_read, personal_keys_in,
-    redact, view_level,
+    PERSONAL_KEYS,
+    ActionForbidden,
+    CaseAccess,
+    CaseNotFound,
+    authorize,
+    can_act,
+    can_read,
+    personal_keys_in,
+    redact,
+    view_level,
 )
-from services.intake.domain.workflow import Actor, Kind as K, Role as R, State as S
+from services.intake.domain.workflow import Actor
+from services.intake.domain.workflow import Kind as K
+from services.intake.domain.workflow import Role as R
+from services.intake.domain.workflow import State as S
 
 
 def rid(prefix: str = "") -> str:
@@ -18,15 +30,29 @@ A, B, C, D = (rid("UBND_") for _ in range(4))
 REPORTER = rid("acct-")
 CASES = {  # name → (case, agencies allowed to read)
     "held_by_A": (CaseAccess(case_id=rid("PA"), state=S.DANG_XU_LY, assigned_agency=A, public=True), {A}),
-    "returned_by_A_now_B": (CaseAccess(case_id=rid("PA"), state=S.DA_CHUYEN_XU_LY, assigned_agency=B, past_agencies=(A,),
-                                      public=True), {A, B}),
-    "held_by_C_with_B": (CaseAccess(case_id=rid("PA"), state=S.DANG_XU_LY, assigned_agency=C, co_agencies=(B,),
-                                   public=True), {B, C}),
-    "returned_waiting": (CaseAccess(case_id=rid("PA"), state=S.TRA_LAI, past_agencies=(C,), public=True), {C}),
+    "returned_by_A_now_B": (
+        CaseAccess(
+            case_id=rid("PA"), state=S.DA_CHUYEN_XU_LY, assigned_agency=B, past_agencies=(A,), public=True
+        ),
+        {A, B},
+    ),
+    "held_by_C_with_B": (
+        CaseAccess(case_id=rid("PA"), state=S.DANG_XU_LY, assigned_agency=C, co_agencies=(B,), public=True),
+        {B, C},
+    ),
+    "returned_waiting": (
+        CaseAccess(case_id=rid("PA"), state=S.TRA_LAI, past_agencies=(C,), public=True),
+        {C},
+    ),
     "urgent_unverified": (CaseAccess(case_id=rid("PA"), state=S.DA_CHUYEN_XU_LY, assigned_agency=D), {D}),
     "untriaged": (CaseAccess(case_id=rid("PA"), state=S.CHO_TIEP_NHAN, reporter_key=REPORTER), set()),
 }
-AGENCY_MATRIX = [(name, agency, role) for name in CASES for agency in (A, B, C, D) for role in (R.AGENCY_OFFICER, R.AGENCY_LEADER)]
+AGENCY_MATRIX = [
+    (name, agency, role)
+    for name in CASES
+    for agency in (A, B, C, D)
+    for role in (R.AGENCY_OFFICER, R.AGENCY_LEADER)
+]
 
 
 @pytest.mark.parametrize("name,agency,role", AGENCY_MATRIX)
@@ -71,15 +97,18 @@ def test_reporter_reads_own_unpublished_case_at_reporter_level():
     assert not can_read(Actor(role=R.CITIZEN, subject=""), case)
 
 
-@pytest.mark.parametrize("name,actor_agency,action,expected", [
-    ("held_by_A", A, K.POST_RESULT, True),
-    ("returned_by_A_now_B", A, K.AGENCY_RETURN, False),  # a previous holder reads but cannot act
-    ("returned_by_A_now_B", B, K.AGENCY_ACCEPT, True),
-    ("held_by_C_with_B", B, K.PROGRESS_NOTE, True),  # co-handler posts progress
-    ("held_by_C_with_B", B, K.POST_RESULT, False),
-    ("held_by_C_with_B", C, K.POST_RESULT, True),
-    ("held_by_A", A, K.PUBLISH, False),  # an operator verb
-])
+@pytest.mark.parametrize(
+    "name,actor_agency,action,expected",
+    [
+        ("held_by_A", A, K.POST_RESULT, True),
+        ("returned_by_A_now_B", A, K.AGENCY_RETURN, False),  # a previous holder reads but cannot act
+        ("returned_by_A_now_B", B, K.AGENCY_ACCEPT, True),
+        ("held_by_C_with_B", B, K.PROGRESS_NOTE, True),  # co-handler posts progress
+        ("held_by_C_with_B", B, K.POST_RESULT, False),
+        ("held_by_C_with_B", C, K.POST_RESULT, True),
+        ("held_by_A", A, K.PUBLISH, False),  # an operator verb
+    ],
+)
 def test_agency_can_act(name, actor_agency, action, expected):
     case, _ = CASES[name]
     actor = Actor(role=R.AGENCY_OFFICER, subject=rid(), agency=actor_agency)
@@ -89,13 +118,16 @@ def test_agency_can_act(name, actor_agency, action, expected):
             authorize(actor, action, case)
 
 
-@pytest.mark.parametrize("actor,action,expected", [
-    (Actor(role=R.CITIZEN, subject=REPORTER), K.SUPPLY_INFO, True),
-    (Actor(role=R.CITIZEN, subject=rid("acct-")), K.SUPPLY_INFO, False),
-    (Actor(role=R.OPERATOR, subject=rid()), K.ACCEPT, True),
-    (Actor(role=R.ADMINISTRATOR, subject=rid()), K.ACCEPT, False),
-    (Actor(role=R.PUBLIC), K.RATE, False),
-])
+@pytest.mark.parametrize(
+    "actor,action,expected",
+    [
+        (Actor(role=R.CITIZEN, subject=REPORTER), K.SUPPLY_INFO, True),
+        (Actor(role=R.CITIZEN, subject=rid("acct-")), K.SUPPLY_INFO, False),
+        (Actor(role=R.OPERATOR, subject=rid()), K.ACCEPT, True),
+        (Actor(role=R.ADMINISTRATOR, subject=rid()), K.ACCEPT, False),
+        (Actor(role=R.PUBLIC), K.RATE, False),
+    ],
+)
 def test_non_agency_can_act(actor, action, expected):
     assert can_act(actor, action, CASES["untriaged"][0]) is expected
 
@@ -103,10 +135,16 @@ def test_non_agency_can_act(actor, action, expected):
 def make_view() -> dict:
     """A case view as intake would build it, with personal data and notes of every visibility."""
     return {
-        "case_id": rid("PA"), "category": "CHIEU_SANG", "location": {"lat": 18.34, "lon": 105.9},
+        "case_id": rid("PA"),
+        "category": "CHIEU_SANG",
+        "location": {"lat": 18.34, "lon": 105.9},
         "reporter": {"name": "Nguyễn Văn A", "phone": "0912345678"},
-        "reporter_name": "Nguyễn Văn A", "phone": "0912345678", "email": "a@example.vn",
-        "device_id": rid("dev-"), "account_id": rid("acct-"), "internal_note": "Người phản ánh hay gọi",
+        "reporter_name": "Nguyễn Văn A",
+        "phone": "0912345678",
+        "email": "a@example.vn",
+        "device_id": rid("dev-"),
+        "account_id": rid("acct-"),
+        "internal_note": "Người phản ánh hay gọi",
         "media": [{"id": rid("m"), "device_id": rid("dev-")}],
         "timeline": [
             {"action": "accept", "visibility": "public", "note": "Đã tiếp nhận"},
@@ -118,11 +156,14 @@ def make_view() -> dict:
     }
 
 
-@pytest.mark.parametrize("level,notes", [
-    ("agency", ["accept", "request_info", "agency_return"]),
-    ("reporter", ["accept", "request_info"]),
-    ("public", ["accept"]),
-])
+@pytest.mark.parametrize(
+    "level,notes",
+    [
+        ("agency", ["accept", "request_info", "agency_return"]),
+        ("reporter", ["accept", "request_info"]),
+        ("public", ["accept"]),
+    ],
+)
 def test_redaction_removes_personal_data_and_hidden_notes(level, notes):
     view = make_view()
     out = redact(view, level)
@@ -136,7 +177,9 @@ def test_operator_sees_everything_as_a_copy():
     view = make_view()
     out = redact(view, "operator")
     assert out == view and out is not view and out["timeline"] is not view["timeline"]
-    assert {"$.reporter", "$.phone", "$.email", "$.device_id", "$.account_id", "$.media[0].device_id"} <= set(personal_keys_in(out))
+    assert {"$.reporter", "$.phone", "$.email", "$.device_id", "$.account_id", "$.media[0].device_id"} <= set(
+        personal_keys_in(out)
+    )
 
 
 def test_personal_keys_cover_the_domain_list():

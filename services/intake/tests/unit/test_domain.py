@@ -1,4 +1,5 @@
 """Pure rules of intake: codes, tracking tokens, fingerprints, sealing."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,12 +14,18 @@ KEY = "k" * 40
 
 
 def report(**kw) -> SubmitReport:
-    base = {"category": "CHIEU_SANG", "description": "Đèn đường hỏng", "location": {"lat": 18.3, "lon": 105.9}}
+    base = {
+        "category": "CHIEU_SANG",
+        "description": "Đèn đường hỏng",
+        "location": {"lat": 18.3, "lon": 105.9},
+    }
     return SubmitReport.model_validate({**base, **kw})
 
 
-@pytest.mark.parametrize("year, seq, code", [(2026, 1, "HT-2026-000001"), (2027, 123456, "HT-2027-123456"),
-                                             (2026, 1234567, "HT-2026-1234567")])
+@pytest.mark.parametrize(
+    "year, seq, code",
+    [(2026, 1, "HT-2026-000001"), (2027, 123456, "HT-2027-123456"), (2026, 1234567, "HT-2026-1234567")],
+)
 def test_report_codes(year, seq, code):
     assert report_code(year, seq) == code
 
@@ -29,7 +36,11 @@ def test_tracking_token_is_stable_per_report_and_key_and_checked_in_constant_tim
     assert token == tracking_token(KEY, rid) and len(token) == 32
     assert token != tracking_token(KEY, uuid.uuid4()) and token != tracking_token("j" * 40, rid)
     assert token_matches(KEY, rid, token)
-    assert not token_matches(KEY, rid, None) and not token_matches(KEY, rid, "") and not token_matches(KEY, rid, token[:-1] + "x")
+    assert (
+        not token_matches(KEY, rid, None)
+        and not token_matches(KEY, rid, "")
+        and not token_matches(KEY, rid, token[:-1] + "x")
+    )
 
 
 def test_fingerprint_tells_a_replay_from_another_request():

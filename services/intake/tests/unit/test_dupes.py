@@ -1,14 +1,16 @@
 """Unit tests of haversine distance and duplicate suggestion."""
+
 import math
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.intake.domain.duplicates import ReportPoint, bounding_box, haversine_m, suggest
-from services.intake.domain.workflow import OPEN_STATES, State as S
+from services.intake.domain.workflow import OPEN_STATES
+from services.intake.domain.workflow import State as S
 
-NOW = datetime(2026, 5, 12, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 12, 9, 0, tzinfo=UTC)
 HA_TINH = (18.3428, 105.9057)  # near the provincial capital
 M_PER_DEG_LAT = 111_195.0
 
@@ -17,17 +19,26 @@ def make_report(north_m: float = 0.0, east_m: float = 0.0, **kw) -> ReportPoint:
     """A report offset from HA_TINH by metres north/east."""
     lat = HA_TINH[0] + north_m / M_PER_DEG_LAT
     lon = HA_TINH[1] + east_m / (M_PER_DEG_LAT * math.cos(math.radians(HA_TINH[0])))
-    base = dict(case_id=f"PA{uuid.uuid4().hex[:8]}", category="MOI_TRUONG_RAC", lat=lat, lon=lon,
-                created_at=NOW - timedelta(hours=1), state=S.DA_TIEP_NHAN)
+    base = dict(
+        case_id=f"PA{uuid.uuid4().hex[:8]}",
+        category="MOI_TRUONG_RAC",
+        lat=lat,
+        lon=lon,
+        created_at=NOW - timedelta(hours=1),
+        state=S.DA_TIEP_NHAN,
+    )
     return ReportPoint(**{**base, **kw})
 
 
-@pytest.mark.parametrize("a,b,expected_m,tolerance", [
-    ((0.0, 0.0), (90.0, 0.0), 10_007_557, 5),  # equator to pole: R·π/2
-    ((18.3428, 105.9057), (18.3428, 105.9057), 0, 1e-6),
-    ((0.0, 0.0), (0.0, 1.0), 111_195, 5),
-    ((0.0, 179.9), (0.0, -179.9), 22_239, 5),  # across the antimeridian
-])
+@pytest.mark.parametrize(
+    "a,b,expected_m,tolerance",
+    [
+        ((0.0, 0.0), (90.0, 0.0), 10_007_557, 5),  # equator to pole: R·π/2
+        ((18.3428, 105.9057), (18.3428, 105.9057), 0, 1e-6),
+        ((0.0, 0.0), (0.0, 1.0), 111_195, 5),
+        ((0.0, 179.9), (0.0, -179.9), 22_239, 5),  # across the antimeridian
+    ],
+)
 def test_haversine(a, b, expected_m, tolerance):
     assert haversine_m(*a, *b) == pytest.approx(expected_m, abs=tolerance)
     assert haversine_m(*a, *b) == pytest.approx(haversine_m(*b, *a))

@@ -1,5 +1,6 @@
 """Entrypoints of intake and intake_reads with nameko's `worker_factory` and fakes: each passes its worker's
 collaborators to its use case (no broker, no database)."""
+
 from __future__ import annotations
 
 import uuid
@@ -82,15 +83,25 @@ def table_of(statement):
 
 
 def intake(db=None, categories=None):
-    return worker_factory(IntakeService, db=db or FakeUnitOfWork(), settings=SETTINGS,
-                          categories=categories or FakeCategories("CHIEU_SANG"))
+    return worker_factory(
+        IntakeService,
+        db=db or FakeUnitOfWork(),
+        settings=SETTINGS,
+        categories=categories or FakeCategories("CHIEU_SANG"),
+    )
 
 
 def test_submit_report_checks_the_category_with_routing_before_writing_anything():
     db, categories = FakeUnitOfWork(), FakeCategories("CHIEU_SANG")
     service = intake(db, categories)
-    payload = {"report": {"category": "KHONG_CO", "description": "Đèn đường hỏng",
-                          "location": {"lat": 18.34, "lon": 105.9}}, "channel": "web"}
+    payload = {
+        "report": {
+            "category": "KHONG_CO",
+            "description": "Đèn đường hỏng",
+            "location": {"lat": 18.34, "lon": 105.9},
+        },
+        "channel": "web",
+    }
     with pytest.raises(ServiceError) as refused:
         service.submit_report(payload)
     assert refused.value.code == ErrorCode.UNKNOWN_CATEGORY
@@ -108,12 +119,16 @@ def test_submit_report_refuses_an_invalid_payload_naming_the_field():
 
 def test_act_on_case_gives_the_verb_the_workers_desk(monkeypatch):
     seen = {}
-    monkeypatch.setattr(triage, "act_on_case", lambda desk, payload: seen.update(desk=desk, payload=payload) or {})
+    monkeypatch.setattr(
+        triage, "act_on_case", lambda desk, payload: seen.update(desk=desk, payload=payload) or {}
+    )
     categories = FakeCategories("CHIEU_SANG")
     service = intake(categories=categories)
     service.act_on_case({"any": "payload"})
     desk = seen["desk"]
-    assert desk.db is service.db and desk.settings is service.settings and seen["payload"] == {"any": "payload"}
+    assert (
+        desk.db is service.db and desk.settings is service.settings and seen["payload"] == {"any": "payload"}
+    )
     assert desk.known_category("CHIEU_SANG") and not desk.known_category("KHONG_CO")
     assert categories.asked == [("CHIEU_SANG", service.routing), ("KHONG_CO", service.routing)]
 
@@ -121,8 +136,9 @@ def test_act_on_case_gives_the_verb_the_workers_desk(monkeypatch):
 def test_media_stored_is_claimed_in_the_inbox_under_its_old_consumer_key_and_attached():
     report_id = uuid.uuid4()
     db = FakeUnitOfWork(SimpleNamespace(id=report_id))  # repository.get finds the report
-    event = MediaStoredV1(media_id=uuid.uuid4(), report_id=report_id, role="evidence", content_type="image/jpeg",
-                          size=1000)
+    event = MediaStoredV1(
+        media_id=uuid.uuid4(), report_id=report_id, role="evidence", content_type="image/jpeg", size=1000
+    )
     intake(db).handle_media_stored(event.model_dump(mode="json"))
     assert db.claims == [(event.event_id, "Consumers.handle_media_stored", "media.stored", "handled")]
     assert [table_of(s) for s in db.statements] == [reports, media] and db.commits == 1
@@ -131,12 +147,20 @@ def test_media_stored_is_claimed_in_the_inbox_under_its_old_consumer_key_and_att
 def test_unroutable_puts_an_accepted_case_in_the_operators_queue_with_the_reason():
     report_id = uuid.uuid4()
     db = FakeUnitOfWork(SimpleNamespace(id=report_id, status=State.DA_TIEP_NHAN.value))
-    event = ReportUnroutableV1(report_id=report_id, code="HT-2026-000001", category="CHIEU_SANG",
-                               reason="no_contact_for_category", directory_version=1)
+    event = ReportUnroutableV1(
+        report_id=report_id,
+        code="HT-2026-000001",
+        category="CHIEU_SANG",
+        reason="no_contact_for_category",
+        directory_version=1,
+    )
     intake(db).handle_report_unroutable(event.model_dump(mode="json"))
     assert db.claims[0][1] == "Consumers.handle_report_unroutable"
     _, update, step = db.statements
-    assert update.table is reports and update.compile().params["queue_reason"] == "unroutable:no_contact_for_category"
+    assert (
+        update.table is reports
+        and update.compile().params["queue_reason"] == "unroutable:no_contact_for_category"
+    )
     assert step.table is timeline and db.commits == 1
 
 

@@ -1,4 +1,6 @@
-"""Intake's layers stay apart: domain/ is pure, repository/ is SQL without nameko, use cases know no nameko."""
+"""Intake's layers stay apart: domain/ is pure, repository/ is SQL without nameko, use cases know no
+nameko."""
+
 from __future__ import annotations
 
 import ast
@@ -35,7 +37,9 @@ def test_domain_modules_are_pure(path):
     assert not {m for m in imports_of(path) if m.startswith(forbidden)}
 
 
-@pytest.mark.parametrize("path", modules("repository") + modules("usecases"), ids=lambda p: f"{p.parent.name}.{p.stem}")
+@pytest.mark.parametrize(
+    "path", modules("repository") + modules("usecases"), ids=lambda p: f"{p.parent.name}.{p.stem}"
+)
 def test_repository_and_use_cases_know_no_nameko(path):
     assert not {m for m in imports_of(path) if m.startswith(FRAMEWORKS + ("..dependencies", "..service"))}
 

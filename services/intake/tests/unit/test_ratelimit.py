@@ -1,15 +1,25 @@
 """Unit tests of the sliding-window limiter with a fake clock and the in-memory store."""
+
 import os
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.intake.domain.ratelimit import (
-    SUBMISSION_LIMITS, LimitRule, MemoryStore, RateLimiter, blocked, check_all, limit_key, normalize, record, scope_of,
+    SUBMISSION_LIMITS,
+    LimitRule,
+    MemoryStore,
+    RateLimiter,
+    blocked,
+    check_all,
+    limit_key,
+    normalize,
+    record,
+    scope_of,
 )
 
-T0 = datetime(2026, 5, 12, 8, 0, 0, tzinfo=timezone.utc)  # on a bucket boundary for 60 s and 3600 s
+T0 = datetime(2026, 5, 12, 8, 0, 0, tzinfo=UTC)  # on a bucket boundary for 60 s and 3600 s
 
 
 class FakeClock:
@@ -98,12 +108,21 @@ def test_bad_configuration_is_refused(limiter, limit, window):
         limiter.check(key(), limit, window, T0)
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("+84 912 345 678", "0912345678"), ("0912-345-678", "0912345678"), ("84912345678", "0912345678"),
-    ("0843123456", "0843123456"),  # a local number that merely starts with 84
-    ("0084912345678", "0912345678"), ("00 84 912 345 678", "0912345678"), ("+84 (0) 912 345 678", "0912345678"),
-    ("(+84) 912.345.678", "0912345678"), ("0912.345.678", "0912345678"), ("+84 239 3855 555", "02393855555"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("+84 912 345 678", "0912345678"),
+        ("0912-345-678", "0912345678"),
+        ("84912345678", "0912345678"),
+        ("0843123456", "0843123456"),  # a local number that merely starts with 84
+        ("0084912345678", "0912345678"),
+        ("00 84 912 345 678", "0912345678"),
+        ("+84 (0) 912 345 678", "0912345678"),
+        ("(+84) 912.345.678", "0912345678"),
+        ("0912.345.678", "0912345678"),
+        ("+84 239 3855 555", "02393855555"),
+    ],
+)
 def test_phone_normalisation(raw, expected):
     assert normalize("phone", raw) == expected
 
@@ -155,17 +174,24 @@ class CountingStore(MemoryStore):
 def test_check_all_counts_every_scope_in_one_call_and_agrees_with_one_rule_at_a_time():
     """The batch gives the same verdicts, remaining counts and Retry-After as checking rule by rule."""
     batch, single, pepper = CountingStore(), RateLimiter(MemoryStore()), os.urandom(16)
-    rules = (LimitRule(scope="device", limit=3, window_s=60), LimitRule(scope="device", limit=5, window_s=3600),
-             LimitRule(scope="ip", limit=4, window_s=3600))
+    rules = (
+        LimitRule(scope="device", limit=3, window_s=60),
+        LimitRule(scope="device", limit=5, window_s=3600),
+        LimitRule(scope="ip", limit=4, window_s=3600),
+    )
     identity, clock = {"device": uuid.uuid4().hex, "ip": "198.51.100.7"}, FakeClock(T0)
     for _ in range(12):
         now = clock.tick(7.5)
         got = check_all(batch, identity, rules, now, pepper)
-        each = [single.check(limit_key(r, identity[r.scope], pepper), r.limit, r.window_s, now) for r in rules]
+        each = [
+            single.check(limit_key(r, identity[r.scope], pepper), r.limit, r.window_s, now) for r in rules
+        ]
         if all(d.allowed for d in each):
             assert got.allowed and got.remaining == min(d.remaining for d in each)
         else:
-            assert not got.allowed and got.retry_after_s == max(d.retry_after_s for d in each if not d.allowed)
+            assert not got.allowed and got.retry_after_s == max(
+                d.retry_after_s for d in each if not d.allowed
+            )
             for r, d in zip(rules, each):  # rule by rule, the allowed ones are given back by hand
                 if d.allowed:
                     single.store.add(d.key, d.bucket, -1, 2 * r.window_s + 1)
@@ -191,21 +217,28 @@ def test_every_spelling_of_a_phone_counts_on_one_counter():
 
 def test_a_new_device_id_resets_neither_the_ip_nor_the_phone():
     store, pepper = MemoryStore(), os.urandom(16)
-    rules = (LimitRule(scope="device", limit=2, window_s=60), LimitRule(scope="phone", limit=5, window_s=3600),
-             LimitRule(scope="ip", limit=4, window_s=3600))
+    rules = (
+        LimitRule(scope="device", limit=2, window_s=60),
+        LimitRule(scope="phone", limit=5, window_s=3600),
+        LimitRule(scope="ip", limit=4, window_s=3600),
+    )
     ip = f"203.0.113.{uuid.uuid4().int % 250}"
     fresh = lambda **kw: check_all(store, {"device": uuid.uuid4().hex, "ip": ip, **kw}, rules, T0, pepper)  # noqa
     assert [fresh().allowed for _ in range(5)] == [True, True, True, True, False]  # the IP's four
     phone, other_ip = "0912345678", lambda: f"198.51.100.{uuid.uuid4().int % 250}"
-    results = [check_all(store, {"device": uuid.uuid4().hex, "ip": other_ip(), "phone": phone}, rules, T0,
-                         pepper) for _ in range(6)]
+    results = [
+        check_all(store, {"device": uuid.uuid4().hex, "ip": other_ip(), "phone": phone}, rules, T0, pepper)
+        for _ in range(6)
+    ]
     assert [d.allowed for d in results] == [True] * 5 + [False] and scope_of(results[-1].key) == "phone"
 
 
 def test_urgent_rules_count_on_their_own_counters():
     pepper, device = os.urandom(16), uuid.uuid4().hex
-    submit, urgent = LimitRule(scope="device", limit=10, window_s=3600), \
-        LimitRule(scope="device", limit=2, window_s=3600, tier="urgent")
+    submit, urgent = (
+        LimitRule(scope="device", limit=10, window_s=3600),
+        LimitRule(scope="device", limit=2, window_s=3600, tier="urgent"),
+    )
     assert limit_key(submit, device, pepper) != limit_key(urgent, device, pepper)
     assert scope_of(limit_key(urgent, device, pepper)) == "device"
     store = MemoryStore()

@@ -1,4 +1,5 @@
 """Unit tests of intake's configuration parsing and the province fence."""
+
 import uuid
 from datetime import timedelta
 
@@ -6,8 +7,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from libs.geo.wards import WardGeometryError
-from services.intake.domain.tokens import Sealer
 from services.intake.domain.geofence import ProvinceFence
+from services.intake.domain.tokens import Sealer
 from services.intake.settings import ConfigError, from_config, parse_networks, parse_rate_rules
 
 TOKEN_KEY = uuid.uuid4().hex * 2
@@ -22,14 +23,17 @@ def fence() -> ProvinceFence:
     return ProvinceFence.load("42")
 
 
-@pytest.mark.parametrize("lat,lon,inside", [
-    (18.3419, 105.903, True),  # Hà Tĩnh city
-    (18.5596, 105.695, True),  # a commune centroid in the north
-    (18.40, 105.99, True),  # just off the coast: inside the 5 km buffer
-    (21.03, 105.85, False),  # Hà Nội
-    (16.46, 107.59, False),  # Huế
-    (18.35, 106.60, False),  # out at sea
-])
+@pytest.mark.parametrize(
+    "lat,lon,inside",
+    [
+        (18.3419, 105.903, True),  # Hà Tĩnh city
+        (18.5596, 105.695, True),  # a commune centroid in the north
+        (18.40, 105.99, True),  # just off the coast: inside the 5 km buffer
+        (21.03, 105.85, False),  # Hà Nội
+        (16.46, 107.59, False),  # Huế
+        (18.35, 106.60, False),  # out at sea
+    ],
+)
 def test_fence(fence, lat, lon, inside):
     assert fence.contains(lat, lon) is inside
 

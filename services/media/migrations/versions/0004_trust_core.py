@@ -3,6 +3,7 @@
 Revision ID: 0004_trust_core
 Revises: 0003_correlation
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,10 +18,17 @@ S = "media"
 
 
 def upgrade() -> None:
-    op.add_column("uploads", sa.Column("hidden", sa.Boolean, nullable=False, server_default=sa.false()), schema=S)
+    op.add_column(
+        "uploads", sa.Column("hidden", sa.Boolean, nullable=False, server_default=sa.false()), schema=S
+    )
     op.add_column("uploads", sa.Column("original_deleted_at", sa.DateTime(timezone=True)), schema=S)
-    op.create_index("ix_uploads_original_kept", "uploads", ["created_at"], schema=S,
-                    postgresql_where=sa.text("state = 'ready' AND original_deleted_at IS NULL"))
+    op.create_index(
+        "ix_uploads_original_kept",
+        "uploads",
+        ["created_at"],
+        schema=S,
+        postgresql_where=sa.text("state = 'ready' AND original_deleted_at IS NULL"),
+    )
     create_retention_runs(op, S)
 
 

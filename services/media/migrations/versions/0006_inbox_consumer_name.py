@@ -4,6 +4,7 @@ and `consumes` names a consumer by the handler's qualified name; the events it h
 Revision ID: 0006_inbox_consumer_name
 Revises: 0005_closed_slots
 """
+
 from alembic import op
 
 revision = "0006_inbox_consumer_name"

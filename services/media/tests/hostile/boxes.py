@@ -1,4 +1,5 @@
 """Byte surgery for the hostile corpus: JPEG segments, PNG chunks, TIFF/EXIF, ICC, ISO-BMFF boxes."""
+
 from __future__ import annotations
 
 import struct
@@ -25,7 +26,7 @@ def jpeg_patch_sof(jpeg: bytes, width: int, height: int) -> bytes:
     """Claim other dimensions in the first SOF0/SOF2 header."""
     data = bytearray(jpeg)
     sof = min(i for i in (data.find(b"\xff\xc0"), data.find(b"\xff\xc2")) if i >= 0)
-    data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
     return bytes(data)
 
 
@@ -39,14 +40,18 @@ def xmp_app1(xml: bytes) -> bytes:
 
 def icc_app2(profile: bytes, chunk: int = 65_000) -> list[bytes]:
     """An ICC profile split over APP2 segments as the spec says (sequence numbers from 1)."""
-    parts = [profile[i:i + chunk] for i in range(0, len(profile), chunk)] or [b""]
-    return [jpeg_segment(0xE2, b"ICC_PROFILE\x00" + bytes([n + 1, len(parts)]) + p) for n, p in enumerate(parts)]
+    parts = [profile[i : i + chunk] for i in range(0, len(profile), chunk)] or [b""]
+    return [
+        jpeg_segment(0xE2, b"ICC_PROFILE\x00" + bytes([n + 1, len(parts)]) + p) for n, p in enumerate(parts)
+    ]
 
 
 def iptc_app13(byline: bytes) -> bytes:
     """A Photoshop APP13 with an IPTC-NAA resource holding By-line and Caption."""
-    iptc = b"".join(b"\x1c\x02" + bytes([tag]) + struct.pack(">H", len(v)) + v
-                    for tag, v in ((80, byline), (120, b"caption " + SECRET)))
+    iptc = b"".join(
+        b"\x1c\x02" + bytes([tag]) + struct.pack(">H", len(v)) + v
+        for tag, v in ((80, byline), (120, b"caption " + SECRET))
+    )
     resource = b"8BIM" + struct.pack(">H", 0x0404) + b"\x00\x00" + struct.pack(">I", len(iptc)) + iptc
     if len(iptc) % 2:
         resource += b"\x00"
@@ -56,8 +61,14 @@ def iptc_app13(byline: bytes) -> bytes:
 # ---------------------------------------------------------------- TIFF / EXIF
 
 
-def tiff(entries: list[tuple[int, int, int, bytes]], *, next_ifd: int = 0, order: bytes = b"MM",
-         magic: int = 42, count_override: int | None = None) -> bytes:
+def tiff(
+    entries: list[tuple[int, int, int, bytes]],
+    *,
+    next_ifd: int = 0,
+    order: bytes = b"MM",
+    magic: int = 42,
+    count_override: int | None = None,
+) -> bytes:
     """A one-IFD TIFF; each entry is (tag, type, count, value bytes). Values > 4 bytes go after the IFD."""
     e = ">" if order == b"MM" else "<"
     head = order + struct.pack(e + "HI", magic, 8)
@@ -113,8 +124,12 @@ def png_patch_ihdr(png: bytes, width: int, height: int) -> bytes:
 def png_raw(width: int, height: int, bit_depth: int, colour: int, rows: bytes) -> bytes:
     """A PNG from already filtered scanlines (filter byte per row included)."""
     ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(rows, 6))
-            + png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", zlib.compress(rows, 6))
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def png_bomb(width: int, height: int, bit_depth: int = 1, colour: int = 0) -> bytes:
@@ -126,8 +141,12 @@ def png_bomb(width: int, height: int, bit_depth: int = 1, colour: int = 0) -> by
     for start in range(0, height, step):
         idat += packer.compress(row * min(step, height - start))
     idat += packer.flush()
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", bytes(idat))
-            + png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", bytes(idat))
+        + png_chunk(b"IEND", b"")
+    )
 
 
 # ---------------------------------------------------------------- ICC
@@ -149,10 +168,10 @@ def walk(data: bytes, start: int = 0, end: int | None = None, depth: int = 0):
     end = len(data) if end is None else end
     offset = start
     while offset + 8 <= end:
-        size, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        size, kind = struct.unpack(">I4s", data[offset : offset + 8])
         header = 8
         if size == 1:
-            size, header = struct.unpack(">Q", data[offset + 8:offset + 16])[0], 16
+            size, header = struct.unpack(">Q", data[offset + 8 : offset + 16])[0], 16
         elif size == 0:
             size = end - offset
         if size < header or offset + size > end:
@@ -172,7 +191,7 @@ def find_box(data: bytes, kind: bytes) -> tuple[int, int]:
 
 
 def patch(data: bytes, offset: int, value: bytes) -> bytes:
-    return data[:offset] + value + data[offset + len(value):]
+    return data[:offset] + value + data[offset + len(value) :]
 
 
 def box(kind: bytes, payload: bytes) -> bytes:
@@ -181,4 +200,4 @@ def box(kind: bytes, payload: bytes) -> bytes:
 
 def without_box(data: bytes, kind: bytes) -> bytes:
     offset, size = find_box(data, kind)
-    return data[:offset] + data[offset + size:]
+    return data[:offset] + data[offset + size :]

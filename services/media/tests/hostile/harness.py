@@ -1,8 +1,8 @@
 """Run corpus files through the service's own pipeline and pool, and inspect what would be stored.
 
-`Pipeline` (precheck → inspect → process → store) is the service's; only the bucket is a local directory and the
-engine wraps the same worker functions the pool runs, adding the worker's peak memory to each answer.
-"""
+`Pipeline` (precheck → inspect → process → store) is the service's; only the bucket is a local directory and
+the engine wraps the same worker functions the pool runs, adding the worker's peak memory to each answer."""
+
 from __future__ import annotations
 
 import io
@@ -27,9 +27,28 @@ from services.media.usecases.pipeline import Outcome, Pipeline
 
 from .boxes import PHONE, SECRET
 
-FORBIDDEN_BYTES = (SECRET, PHONE, b"Exif\x00", b"http://ns.adobe.com", b"ICC_PROFILE", b"8BIM", b"Photoshop",
-                   b"+18.3428", b"105.9057", b"HienTruong")
-FORBIDDEN_INFO = {"exif", "xmp", "icc_profile", "comment", "photoshop", "XML:com.adobe.xmp", "Author", "Comment"}
+FORBIDDEN_BYTES = (
+    SECRET,
+    PHONE,
+    b"Exif\x00",
+    b"http://ns.adobe.com",
+    b"ICC_PROFILE",
+    b"8BIM",
+    b"Photoshop",
+    b"+18.3428",
+    b"105.9057",
+    b"HienTruong",
+)
+FORBIDDEN_INFO = {
+    "exif",
+    "xmp",
+    "icc_profile",
+    "comment",
+    "photoshop",
+    "XML:com.adobe.xmp",
+    "Author",
+    "Comment",
+}
 ALLOWED_FORMAT_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder"}
 ALLOWED_STREAM_TAGS = {"language", "handler_name", "vendor_id", "encoder"}  # encoder: "Lavc… libx264"
 ALLOWED_HANDLERS = {"VideoHandler", "SoundHandler"}
@@ -68,7 +87,8 @@ class LocalObjects:
 class WatchedPopen(subprocess.Popen):
     """Worker side: a Popen that reads its child's own peaks from /proc while it runs (VmHWM: resident set,
     VmPeak: address space; both of the program after its exec, so not the worker's pages a fork copied, which
-    `RUSAGE_CHILDREN` would count). Read every 5 ms: a peak reached in the last few ms before exit may be missed."""
+    `RUSAGE_CHILDREN` would count). Read every 5 ms: a peak reached in the last few ms before exit may be
+    missed."""
 
     peaks: list[tuple[str, int, int]] = []  # (program, VmHWM KiB, VmPeak KiB) per run
 
@@ -102,8 +122,8 @@ class WatchedPopen(subprocess.Popen):
 
 
 def measured(fn, *args):
-    """Worker side: run one pool function; answer (outcome or MediaError, pid, the worker's peak RSS in KiB, the
-    peaks of the ffmpeg/ffprobe runs it made)."""
+    """Worker side: run one pool function; answer (outcome or MediaError, pid, the worker's peak RSS in KiB,
+    the peaks of the ffmpeg/ffprobe runs it made)."""
     from services.media.processing import tools
 
     tools.subprocess = _WatchedSubprocess  # run_tool's children are watched (this worker only)
@@ -156,9 +176,11 @@ class Result:
     crash: str | None = None
 
 
-def run_one(path: Path, objects: LocalObjects, settings: MediaSettings, engine: MeasuredEngine,
-            tmp_root: str) -> Result:
-    """The service's confirmation and processing steps for one file, as `uploads._confirm` and `_attempt` do."""
+def run_one(
+    path: Path, objects: LocalObjects, settings: MediaSettings, engine: MeasuredEngine, tmp_root: str
+) -> Result:
+    """The service's confirmation and processing steps for one file, as `uploads._confirm` and `_attempt`
+    do."""
     key = f"originals/{path.parent.name}/{path.name}"
     shutil.copyfile(path, objects.path(key))
     pipeline = Pipeline(objects, settings, engine, tmp_root)
@@ -189,7 +211,7 @@ def photo_problems(body: bytes, max_px: int) -> list[str]:
         marker = body[i + 1]
         if 0xE1 <= marker <= 0xEF or marker == 0xFE:
             problems.append(f"segment 0x{marker:02X}")
-        i += 2 + int.from_bytes(body[i + 2:i + 4], "big")
+        i += 2 + int.from_bytes(body[i + 2 : i + 4], "big")
     with Image.open(io.BytesIO(body)) as image:
         image.load()
         leaked = FORBIDDEN_INFO & set(image.info)
@@ -203,8 +225,22 @@ def photo_problems(body: bytes, max_px: int) -> list[str]:
 
 
 def ffprobe(path: Path) -> dict:
-    done = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-                           "-show_chapters", str(path)], capture_output=True, check=True, timeout=60)
+    done = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+            "-show_chapters",
+            str(path),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
     return json.loads(done.stdout)
 
 
@@ -224,7 +260,10 @@ def video_problems(path: Path, limits: MediaLimits) -> list[str]:
         problems.append(f"streams {kinds}")
     for stream in streams:
         tags = stream.get("tags") or {}
-        if set(tags) - ALLOWED_STREAM_TAGS or tags.get("handler_name", "VideoHandler") not in ALLOWED_HANDLERS:
+        if (
+            set(tags) - ALLOWED_STREAM_TAGS
+            or tags.get("handler_name", "VideoHandler") not in ALLOWED_HANDLERS
+        ):
             problems.append(f"stream tags {tags}")
         if (stream.get("disposition") or {}).get("attached_pic"):
             problems.append("attached picture")
@@ -242,11 +281,19 @@ def video_problems(path: Path, limits: MediaLimits) -> list[str]:
 
 def stored_problems(objects: LocalObjects, outcome: Outcome, limits: MediaLimits) -> list[str]:
     """Every problem of every rendition stored for one file."""
-    bounds = {"master": limits.master_px, "card": limits.card_px, "thumb": limits.thumb_px,
-              "poster": limits.card_px, "poster_thumb": limits.thumb_px}
+    bounds = {
+        "master": limits.master_px,
+        "card": limits.card_px,
+        "thumb": limits.thumb_px,
+        "poster": limits.card_px,
+        "poster_thumb": limits.thumb_px,
+    }
     problems = []
-    if outcome.width is None or outcome.height is None or outcome.width * outcome.height > max(
-            limits.max_pixels, limits.max_video_pixels):
+    if (
+        outcome.width is None
+        or outcome.height is None
+        or outcome.width * outcome.height > max(limits.max_pixels, limits.max_video_pixels)
+    ):
         problems.append(f"outcome {outcome.width}x{outcome.height}")
     if outcome.kind == "video" and not (outcome.duration and outcome.duration <= limits.max_video_seconds):
         problems.append(f"outcome duration {outcome.duration}")

@@ -1,4 +1,5 @@
 """Fixtures of the media interface ring: the service (real RabbitMQ, PostgreSQL, S3) beside a fake intake."""
+
 import pytest
 
 from services.media.service import MediaService

@@ -1,4 +1,6 @@
-"""Helpers of the media interface ring: a fake intake, uploads through presigned URLs, checks of the bytes served."""
+"""Helpers of the media interface ring: a fake intake, uploads through presigned URLs, checks of the bytes
+served."""
+
 from __future__ import annotations
 
 import io
@@ -16,13 +18,23 @@ from libs.contracts.errors import ErrorCode
 from libs.platform.errors import ServiceError
 
 OPERATOR = {"sub": "op-" + uuid.uuid4().hex[:8], "role": "operator", "agency": None}
-METADATA_MARKERS = (b"Exif", b"GPS", b"xmp", b"XMP", b"ICC_PROFILE", b"HienTruongCam", b"Model-XYZ", b"SecretTool",
-                    b"SecretFirmware", b"0912345678")
+METADATA_MARKERS = (
+    b"Exif",
+    b"GPS",
+    b"xmp",
+    b"XMP",
+    b"ICC_PROFILE",
+    b"HienTruongCam",
+    b"Model-XYZ",
+    b"SecretTool",
+    b"SecretFirmware",
+    b"0912345678",
+)
 
 
 class FakeIntake:
-    """Stands in for intake: `REPORTS[report_id] = {"restricted": bool, "token": str | None, "closed_at": iso}`;
-    others unknown. Audited unblurred views land in `ACCESSES` (or fail while `AUDIT_DOWN`)."""
+    """Stands in for intake: `REPORTS[report_id] = {"restricted": bool, "token": str | None, "closed_at":
+    iso}`; others unknown. Audited unblurred views land in `ACCESSES` (or fail while `AUDIT_DOWN`)."""
 
     name = "intake"
     REPORTS: dict[str, dict] = {}
@@ -38,8 +50,11 @@ class FakeIntake:
 
     @rpc
     def case_closures(self, payload: dict) -> list[dict]:
-        return [{"report_id": r, "closed_at": self.REPORTS[r].get("closed_at")} for r in payload["report_ids"]
-                if r in self.REPORTS]
+        return [
+            {"report_id": r, "closed_at": self.REPORTS[r].get("closed_at")}
+            for r in payload["report_ids"]
+            if r in self.REPORTS
+        ]
 
     @rpc(expected_exceptions=ServiceError)
     def get_report(self, payload: dict) -> dict:
@@ -58,26 +73,53 @@ class FakeIntake:
         return {"id": payload["report_id"], "agency_code": report.get("agency"), "co_agencies": []}
 
 
-def known_report(restricted: bool = False, token: str | None = None, agency: str | None = None,
-                 past_agencies: tuple[str, ...] = ()) -> str:
+def known_report(
+    restricted: bool = False,
+    token: str | None = None,
+    agency: str | None = None,
+    past_agencies: tuple[str, ...] = (),
+) -> str:
     """A report id the fake intake knows (held by `agency`, formerly by `past_agencies`)."""
     report_id = str(uuid.uuid4())
-    FakeIntake.REPORTS[report_id] = {"restricted": restricted, "token": token, "agency": agency,
-                                     "past_agencies": past_agencies}
+    FakeIntake.REPORTS[report_id] = {
+        "restricted": restricted,
+        "token": token,
+        "agency": agency,
+        "past_agencies": past_agencies,
+    }
     return report_id
 
 
-def slot(rpc, data: bytes, claimed: str = "image/jpeg", report_id: str | None = None, role: str = "evidence",
-         actor: dict | None = None) -> dict:
+def slot(
+    rpc,
+    data: bytes,
+    claimed: str = "image/jpeg",
+    report_id: str | None = None,
+    role: str = "evidence",
+    actor: dict | None = None,
+) -> dict:
     """Ask for a slot and PUT the bytes to it."""
-    answer = rpc.media.create_upload(payload={"report_id": report_id or str(uuid.uuid4()), "content_type": claimed,
-                                              "size": max(1, len(data)), "role": role, "actor": actor})
+    answer = rpc.media.create_upload(
+        payload={
+            "report_id": report_id or str(uuid.uuid4()),
+            "content_type": claimed,
+            "size": max(1, len(data)),
+            "role": role,
+            "actor": actor,
+        }
+    )
     assert httpx.put(answer["put_url"], content=data, timeout=30).status_code == 200
     return answer
 
 
-def upload(rpc, data: bytes, claimed: str = "image/jpeg", report_id: str | None = None, actor: dict | None = None,
-           **extra) -> dict:
+def upload(
+    rpc,
+    data: bytes,
+    claimed: str = "image/jpeg",
+    report_id: str | None = None,
+    actor: dict | None = None,
+    **extra,
+) -> dict:
     """Presigned round trip: slot, PUT, confirm; returns the confirmation's view."""
     media_id = slot(rpc, data, claimed, report_id, actor=actor, **extra)["media_id"]
     return rpc.media.confirm_upload(payload={"media_id": media_id, "actor": actor})
@@ -103,7 +145,7 @@ def jpeg_header(body: bytes) -> tuple[list[int], bytes]:
     markers, i = [], 2
     while body[i] == 0xFF and body[i + 1] != 0xDA:
         markers.append(body[i + 1])
-        i += 2 + int.from_bytes(body[i + 2:i + 4], "big")
+        i += 2 + int.from_bytes(body[i + 2 : i + 4], "big")
     return markers, body[:i]
 
 
@@ -144,8 +186,12 @@ def pool_pids() -> list[int]:
 def outbox_events(engine: sa.Engine, media_id: str) -> list[tuple[str, dict]]:
     """Events media wrote for one file (its outbox), oldest first."""
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT event_type, payload FROM media.outbox WHERE payload->>'media_id' = :m "
-                                    "ORDER BY id"), {"m": media_id}).all()
+        rows = conn.execute(
+            sa.text(
+                "SELECT event_type, payload FROM media.outbox WHERE payload->>'media_id' = :m ORDER BY id"
+            ),
+            {"m": media_id},
+        ).all()
     return [(r.event_type, r.payload) for r in rows]
 
 
@@ -156,8 +202,12 @@ def row(engine: sa.Engine, media_id: str):
 
 def rendition_keys(engine: sa.Engine, media_id: str) -> list[str]:
     with engine.connect() as conn:
-        return [k for (k,) in conn.execute(sa.text("SELECT object_key FROM media.renditions WHERE media_id = :m"),
-                                           {"m": media_id})]
+        return [
+            k
+            for (k,) in conn.execute(
+                sa.text("SELECT object_key FROM media.renditions WHERE media_id = :m"), {"m": media_id}
+            )
+        ]
 
 
 def in_bucket(stack, key: str) -> bool:
@@ -172,6 +222,22 @@ def execute(engine: sa.Engine, sql: str, **params) -> None:
         conn.execute(sa.text(sql), params)
 
 
-__all__ = ["FakeIntake", "OPERATOR", "assert_no_metadata", "execute", "fetch", "in_bucket", "known_report",
-           "outbox_events", "pixels", "pool_pids", "rendition", "rendition_keys", "row", "slot", "status_kb", "upload",
-           "wait_for"]
+__all__ = [
+    "FakeIntake",
+    "OPERATOR",
+    "assert_no_metadata",
+    "execute",
+    "fetch",
+    "in_bucket",
+    "known_report",
+    "outbox_events",
+    "pixels",
+    "pool_pids",
+    "rendition",
+    "rendition_keys",
+    "row",
+    "slot",
+    "status_kb",
+    "upload",
+    "wait_for",
+]

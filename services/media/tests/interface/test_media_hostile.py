@@ -6,6 +6,7 @@ POOL_PEAK_BOUND_KB (a decoded 20 000² bomb alone would need ≥ 400 MB, 1.2 GB 
 (here the test process, which hosts the service container) grows by less than SERVICE_GROWTH_BOUND_KB over the
 whole corpus (it never holds an upload: it streams it to a file and hands the path to the pool).
 """
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,9 @@ from .support import OPERATOR, pool_pids, slot, status_kb
 
 pytestmark = pytest.mark.interface
 
-POOL_PEAK_BOUND_KB = 384 * 1024  # ≈ 75 MB fresh (Python, Pillow, NumPy, OpenCV); more once it decoded big photos
+POOL_PEAK_BOUND_KB = (
+    384 * 1024
+)  # ≈ 75 MB fresh (Python, Pillow, NumPy, OpenCV); more once it decoded big photos
 SERVICE_GROWTH_BOUND_KB = 48 * 1024  # measured < 1 MB
 CORPUS = hostile.hostile_corpus()
 CORPUS.pop("empty")  # a presigned PUT of zero bytes is refused below on its own
@@ -33,9 +36,11 @@ def video_corpus(tmp_path) -> dict[str, tuple[bytes, str]]:
     """Videos that must be refused: over-long, cut off, garbage behind a valid ftyp."""
     long_clip = hostile.make_video(tmp_path / "long.mp4", 95, size="64x48", fps=5, audio=None).read_bytes()
     short = hostile.make_video(tmp_path / "short.mp4", 2, size="160x120", fps=10).read_bytes()
-    return {"video_95s_over_90s_limit": (long_clip, "VIDEO_TOO_LONG"),
-            "truncated_mp4": (short[: len(short) // 2], "MEDIA_TRUNCATED"),
-            "garbage_after_ftyp": (hostile.fake_mp4(), BROKEN_VIDEO)}
+    return {
+        "video_95s_over_90s_limit": (long_clip, "VIDEO_TOO_LONG"),
+        "truncated_mp4": (short[: len(short) // 2], "MEDIA_TRUNCATED"),
+        "garbage_after_ftyp": (hostile.fake_mp4(), BROKEN_VIDEO),
+    }
 
 
 def expected_codes(expected: str | tuple[str, ...]) -> tuple[str, ...]:
@@ -56,8 +61,10 @@ def test_every_hostile_file_is_refused_within_a_second_in_bounded_memory(media, 
     workers = pool_pids()
     assert workers, "the media pool has no worker processes"
     rss_before = status_kb(os.getpid(), "VmRSS")
-    files = {**{name: (data, code, "image/jpeg") for name, (data, code) in CORPUS.items()},
-             **{name: (data, code, "video/mp4") for name, (data, code) in video_corpus(tmp_path).items()}}
+    files = {
+        **{name: (data, code, "image/jpeg") for name, (data, code) in CORPUS.items()},
+        **{name: (data, code, "video/mp4") for name, (data, code) in video_corpus(tmp_path).items()},
+    }
     results = {}
     for name, (data, expected, claimed) in files.items():
         view, seconds = refuse(rpc, data, claimed)

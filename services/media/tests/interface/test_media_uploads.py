@@ -1,4 +1,5 @@
 """Media against the real S3 server: presigned upload round trip, type from the bytes, limits, idempotency."""
+
 from __future__ import annotations
 
 import io
@@ -11,8 +12,18 @@ from PIL import Image
 from services.media.service import MediaService
 from services.media.tests.unit import hostile
 
-from .support import (OPERATOR, FakeIntake, assert_no_metadata, fetch, in_bucket, known_report, outbox_events, row,
-                      slot, upload)
+from .support import (
+    OPERATOR,
+    FakeIntake,
+    assert_no_metadata,
+    fetch,
+    in_bucket,
+    known_report,
+    outbox_events,
+    row,
+    slot,
+    upload,
+)
 
 pytestmark = pytest.mark.interface
 
@@ -39,7 +50,10 @@ def test_presigned_round_trip_stores_renditions_and_keeps_the_original_private(m
 
 
 def test_anyone_sees_public_renditions_of_a_public_report_and_nothing_of_a_restricted_one(media, rpc):
-    public, restricted = known_report(restricted=False), known_report(restricted=True, token="tok-" + uuid.uuid4().hex)
+    public, restricted = (
+        known_report(restricted=False),
+        known_report(restricted=True, token="tok-" + uuid.uuid4().hex),
+    )
     seen = upload(rpc, png(), report_id=public)
     assert seen["state"] == "ready" and seen["url"] and seen["faces_found"] is None
     hidden = upload(rpc, png(), report_id=restricted)
@@ -61,15 +75,23 @@ def test_type_comes_from_the_bytes_not_the_claim(media, rpc, stack):
 
 
 def test_confirm_before_upload_and_unknown_slot(media, rpc):
-    answer = rpc.media.create_upload(payload={"report_id": str(uuid.uuid4()), "content_type": "image/png", "size": 10})
+    answer = rpc.media.create_upload(
+        payload={"report_id": str(uuid.uuid4()), "content_type": "image/png", "size": 10}
+    )
     with pytest.raises(RemoteError, match="MEDIA_NOT_FOUND"):
         rpc.media.confirm_upload(answer["media_id"])
     with pytest.raises(RemoteError, match="MEDIA_NOT_FOUND"):
         rpc.media.confirm_upload(str(uuid.uuid4()))
 
 
-@pytest.mark.parametrize(("claimed", "size", "ok"), [
-    ("image/png", 15 * 2**20 + 1, False), ("video/mp4", 50 * 2**20, True), ("video/mp4", 100 * 2**20 + 1, False)])
+@pytest.mark.parametrize(
+    ("claimed", "size", "ok"),
+    [
+        ("image/png", 15 * 2**20 + 1, False),
+        ("video/mp4", 50 * 2**20, True),
+        ("video/mp4", 100 * 2**20 + 1, False),
+    ],
+)
 def test_declared_size_is_checked_against_the_claimed_kind_before_any_upload(media, rpc, claimed, size, ok):
     payload = {"report_id": str(uuid.uuid4()), "content_type": claimed, "size": size}
     if ok:
@@ -110,7 +132,9 @@ def test_get_and_list_answer_whether_a_case_has_a_ready_after_photo(media, rpc):
     assert rpc.media.list_media(payload={"report_id": report_id, "role": "result", "state": "ready"}) == []
     upload(rpc, png(), report_id=report_id)
     done = upload(rpc, png(), report_id=report_id, role="result", actor=OPERATOR)
-    pending = slot(rpc, png(), report_id=report_id, role="result", actor=OPERATOR)  # uploaded, never confirmed
+    pending = slot(
+        rpc, png(), report_id=report_id, role="result", actor=OPERATOR
+    )  # uploaded, never confirmed
     ready = rpc.media.list_media(payload={"report_id": report_id, "role": "result", "state": "ready"})
     assert [m["id"] for m in ready] == [done["id"]] and ready[0]["role"] == "result"
     assert rpc.media.get_media(payload={"media_id": pending["media_id"]})["state"] == "pending"
@@ -133,9 +157,14 @@ def test_an_agency_uploads_only_to_a_case_it_holds(media, rpc):
 def test_evidence_comes_from_the_reporter_or_an_operator_after_photos_from_staff(media, rpc):
     officer = {"sub": "o-" + uuid.uuid4().hex[:6], "role": "agency_leader", "agency": "UBND_18073"}
     mine = known_report(agency="UBND_18073")
-    for actor, role in ((officer, "evidence"), (None, "result"),
-                        ({"sub": "admin-1", "role": "administrator", "agency": None}, "result")):
+    for actor, role in (
+        (officer, "evidence"),
+        (None, "result"),
+        ({"sub": "admin-1", "role": "administrator", "agency": None}, "result"),
+    ):
         with pytest.raises(RemoteError, match="FORBIDDEN"):
             slot(rpc, png(), report_id=mine, role=role, actor=actor)
-    assert upload(rpc, png(), report_id=mine)["state"] == "ready"  # the reporter (the gateway checked the token)
+    assert (
+        upload(rpc, png(), report_id=mine)["state"] == "ready"
+    )  # the reporter (the gateway checked the token)
     assert upload(rpc, png(), report_id=mine, actor=OPERATOR)["role"] == "evidence"  # taken on the hotline

@@ -1,4 +1,6 @@
-"""Videos against the real S3 server: quick checks at confirmation, rendered by the worker timer, no metadata."""
+"""Videos against the real S3 server: quick checks at confirmation, rendered by the worker timer, no
+metadata."""
+
 from __future__ import annotations
 
 import json
@@ -20,14 +22,21 @@ SECRET = "Nguoi quay " + uuid.uuid4().hex[:8]
 def ffprobe(data: bytes, tmp_path) -> dict:
     path = tmp_path / f"{uuid.uuid4().hex}.mp4"
     path.write_bytes(data)
-    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-                          str(path)], capture_output=True, check=True, timeout=30).stdout
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        capture_output=True,
+        check=True,
+        timeout=30,
+    ).stdout
     return json.loads(out)
 
 
 def ready(rpc, media_id: str, actor: dict | None = OPERATOR) -> dict:
-    return wait_for(lambda: rpc.media.get_media(payload={"media_id": media_id, "actor": actor}),
-                    lambda v: v["state"] != "pending", timeout=60)
+    return wait_for(
+        lambda: rpc.media.get_media(payload={"media_id": media_id, "actor": actor}),
+        lambda v: v["state"] != "pending",
+        timeout=60,
+    )
 
 
 def test_a_video_is_checked_at_once_then_rendered_without_metadata(media, rpc, stack, tmp_path):
@@ -36,10 +45,15 @@ def test_a_video_is_checked_at_once_then_rendered_without_metadata(media, rpc, s
     clip = hostile.make_video(tmp_path / "clip.mov", 2, fmt="mov", metadata=meta).read_bytes()
     report_id = known_report()
     confirmed = upload(rpc, clip, claimed="video/quicktime", report_id=report_id)
-    assert confirmed["state"] == "pending" and confirmed["processing"] is True and confirmed["kind"] == "video"
+    assert (
+        confirmed["state"] == "pending" and confirmed["processing"] is True and confirmed["kind"] == "video"
+    )
     assert confirmed["duration"] == pytest.approx(2.0, abs=0.2) and confirmed["url"] is None
-    assert confirmed["location_hint"] == {"lat": pytest.approx(lat, abs=1e-4), "lon": pytest.approx(lon, abs=1e-4),
-                                          "source": "video_iso6709"}
+    assert confirmed["location_hint"] == {
+        "lat": pytest.approx(lat, abs=1e-4),
+        "lon": pytest.approx(lon, abs=1e-4),
+        "source": "video_iso6709",
+    }
     done = ready(rpc, confirmed["id"])
     assert done["state"] == "ready" and done["video_public"] is True  # no face on the poster
     assert {r["name"] for r in done["renditions"]} == {"video", "poster", "poster_thumb"}
@@ -58,17 +72,44 @@ def test_a_video_with_a_face_is_public_only_after_an_operator_releases_it(media,
     face = tmp_path / "face.jpg"
     face.write_bytes(hostile.face_photo(size=(1200, 800), face_px=320, at=(400, 400)))
     clip = tmp_path / "face.mp4"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-loop", "1", "-i", str(face), "-t", "2", "-r", "10",
-                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(clip)],
-                   check=True, timeout=60)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-loop",
+            "1",
+            "-i",
+            str(face),
+            "-t",
+            "2",
+            "-r",
+            "10",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            str(clip),
+        ],
+        check=True,
+        timeout=60,
+    )
     report_id = known_report()
     confirmed = upload(rpc, clip.read_bytes(), claimed="video/mp4", report_id=report_id)
     done = ready(rpc, confirmed["id"])
     assert done["state"] == "ready" and done["faces_found"] >= 1 and done["video_public"] is False
     public = rpc.media.list_media(report_id=report_id)[0]
-    assert {r["name"] for r in public["renditions"]} == {"poster", "poster_thumb"} and public["blurred"] is True
+    assert {r["name"] for r in public["renditions"]} == {"poster", "poster_thumb"} and public[
+        "blurred"
+    ] is True
     assert public["url"] == rendition(public, "poster")["url"]  # the blurred poster stands in for the video
-    released = rpc.media.review_media(payload={"media_id": done["id"], "actor": OPERATOR, "release_video": True})
+    released = rpc.media.review_media(
+        payload={"media_id": done["id"], "actor": OPERATOR, "release_video": True}
+    )
     assert released["video_public"] is True
     public = rpc.media.list_media(report_id=report_id)[0]
     assert "video" in {r["name"] for r in public["renditions"]}

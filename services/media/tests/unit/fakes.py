@@ -1,5 +1,6 @@
 """Fakes of media's collaborators for entrypoint tests with nameko's `worker_factory`: a unit of work that
 records statements and answers from a script, and a bucket that only presigns."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -25,7 +26,8 @@ class FakeResult:
 
 
 class FakeUnitOfWork:
-    """`UnitOfWork` as media uses it: `answers` are handed out in order, one per statement (`[]` once used up)."""
+    """`UnitOfWork` as media uses it: `answers` are handed out in order, one per statement (`[]` once used
+    up)."""
 
     def __init__(self, answers: Iterable = (), healthy: bool = True):
         self.answers, self.healthy = list(answers), healthy

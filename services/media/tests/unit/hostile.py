@@ -1,4 +1,5 @@
 """Builders for hostile and benign media, generated at test time (nothing binary is committed)."""
+
 from __future__ import annotations
 
 import io
@@ -34,7 +35,12 @@ def png_bomb(width: int = 20_000, height: int = 20_000) -> bytes:
     for start in range(0, height, 400):
         idat += packer.compress(batch if height - start >= 400 else row * (height - start))
     idat += packer.flush()
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", bytes(idat)) + png_chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", bytes(idat))
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def noisy_image(width: int = 640, height: int = 480, seed: int | None = None) -> Image.Image:
@@ -66,8 +72,10 @@ def zip_bytes() -> bytes:
 
 
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
-SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
-       b'<script>alert(1)</script><rect width="10" height="10"/></svg>')
+SVG = (
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+    b'<script>alert(1)</script><rect width="10" height="10"/></svg>'
+)
 HLS = b"#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:10.0,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n"
 
 
@@ -75,7 +83,7 @@ def jpeg_huge_dimensions() -> bytes:
     """A small JPEG whose SOF0 header is patched to claim 60 000 × 60 000 pixels."""
     data = bytearray(jpeg(64, 64, progressive=False))
     sof = data.find(b"\xff\xc0")
-    data[sof + 5:sof + 9] = struct.pack(">HH", 60_000, 60_000)
+    data[sof + 5 : sof + 9] = struct.pack(">HH", 60_000, 60_000)
     return bytes(data)
 
 
@@ -83,14 +91,16 @@ def corrupt_png() -> bytes:
     """A PNG whose IDAT bytes are damaged (CRC no longer matches)."""
     data = bytearray(encode(noisy_image(64, 64), "PNG"))
     idat = data.find(b"IDAT")
-    data[idat + 10:idat + 20] = b"\x00" * 10
+    data[idat + 10 : idat + 20] = b"\x00" * 10
     return bytes(data)
 
 
 def fake_mp4() -> bytes:
     """An ftyp box announcing MP4 followed by garbage: passes the sniff, fails ffprobe."""
     ftyp = struct.pack(">I", 24) + b"ftypisom" + b"\x00\x00\x02\x00" + b"isomiso2"
-    return ftyp + random.Random(4000).randbytes(4000)  # the same garbage every run (some garbage reads as truncated)
+    return ftyp + random.Random(4000).randbytes(
+        4000
+    )  # the same garbage every run (some garbage reads as truncated)
 
 
 def hostile_corpus() -> dict[str, tuple[bytes, str]]:
@@ -137,16 +147,23 @@ def camera_jpeg(lat: float, lon: float, orientation: int = 6, size: tuple[int, i
     exif[0x0110] = "Model-XYZ-1234"  # Model
     exif[0x0131] = "SecretFirmware 1.0"  # Software
     gps = exif.get_ifd(0x8825)
-    gps.update({1: "N" if lat >= 0 else "S", 2: _rational(lat), 3: "E" if lon >= 0 else "W", 4: _rational(lon)})
-    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-           b'<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreatorTool="SecretTool"/>'
-           b"</rdf:RDF></x:xmpmeta>")
+    gps.update(
+        {1: "N" if lat >= 0 else "S", 2: _rational(lat), 3: "E" if lon >= 0 else "W", 4: _rational(lon)}
+    )
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreatorTool="SecretTool"/>'
+        b"</rdf:RDF></x:xmpmeta>"
+    )
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    return encode(image, "JPEG", quality=92, exif=exif, xmp=xmp, icc_profile=icc,
-                  comment=b"reporter phone 0912345678")
+    return encode(
+        image, "JPEG", quality=92, exif=exif, xmp=xmp, icc_profile=icc, comment=b"reporter phone 0912345678"
+    )
 
 
-def face_photo(size: tuple[int, int] = (1200, 800), face_px: int = 320, at: tuple[int, int] = (360, 400)) -> bytes:
+def face_photo(
+    size: tuple[int, int] = (1200, 800), face_px: int = 320, at: tuple[int, int] = (360, 400)
+) -> bytes:
     """A drawn face (skin oval, dark eyes and brows, mouth) that OpenCV's frontal cascade detects.
 
     The rest of the picture is a striped scene so that 'the rest is unchanged' is a real check.
@@ -156,21 +173,34 @@ def face_photo(size: tuple[int, int] = (1200, 800), face_px: int = 320, at: tupl
     width, height = size
     canvas = np.full((height, width, 3), 60, np.uint8)
     for x in range(0, width, 40):  # scene: vertical stripes far from the face
-        canvas[:, x:x + 20] = (90, 120, 90)
+        canvas[:, x : x + 20] = (90, 120, 90)
     cx, cy = at
     s = face_px / 400
     cv2.ellipse(canvas, (cx, cy), (int(140 * s) + 40, int(190 * s) + 40), 0, 0, 360, (60, 60, 60), -1)
     cv2.ellipse(canvas, (cx, cy), (int(140 * s), int(190 * s)), 0, 0, 360, (200, 170, 150), -1)
     cv2.ellipse(canvas, (cx, cy - int(160 * s)), (int(150 * s), int(80 * s)), 0, 180, 360, (50, 40, 40), -1)
     for dx in (-60, 60):
-        cv2.ellipse(canvas, (cx + int(dx * s), cy - int(40 * s)), (int(32 * s), int(16 * s)), 0, 0, 360,
-                    (40, 40, 40), -1)
-        cv2.line(canvas, (cx + int((dx - 36) * s), cy - int(76 * s)), (cx + int((dx + 36) * s), cy - int(76 * s)),
-                 (60, 50, 50), max(1, int(10 * s)))
+        cv2.ellipse(
+            canvas,
+            (cx + int(dx * s), cy - int(40 * s)),
+            (int(32 * s), int(16 * s)),
+            0,
+            0,
+            360,
+            (40, 40, 40),
+            -1,
+        )
+        cv2.line(
+            canvas,
+            (cx + int((dx - 36) * s), cy - int(76 * s)),
+            (cx + int((dx + 36) * s), cy - int(76 * s)),
+            (60, 50, 50),
+            max(1, int(10 * s)),
+        )
     cv2.line(canvas, (cx, cy - int(20 * s)), (cx, cy + int(50 * s)), (170, 140, 120), max(1, int(8 * s)))
     cv2.ellipse(canvas, (cx, cy + int(60 * s)), (int(24 * s), int(12 * s)), 0, 0, 360, (160, 130, 110), -1)
     cv2.ellipse(canvas, (cx, cy + int(100 * s)), (int(56 * s), int(16 * s)), 0, 0, 360, (140, 60, 60), -1)
-    region = canvas[cy - int(260 * s):cy + int(260 * s), cx - int(220 * s):cx + int(220 * s)]
+    region = canvas[cy - int(260 * s) : cy + int(260 * s), cx - int(220 * s) : cx + int(220 * s)]
     region[:] = cv2.GaussianBlur(region, (0, 0), 6 * s)
     return encode(Image.fromarray(canvas, "RGB"), "JPEG", quality=95)
 
@@ -178,8 +208,17 @@ def face_photo(size: tuple[int, int] = (1200, 800), face_px: int = 320, at: tupl
 # ---------------------------------------------------------------- videos
 
 
-def make_video(path: Path, seconds: float, *, size: str = "320x240", fps: int = 25, codec: str = "libx264",
-               audio: str | None = "aac", fmt: str = "mp4", metadata: dict[str, str] | None = None) -> Path:
+def make_video(
+    path: Path,
+    seconds: float,
+    *,
+    size: str = "320x240",
+    fps: int = 25,
+    codec: str = "libx264",
+    audio: str | None = "aac",
+    fmt: str = "mp4",
+    metadata: dict[str, str] | None = None,
+) -> Path:
     """Render an ffmpeg `testsrc` clip (plus a sine tone) to path."""
     source = f"testsrc=size={size}:rate={fps}:duration={seconds}"
     args = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", source]
@@ -220,10 +259,11 @@ def seconds_of(fn, *args, **kwargs) -> float:
 
 
 def quick_bound(factor: float, *baselines: float) -> float:
-    """The time a refusal may take: QUICK_S, or `factor` times the slowest baseline measured around it — a piece of
-    real work of the same kind (a small valid file processed, one ffprobe) timed on the same machine at the same
-    moment. On a loaded CI machine everything slows together: the test still fails a refusal that does the work a
-    hostile file asks for (decoding a bomb, reading a whole long video), not one that waited for a CPU."""
+    """The time a refusal may take: QUICK_S, or `factor` times the slowest baseline measured around it — a
+    piece of real work of the same kind (a small valid file processed, one ffprobe) timed on the same machine
+    at the same moment. On a loaded CI machine everything slows together: the test still fails a refusal that
+    does the work a hostile file asks for (decoding a bomb, reading a whole long video), not one that waited
+    for a CPU."""
     return max(QUICK_S, factor * max(baselines))
 
 
@@ -268,7 +308,16 @@ def measure_refusals(names: list[str] | None = None) -> list[dict]:
         elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        rows.append({"name": name, "expected": expected, "code": code, "seconds": elapsed,
-                     "baseline": baseline, "rss_growth_kb": _rss_kb() - before, "traced_peak": peak, "input_bytes": len(data)})
+        rows.append(
+            {
+                "name": name,
+                "expected": expected,
+                "code": code,
+                "seconds": elapsed,
+                "baseline": baseline,
+                "rss_growth_kb": _rss_kb() - before,
+                "traced_peak": peak,
+                "input_bytes": len(data),
+            }
+        )
     return rows
-

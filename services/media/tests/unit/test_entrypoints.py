@@ -1,5 +1,6 @@
-"""Media's entrypoints with nameko's `worker_factory` and fakes: each validates, calls its use case, and commits
-(or rolls back) on purpose — no broker, database or bucket."""
+"""Media's entrypoints with nameko's `worker_factory` and fakes: each validates, calls its use case, and
+commits (or rolls back) on purpose — no broker, database or bucket."""
+
 from __future__ import annotations
 
 import uuid
@@ -19,8 +20,13 @@ OPERATOR = {"sub": "op-" + uuid.uuid4().hex[:8], "role": "operator", "agency": N
 
 def make_media(answers=(), db_ok: bool = True, s3_ok: bool = True, **config):
     """A MediaService worker over fakes; `answers` are the database's, in order."""
-    return worker_factory(MediaService, db=FakeUnitOfWork(answers, db_ok), objects=FakeBucket(s3_ok),
-                          settings=from_config(config), intake=None)
+    return worker_factory(
+        MediaService,
+        db=FakeUnitOfWork(answers, db_ok),
+        objects=FakeBucket(s3_ok),
+        settings=from_config(config),
+        intake=None,
+    )
 
 
 def upload_request(**overrides) -> dict:
@@ -36,7 +42,8 @@ def test_create_upload_inserts_a_slot_under_a_random_key_and_commits_once():
     assert values["object_key"] == values["slot_key"] and values["object_key"].startswith("originals/")
     assert values["uploader_role"] == "citizen" and values["size"] == 1000
     assert slot["media_id"] == str(values["id"]) and slot["put_url"].startswith(
-        f"https://bucket.test/{values['object_key']}?put")
+        f"https://bucket.test/{values['object_key']}?put"
+    )
 
 
 def test_create_upload_refuses_a_claimed_size_over_the_limit_before_any_statement():
@@ -58,7 +65,9 @@ def test_create_upload_refuses_an_after_photo_from_a_citizen():
     media = make_media()
     with pytest.raises(ServiceError) as err:
         media.create_upload(upload_request(role="result"))
-    assert err.value.code == "FORBIDDEN" and err.value.errors[0]["field"] == "role" and media.db.statements == []
+    assert (
+        err.value.code == "FORBIDDEN" and err.value.errors[0]["field"] == "role" and media.db.statements == []
+    )
 
 
 def test_create_upload_names_the_field_of_a_bad_payload():

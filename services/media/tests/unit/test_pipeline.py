@@ -1,21 +1,22 @@
-"""The pipeline over fakes: prechecks from size and first bytes, renditions under random keys, store failures."""
+"""The pipeline over fakes: prechecks from size and first bytes, renditions under random keys, store
+failures."""
+
 from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from libs.contracts.errors import ERRORS, ErrorCode
-from services.media.usecases.pipeline import Pipeline, new_key
 from services.media.processing import ERROR_CLASSES, MediaError, MediaLimits, Region, process_photo
 from services.media.settings import MediaSettings
 from services.media.tests.unit import hostile
 from services.media.usecases.pipeline import Pipeline, new_key
 
-NOW = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
 class FakeObjects:
@@ -64,10 +65,12 @@ class InProcessEngine:
 
     def video(self, path, limits, out_dir, timeout):
         from services.media.processing import process_video
+
         return process_video(path, limits, out_dir)
 
     def inspect_video(self, path, limits, timeout):
         from services.media.processing import inspect_video
+
         return inspect_video(path, limits)
 
 
@@ -83,13 +86,20 @@ def stored(objects: FakeObjects, data: bytes) -> str:
     return key
 
 
-@pytest.mark.parametrize(("data", "size", "code"), [
-    (b"", 0, "MEDIA_EMPTY"),
-    (hostile.HTML, None, "UNSUPPORTED_MEDIA_TYPE"),
-    (hostile.zip_bytes(), None, "UNSUPPORTED_MEDIA_TYPE"),
-    (b"\xff\xd8\xff" + b"\x00" * 10, 2000, "MEDIA_TOO_LARGE"),  # a photo over the photo limit
-    (b"\x00\x00\x00\x18ftypisom" + b"\x00" * 20, 10**12, "MEDIA_TOO_LARGE"),  # over every limit: not even read
-])
+@pytest.mark.parametrize(
+    ("data", "size", "code"),
+    [
+        (b"", 0, "MEDIA_EMPTY"),
+        (hostile.HTML, None, "UNSUPPORTED_MEDIA_TYPE"),
+        (hostile.zip_bytes(), None, "UNSUPPORTED_MEDIA_TYPE"),
+        (b"\xff\xd8\xff" + b"\x00" * 10, 2000, "MEDIA_TOO_LARGE"),  # a photo over the photo limit
+        (
+            b"\x00\x00\x00\x18ftypisom" + b"\x00" * 20,
+            10**12,
+            "MEDIA_TOO_LARGE",
+        ),  # over every limit: not even read
+    ],
+)
 def test_precheck_refuses_from_size_and_first_bytes(data, size, code):
     pipe, objects, _ = pipeline(max_photo_bytes=1000)
     with pytest.raises(MediaError) as caught:
@@ -121,12 +131,22 @@ def test_process_stores_each_rendition_under_a_new_random_key():
     assert engine.regions == [region]
     assert (outcome.kind, outcome.mime, outcome.width, outcome.height) == ("photo", "image/jpeg", 600, 400)
     names = sorted((r.name, r.audience) for r in outcome.renditions)
-    assert names == [("card", "operator"), ("card", "public"), ("master", "operator"), ("master", "public"),
-                     ("thumb", "operator"), ("thumb", "public")]
+    assert names == [
+        ("card", "operator"),
+        ("card", "public"),
+        ("master", "operator"),
+        ("master", "public"),
+        ("thumb", "operator"),
+        ("thumb", "public"),
+    ]
     keys = [r.object_key for r in outcome.renditions]
-    assert len(set(keys)) == 6 and all(k.startswith("renditions/2026/03/") and k in objects.data for k in keys)
-    assert all(objects.data[r.object_key][:3] == b"\xff\xd8\xff" and r.size == len(objects.data[r.object_key])
-               for r in outcome.renditions)
+    assert len(set(keys)) == 6 and all(
+        k.startswith("renditions/2026/03/") and k in objects.data for k in keys
+    )
+    assert all(
+        objects.data[r.object_key][:3] == b"\xff\xd8\xff" and r.size == len(objects.data[r.object_key])
+        for r in outcome.renditions
+    )
     assert key in objects.data  # the original stays (private)
 
 
@@ -150,8 +170,9 @@ def test_scratch_files_are_removed(tmp_path):
 
 def test_video_inspection_reports_duration_and_position(tmp_path):
     pipe, objects, _ = pipeline()
-    clip = hostile.make_video(tmp_path / "c.mov", 1, fmt="mov", size="160x120",
-                              metadata={"location": "+18.3400+105.9000+010.000/"})
+    clip = hostile.make_video(
+        tmp_path / "c.mov", 1, fmt="mov", size="160x120", metadata={"location": "+18.3400+105.9000+010.000/"}
+    )
     outcome = pipe.inspect_video(stored(objects, clip.read_bytes()))
     assert (outcome.kind, outcome.width, outcome.height) == ("video", 160, 120)
     assert outcome.duration == pytest.approx(1.0, abs=0.1) and outcome.renditions == []

@@ -1,4 +1,5 @@
 """Faces are blurred in public derivatives only; operator regions are redacted."""
+
 import io
 import random
 
@@ -39,14 +40,17 @@ def test_the_drawn_face_is_detected_where_it_was_drawn(face_case):
 
 def test_public_face_is_blurred_and_the_rest_nearly_unchanged(face_case):
     (cx, cy), _, result = face_case
-    operator, public = pixels(result.derivatives["master"].body), pixels(result.derivatives["public_master"].body)
+    operator, public = (
+        pixels(result.derivatives["master"].body),
+        pixels(result.derivatives["public_master"].body),
+    )
     diff = np.abs(operator - public).mean(axis=2)
-    face = diff[cy - 100:cy + 100, cx - 80:cx + 80]
+    face = diff[cy - 100 : cy + 100, cx - 80 : cx + 80]
     assert face.mean() > 20  # eyes, brows and mouth are gone
     far = np.ones(diff.shape, bool)
-    far[max(0, cy - 340):cy + 340, max(0, cx - 340):cx + 340] = False  # generous margin around the face
+    far[max(0, cy - 340) : cy + 340, max(0, cx - 340) : cx + 340] = False  # generous margin around the face
     assert diff[far].mean() < 1.5 and np.percentile(diff[far], 99) < 12
-    eye_row = operator[cy - 32, cx - 60:cx + 60].mean()
+    eye_row = operator[cy - 32, cx - 60 : cx + 60].mean()
     assert eye_row < 110  # the operator master still shows the dark eyes
 
 
@@ -73,25 +77,34 @@ def test_no_face_means_public_equals_operator_bytes():
         assert result.derivatives[name].body == result.derivatives["public_" + name].body
 
 
-@pytest.mark.parametrize("region", [
-    Region(x=0.5, y=0.0, w=0.5, h=0.5, unit="norm"),
-    Region(x=320, y=0, w=320, h=240, unit="px"),
-])
+@pytest.mark.parametrize(
+    "region",
+    [
+        Region(x=0.5, y=0.0, w=0.5, h=0.5, unit="norm"),
+        Region(x=320, y=0, w=320, h=240, unit="px"),
+    ],
+)
 def test_operator_regions_are_redacted_in_public_only(region):
     result = process_photo(hostile.jpeg(640, 480), redactions=[region])
-    operator, public = pixels(result.derivatives["master"].body), pixels(result.derivatives["public_master"].body)
+    operator, public = (
+        pixels(result.derivatives["master"].body),
+        pixels(result.derivatives["public_master"].body),
+    )
     redacted_op, redacted_pub = operator[:240, 320:], public[:240, 320:]
     assert detail(redacted_pub) < detail(redacted_op) * 0.2  # the noise (fine detail) is gone
     assert np.abs(redacted_op - redacted_pub).mean() > 8
     assert np.abs(operator[260:, :300] - public[260:, :300]).mean() < 1.5
 
 
-@pytest.mark.parametrize(("region", "size", "box"), [
-    (Region(x=10, y=20, w=30, h=40), (100, 100), Box(10, 20, 30, 40)),
-    (Region(x=0.25, y=0.5, w=0.5, h=0.25, unit="norm"), (200, 100), Box(50, 50, 100, 25)),
-    (Region(x=90, y=90, w=50, h=50), (100, 100), Box(90, 90, 10, 10)),  # clipped
-    (Region(x=0.9, y=0.0, w=0.5, h=2.0, unit="norm"), (100, 50), Box(90, 0, 10, 50)),
-    (Region(x=150, y=0, w=10, h=10), (100, 100), Box(100, 0, 0, 10)),  # outside: empty, ignored
-])
+@pytest.mark.parametrize(
+    ("region", "size", "box"),
+    [
+        (Region(x=10, y=20, w=30, h=40), (100, 100), Box(10, 20, 30, 40)),
+        (Region(x=0.25, y=0.5, w=0.5, h=0.25, unit="norm"), (200, 100), Box(50, 50, 100, 25)),
+        (Region(x=90, y=90, w=50, h=50), (100, 100), Box(90, 90, 10, 10)),  # clipped
+        (Region(x=0.9, y=0.0, w=0.5, h=2.0, unit="norm"), (100, 50), Box(90, 0, 10, 50)),
+        (Region(x=150, y=0, w=10, h=10), (100, 100), Box(100, 0, 0, 10)),  # outside: empty, ignored
+    ],
+)
 def test_region_to_box(region, size, box):
     assert region.to_box(*size) == box

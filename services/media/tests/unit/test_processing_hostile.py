@@ -1,4 +1,5 @@
 """The hostile corpus: every entry is refused fast, with the right code, in bounded memory."""
+
 import io
 import json
 import os
@@ -36,9 +37,14 @@ def test_refused_with_the_right_code_within_a_second(name):
 
 
 def test_refusals_keep_memory_bounded_in_a_fresh_process():
-    code = "import json; from services.media.tests.unit.hostile import measure_refusals as m; print(json.dumps(m()))"
+    code = (
+        "import json; from services.media.tests.unit.hostile import measure_refusals as m; "
+        "print(json.dumps(m()))"
+    )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120, env=env, cwd=REPO, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, timeout=120, env=env, cwd=REPO, check=True
+    )
     rows = json.loads(done.stdout.decode().strip().splitlines()[-1])
     assert {row["name"] for row in rows} == set(CORPUS)
     for row in rows:
@@ -66,11 +72,14 @@ def test_photo_over_the_byte_limit_is_refused_before_decoding():
     assert caught.value.code == "MEDIA_TOO_LARGE"
 
 
-@pytest.mark.parametrize(("payload", "marker"), [
-    (hostile.zip_bytes(), b"PK\x03\x04"),
-    (hostile.HTML, b"<script"),
-    (hostile.SVG, b"<svg"),
-])
+@pytest.mark.parametrize(
+    ("payload", "marker"),
+    [
+        (hostile.zip_bytes(), b"PK\x03\x04"),
+        (hostile.HTML, b"<script"),
+        (hostile.SVG, b"<svg"),
+    ],
+)
 def test_polyglot_jpeg_with_trailing_payload_is_neutralised_by_re_encoding(payload, marker):
     original = hostile.jpeg(320, 240)
     result = process_photo(original + payload)

@@ -1,4 +1,5 @@
 """Size guards, limits model and the error contract."""
+
 import pickle
 import random
 
@@ -6,7 +7,13 @@ import pytest
 from pydantic import ValidationError
 
 from services.media.processing import (
-    ERROR_CLASSES, MESSAGES, MediaError, MediaLimits, check_declared_length, copy_limited, read_limited,
+    ERROR_CLASSES,
+    MESSAGES,
+    MediaError,
+    MediaLimits,
+    check_declared_length,
+    copy_limited,
+    read_limited,
     spool_to_file,
 )
 
@@ -31,9 +38,14 @@ def test_read_limited_returns_everything_at_the_limit():
     assert read_limited([data[:1000], data[1000:]], max_bytes=4096) == data
 
 
-@pytest.mark.parametrize(("chunks", "code"), [
-    ([], "MEDIA_EMPTY"), ([b""], "MEDIA_EMPTY"), ([b"x" * 11], "MEDIA_TOO_LARGE"),
-])
+@pytest.mark.parametrize(
+    ("chunks", "code"),
+    [
+        ([], "MEDIA_EMPTY"),
+        ([b""], "MEDIA_EMPTY"),
+        ([b"x" * 11], "MEDIA_TOO_LARGE"),
+    ],
+)
 def test_read_limited_refusals(chunks, code):
     with pytest.raises(MediaError) as caught:
         read_limited(chunks, max_bytes=10)

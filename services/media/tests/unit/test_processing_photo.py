@@ -1,4 +1,5 @@
 """Photos: orientation applied, all metadata gone, GPS returned as a hint, sizes bounded."""
+
 import io
 import random
 
@@ -8,8 +9,18 @@ from PIL import Image
 from services.media.processing import MediaError, MediaLimits, process_photo
 from services.media.tests.unit import hostile
 
-FORBIDDEN = (b"Exif", b"GPS", b"xmp", b"XMP", b"ICC_PROFILE", b"HienTruongCam", b"Model-XYZ", b"SecretTool",
-             b"SecretFirmware", b"0912345678")
+FORBIDDEN = (
+    b"Exif",
+    b"GPS",
+    b"xmp",
+    b"XMP",
+    b"ICC_PROFILE",
+    b"HienTruongCam",
+    b"Model-XYZ",
+    b"SecretTool",
+    b"SecretFirmware",
+    b"0912345678",
+)
 
 
 def jpeg_header_and_scan(body: bytes) -> tuple[list[int], int]:
@@ -17,13 +28,13 @@ def jpeg_header_and_scan(body: bytes) -> tuple[list[int], int]:
     markers, i = [], 2
     while body[i] == 0xFF and body[i + 1] != 0xDA:
         markers.append(body[i + 1])
-        i += 2 + int.from_bytes(body[i + 2:i + 4], "big")
+        i += 2 + int.from_bytes(body[i + 2 : i + 4], "big")
     return markers, i
 
 
 def header_bytes(body: bytes) -> bytes:
     """Everything before the entropy-coded data (where all metadata segments live)."""
-    return body[:jpeg_header_and_scan(body)[1]]
+    return body[: jpeg_header_and_scan(body)[1]]
 
 
 def random_position() -> tuple[float, float]:
@@ -102,11 +113,18 @@ def test_small_photos_are_not_upscaled():
     assert {(d.width, d.height) for d in result.derivatives.values()} == {(120, 90)}
 
 
-@pytest.mark.parametrize(("fmt", "mode", "mime"), [
-    ("PNG", "RGBA", "image/png"), ("PNG", "P", "image/png"), ("PNG", "L", "image/png"),
-    ("WEBP", "RGB", "image/webp"), ("WEBP", "RGBA", "image/webp"), ("JPEG", "CMYK", "image/jpeg"),
-    ("JPEG", "L", "image/jpeg"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "mode", "mime"),
+    [
+        ("PNG", "RGBA", "image/png"),
+        ("PNG", "P", "image/png"),
+        ("PNG", "L", "image/png"),
+        ("WEBP", "RGB", "image/webp"),
+        ("WEBP", "RGBA", "image/webp"),
+        ("JPEG", "CMYK", "image/jpeg"),
+        ("JPEG", "L", "image/jpeg"),
+    ],
+)
 def test_other_formats_and_modes_become_rgb_jpeg(fmt, mode, mime):
     data = hostile.encode(hostile.noisy_image(300, 200).convert(mode), fmt)
     result = process_photo(data)
@@ -151,11 +169,14 @@ def test_jpeg_quality_is_configurable():
     assert len(low) < len(high)
 
 
-@pytest.mark.parametrize("junk", [
-    {1: "N", 2: (18.0, 1.0, 2.0)},  # latitude without longitude
-    {1: "N", 2: (91.0, 0.0, 0.0), 3: "E", 4: (1.0, 0.0, 0.0)},  # out of range
-    {1: "N", 2: (0.0, 0.0, 0.0), 3: "E", 4: (0.0, 0.0, 0.0)},  # the (0, 0) of a GPS without a fix
-])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        {1: "N", 2: (18.0, 1.0, 2.0)},  # latitude without longitude
+        {1: "N", 2: (91.0, 0.0, 0.0), 3: "E", 4: (1.0, 0.0, 0.0)},  # out of range
+        {1: "N", 2: (0.0, 0.0, 0.0), 3: "E", 4: (0.0, 0.0, 0.0)},  # the (0, 0) of a GPS without a fix
+    ],
+)
 def test_garbage_gps_gives_no_hint_and_no_error(junk):
     exif = Image.Exif()
     exif.get_ifd(0x8825).update(junk)

@@ -1,4 +1,5 @@
 """The process pool: same results as in-process, typed errors cross it, and the hub keeps running."""
+
 import time
 
 import eventlet
@@ -6,7 +7,12 @@ import eventlet.event
 import pytest
 
 from services.media.processing import (
-    MediaError, MediaLimits, configure_pool, process_photo, process_photo_in_pool, process_video_in_pool,
+    MediaError,
+    MediaLimits,
+    configure_pool,
+    process_photo,
+    process_photo_in_pool,
+    process_video_in_pool,
     shutdown_pool,
 )
 from services.media.tests.hostile.corpus import progressive_scan_bomb
@@ -24,7 +30,9 @@ def test_pool_result_equals_the_in_process_result():
     data = hostile.camera_jpeg(18.34, 105.9, orientation=6)
     pooled, direct = process_photo_in_pool(data), process_photo(data)
     assert pooled.location_hint == direct.location_hint and (pooled.width, pooled.height) == (400, 600)
-    assert {k: d.body for k, d in pooled.derivatives.items()} == {k: d.body for k, d in direct.derivatives.items()}
+    assert {k: d.body for k, d in pooled.derivatives.items()} == {
+        k: d.body for k, d in direct.derivatives.items()
+    }
 
 
 @pytest.mark.parametrize("name", ["png_bomb_20000x20000", "zip_renamed_jpg", "truncated_jpeg"])
@@ -38,9 +46,9 @@ def test_typed_errors_cross_the_pool(name):
 def test_waiting_on_the_pool_does_not_block_the_eventlet_hub():
     """While green threads wait for the workers, the hub keeps turning: another green thread ticks all along.
 
-    Measured against the work itself, not the wall clock: a wait that blocked the hub would leave a gap at least as
-    long as a whole pool call, so the longest gap between ticks must stay well under the shortest call (on a loaded
-    machine both grow together)."""
+    Measured against the work itself, not the wall clock: a wait that blocked the hub would leave a gap at
+    least as long as a whole pool call, so the longest gap between ticks must stay well under the shortest
+    call (on a loaded machine both grow together)."""
     ticks: list[float] = []
     done = eventlet.event.Event()
 
@@ -49,8 +57,8 @@ def test_waiting_on_the_pool_does_not_block_the_eventlet_hub():
             ticks.append(time.monotonic())
             eventlet.sleep(0.01)
 
-    # The photo is made before the ticker starts: encoding it is CPU work in this process, which blocks the hub
-    # by itself (three of them made inside the green threads once showed as a 1.5 s gap).
+    # The photo is made before the ticker starts: encoding it is CPU work in this process, which blocks the
+    # hub by itself (three of them made inside the green threads once showed as a 1.5 s gap).
     photo = hostile.jpeg(3000, 2000)
 
     def timed_call():
@@ -66,7 +74,9 @@ def test_waiting_on_the_pool_does_not_block_the_eventlet_hub():
     results = list(pile)
     done.send()
     beat.wait()
-    assert [max(r.derivatives["master"].width, r.derivatives["master"].height) for r, _ in results] == [2048] * 3
+    assert [max(r.derivatives["master"].width, r.derivatives["master"].height) for r, _ in results] == [
+        2048
+    ] * 3
     shortest = min(seconds for _, seconds in results)
     gaps = [b - a for a, b in zip(ticks, ticks[1:])]
     assert len(ticks) >= 10, (len(ticks), shortest)
@@ -92,9 +102,9 @@ def test_the_worker_memory_cap_stops_a_bomb_that_a_loose_limit_let_through():
 
 
 def test_a_cpu_bomb_ends_its_worker_within_the_budget_and_the_other_uploads_carry_on():
-    """A progressive JPEG repeating one scan 2 000 times over 16 Mpx costs about 20 s of CPU to decode; with the
-    scan check loosened, only the per-task CPU budget (3 s here) stops it: its worker is ended, the photos in
-    flight with it are sent again to a fresh pool, and the bomb is refused naming the budget."""
+    """A progressive JPEG repeating one scan 2 000 times over 16 Mpx costs about 20 s of CPU to decode; with
+    the scan check loosened, only the per-task CPU budget (3 s here) stops it: its worker is ended, the photos
+    in flight with it are sent again to a fresh pool, and the bomb is refused naming the budget."""
     configure_pool(max_workers=2, max_tasks_per_child=20, memory_limit_mb=3072, cpu_limit_s=3)
     process_photo_in_pool(hostile.jpeg(64, 64))  # start the workers first
     bomb = progressive_scan_bomb(4000, 4000, 2000)
@@ -122,15 +132,17 @@ def test_a_cpu_bomb_ends_its_worker_within_the_budget_and_the_other_uploads_carr
 
 
 def test_the_cpu_budget_is_per_task_not_per_worker():
-    """A worker that has done many small tasks is not ended by their sum: the budget starts again at each task."""
+    """A worker that has done many small tasks is not ended by their sum: the budget starts again at each
+    task."""
     configure_pool(max_workers=1, max_tasks_per_child=50, memory_limit_mb=3072, cpu_limit_s=2)
     for _ in range(12):  # ≈ 0.3 s of CPU each: well past 2 s in all
         assert process_photo_in_pool(hostile.jpeg(2000, 1500)).width == 2000
 
 
 def test_ffmpeg_and_ffprobe_run_under_their_own_address_space_cap(tmp_path):
-    """The tools' cap is applied between fork and exec: below what ffmpeg needs to load its libraries (≈ 300 MB of
-    address space on Debian), the video is refused; the default cap (test_video_in_pool) lets it through."""
+    """The tools' cap is applied between fork and exec: below what ffmpeg needs to load its libraries (≈ 300
+    MB of address space on Debian), the video is refused; the default cap (test_video_in_pool) lets it
+    through."""
     clip = hostile.make_video(tmp_path / "clip.mp4", 2)
     with pytest.raises(MediaError) as caught:
         process_video_in_pool(str(clip), MediaLimits(tool_memory_mb=150), out_dir=str(tmp_path / "out"))

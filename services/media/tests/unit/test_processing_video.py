@@ -1,4 +1,5 @@
 """Videos: probed, limited, stripped, made web-playable, with a poster."""
+
 import io
 import json
 import random
@@ -23,8 +24,12 @@ def random_iso6709() -> tuple[float, float, str]:
 
 
 def ffprobe(path: Path) -> dict:
-    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-                          str(path)], capture_output=True, check=True, timeout=30).stdout
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        capture_output=True,
+        check=True,
+        timeout=30,
+    ).stdout
     return json.loads(out)
 
 
@@ -37,15 +42,22 @@ def clips(tmp_path_factory):
         "position": (lat, lon),
         "mp4": hostile.make_video(base / "h264.mp4", 2, metadata=meta),
         "mov": hostile.make_video(base / "h264.mov", 2, fmt="mov", metadata=meta),
-        "webm": hostile.make_video(base / "vp9.webm", 2, codec="libvpx-vp9", audio="libopus", fmt="webm",
-                                   metadata={"title": SECRET}),
+        "webm": hostile.make_video(
+            base / "vp9.webm", 2, codec="libvpx-vp9", audio="libopus", fmt="webm", metadata={"title": SECRET}
+        ),
         "mpeg4": hostile.make_video(base / "mpeg4.mp4", 2, codec="mpeg4", audio="aac", size="330x250"),
     }
 
 
-@pytest.mark.parametrize(("name", "mime"), [
-    ("mp4", "video/mp4"), ("mov", "video/quicktime"), ("webm", "video/webm"), ("mpeg4", "video/mp4"),
-])
+@pytest.mark.parametrize(
+    ("name", "mime"),
+    [
+        ("mp4", "video/mp4"),
+        ("mov", "video/quicktime"),
+        ("webm", "video/webm"),
+        ("mpeg4", "video/mp4"),
+    ],
+)
 def test_web_rendition_poster_and_no_metadata(clips, tmp_path, name, mime):
     result = process_video(str(clips[name]), out_dir=str(tmp_path))
     assert (result.kind, result.mime) == ("video", mime)
@@ -95,13 +107,18 @@ def hostile_videos(base: Path) -> dict[str, tuple[Path, str]]:
     good = hostile.make_video(base / "good.mp4", 2)
     data = good.read_bytes()
     return {
-        "over_long_100s": (hostile.make_video(base / "long.mp4", 100, size="64x48", fps=1, audio=None),
-                           "VIDEO_TOO_LONG"),
+        "over_long_100s": (
+            hostile.make_video(base / "long.mp4", 100, size="64x48", fps=1, audio=None),
+            "VIDEO_TOO_LONG",
+        ),
         "over_long_stream_without_duration": (_live_webm(base / "live.webm", 100), "VIDEO_TOO_LONG"),
         "truncated_mp4": (hostile.write(base / "cut.mp4", data[: len(data) // 2]), "MEDIA_TRUNCATED"),
         "ftyp_then_garbage": (hostile.write(base / "garbage.mp4", hostile.fake_mp4()), "MEDIA_MALFORMED"),
         "hls_playlist_renamed_mp4": (hostile.write(base / "list.mp4", hostile.HLS), "UNSUPPORTED_MEDIA_TYPE"),
-        "jpeg_sent_as_video": (hostile.write(base / "photo.mp4", hostile.jpeg(64, 64)), "UNSUPPORTED_MEDIA_TYPE"),
+        "jpeg_sent_as_video": (
+            hostile.write(base / "photo.mp4", hostile.jpeg(64, 64)),
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
         "empty": (hostile.write(base / "empty.mp4", b""), "MEDIA_EMPTY"),
         "random": (hostile.write(base / "random.webm", random.randbytes(5000)), "UNSUPPORTED_MEDIA_TYPE"),
         "good": (good, None),
@@ -110,8 +127,25 @@ def hostile_videos(base: Path) -> dict[str, tuple[Path, str]]:
 
 def _live_webm(path: Path, seconds: int) -> Path:
     """A WebM written to a pipe (like a browser's MediaRecorder): its header carries no duration."""
-    args = ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", f"testsrc=size=64x48:rate=2:duration={seconds}",
-            "-c:v", "libvpx", "-deadline", "realtime", "-b:v", "50k", "-f", "webm", "pipe:1"]
+    args = [
+        "ffmpeg",
+        "-nostdin",
+        "-v",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc=size=64x48:rate=2:duration={seconds}",
+        "-c:v",
+        "libvpx",
+        "-deadline",
+        "realtime",
+        "-b:v",
+        "50k",
+        "-f",
+        "webm",
+        "pipe:1",
+    ]
     path.write_bytes(subprocess.run(args, capture_output=True, check=True, timeout=120).stdout)
     assert "duration" not in ffprobe(path)["format"]
     return path
@@ -122,12 +156,23 @@ def bad_videos(tmp_path_factory):
     return hostile_videos(tmp_path_factory.mktemp("bad"))
 
 
-@pytest.mark.parametrize("name", ["over_long_100s", "over_long_stream_without_duration", "truncated_mp4",
-                                  "ftyp_then_garbage", "hls_playlist_renamed_mp4", "jpeg_sent_as_video",
-                                  "empty", "random"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "over_long_100s",
+        "over_long_stream_without_duration",
+        "truncated_mp4",
+        "ftyp_then_garbage",
+        "hls_playlist_renamed_mp4",
+        "jpeg_sent_as_video",
+        "empty",
+        "random",
+    ],
+)
 def test_hostile_videos_are_refused_quickly(bad_videos, tmp_path, name):
-    """Within a second on an idle machine; under load, within ten ffprobe runs of a small valid clip timed around
-    it (a refusal costs a probe or two, and for a stream without a duration a transcode stopped at the limit)."""
+    """Within a second on an idle machine; under load, within ten ffprobe runs of a small valid clip timed
+    around it (a refusal costs a probe or two, and for a stream without a duration a transcode stopped at the
+    limit)."""
     path, expected = bad_videos[name]
     baseline = ffprobe_seconds(bad_videos["good"][0])
     started = time.perf_counter()
@@ -144,12 +189,15 @@ def ffprobe_seconds(path: Path) -> float:
     return hostile.seconds_of(ffprobe, path)
 
 
-@pytest.mark.parametrize(("limits", "code"), [
-    (MediaLimits(max_video_bytes=1000), "MEDIA_TOO_LARGE"),
-    (MediaLimits(max_video_seconds=1.5), "VIDEO_TOO_LONG"),
-    (MediaLimits(max_video_pixels=320 * 240 - 1), "IMAGE_TOO_MANY_PIXELS"),
-    (MediaLimits(ffprobe_timeout_s=0.0001), "MEDIA_PROCESSING_FAILED"),
-])
+@pytest.mark.parametrize(
+    ("limits", "code"),
+    [
+        (MediaLimits(max_video_bytes=1000), "MEDIA_TOO_LARGE"),
+        (MediaLimits(max_video_seconds=1.5), "VIDEO_TOO_LONG"),
+        (MediaLimits(max_video_pixels=320 * 240 - 1), "IMAGE_TOO_MANY_PIXELS"),
+        (MediaLimits(ffprobe_timeout_s=0.0001), "MEDIA_PROCESSING_FAILED"),
+    ],
+)
 def test_video_limits_are_configurable(clips, limits, code):
     with pytest.raises(MediaError) as caught:
         process_video(str(clips["mp4"]), limits)
@@ -170,14 +218,20 @@ def box(kind: bytes, payload: bytes = b"", size: int | None = None) -> bytes:
     return struct.pack(">I", size if size is not None else 8 + len(payload)) + kind + payload
 
 
-@pytest.mark.parametrize(("data", "code"), [
-    (box(b"ftyp", b"isom" * 3) + box(b"mdat", b"\x00" * 100, size=5000), "MEDIA_TRUNCATED"),
-    (box(b"ftyp", b"isom" * 3) + b"\x00\x00", "MEDIA_TRUNCATED"),
-    (box(b"ftyp", b"isom" * 3) + box(b"\x00\xff\x13\x80", b"x" * 10), "MEDIA_MALFORMED"),
-    (box(b"ftyp", b"isom" * 3) + box(b"mdat", b"x" * 10), "MEDIA_MALFORMED"),  # no moov at all
-    (box(b"ftyp", b"isom" * 3) + box(b"free", size=4), "MEDIA_MALFORMED"),
-    (box(b"ftyp", b"isom" * 3) + struct.pack(">I4sQ", 1, b"mdat", 1 << 40), "MEDIA_TRUNCATED"),  # 64-bit size
-])
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (box(b"ftyp", b"isom" * 3) + box(b"mdat", b"\x00" * 100, size=5000), "MEDIA_TRUNCATED"),
+        (box(b"ftyp", b"isom" * 3) + b"\x00\x00", "MEDIA_TRUNCATED"),
+        (box(b"ftyp", b"isom" * 3) + box(b"\x00\xff\x13\x80", b"x" * 10), "MEDIA_MALFORMED"),
+        (box(b"ftyp", b"isom" * 3) + box(b"mdat", b"x" * 10), "MEDIA_MALFORMED"),  # no moov at all
+        (box(b"ftyp", b"isom" * 3) + box(b"free", size=4), "MEDIA_MALFORMED"),
+        (
+            box(b"ftyp", b"isom" * 3) + struct.pack(">I4sQ", 1, b"mdat", 1 << 40),
+            "MEDIA_TRUNCATED",
+        ),  # 64-bit size
+    ],
+)
 def test_top_level_box_walk(tmp_path, data, code):
     with pytest.raises(MediaError) as caught:
         check_top_level_boxes(str(hostile.write(tmp_path / "x.mp4", data)))

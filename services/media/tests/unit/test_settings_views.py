@@ -1,9 +1,10 @@
 """Settings from the service config; rows → views (who gets which URL, what is never shown)."""
+
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -12,7 +13,7 @@ from libs.contracts.media import LocationHint
 from services.media.domain.views import media_view
 from services.media.settings import MediaSettings, from_config
 
-NOW = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
 def test_defaults_match_the_issue():
@@ -24,21 +25,36 @@ def test_defaults_match_the_issue():
 
 
 def test_config_values_are_read_and_typed():
-    s = from_config({"MEDIA_MAX_PHOTO_BYTES": "2000", "MEDIA_MAX_VIDEO_SECONDS": 30, "MEDIA_UPLOAD_TTL_S": "1",
-                     "MEDIA_BLUR_FACES": "false", "MEDIA_POOL_WORKERS": 3, "MEDIA_RETRY_BASE_S": "0.5"})
-    assert (s.limits.max_photo_bytes, s.limits.max_video_seconds, s.upload_ttl) == (2000, 30, timedelta(seconds=1))
+    s = from_config(
+        {
+            "MEDIA_MAX_PHOTO_BYTES": "2000",
+            "MEDIA_MAX_VIDEO_SECONDS": 30,
+            "MEDIA_UPLOAD_TTL_S": "1",
+            "MEDIA_BLUR_FACES": "false",
+            "MEDIA_POOL_WORKERS": 3,
+            "MEDIA_RETRY_BASE_S": "0.5",
+        }
+    )
+    assert (s.limits.max_photo_bytes, s.limits.max_video_seconds, s.upload_ttl) == (
+        2000,
+        30,
+        timedelta(seconds=1),
+    )
     assert (s.limits.blur_faces, s.pool_workers, s.retry_base) == (False, 3, timedelta(seconds=0.5))
 
 
-@pytest.mark.parametrize("bad", [{"MEDIA_MAX_PHOTO_BYTES": "0"}, {"MEDIA_POOL_WORKERS": "-1"},
-                                 {"MEDIA_MAX_PER_REPORT": "many"}])
+@pytest.mark.parametrize(
+    "bad", [{"MEDIA_MAX_PHOTO_BYTES": "0"}, {"MEDIA_POOL_WORKERS": "-1"}, {"MEDIA_MAX_PER_REPORT": "many"}]
+)
 def test_bad_config_is_refused(bad):
     with pytest.raises((ValidationError, ValueError)):
         from_config(bad)
 
 
-@pytest.mark.parametrize(("claimed", "limit"), [("image/jpeg", 15 * 2**20), ("VIDEO/MP4", 100 * 2**20),
-                                                ("application/octet-stream", 15 * 2**20)])
+@pytest.mark.parametrize(
+    ("claimed", "limit"),
+    [("image/jpeg", 15 * 2**20), ("VIDEO/MP4", 100 * 2**20), ("application/octet-stream", 15 * 2**20)],
+)
 def test_slot_limit_follows_the_claim(claimed, limit):
     assert MediaSettings().slot_limit(claimed) == limit
 
@@ -94,6 +110,7 @@ def test_a_hidden_file_is_shown_to_operators_only():
 
 def test_a_file_is_unblurred_when_operators_have_renditions_of_their_own():
     from services.media.domain.policy import unblurred
+
     assert unblurred(STORED) and not unblurred([Stored("master", "shared"), Stored("thumb", "shared")])
 
 
@@ -108,7 +125,9 @@ def test_the_public_gets_blurred_renditions_and_no_face_count():
     assert view.url == presign(STORED[1].object_key) and view.blurred is True and view.faces_found is None
 
 
-@pytest.mark.parametrize("row", [Row(state="pending"), Row(state="rejected", reject_reason="MEDIA_MALFORMED")])
+@pytest.mark.parametrize(
+    "row", [Row(state="pending"), Row(state="rejected", reject_reason="MEDIA_MALFORMED")]
+)
 def test_no_url_unless_ready(row):
     view = media_view(row, STORED, "operator", presign)
     assert view.url is None and view.renditions == []
@@ -120,8 +139,10 @@ def test_no_audience_no_url_and_the_hint_only_when_given():
     assert media_view(Row(), STORED, "public", presign).location_hint is None
 
 
-@pytest.mark.parametrize(("row", "processing"), [(Row(state="pending", confirmed_at=None), False),
-                                                 (Row(state="pending"), True), (Row(), False)])
+@pytest.mark.parametrize(
+    ("row", "processing"),
+    [(Row(state="pending", confirmed_at=None), False), (Row(state="pending"), True), (Row(), False)],
+)
 def test_processing_means_confirmed_and_still_pending(row, processing):
     assert media_view(row, [], "operator", presign).processing is processing
 

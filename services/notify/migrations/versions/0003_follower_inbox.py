@@ -3,6 +3,7 @@
 Revision ID: 0003_follower_inbox
 Revises: 0002_delivery
 """
+
 from alembic import op
 
 revision = "0003_follower_inbox"

@@ -3,6 +3,7 @@
 Revision ID: 0004_correlation
 Revises: 0003_follower_inbox
 """
+
 from libs.platform.tables import downgrade_correlation, upgrade_correlation
 
 revision = "0004_correlation"

@@ -1,5 +1,6 @@
 """Notify and its peers: names from routing in every message, and a prompt, clean stop on SIGTERM even while
 a peer never answers (notify run as `nameko run`, as in production)."""
+
 from __future__ import annotations
 
 import signal
@@ -13,12 +14,22 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy.engine import make_url
 
 from devtools import devstack
-from libs.platform import migrate
 from devtools.testing import BASE_AMQP, TEST_ID, _fresh_database, clean_env, spawn
+from libs.platform import migrate
 from services.notify.tests.loopback import LoopbackServer
 
-from .helpers import (FakeRouting, agency_code, fake_intake, person, publish, routed, set_channel,  # noqa: F401
-                      start_notify, status_changed, wait_for)
+from .helpers import (  # noqa: F401
+    FakeRouting,
+    agency_code,
+    fake_intake,
+    person,
+    publish,
+    routed,
+    set_channel,
+    start_notify,
+    status_changed,
+    wait_for,
+)
 
 pytestmark = pytest.mark.interface
 STOP_BOUND_S = 5.0  # measured 1.5–1.7 s on a busy 2-core machine; before: the whole RPC timeout (here 60 s)
@@ -33,13 +44,24 @@ def fake_routing(container_factory, stack):
     return FakeRouting
 
 
-def test_agencies_and_citizens_read_names_not_codes(tmp_path, start_notify, fake_intake, fake_routing, rpc, stack):
+def test_agencies_and_citizens_read_names_not_codes(
+    tmp_path, start_notify, fake_intake, fake_routing, rpc, stack
+):
     agency = agency_code()
-    fake_routing.NAMES = {"version": 7, "categories": [
-        {"code": "GIAO_THONG_HA_TANG", "name_vi": "Hạ tầng giao thông", "name_en": "Road infrastructure"}],
-        "agencies": [{"code": agency, "name_vi": "UBND Phường Thành Sen",
-                      "name_en": "People's Committee of Thành Sen Ward"}],
-        "units": [{"code": "18073", "name_vi": "Phường Thành Sen", "name_en": "Thành Sen Ward"}]}
+    fake_routing.NAMES = {
+        "version": 7,
+        "categories": [
+            {"code": "GIAO_THONG_HA_TANG", "name_vi": "Hạ tầng giao thông", "name_en": "Road infrastructure"}
+        ],
+        "agencies": [
+            {
+                "code": agency,
+                "name_vi": "UBND Phường Thành Sen",
+                "name_en": "People's Committee of Thành Sen Ward",
+            }
+        ],
+        "units": [{"code": "18073", "name_vi": "Phường Thành Sen", "name_en": "Thành Sen Ward"}],
+    }
     with LoopbackServer("smtp", tmp_path) as smtp:
         start_notify(NOTIFY_SMTP_HOST="127.0.0.1", NOTIFY_SMTP_PORT=str(smtp.port))
         inbox = f"{agency.lower()}@agency.example.vn"
@@ -51,10 +73,14 @@ def test_agencies_and_citizens_read_names_not_codes(tmp_path, start_notify, fake
         mails = {m["rcpt_tos"][0]: m for m in wait_for(smtp.received, lambda m: len(m) >= 3, what="e-mails")}
 
     to_agency = mails[inbox]
-    assert to_agency["subject"].endswith(f"[{event.code}] Phản ánh mới chuyển đến đơn vị: Hạ tầng giao thông – "
-                                         "Phường Thành Sen")
+    assert to_agency["subject"].endswith(
+        f"[{event.code}] Phản ánh mới chuyển đến đơn vị: Hạ tầng giao thông – Phường Thành Sen"
+    )
     assert "Địa bàn: Phường Thành Sen" in to_agency["text"] and "18073" not in to_agency["text"]
-    assert mails[follower["email"]]["subject"] == f"[{event.code}] Phản ánh đã được chuyển đến UBND Phường Thành Sen"
+    assert (
+        mails[follower["email"]]["subject"]
+        == f"[{event.code}] Phản ánh đã được chuyển đến UBND Phường Thành Sen"
+    )
     assert "Địa bàn: Phường Thành Sen." in mails[follower["email"]]["text"]
     english = mails[reporter["email"]]
     assert english["subject"] == f"[{event.code}] Report routed to People's Committee of Thành Sen Ward"
@@ -63,7 +89,8 @@ def test_agencies_and_citizens_read_names_not_codes(tmp_path, start_notify, fake
     assert set(fake_routing.CALLERS) == {"notify"}  # nameko's proxy carries notify's call-id stack
 
 
-# --- stopping -------------------------------------------------------------------------------------------------
+# --- stopping
+# -------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -77,8 +104,9 @@ def silent_intake(stack):
     db_url = url.set(database=f"{url.database}_notify_stop").render_as_string(hide_password=False)
     _fresh_database(db_url)
     migrate.upgrade("notify", db_url)
-    queue = Queue("rpc-intake", Exchange("nameko-rpc", type="topic", durable=True), routing_key="intake.*",
-                  durable=True)
+    queue = Queue(
+        "rpc-intake", Exchange("nameko-rpc", type="topic", durable=True), routing_key="intake.*", durable=True
+    )
     with Connection(amqp_uri) as conn:
         queue(conn.default_channel).declare()
     engine = sa.create_engine(db_url)
@@ -93,8 +121,12 @@ def waiting_calls(amqp_uri: str, queue: Queue) -> int:
 
 def test_sigterm_stops_notify_within_the_bound_while_intake_never_answers(stack, silent_intake, tmp_path):
     amqp_uri, db_url, engine, queue = silent_intake
-    env = clean_env(**stack.env(AMQP_URI=amqp_uri, DATABASE_URL=db_url), NOTIFY_RPC_TIMEOUT_S="60",
-                    NOTIFY_QUIET_HOURS="off", PYTHONWARNINGS="ignore::DeprecationWarning")
+    env = clean_env(
+        **stack.env(AMQP_URI=amqp_uri, DATABASE_URL=db_url),
+        NOTIFY_RPC_TIMEOUT_S="60",
+        NOTIFY_QUIET_HOURS="off",
+        PYTHONWARNINGS="ignore::DeprecationWarning",
+    )
     log = tmp_path / "notify.log"
     proc = spawn(devstack.service_command("notify"), env, log)
     try:
@@ -114,8 +146,9 @@ def test_sigterm_stops_notify_within_the_bound_while_intake_never_answers(stack,
     assert code == 0, log.read_text(errors="replace")[-3000:]
     assert seconds < STOP_BOUND_S, f"notify took {seconds:.1f} s to stop"
     with engine.connect() as db:  # abandoned cleanly: the notice is still due, no attempt was counted
-        state, attempts = db.execute(sa.text("SELECT state, attempts FROM notify.notices WHERE report_id = :r"),
-                                     {"r": case}).one()
+        state, attempts = db.execute(
+            sa.text("SELECT state, attempts FROM notify.notices WHERE report_id = :r"), {"r": case}
+        ).one()
     assert (state, attempts) == ("pending", 0)
 
 

@@ -1,8 +1,9 @@
 """Retry schedule and delivery state machine, table-driven."""
+
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -14,7 +15,7 @@ from services.notify.domain.backoff import DeliveryStatus as S
 
 def make_now() -> datetime:
     """A random aware instant in 2026."""
-    return datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=random.randrange(365 * 86400))
+    return datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=random.randrange(365 * 86400))
 
 
 def make_state(status: S = S.PENDING, **kw) -> DeliveryState:
@@ -34,8 +35,17 @@ MIN = 60
 
 @pytest.mark.parametrize(
     ("attempts", "delay_s"),
-    [(1, 10), (2, 30), (3, 2 * MIN), (4, 10 * MIN), (5, 30 * MIN), (8, 30 * MIN), (9, 30 * MIN), (10, None),
-     (11, None)],
+    [
+        (1, 10),
+        (2, 30),
+        (3, 2 * MIN),
+        (4, 10 * MIN),
+        (5, 30 * MIN),
+        (8, 30 * MIN),
+        (9, 30 * MIN),
+        (10, None),
+        (11, None),
+    ],
 )
 def test_default_schedule(attempts, delay_s):
     now = make_now()
@@ -82,8 +92,13 @@ def test_unseeded_jitter_stays_within_bounds():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"max_attempts": 0}, {"jitter": 0.6}, {"jitter": -0.1}, {"delays": (timedelta(0),)},
-     {"steady": timedelta(seconds=-1)}],
+    [
+        {"max_attempts": 0},
+        {"jitter": 0.6},
+        {"jitter": -0.1},
+        {"delays": (timedelta(0),)},
+        {"steady": timedelta(seconds=-1)},
+    ],
 )
 def test_invalid_policy(kwargs):
     with pytest.raises(ValueError):

@@ -1,4 +1,6 @@
-"""Channel adapters against real servers on loopback port 0: aiosmtpd, a webhook receiver, an SMS gateway stub."""
+"""Channel adapters against real servers on loopback port 0: aiosmtpd, a webhook receiver, an SMS gateway
+stub."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +10,7 @@ import secrets as rnd
 import socket
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -64,8 +66,11 @@ class MailServer:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, LoginPassword) and self.users is not None and (
-            self.users.get(auth_data.login.decode()) == auth_data.password.decode())
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and self.users is not None
+            and (self.users.get(auth_data.login.decode()) == auth_data.password.decode())
+        )
         return AuthResult(success=ok, handled=False, auth_data=auth_data)  # handled=False: it sends the 535
 
     def _factory(self) -> SMTP:
@@ -97,14 +102,21 @@ def make_address() -> str:
 
 
 def test_vietnamese_email_arrives_with_diacritics():
-    values = {"code": f"HT-2026-{rnd.randbelow(10**6):06d}", "category_name": "Hạ tầng giao thông",
-              "case_url": "https://ht.example.vn/t/x", "unsubscribe_url": "https://ht.example.vn/huy/x"}
+    values = {
+        "code": f"HT-2026-{rnd.randbelow(10**6):06d}",
+        "category_name": "Hạ tầng giao thông",
+        "case_url": "https://ht.example.vn/t/x",
+        "unsubscribe_url": "https://ht.example.vn/huy/x",
+    }
     msg = templates.render("case_accepted", "vi", values)
     to = make_address()
     with MailServer() as server:
-        config = SmtpConfig(host="127.0.0.1", port=server.port, sender="Hiện Trường Hà Tĩnh <no-reply@ht.example.vn>")
-        result = send_email(config, to, msg.subject, msg.text,
-                            headers={"List-Unsubscribe": f"<{values['unsubscribe_url']}>"})
+        config = SmtpConfig(
+            host="127.0.0.1", port=server.port, sender="Hiện Trường Hà Tĩnh <no-reply@ht.example.vn>"
+        )
+        result = send_email(
+            config, to, msg.subject, msg.text, headers={"List-Unsubscribe": f"<{values['unsubscribe_url']}>"}
+        )
         assert result == DeliveryResult(ok=True, status=250)
         [got] = server.recorder.messages
     assert got["Subject"] == msg.subject and "Phản ánh đã được tiếp nhận" in got["Subject"]
@@ -140,7 +152,9 @@ def test_refused_recipient_is_permanent_and_the_address_is_not_in_the_error():
 
 def test_starttls_unsupported_is_a_retryable_error():
     with MailServer() as server:
-        result = send_email(SmtpConfig(host="127.0.0.1", port=server.port, starttls=True), make_address(), "a", "b")
+        result = send_email(
+            SmtpConfig(host="127.0.0.1", port=server.port, starttls=True), make_address(), "a", "b"
+        )
     assert result == DeliveryResult(ok=False, error="smtp_starttls_unsupported")
 
 
@@ -159,7 +173,8 @@ def test_smtp_config_is_validated():
         SmtpConfig(host="h", username="u")
 
 
-# ---------------------------------------------------------------- HTTP servers (webhook receiver, SMS gateway)
+# ---------------------------------------------------------------- HTTP servers (webhook receiver, SMS
+# gateway)
 
 
 class Recorded:
@@ -187,7 +202,9 @@ def make_handler(state: Recorded) -> type[BaseHTTPRequestHandler]:
             status, reply = state.status, state.reply
             if state.secrets is not None:
                 try:
-                    signing.verify(body, self.headers.get(signing.SIGNATURE_HEADER), state.secrets, state.clock())
+                    signing.verify(
+                        body, self.headers.get(signing.SIGNATURE_HEADER), state.secrets, state.clock()
+                    )
                     seen["verified"] = True
                 except signing.SignatureError as exc:
                     seen["verified"] = exc.reason
@@ -228,16 +245,27 @@ def make_secret() -> str:
 
 def make_payload() -> dict:
     """A routed-case payload (no reporter data), with Vietnamese text."""
-    return {"event_id": str(uuid4()), "event_type": "case.routed", "code": f"HT-2026-{rnd.randbelow(10**6):06d}",
-            "category": "GIAO_THONG_HA_TANG", "ward_name": "Phường Thành Sen",
-            "due_at": datetime(2026, 3, 20, 10, tzinfo=timezone.utc)}
+    return {
+        "event_id": str(uuid4()),
+        "event_type": "case.routed",
+        "code": f"HT-2026-{rnd.randbelow(10**6):06d}",
+        "category": "GIAO_THONG_HA_TANG",
+        "ward_name": "Phường Thành Sen",
+        "due_at": datetime(2026, 3, 20, 10, tzinfo=UTC),
+    }
 
 
 def deliver(url: str, secrets: list[str], **kw) -> DeliveryResult:
     """post_webhook with a fresh delivery id."""
     kw.setdefault("timeout", 5.0)
-    return post_webhook(url + "/hooks/ht", make_payload(), secrets=secrets, event_type="case.routed",
-                        delivery_id=str(uuid4()), **kw)
+    return post_webhook(
+        url + "/hooks/ht",
+        make_payload(),
+        secrets=secrets,
+        event_type="case.routed",
+        delivery_id=str(uuid4()),
+        **kw,
+    )
 
 
 def test_webhook_good_signature_is_verified_and_acknowledged(http_stub):
@@ -245,8 +273,14 @@ def test_webhook_good_signature_is_verified_and_acknowledged(http_stub):
     secret = make_secret()
     state.secrets, state.reply = [secret], b'{"acknowledged": true}'
     payload, delivery = make_payload(), str(uuid4())
-    result = post_webhook(url + "/hooks/ht", payload, secrets=[secret], event_type="case.routed",
-                          delivery_id=delivery, timeout=5.0)
+    result = post_webhook(
+        url + "/hooks/ht",
+        payload,
+        secrets=[secret],
+        event_type="case.routed",
+        delivery_id=delivery,
+        timeout=5.0,
+    )
     assert result == DeliveryResult(ok=True, status=200, acknowledged=True)
     [seen] = state.requests
     assert seen["verified"] is True and seen["method"] == "POST" and seen["path"] == "/hooks/ht"
@@ -262,7 +296,7 @@ def test_webhook_tampered_body_is_refused(http_stub):
     secret = make_secret()
     state.secrets = [secret]
     body = encode_payload(make_payload())
-    headers = signing.sign(body, [secret], datetime.now(timezone.utc), event_type="case.routed")
+    headers = signing.sign(body, [secret], datetime.now(UTC), event_type="case.routed")
     response = httpx.post(url, content=body.replace(b"GIAO_THONG", b"CHIEU_SANG"), headers=headers, timeout=5)
     assert response.status_code == 401 and response.json() == {"error": "mismatch"}
     assert state.requests[0]["verified"] == "mismatch"
@@ -273,7 +307,12 @@ def test_webhook_wrong_secret_is_refused_permanently(http_stub):
     state.secrets = [make_secret()]
     result = deliver(url, [make_secret()])
     assert (result.ok, result.status, result.error, result.acknowledged, result.permanent) == (
-        False, 401, "http_401", False, True)
+        False,
+        401,
+        "http_401",
+        False,
+        True,
+    )
     assert state.requests[0]["verified"] == "mismatch"
 
 
@@ -282,7 +321,7 @@ def test_webhook_stale_or_future_timestamp_is_refused(http_stub, skew):
     url, state = http_stub
     secret = make_secret()
     state.secrets = [secret]
-    result = deliver(url, [secret], now=datetime.now(timezone.utc) + skew)
+    result = deliver(url, [secret], now=datetime.now(UTC) + skew)
     assert not result.ok and result.status == 401
     assert state.requests[0]["verified"] == "stale"
 
@@ -315,7 +354,9 @@ def test_webhook_rotation_receiver_with_either_secret_verifies(http_stub):
 def test_webhook_reply_mapping(http_stub, status, reply, expected):
     url, state = http_stub
     state.status, state.reply = status, reply
-    state.headers = {"Location": url + "/elsewhere"} if status == 302 else {"Content-Type": "application/json"}
+    state.headers = (
+        {"Location": url + "/elsewhere"} if status == 302 else {"Content-Type": "application/json"}
+    )
     assert deliver(url, [make_secret()]) == expected
     assert len(state.requests) == 1
 
@@ -332,8 +373,14 @@ def test_webhook_error_does_not_leak_the_url():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}/hook?token=s3cr3t"
-        result = post_webhook(url, {"a": 1}, secrets=[make_secret()], event_type="case.routed",
-                              delivery_id=str(uuid4()), timeout=2)
+        result = post_webhook(
+            url,
+            {"a": 1},
+            secrets=[make_secret()],
+            event_type="case.routed",
+            delivery_id=str(uuid4()),
+            timeout=2,
+        )
     assert not result.ok and "s3cr3t" not in result.error
 
 
@@ -345,22 +392,36 @@ def make_phone() -> str:
 def test_sms_json_body_with_auth_header(http_stub):
     url, state = http_stub
     token, to = rnd.token_hex(8), make_phone()
-    config = SmsGatewayConfig(url_template=url + "/api/sms", auth_value=f"Bearer {token}", sender="HATINH",
-                              extra_fields={"type": "cskh"})
+    config = SmsGatewayConfig(
+        url_template=url + "/api/sms",
+        auth_value=f"Bearer {token}",
+        sender="HATINH",
+        extra_fields={"type": "cskh"},
+    )
     text = templates.to_gsm7("Phản ánh HT-2026-000001 đã được tiếp nhận")
     assert send_sms(config, to, text) == DeliveryResult(True, 200)
     [seen] = state.requests
     assert seen["path"] == "/api/sms" and seen["headers"]["Authorization"] == f"Bearer {token}"
-    assert json.loads(seen["body"]) == {"to": to, "text": "Phan anh HT-2026-000001 da duoc tiep nhan",
-                                        "from": "HATINH", "type": "cskh"}
+    assert json.loads(seen["body"]) == {
+        "to": to,
+        "text": "Phan anh HT-2026-000001 da duoc tiep nhan",
+        "from": "HATINH",
+        "type": "cskh",
+    }
     assert token not in repr(config)
 
 
 def test_sms_form_body_custom_fields_and_url_template(http_stub):
     url, state = http_stub
     to = make_phone()
-    config = SmsGatewayConfig(url_template=url + "/send/{to}", body_format="form", to_field="Phone",
-                              text_field="Content", auth_header="X-Api-Key", auth_value="k-1")
+    config = SmsGatewayConfig(
+        url_template=url + "/send/{to}",
+        body_format="form",
+        to_field="Phone",
+        text_field="Content",
+        auth_header="X-Api-Key",
+        auth_value="k-1",
+    )
     assert send_sms(config, to, "Xin chao").ok
     [seen] = state.requests
     assert seen["path"] == f"/send/{to}" and seen["headers"]["X-Api-Key"] == "k-1"

@@ -1,4 +1,5 @@
 """The name book: names from routing's `list_names`, kept for the TTL, codes when routing cannot answer."""
+
 from __future__ import annotations
 
 import threading
@@ -9,7 +10,9 @@ from services.notify.domain import names
 from services.notify.domain.names import NOT_SET, NameBook
 
 THANH_SEN = NamedEntry(code="18073", name_vi="Phường Thành Sen", name_en="Thành Sen Ward")
-UBND = NamedEntry(code="UBND_18073", name_vi="UBND Phường Thành Sen", name_en="People's Committee of Thành Sen Ward")
+UBND = NamedEntry(
+    code="UBND_18073", name_vi="UBND Phường Thành Sen", name_en="People's Committee of Thành Sen Ward"
+)
 
 
 class Routing:
@@ -31,7 +34,10 @@ def directory(version: int = 1, **lists) -> DirectoryNames:
 def test_names_in_both_languages_and_codes_for_anything_unknown():
     book = NameBook(ttl_s=300)
     book.refresh(Routing(directory(agencies=[UBND], units=[THANH_SEN])))
-    assert book.agency("UBND_18073") == {"vi": "UBND Phường Thành Sen", "en": "People's Committee of Thành Sen Ward"}
+    assert book.agency("UBND_18073") == {
+        "vi": "UBND Phường Thành Sen",
+        "en": "People's Committee of Thành Sen Ward",
+    }
     assert book.ward("18073") == {"vi": "Phường Thành Sen", "en": "Thành Sen Ward"}
     assert book.agency("SO_XD") == "SO_XD" and book.ward("18070") == "18070" and book.category("X") == "X"
     assert book.ward(None) == NOT_SET and book.agency("") == NOT_SET
@@ -74,8 +80,8 @@ def test_names_once_known_outlive_an_unreachable_or_unseeded_routing(monkeypatch
 
 
 def test_before_the_first_answer_a_second_reader_waits_for_the_question_in_flight_not_for_codes():
-    """Two messages rendered at once right after a start (the agency's webhook and e-mail): the second reader must
-    not send codes because the first is still asking routing."""
+    """Two messages rendered at once right after a start (the agency's webhook and e-mail): the second reader
+    must not send codes because the first is still asking routing."""
     asked, answer_now = threading.Event(), threading.Event()
     calls = []
 

@@ -1,7 +1,8 @@
 """Quiet hours for non-urgent citizen messages."""
+
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
@@ -36,10 +37,10 @@ def test_default_window(now, urgent, expected):
 
 
 def test_result_keeps_the_callers_timezone():
-    now_utc = datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc)  # 22:00 in Vietnam
+    now_utc = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # 22:00 in Vietnam
     got = deliver_at(now_utc, False)
-    assert got.tzinfo is timezone.utc
-    assert got == datetime(2026, 3, 11, 0, 0, tzinfo=timezone.utc)  # 07:00 in Vietnam
+    assert got.tzinfo is UTC
+    assert got == datetime(2026, 3, 11, 0, 0, tzinfo=UTC)  # 07:00 in Vietnam
 
 
 @pytest.mark.parametrize(
@@ -60,7 +61,9 @@ def test_configured_windows(quiet, now, expected):
 def test_window_in_another_zone_wakes_at_its_local_end():
     quiet = QuietHours(time(21), time(7), tz="Europe/Berlin")
     now = datetime(2026, 3, 10, 23, 0, tzinfo=ZoneInfo("Europe/Berlin"))
-    assert deliver_at(now, False, quiet) == now.replace(day=11, hour=7) and deliver_at(now, False, quiet) > now
+    assert (
+        deliver_at(now, False, quiet) == now.replace(day=11, hour=7) and deliver_at(now, False, quiet) > now
+    )
 
 
 def test_never_earlier_than_now():

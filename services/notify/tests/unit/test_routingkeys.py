@@ -1,4 +1,5 @@
 """Agency exchange routing keys and binding patterns."""
+
 from __future__ import annotations
 
 import random
@@ -17,7 +18,13 @@ def make_unit() -> str:
 @pytest.mark.parametrize(
     ("event", "agency", "unit", "category", "key"),
     [
-        ("routed", "UBND_18073", "18073", "GIAO_THONG_HA_TANG", "case.routed.UBND_18073.18073.GIAO_THONG_HA_TANG"),
+        (
+            "routed",
+            "UBND_18073",
+            "18073",
+            "GIAO_THONG_HA_TANG",
+            "case.routed.UBND_18073.18073.GIAO_THONG_HA_TANG",
+        ),
         ("updated", "so_xd", "18073", "chieu_sang", "case.updated.SO_XD.18073.CHIEU_SANG"),
         ("routed", " SO_XD ", None, "GIAO_THONG_HA_TANG", "case.routed.SO_XD._.GIAO_THONG_HA_TANG"),
         ("routed", "DIEN_LUC_HT", "", "DIEN_LUC", "case.routed.DIEN_LUC_HT._.DIEN_LUC"),
@@ -31,7 +38,10 @@ def test_build_key(event, agency, unit, category, key):
 
 def test_routed_and_updated_helpers():
     unit = make_unit()
-    assert rk.routed_key("ca_" + unit, unit, "an_ninh_trat_tu") == f"case.routed.CA_{unit}.{unit}.AN_NINH_TRAT_TU"
+    assert (
+        rk.routed_key("ca_" + unit, unit, "an_ninh_trat_tu")
+        == f"case.routed.CA_{unit}.{unit}.AN_NINH_TRAT_TU"
+    )
     assert rk.updated_key("SO_YT", unit, "Y_TE") == f"case.updated.SO_YT.{unit}.Y_TE"
 
 
@@ -58,8 +68,12 @@ def test_invalid_segments(agency, unit, category):
 def test_unknown_event_and_bad_keys():
     with pytest.raises(InvalidRoutingKey):
         rk.build_key("deleted", "SO_XD", None, "Y_TE")
-    for key in ["case.routed.SO_XD.Y_TE", "report.routed.SO_XD._.Y_TE", "case.routed.so_xd._.Y_TE",
-                "case.closed.SO_XD._.Y_TE"]:
+    for key in [
+        "case.routed.SO_XD.Y_TE",
+        "report.routed.SO_XD._.Y_TE",
+        "case.routed.so_xd._.Y_TE",
+        "case.closed.SO_XD._.Y_TE",
+    ]:
         with pytest.raises(InvalidRoutingKey):
             rk.parse_key(key)
 

@@ -1,4 +1,5 @@
 """Signed webhooks: sign, verify, reasons, rotation."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,7 +7,7 @@ import hmac
 import json
 import re
 import secrets as rnd
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -26,7 +27,7 @@ def make_body() -> bytes:
     return json.dumps(payload, ensure_ascii=False).encode()
 
 
-NOW = datetime(2026, 3, 20, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 20, 3, 0, tzinfo=UTC)
 
 
 def reason_of(body: bytes, header: str | None, secrets: list[str], now: datetime = NOW) -> str | None:
@@ -83,7 +84,15 @@ def test_mismatch(case):
 
 @pytest.mark.parametrize(
     ("offset_s", "reason"),
-    [(0, None), (-300, None), (300, None), (-301, "stale"), (301, "stale"), (-86400, "stale"), (3600, "stale")],
+    [
+        (0, None),
+        (-300, None),
+        (300, None),
+        (-301, "stale"),
+        (301, "stale"),
+        (-86400, "stale"),
+        (3600, "stale"),
+    ],
 )
 def test_timestamp_tolerance(offset_s, reason):
     """Signed at NOW + offset, checked at NOW: old and future timestamps beyond 300 s are refused."""

@@ -1,10 +1,11 @@
 """Message templates: both languages, no leftovers, sealed reporter data, SMS length."""
+
 from __future__ import annotations
 
 import random
 import re
 import secrets as rnd
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -18,7 +19,7 @@ def make_values(**overrides) -> dict:
     """Every field any template uses, with random codes and realistic Vietnamese text."""
     token = rnd.token_urlsafe(8)
     code = f"HT-2026-{random.randrange(10**6):06d}"
-    due = datetime(2026, 3, 20, 10, 0, tzinfo=timezone.utc) + timedelta(hours=random.randrange(200))
+    due = datetime(2026, 3, 20, 10, 0, tzinfo=UTC) + timedelta(hours=random.randrange(200))
     values = {
         "code": code,
         "category_name": {"vi": "Hạ tầng giao thông", "en": "Road & transport infrastructure"},
@@ -70,9 +71,13 @@ def test_every_template_renders_without_leftovers(template, language):
 @pytest.mark.parametrize("template", ALL)
 def test_sms_is_one_gsm7_segment(template, language):
     long_text = "Người dân phản ánh ổ gà rất lớn, nguy hiểm cho xe máy vào ban đêm; " * 5
-    values = make_values(note=long_text, reason=long_text, result_summary=long_text,
-                         agency_name="Ủy ban nhân dân phường Thành Sen, thành phố Hà Tĩnh, tỉnh Hà Tĩnh",
-                         priority="KHAN")
+    values = make_values(
+        note=long_text,
+        reason=long_text,
+        result_summary=long_text,
+        agency_name="Ủy ban nhân dân phường Thành Sen, thành phố Hà Tĩnh, tỉnh Hà Tĩnh",
+        priority="KHAN",
+    )
     sms = t.render(template, language, values).sms
     assert t.gsm7_length(sms) is not None and t.gsm7_length(sms) <= 160
     assert sms.isascii()
@@ -106,7 +111,12 @@ def test_catalogue_check_passes_and_agency_fields_exclude_reporter_fields():
     t.check_catalogue()
     assert not t.required_fields("agency_case_routed") & t.REPORTER_FIELDS
     assert t.required_fields("agency_case_routed") == {
-        "code", "category_name", "ward_name", "due_at", "inbox_url"}
+        "code",
+        "category_name",
+        "ward_name",
+        "due_at",
+        "inbox_url",
+    }
 
 
 @pytest.mark.parametrize("template", t.CITIZEN_TEMPLATES)
@@ -139,7 +149,7 @@ def test_wording_and_language_specific_values(template, language, snippet):
     [("vi", "17:00 ngày 20/03/2026"), ("en", "17:00, 20 Mar 2026")],
 )
 def test_datetimes_show_in_vietnam_time(language, expected):
-    values = make_values(due_at=datetime(2026, 3, 20, 10, 0, tzinfo=timezone.utc))
+    values = make_values(due_at=datetime(2026, 3, 20, 10, 0, tzinfo=UTC))
     assert expected in t.render("case_routed", language, values).text
 
 
@@ -171,7 +181,9 @@ def test_unknown_template():
 
 
 def test_values_cannot_inject_headers_or_placeholders():
-    values = make_values(agency_name="Sở Xây dựng\r\nBcc: evil@example.com", reason="{code} {unsubscribe_url}")
+    values = make_values(
+        agency_name="Sở Xây dựng\r\nBcc: evil@example.com", reason="{code} {unsubscribe_url}"
+    )
     msg = t.render("case_routed", "vi", values)
     assert "\n" not in msg.subject and "\r" not in msg.subject
     rejected = t.render("case_rejected", "vi", values)
@@ -180,8 +192,17 @@ def test_values_cannot_inject_headers_or_placeholders():
 
 @pytest.mark.parametrize(
     ("preferred", "language"),
-    [(None, "vi"), ("", "vi"), ("vi", "vi"), ("vi-VN", "vi"), ("en", "en"), ("en_US", "en"), ("EN-gb", "en"),
-     ("fr", "vi"), ("zh-CN", "vi")],
+    [
+        (None, "vi"),
+        ("", "vi"),
+        ("vi", "vi"),
+        ("vi-VN", "vi"),
+        ("en", "en"),
+        ("en_US", "en"),
+        ("EN-gb", "en"),
+        ("fr", "vi"),
+        ("zh-CN", "vi"),
+    ],
 )
 def test_pick_language(preferred, language):
     assert t.pick_language(preferred) == language
@@ -227,9 +248,16 @@ def test_to_gsm7_replaces_what_it_cannot_fold():
 def test_reporter_values_are_dropped_even_if_an_agency_template_asks_for_them(monkeypatch):
     """A template edited by mistake to show the reporter fails loudly instead of leaking."""
     real = {lang: t._catalogue(lang) for lang in t.LANGUAGES}
-    leaky = {lang: {**cat, "agency_case_routed": {**cat["agency_case_routed"],
-                                                  "text": "Người phản ánh: {reporter_name} {reporter_phone}"}}
-             for lang, cat in real.items()}
+    leaky = {
+        lang: {
+            **cat,
+            "agency_case_routed": {
+                **cat["agency_case_routed"],
+                "text": "Người phản ánh: {reporter_name} {reporter_phone}",
+            },
+        }
+        for lang, cat in real.items()
+    }
     monkeypatch.setattr(t, "_catalogue", leaky.__getitem__)
     with pytest.raises(TemplateError, match="reporter_name"):
         t.render("agency_case_routed", "vi", make_values(**REPORTER))

@@ -4,6 +4,7 @@ the sequence of the last intake step applied (an older one arriving late moves n
 Revision ID: 0004_deadline_owner
 Revises: 0003_correlation
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,8 +18,12 @@ S = "routing"
 
 def upgrade() -> None:
     op.add_column("cases", sa.Column("reopen_due_at", sa.DateTime(timezone=True)), schema=S)
-    op.add_column("cases", sa.Column("deadline_version", sa.Integer, nullable=False, server_default="0"), schema=S)
-    op.add_column("cases", sa.Column("status_sequence", sa.BigInteger, nullable=False, server_default="0"), schema=S)
+    op.add_column(
+        "cases", sa.Column("deadline_version", sa.Integer, nullable=False, server_default="0"), schema=S
+    )
+    op.add_column(
+        "cases", sa.Column("status_sequence", sa.BigInteger, nullable=False, server_default="0"), schema=S
+    )
 
 
 def downgrade() -> None:

@@ -1,4 +1,5 @@
 """Routing's interface ring runs against its own database (directory changes never leak into other rings)."""
+
 from __future__ import annotations
 
 import uuid
@@ -54,14 +55,20 @@ def publish(stack, event) -> None:
     """Publish an event as its producer would."""
     with Connection(stack.amqp_uri) as conn:
         conn.Producer(serializer="json").publish(
-            event.model_dump(mode="json"), exchange=topology.event_exchange(event.producer),
-            routing_key=event.event_type, declare=[topology.event_exchange(event.producer)])
+            event.model_dump(mode="json"),
+            exchange=topology.event_exchange(event.producer),
+            routing_key=event.event_type,
+            declare=[topology.event_exchange(event.producer)],
+        )
 
 
 def emitted(engine: sa.Engine, report_id: uuid.UUID, event_type: str | None = None) -> list[dict]:
     """Events routing wrote to its outbox about one report, oldest first."""
-    stmt = sa.select(outbox.c.payload, outbox.c.event_type).where(
-        outbox.c.payload["report_id"].astext == str(report_id)).order_by(outbox.c.id)
+    stmt = (
+        sa.select(outbox.c.payload, outbox.c.event_type)
+        .where(outbox.c.payload["report_id"].astext == str(report_id))
+        .order_by(outbox.c.id)
+    )
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
     return [{**p, "event_type": t} for p, t in rows if event_type in (None, t)]

@@ -1,4 +1,5 @@
 """`list_names`: the display names notify puts in messages, read from the directory in force."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,7 +14,10 @@ def test_every_category_agency_and_unit_has_a_vietnamese_and_an_english_name(rou
     counts = rpc.routing.directory_counts()
     assert names.version == counts["version"] >= 1
     assert (len(names.categories), len(names.agencies), len(names.units)) == (
-        counts["categories"], counts["agencies"], counts["units"])
+        counts["categories"],
+        counts["agencies"],
+        counts["units"],
+    )
     units = {u.code: u for u in names.units}
     agencies = {a.code: a for a in names.agencies}
     assert (units["18073"].name_vi, units["18073"].name_en) == ("Phường Thành Sen", "Thành Sen Ward")

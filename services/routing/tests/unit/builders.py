@@ -1,4 +1,5 @@
 """Test data for routing: the seed document, directories built from it, reports and case clocks."""
+
 from __future__ import annotations
 
 import math
@@ -8,11 +9,11 @@ from uuid import uuid4
 from shapely.geometry import LineString
 
 import libs.geo as geo
+from libs import refdata
 from libs.geo.wards import load_outline, load_units
 from services.routing.domain.directory import Directory, build, copy_doc, doc_from_seed
 from services.routing.domain.engine import RouteRequest
 from services.routing.domain.workcalendar import VN_TZ
-from libs import refdata
 
 DATA = refdata.load().path
 UNITS = {u.code: u for u in load_units(DATA / "units.json")}
@@ -29,7 +30,9 @@ def directory(doc=None, version: int = 1) -> Directory:
 def make_request(**kw) -> RouteRequest:
     """A report at Thành Sen's centroid, random id."""
     u = UNITS["18073"]
-    fields = dict(report_id=str(uuid4()), category="GIAO_THONG_HA_TANG", priority="BINH_THUONG", lat=u.lat, lon=u.lon)
+    fields = dict(
+        report_id=str(uuid4()), category="GIAO_THONG_HA_TANG", priority="BINH_THUONG", lat=u.lat, lon=u.lon
+    )
     return RouteRequest(**{**fields, **kw})
 
 

@@ -1,4 +1,5 @@
 """Administrator changes on the directory document: merges, validation, retirements, geometry, holidays."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -6,9 +7,25 @@ from datetime import date
 import pytest
 from shapely.geometry import mapping
 
-from libs.contracts.directory import (AgencyData, CategoryData, ClearWardGeometry, DeleteRule, HolidayYear,
-                                      LoadWardGeometry, MergeUnits, PutAgency, PutCategory, PutHolidays, PutRule,
-                                      PutUnit, RestoreVersion, RetireAgency, RetireCategory, RuleData, UnitData)
+from libs.contracts.directory import (
+    AgencyData,
+    CategoryData,
+    ClearWardGeometry,
+    DeleteRule,
+    HolidayYear,
+    LoadWardGeometry,
+    MergeUnits,
+    PutAgency,
+    PutCategory,
+    PutHolidays,
+    PutRule,
+    PutUnit,
+    RestoreVersion,
+    RetireAgency,
+    RetireCategory,
+    RuleData,
+    UnitData,
+)
 from services.routing.domain.changes import apply_change
 from services.routing.domain.directory import cells_of
 from services.routing.domain.engine import route
@@ -37,7 +54,9 @@ def test_merge_into_an_existing_unit_moves_territory_agencies_and_rules():
     assert result.replaced_agencies == {"UBND_18118": "UBND_18115", "CA_18118": "CA_18115"}
     assert doc["rule"]["rac-hong-linh"]["units"] == ["18115"]  # the rule follows the merged unit
     assert doc["unit"]["18115"]["details"]["merged_units"] == ["18118"]
-    assert doc["unit"]["18115"]["area_km2"] == pytest.approx(UNITS_AREA["18115"] + UNITS_AREA["18118"], abs=0.01)
+    assert doc["unit"]["18115"]["area_km2"] == pytest.approx(
+        UNITS_AREA["18115"] + UNITS_AREA["18118"], abs=0.01
+    )
     outcome = route(merged, at_unit("18118", category="GIAO_THONG_HA_TANG"), FRIDAY)  # the old centroid
     assert (outcome.ward.unit_code, outcome.result.agency_code) == ("18115", "UBND_18115")
     assert outcome.ward.approximate and cells_of(doc).approximate  # materialised, still approximate
@@ -56,8 +75,9 @@ def test_merged_territory_is_exactly_the_old_cells():
 
 
 def test_merge_into_a_new_unit_creates_its_agencies():
-    result, merged = applied(MergeUnits(into="19999", sources=["18073", "18100"], name="Phường Hà Tĩnh",
-                                        type="phuong"))
+    result, merged = applied(
+        MergeUnits(into="19999", sources=["18073", "18100"], name="Phường Hà Tĩnh", type="phuong")
+    )
     doc = result.doc
     assert doc["agency"]["UBND_19999"]["name_vi"] == "UBND Phường Hà Tĩnh"
     assert doc["agency"]["CA_19999"]["name_vi"] == "Công an phường Hà Tĩnh"
@@ -69,50 +89,71 @@ def test_merge_into_a_new_unit_creates_its_agencies():
     assert min(UNITS["18073"].lat, UNITS["18100"].lat) <= lat <= max(UNITS["18073"].lat, UNITS["18100"].lat)
 
 
-@pytest.mark.parametrize("command, field", [
-    (MergeUnits(into="18073", sources=["99999"]), "sources"),
-    (MergeUnits(into="18073", sources=["18073"]), "sources"),
-    (MergeUnits(into="19999", sources=["18100"]), "name"),
-])
+@pytest.mark.parametrize(
+    "command, field",
+    [
+        (MergeUnits(into="18073", sources=["99999"]), "sources"),
+        (MergeUnits(into="18073", sources=["18073"]), "sources"),
+        (MergeUnits(into="19999", sources=["18100"]), "name"),
+    ],
+)
 def test_bad_merges_name_the_field(command, field):
     err = rejected(command)
     assert err.kind == "invalid" and field in {e["field"] for e in err.errors}
 
 
 def test_a_category_whose_pattern_does_not_resolve_is_refused():
-    cat = CategoryData.model_validate({**SEED_DOC["category"]["CHIEU_SANG"], "default_agency": "DIEN_{unit_code}"})
+    cat = CategoryData.model_validate(
+        {**SEED_DOC["category"]["CHIEU_SANG"], "default_agency": "DIEN_{unit_code}"}
+    )
     err = rejected(PutCategory(category=cat))
     assert err.kind == "invalid" and err.errors[0]["field"] == "category.CHIEU_SANG"
     assert "DIEN_18073" in err.errors[0]["message"] and "(+64)" in err.errors[0]["message"]
 
 
-@pytest.mark.parametrize("rule, field", [
-    (RuleData(rule_id="r1", category="CAY_XANH", units=["99999"], agency="SO_XD"), "rule.r1.units"),
-    (RuleData(rule_id="r2", category="CAY_XANH", agency="SO_KHONG_CO"), "rule.r2"),
-    (RuleData(rule_id="r3", category="KHONG_CO", agency="SO_XD"), "rule.r3.category"),
-])
+@pytest.mark.parametrize(
+    "rule, field",
+    [
+        (RuleData(rule_id="r1", category="CAY_XANH", units=["99999"], agency="SO_XD"), "rule.r1.units"),
+        (RuleData(rule_id="r2", category="CAY_XANH", agency="SO_KHONG_CO"), "rule.r2"),
+        (RuleData(rule_id="r3", category="KHONG_CO", agency="SO_XD"), "rule.r3.category"),
+    ],
+)
 def test_inconsistent_rules_are_refused(rule, field):
     err = rejected(PutRule(rule=rule))
     assert field in {e["field"] for e in err.errors}
 
 
 def test_a_valid_rule_routes_and_its_deletion_restores_the_default():
-    rule = RuleData(rule_id="ql1a", category="GIAO_THONG_HA_TANG", units=["18682", "18673"], agency="SO_XD",
-                    co_handlers=["UBND_{unit_code}"], kind="override")
+    rule = RuleData(
+        rule_id="ql1a",
+        category="GIAO_THONG_HA_TANG",
+        units=["18682", "18673"],
+        agency="SO_XD",
+        co_handlers=["UBND_{unit_code}"],
+        kind="override",
+    )
     result, with_rule = applied(PutRule(rule=rule))
     decision = route(with_rule, at_unit("18682"), FRIDAY).result
-    assert (decision.agency_code, decision.reason, decision.co_handlers) == ("SO_XD", "override", ("UBND_18682",))
+    assert (decision.agency_code, decision.reason, decision.co_handlers) == (
+        "SO_XD",
+        "override",
+        ("UBND_18682",),
+    )
     _, without = applied(DeleteRule(rule_id="ql1a"), doc=result.doc)
     assert route(without, at_unit("18682"), FRIDAY).result.reason == "default"
     assert rejected(DeleteRule(rule_id="ql1a")).kind == "not_found"
 
 
-@pytest.mark.parametrize("code, used_by", [
-    ("SO_XD", "category"),          # escalation agency of several categories
-    ("MTDT_HONG_LINH", "rule"),     # the seeded rule
-    ("CONG_AN_TINH", "parent"),     # parent of the commune police
-    ("TT_KHCN_CDS", "category"),    # default of KHAC (and the IOC)
-])
+@pytest.mark.parametrize(
+    "code, used_by",
+    [
+        ("SO_XD", "category"),  # escalation agency of several categories
+        ("MTDT_HONG_LINH", "rule"),  # the seeded rule
+        ("CONG_AN_TINH", "parent"),  # parent of the commune police
+        ("TT_KHCN_CDS", "category"),  # default of KHAC (and the IOC)
+    ],
+)
 def test_retiring_a_referenced_agency_is_a_conflict(code, used_by):
     err = rejected(RetireAgency(code=code))
     assert err.kind == "conflict" and used_by in err.detail
@@ -131,8 +172,9 @@ def test_retire_category_used_by_a_rule_is_a_conflict_else_allowed():
 
 
 def test_an_agency_of_an_unknown_unit_is_refused():
-    agency = AgencyData(code="BQL_CHO", name_vi="Ban quản lý chợ", level="commune", kind="ban_quan_ly",
-                        unit_code="99999")
+    agency = AgencyData(
+        code="BQL_CHO", name_vi="Ban quản lý chợ", level="commune", kind="ban_quan_ly", unit_code="99999"
+    )
     assert rejected(PutAgency(agency=agency)).errors[0]["field"] == "agency.BQL_CHO.unit_code"
 
 
@@ -149,11 +191,17 @@ def test_new_unit_needs_a_cell_once_polygons_are_loaded():
 
 def test_official_geometry_is_validated_and_replaces_cells():
     seeded = directory()
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"ma_xa": c}, "geometry": mapping(seeded.wards.cell(c))}
-        for c in seeded.wards.unit_codes]}
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"ma_xa": c}, "geometry": mapping(seeded.wards.cell(c))}
+            for c in seeded.wards.unit_codes
+        ],
+    }
     _, official = applied(LoadWardGeometry(feature_collection=fc))
-    assert not official.wards.approximate and route(official, at_unit("18844"), FRIDAY).ward.approximate is False
+    assert (
+        not official.wards.approximate and route(official, at_unit("18844"), FRIDAY).ward.approximate is False
+    )
     partial = {**fc, "features": fc["features"][:10]}
     err = rejected(LoadWardGeometry(feature_collection=partial))
     assert err.errors[0]["field"] == "feature_collection" and "no polygon for 59 unit" in err.detail
@@ -180,6 +228,11 @@ def test_restore_gives_back_an_earlier_document():
 def test_changed_entries_lists_closed_and_inserted_rows():
     result, _ = applied(MergeUnits(into="18115", sources=["18118"]))
     close, insert = changed_entries(SEED_DOC, result.doc)
-    assert {("unit", "18118"), ("agency", "UBND_18118"), ("unit", "18115"), ("rule", "rac-hong-linh")} <= set(close)
-    assert {(k, key) for k, key, _ in insert} == {("unit", "18115"), ("rule", "rac-hong-linh"),
-                                                  ("ward_geometry", "cells")}
+    assert {("unit", "18118"), ("agency", "UBND_18118"), ("unit", "18115"), ("rule", "rac-hong-linh")} <= set(
+        close
+    )
+    assert {(k, key) for k, key, _ in insert} == {
+        ("unit", "18115"),
+        ("rule", "rac-hong-linh"),
+        ("ward_geometry", "cells"),
+    }

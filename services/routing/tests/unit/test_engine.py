@@ -1,4 +1,5 @@
 """Point → ward → agency with the seeded directory: defaults of every category, rules, borders, the coast."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,11 +33,14 @@ def test_every_category_routes_by_default_from_a_point_in_the_ward(seeded, categ
     assert outcome.result.escalation_agency == esc
 
 
-@pytest.mark.parametrize("ward, agency, reason, co", [
-    ("18115", "MTDT_HONG_LINH", "rule", ("UBND_18115",)),   # seeded rule: Hồng Lĩnh's waste company
-    ("18118", "MTDT_HONG_LINH", "rule", ("UBND_18118",)),
-    ("18073", "UBND_18073", "default", ()),                 # elsewhere the commune's People's Committee
-])
+@pytest.mark.parametrize(
+    "ward, agency, reason, co",
+    [
+        ("18115", "MTDT_HONG_LINH", "rule", ("UBND_18115",)),  # seeded rule: Hồng Lĩnh's waste company
+        ("18118", "MTDT_HONG_LINH", "rule", ("UBND_18118",)),
+        ("18073", "UBND_18073", "default", ()),  # elsewhere the commune's People's Committee
+    ],
+)
 def test_seeded_rule_beats_the_category_default(seeded, ward, agency, reason, co):
     result = route(seeded, at_unit(ward, category="MOI_TRUONG_RAC"), FRIDAY).result
     assert (result.agency_code, result.reason, result.co_handlers) == (agency, reason, co)
@@ -58,22 +62,34 @@ def test_point_just_off_the_coast_goes_to_the_nearest_coastal_unit(seeded):
     assert outcome.result.agency_code == "UBND_18682"
 
 
-@pytest.mark.parametrize("lat, lon", [
-    km_east(18.35, coast_at(18.35), 8.0),  # beyond the 5 km coastal buffer
-    (18.0, 104.8),                          # Laos
-    (16.46, 107.59),                        # Huế
-])
+@pytest.mark.parametrize(
+    "lat, lon",
+    [
+        km_east(18.35, coast_at(18.35), 8.0),  # beyond the 5 km coastal buffer
+        (18.0, 104.8),  # Laos
+        (16.46, 107.59),  # Huế
+    ],
+)
 def test_point_outside_the_province_is_unroutable_never_guessed(seeded, lat, lon):
-    outcome = route(seeded, make_request(lat=lat, lon=lon, category="Y_TE"), FRIDAY)  # even a province-level one
+    outcome = route(
+        seeded, make_request(lat=lat, lon=lon, category="Y_TE"), FRIDAY
+    )  # even a province-level one
     assert isinstance(outcome.result, Unroutable)
-    assert (outcome.result.reason, outcome.ward.method, outcome.ward.unit_code) == \
-        ("location_outside_province", "outside", None)
+    assert (outcome.result.reason, outcome.ward.method, outcome.ward.unit_code) == (
+        "location_outside_province",
+        "outside",
+        None,
+    )
     assert "IOC" in outcome.result.explanation
 
 
 def test_operator_ward_wins_over_the_point(seeded):
     outcome = route(seeded, make_request(operator_ward="18844"), FRIDAY)
-    assert (outcome.ward.unit_code, outcome.ward.method, outcome.ward.approximate) == ("18844", "operator", False)
+    assert (outcome.ward.unit_code, outcome.ward.method, outcome.ward.approximate) == (
+        "18844",
+        "operator",
+        False,
+    )
     assert outcome.result.agency_code == "UBND_18844"
 
 
@@ -83,9 +99,16 @@ def test_unknown_operator_ward_is_unroutable(seeded):
 
 
 def test_manual_agency_keeps_the_co_handlers_and_names_the_operator(seeded):
-    result = route(seeded, at_unit("18682", category="AN_TOAN_GIAO_THONG", manual_agency="CONG_AN_TINH",
-                                   note="quốc lộ 1A"), FRIDAY).result
-    assert (result.reason, result.agency_code, result.co_handlers) == ("manual", "CONG_AN_TINH", ("UBND_18682",))
+    result = route(
+        seeded,
+        at_unit("18682", category="AN_TOAN_GIAO_THONG", manual_agency="CONG_AN_TINH", note="quốc lộ 1A"),
+        FRIDAY,
+    ).result
+    assert (result.reason, result.agency_code, result.co_handlers) == (
+        "manual",
+        "CONG_AN_TINH",
+        ("UBND_18682",),
+    )
     assert "quốc lộ 1A" in result.explanation
     bad = route(seeded, make_request(manual_agency="SO_KHONG_CO"), FRIDAY).result
     assert isinstance(bad, Unroutable) and bad.reason == "agency_not_in_directory"
@@ -95,12 +118,25 @@ def test_loaded_official_polygons_decide_the_ward(seeded):
     cells = {c: seeded.wards.cell(c) for c in seeded.wards.unit_codes}
     cells["18073"], cells["18100"] = cells["18100"], cells["18073"]  # an "official" map that swaps two wards
     doc = copy_doc(SEED_DOC)
-    doc["ward_geometry"][CELLS] = dump(StoredCells(approximate=False, feature_collection={
-        "type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"ma_xa": c},
-                                                   "geometry": mapping(g)} for c, g in cells.items()]}))
+    doc["ward_geometry"][CELLS] = dump(
+        StoredCells(
+            approximate=False,
+            feature_collection={
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": {"ma_xa": c}, "geometry": mapping(g)}
+                    for c, g in cells.items()
+                ],
+            },
+        )
+    )
     official = directory(doc, version=2)
     outcome = route(official, at_unit("18073"), FRIDAY)
-    assert (outcome.ward.unit_code, outcome.ward.approximate, outcome.ward.method) == ("18100", False, "inside")
+    assert (outcome.ward.unit_code, outcome.ward.approximate, outcome.ward.method) == (
+        "18100",
+        False,
+        "inside",
+    )
     assert outcome.result.agency_code == "UBND_18100" and outcome.result.directory_version == 2
 
 

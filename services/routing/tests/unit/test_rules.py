@@ -1,16 +1,26 @@
 """Routing decision: category defaults, rule precedence, effective dates, unroutable reasons, deadlines."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
 from pydantic import ValidationError
 
-from services.routing.domain.rules import (CategoryRoute, Decision, DirectorySnapshot, RouteInput, RoutingRule,
-                                           Unroutable, decide, load_snapshot_from_seed, manual_decision)
-from services.routing.domain.workcalendar import VN_TZ
 from libs import refdata
+from services.routing.domain.rules import (
+    CategoryRoute,
+    Decision,
+    DirectorySnapshot,
+    RouteInput,
+    RoutingRule,
+    Unroutable,
+    decide,
+    load_snapshot_from_seed,
+    manual_decision,
+)
+from services.routing.domain.workcalendar import VN_TZ
 
 DATA = refdata.load().path
 FRIDAY = datetime(2026, 3, 6, 15, 0, tzinfo=VN_TZ)
@@ -53,7 +63,12 @@ def seed() -> DirectorySnapshot:
 
 def make_report(**kw) -> RouteInput:
     """A report builder with a random id."""
-    fields = {"report_id": uuid4(), "category": "GIAO_THONG_HA_TANG", "unit_code": "18073", "priority": "BINH_THUONG"}
+    fields = {
+        "report_id": uuid4(),
+        "category": "GIAO_THONG_HA_TANG",
+        "unit_code": "18073",
+        "priority": "BINH_THUONG",
+    }
     return RouteInput(**{**fields, **kw})
 
 
@@ -70,8 +85,12 @@ def with_rules(snapshot: DirectorySnapshot, *rules: RoutingRule) -> DirectorySna
 def test_seed_snapshot_loads_everything(seed):
     assert (seed.version, len(seed.categories), len(seed.agencies)) == (7, 25, 161)
     assert set(DEFAULTS) == set(seed.categories)
-    assert (seed.priorities["BINH_THUONG"].working_days, seed.priorities["KHAN"].working_hours,
-            seed.priorities["PHUC_TAP"].working_days, seed.accept_working_hours) == (7, 4, 15, 8)
+    assert (
+        seed.priorities["BINH_THUONG"].working_days,
+        seed.priorities["KHAN"].working_hours,
+        seed.priorities["PHUC_TAP"].working_days,
+        seed.accept_working_hours,
+    ) == (7, 4, 15, 8)
 
 
 @pytest.mark.parametrize("ward", WARDS)
@@ -86,10 +105,15 @@ def test_category_default_route(seed, category, ward):
     assert result.agency_code in result.explanation and ward in result.explanation
 
 
-@pytest.mark.parametrize("category, agency", [
-    ("GIAO_THONG_HA_TANG", "UBND_18073"), ("AN_NINH_TRAT_TU", "CA_18073"),
-    ("CAP_NUOC", "CAP_NUOC_HT"), ("VIEN_THONG", "SO_KHCN"),
-])
+@pytest.mark.parametrize(
+    "category, agency",
+    [
+        ("GIAO_THONG_HA_TANG", "UBND_18073"),
+        ("AN_NINH_TRAT_TU", "CA_18073"),
+        ("CAP_NUOC", "CAP_NUOC_HT"),
+        ("VIEN_THONG", "SO_KHCN"),
+    ],
+)
 def test_examples_from_the_brief(seed, category, agency):
     assert decide(make_report(category=category), seed, FRIDAY).agency_code == agency
 
@@ -97,16 +121,32 @@ def test_examples_from_the_brief(seed, category, agency):
 UNIT, SET, PROV = frozenset({"18073"}), frozenset({"18073", "18100"}), None
 
 
-@pytest.mark.parametrize("rules, winner, agency, reason", [
-    ([("prov", PROV, "SO_XD", "rule")], "prov", "SO_XD", "rule"),
-    ([("prov", PROV, "SO_XD", "rule"), ("set", SET, "BQL_KKT", "rule")], "set", "BQL_KKT", "rule"),
-    ([("prov", PROV, "SO_XD", "rule"), ("set", SET, "BQL_KKT", "rule"), ("unit", UNIT, "SO_TC", "rule")],
-     "unit", "SO_TC", "rule"),
-    ([("unit", UNIT, "SO_TC", "rule"), ("prov", PROV, "SO_XD", "override")], "unit", "SO_TC", "rule"),
-    ([("unit", UNIT, "SO_TC", "rule"), ("ovr", UNIT, "BQL_KKT", "override")], "ovr", "BQL_KKT", "override"),
-    ([("set", SET, "BQL_KKT", "rule"), ("ovr", SET, "SO_TC", "override")], "ovr", "SO_TC", "override"),
-    ([("other", frozenset({"18100", "18115"}), "BQL_KKT", "rule")], None, "UBND_18073", "default"),
-])
+@pytest.mark.parametrize(
+    "rules, winner, agency, reason",
+    [
+        ([("prov", PROV, "SO_XD", "rule")], "prov", "SO_XD", "rule"),
+        ([("prov", PROV, "SO_XD", "rule"), ("set", SET, "BQL_KKT", "rule")], "set", "BQL_KKT", "rule"),
+        (
+            [
+                ("prov", PROV, "SO_XD", "rule"),
+                ("set", SET, "BQL_KKT", "rule"),
+                ("unit", UNIT, "SO_TC", "rule"),
+            ],
+            "unit",
+            "SO_TC",
+            "rule",
+        ),
+        ([("unit", UNIT, "SO_TC", "rule"), ("prov", PROV, "SO_XD", "override")], "unit", "SO_TC", "rule"),
+        (
+            [("unit", UNIT, "SO_TC", "rule"), ("ovr", UNIT, "BQL_KKT", "override")],
+            "ovr",
+            "BQL_KKT",
+            "override",
+        ),
+        ([("set", SET, "BQL_KKT", "rule"), ("ovr", SET, "SO_TC", "override")], "ovr", "SO_TC", "override"),
+        ([("other", frozenset({"18100", "18115"}), "BQL_KKT", "rule")], None, "UBND_18073", "default"),
+    ],
+)
 def test_rule_precedence(seed, rules, winner, agency, reason):
     built = [make_rule(tag, units=units, agency=ag, kind=kind) for tag, units, ag, kind in rules]
     result = decide(make_report(), with_rules(seed, *built), FRIDAY)
@@ -118,8 +158,14 @@ def test_exact_category_beats_wildcard_only_at_the_same_scope(seed):
     wildcard_prov = make_rule("wp", category="*", agency="TT_KHCN_CDS")
     exact_prov = make_rule("ep", agency="SO_XD")
     wildcard_unit = make_rule("wu", category="*", units=UNIT, agency="BQL_KKT")
-    assert decide(make_report(), with_rules(seed, wildcard_prov, exact_prov), FRIDAY).rule_id == exact_prov.rule_id
-    assert decide(make_report(), with_rules(seed, exact_prov, wildcard_unit), FRIDAY).rule_id == wildcard_unit.rule_id
+    assert (
+        decide(make_report(), with_rules(seed, wildcard_prov, exact_prov), FRIDAY).rule_id
+        == exact_prov.rule_id
+    )
+    assert (
+        decide(make_report(), with_rules(seed, exact_prov, wildcard_unit), FRIDAY).rule_id
+        == wildcard_unit.rule_id
+    )
     assert decide(make_report(category="CAY_XANH"), with_rules(seed, exact_prov), FRIDAY).reason == "default"
 
 
@@ -129,12 +175,15 @@ def test_later_effective_from_wins_at_equal_precedence(seed):
     assert decide(make_report(), with_rules(seed, old, new), FRIDAY).agency_code == "BQL_KKT"
 
 
-@pytest.mark.parametrize("start, end, applies", [
-    (date(2026, 3, 7), None, False),              # not yet in force
-    (None, date(2026, 3, 5), False),              # expired
-    (date(2026, 3, 6), date(2026, 3, 6), True),   # both ends inclusive
-    (date(2025, 7, 1), None, True),
-])
+@pytest.mark.parametrize(
+    "start, end, applies",
+    [
+        (date(2026, 3, 7), None, False),  # not yet in force
+        (None, date(2026, 3, 5), False),  # expired
+        (date(2026, 3, 6), date(2026, 3, 6), True),  # both ends inclusive
+        (date(2025, 7, 1), None, True),
+    ],
+)
 def test_effective_window(seed, start, end, applies):
     rule = make_rule("eff", units=UNIT, agency="BQL_KKT", effective_from=start, effective_to=end)
     assert (decide(make_report(), with_rules(seed, rule), FRIDAY).agency_code == "BQL_KKT") is applies
@@ -142,29 +191,41 @@ def test_effective_window(seed, start, end, applies):
 
 def test_effective_window_uses_the_vietnam_date(seed):
     rule = make_rule("eff", agency="BQL_KKT", effective_from=date(2026, 3, 6))
-    late_utc = datetime(2026, 3, 5, 18, 0, tzinfo=timezone.utc)  # already 01:00 on 6 March in Hà Tĩnh
+    late_utc = datetime(2026, 3, 5, 18, 0, tzinfo=UTC)  # already 01:00 on 6 March in Hà Tĩnh
     assert decide(make_report(), with_rules(seed, rule), late_utc).agency_code == "BQL_KKT"
 
 
 def test_rule_can_replace_co_handlers_and_escalation(seed):
     keep = make_rule("keep", category="AN_TOAN_GIAO_THONG", agency="CONG_AN_TINH")
-    clear = make_rule("clear", category="AN_TOAN_GIAO_THONG", units=UNIT, agency="CONG_AN_TINH",
-                      co_handlers=("SO_XD", "UBND_{unit_code}"), escalation_agency="UBND_TINH")
+    clear = make_rule(
+        "clear",
+        category="AN_TOAN_GIAO_THONG",
+        units=UNIT,
+        agency="CONG_AN_TINH",
+        co_handlers=("SO_XD", "UBND_{unit_code}"),
+        escalation_agency="UBND_TINH",
+    )
     r1 = decide(make_report(category="AN_TOAN_GIAO_THONG"), with_rules(seed, keep), FRIDAY)
     r2 = decide(make_report(category="AN_TOAN_GIAO_THONG"), with_rules(seed, clear), FRIDAY)
     assert (r1.co_handlers, r1.escalation_agency) == (("UBND_18073",), "CONG_AN_TINH")
     assert (r2.co_handlers, r2.escalation_agency) == (("SO_XD", "UBND_18073"), "UBND_TINH")
 
 
-@pytest.mark.parametrize("report, rules, reason", [
-    (dict(category="KHONG_CO"), [], "unknown_category"),
-    (dict(unit_code=None), [], "no_ward_for_location"),
-    (dict(category="AN_NINH_TRAT_TU", unit_code=None), [], "no_ward_for_location"),
-    (dict(unit_code="99999"), [], "agency_not_in_directory"),
-    (dict(), [dict(units=UNIT, agency="SO_KHONG_CO")], "agency_not_in_directory"),
-    (dict(category="VIEN_THONG", unit_code=None), [dict(category="VIEN_THONG", agency="UBND_{unit_code}")],
-     "no_ward_for_location"),
-])
+@pytest.mark.parametrize(
+    "report, rules, reason",
+    [
+        (dict(category="KHONG_CO"), [], "unknown_category"),
+        (dict(unit_code=None), [], "no_ward_for_location"),
+        (dict(category="AN_NINH_TRAT_TU", unit_code=None), [], "no_ward_for_location"),
+        (dict(unit_code="99999"), [], "agency_not_in_directory"),
+        (dict(), [dict(units=UNIT, agency="SO_KHONG_CO")], "agency_not_in_directory"),
+        (
+            dict(category="VIEN_THONG", unit_code=None),
+            [dict(category="VIEN_THONG", agency="UBND_{unit_code}")],
+            "no_ward_for_location",
+        ),
+    ],
+)
 def test_unroutable_reasons(seed, report, rules, reason):
     built = [make_rule("bad", **r) for r in rules]
     result = decide(make_report(**report), with_rules(seed, *built), FRIDAY)
@@ -180,16 +241,24 @@ def test_province_level_category_routes_without_a_ward_and_names_what_it_dropped
 
 
 # Friday 15:00 → accept within 8 working hours = Monday 15:30, capped at the due date
-@pytest.mark.parametrize("category, priority, due, accept", [
-    ("GIAO_THONG_HA_TANG", "BINH_THUONG", datetime(2026, 3, 17, 17, 0), datetime(2026, 3, 9, 15, 30)),
-    ("DIEN_LUC", "BINH_THUONG", datetime(2026, 3, 10, 17, 0), datetime(2026, 3, 9, 15, 30)),
-    ("GIAO_THONG_HA_TANG", "KHAN", datetime(2026, 3, 11, 16, 30), datetime(2026, 3, 9, 15, 30)),  # 24 h
-    ("AN_NINH_TRAT_TU", "KHAN", datetime(2026, 3, 9, 9, 30), datetime(2026, 3, 9, 9, 30)),       # 4 h
-    ("CHIEU_SANG", "KHAN", datetime(2026, 3, 9, 9, 30), datetime(2026, 3, 9, 9, 30)),            # priority's 4 h
-    ("PCCC_CUU_NAN", "KHAN", datetime(2026, 3, 6, 17, 0), datetime(2026, 3, 6, 17, 0)),          # 2 h
-    ("GIAO_THONG_HA_TANG", "PHUC_TAP", datetime(2026, 3, 27, 17, 0), datetime(2026, 3, 9, 15, 30)),  # 15 d
-    ("O_NHIEM_MOI_TRUONG", "PHUC_TAP", datetime(2026, 3, 27, 17, 0), datetime(2026, 3, 9, 15, 30)),
-])
+@pytest.mark.parametrize(
+    "category, priority, due, accept",
+    [
+        ("GIAO_THONG_HA_TANG", "BINH_THUONG", datetime(2026, 3, 17, 17, 0), datetime(2026, 3, 9, 15, 30)),
+        ("DIEN_LUC", "BINH_THUONG", datetime(2026, 3, 10, 17, 0), datetime(2026, 3, 9, 15, 30)),
+        ("GIAO_THONG_HA_TANG", "KHAN", datetime(2026, 3, 11, 16, 30), datetime(2026, 3, 9, 15, 30)),  # 24 h
+        ("AN_NINH_TRAT_TU", "KHAN", datetime(2026, 3, 9, 9, 30), datetime(2026, 3, 9, 9, 30)),  # 4 h
+        ("CHIEU_SANG", "KHAN", datetime(2026, 3, 9, 9, 30), datetime(2026, 3, 9, 9, 30)),  # priority's 4 h
+        ("PCCC_CUU_NAN", "KHAN", datetime(2026, 3, 6, 17, 0), datetime(2026, 3, 6, 17, 0)),  # 2 h
+        (
+            "GIAO_THONG_HA_TANG",
+            "PHUC_TAP",
+            datetime(2026, 3, 27, 17, 0),
+            datetime(2026, 3, 9, 15, 30),
+        ),  # 15 d
+        ("O_NHIEM_MOI_TRUONG", "PHUC_TAP", datetime(2026, 3, 27, 17, 0), datetime(2026, 3, 9, 15, 30)),
+    ],
+)
 def test_deadlines_over_a_weekend(seed, category, priority, due, accept):
     result = decide(make_report(category=category, priority=priority), seed, FRIDAY)
     assert result.due_at == due.replace(tzinfo=VN_TZ)
@@ -220,18 +289,28 @@ def test_decision_is_replayable_and_frozen(seed):
 
 def test_manual_decision(seed):
     result = manual_decision(make_report(), seed, FRIDAY, "SO_XD", ["UBND_18073"], note="quốc lộ 1A")
-    assert (result.reason, result.agency_code, result.co_handlers, result.rule_id) == \
-        ("manual", "SO_XD", ("UBND_18073",), None)
+    assert (result.reason, result.agency_code, result.co_handlers, result.rule_id) == (
+        "manual",
+        "SO_XD",
+        ("UBND_18073",),
+        None,
+    )
     assert "quốc lộ 1A" in result.explanation
     assert manual_decision(make_report(), seed, FRIDAY, "SO_KHONG_CO").reason == "agency_not_in_directory"
 
 
-@pytest.mark.parametrize("build, message", [
-    (lambda s: with_rules(s, make_rule("x", category="KHONG_CO")), "unknown category"),
-    (lambda s: with_rules(s, *[make_rule("x").model_copy(update={"rule_id": "dup"})] * 2), "duplicate rule_id"),
-    (lambda s: make_rule("x", units=frozenset()), "empty unit set"),
-    (lambda s: make_rule("x", effective_from=date(2026, 2, 1), effective_to=date(2026, 1, 1)), "before"),
-])
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda s: with_rules(s, make_rule("x", category="KHONG_CO")), "unknown category"),
+        (
+            lambda s: with_rules(s, *[make_rule("x").model_copy(update={"rule_id": "dup"})] * 2),
+            "duplicate rule_id",
+        ),
+        (lambda s: make_rule("x", units=frozenset()), "empty unit set"),
+        (lambda s: make_rule("x", effective_from=date(2026, 2, 1), effective_to=date(2026, 1, 1)), "before"),
+    ],
+)
 def test_bad_directory_data_is_refused(seed, build, message):
     with pytest.raises(ValidationError, match=message):
         build(seed)

@@ -1,7 +1,8 @@
 """Browser fixtures: Debian's Chromium driven by Playwright for Python (no browser download), a phone-sized
-context per test, everything outside the system under test blocked (map tiles included: the app must stay usable
-without them). Set HT_SCREENS=<dir> to save the journeys' screenshots there (docs/screens is made that way).
-"""
+context per test, everything outside the system under test blocked (map tiles included: the app must stay
+usable without them). Set HT_SCREENS=<dir> to save the journeys' screenshots there (docs/screens is made that
+way)."""
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,16 @@ from libs.auth.tokens import mint
 ROOT = Path(__file__).resolve().parents[2]
 DIST = Path(os.environ.get("WEB_DIST") or ROOT / "web" / "dist")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PHONE = {"width": 390, "height": 844}
 SCREENS = os.environ.get("HT_SCREENS")
 
@@ -30,8 +39,8 @@ def playwright_session():
     from playwright.sync_api import sync_playwright
 
     # Started, never stopped: with eventlet monkey-patched in this process (root conftest), Playwright's own
-    # shutdown waits forever for its driver. The browser is closed below; the driver ends with this process (its
-    # stdin closes).
+    # shutdown waits forever for its driver. The browser is closed below; the driver ends with this process
+    # (its stdin closes).
     yield sync_playwright().start()
 
 
@@ -39,7 +48,9 @@ def playwright_session():
 def browser(playwright_session):
     from playwright.sync_api import expect
 
-    expect.set_options(timeout=20_000)  # a shared 2-core CI box can be slow to render; never a race, only patience
+    expect.set_options(
+        timeout=20_000
+    )  # a shared 2-core CI box can be slow to render; never a race, only patience
     browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=ARGS)
     yield browser
     browser.close()
@@ -48,14 +59,29 @@ def browser(playwright_session):
 class Phone:
     """A phone-sized browser context on the running system, with what the test needs to watch."""
 
-    def __init__(self, browser, base_url: str, allowed: tuple[str, ...] = (), lang: str = "vi-VN",
-                 geolocation: dict | None = None):
+    def __init__(
+        self,
+        browser,
+        base_url: str,
+        allowed: tuple[str, ...] = (),
+        lang: str = "vi-VN",
+        geolocation: dict | None = None,
+    ):
         self.base_url = base_url
         self.context = browser.new_context(
-            viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True, locale=lang,
-            timezone_id="Asia/Ho_Chi_Minh", base_url=base_url, permissions=["geolocation"],
-            geolocation=geolocation or {"latitude": 18.3419, "longitude": 105.903, "accuracy": 10})
-        origins = "|".join(re.escape(o.rstrip("/")) for o in (base_url, *allowed))  # the gateway, the photos' store
+            viewport=PHONE,
+            device_scale_factor=1,
+            is_mobile=True,
+            has_touch=True,
+            locale=lang,
+            timezone_id="Asia/Ho_Chi_Minh",
+            base_url=base_url,
+            permissions=["geolocation"],
+            geolocation=geolocation or {"latitude": 18.3419, "longitude": 105.903, "accuracy": 10},
+        )
+        origins = "|".join(
+            re.escape(o.rstrip("/")) for o in (base_url, *allowed)
+        )  # the gateway, the photos' store
         self.context.route(re.compile(rf"^(?!({origins})/).*"), lambda route: route.abort())
         self.page = self.context.new_page()
         self.errors: list[str] = []
@@ -95,7 +121,9 @@ class StaffApi:
         self.http = httpx.Client(base_url=system.base_url, timeout=30)
 
     def headers(self, role: str = "operator", agency: str | None = None) -> dict:
-        return {"Authorization": f"Bearer {mint(f'web-{role}-{uuid.uuid4().hex[:6]}', role, self.key, agency)}"}
+        return {
+            "Authorization": f"Bearer {mint(f'web-{role}-{uuid.uuid4().hex[:6]}', role, self.key, agency)}"
+        }
 
     def post(self, path: str, role: str = "operator", agency: str | None = None, **kwargs) -> dict:
         answer = self.http.post(path, headers=self.headers(role, agency), **kwargs)

@@ -1,4 +1,5 @@
 """Steps of the citizen journeys, shared by the browser tests: compose a report in the app, test images."""
+
 from __future__ import annotations
 
 import io
@@ -8,6 +9,7 @@ import uuid
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
+
 from libs import refdata
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,10 +20,13 @@ CATEGORY_VI = "Chiếu sáng"
 
 
 def spot(ward: str = "18073") -> dict:
-    """A point near a ward's centre, different for every test (so "is this yours?" sees only its own reports)."""
+    """A point near a ward's centre, different for every test (so "is this yours?" sees only its own
+    reports)."""
     c = CENTROID[ward]
-    return {"lat": round(c["lat"] + random.uniform(-0.004, 0.004), 6),
-            "lon": round(c["lon"] + random.uniform(-0.004, 0.004), 6)}
+    return {
+        "lat": round(c["lat"] + random.uniform(-0.004, 0.004), 6),
+        "lon": round(c["lon"] + random.uniform(-0.004, 0.004), 6),
+    }
 
 
 def geolocation(point: dict) -> dict:
@@ -37,10 +42,12 @@ def photo_bytes(width: int = 3000, height: int = 2000, gps: dict | None = None) 
         image.paste((200, 80 + x % 150, 40), (x, 0, x + 50, height))
     exif = Image.Exif()
     if gps:
+
         def dms(value: float) -> tuple:
             d = int(value)
             m = int((value - d) * 60)
             return (float(d), float(m), round(((value - d) * 60 - m) * 60, 4))
+
         exif[0x8825] = {1: "N", 2: dms(gps["lat"]), 3: "E", 4: dms(gps["lon"])}
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=90, exif=exif.tobytes())
@@ -66,7 +73,8 @@ def compose(page: Page, point: dict, description: str, screens=None, photo_gps: 
 
     expect(page.get_by_role("heading", name="Ảnh hoặc video")).to_be_visible()
     page.get_by_label("Chọn ảnh, video").set_input_files(
-        files=[{"name": "den-hong.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes(gps=photo_gps)}])
+        files=[{"name": "den-hong.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes(gps=photo_gps)}]
+    )
     expect(page.get_by_role("img", name="Ảnh 1")).to_be_visible(timeout=15000)
     if photo_gps:
         page.get_by_role("button", name="Dùng vị trí trong ảnh").click()
@@ -81,11 +89,16 @@ def unique(text: str) -> str:
 
 
 def import_to_phone(page: Page, ref: dict) -> None:
-    """Bring a report onto this phone by the transfer link (as from another phone): tokens in the fragment only."""
+    """Bring a report onto this phone by the transfer link (as from another phone): tokens in the fragment
+    only."""
     page.goto("/")
-    page.evaluate("""async (ref) => {
-        const payload = {v: 1, r: [{i: ref.id, c: ref.code, k: ref.tracking_token, g: 'CHIEU_SANG', d: ref.created_at}]};
+    page.evaluate(
+        """async (ref) => {
+        const payload = {v: 1, r: [{i: ref.id, c: ref.code, k: ref.tracking_token, g: 'CHIEU_SANG',
+                                    d: ref.created_at}]};
         const text = btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(payload))))
           .replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
         location.hash = '#/import/' + text;
-    }""", ref)
+    }""",
+        ref,
+    )

@@ -1,12 +1,13 @@
-"""Steps of the staff console's browser tests: a desk-sized (or phone-sized) browser context of its own, signing in
-through the console's screens (one-time password, new password, TOTP enrolment read off the page), accounts made
-through the administrators' API."""
+"""Steps of the staff console's browser tests: a desk-sized (or phone-sized) browser context of its own,
+signing in through the console's screens (one-time password, new password, TOTP enrolment read off the page),
+accounts made through the administrators' API."""
+
 from __future__ import annotations
 
 import random
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -35,9 +36,15 @@ class Desk:
         self.system = system
         phone = size == PHONE
         self.context = browser.new_context(
-            viewport=size, device_scale_factor=1, is_mobile=phone, has_touch=phone, locale=lang,
-            timezone_id="Asia/Ho_Chi_Minh", base_url=system.base_url,
-            extra_http_headers={"X-Forwarded-For": random_ip()})
+            viewport=size,
+            device_scale_factor=1,
+            is_mobile=phone,
+            has_touch=phone,
+            locale=lang,
+            timezone_id="Asia/Ho_Chi_Minh",
+            base_url=system.base_url,
+            extra_http_headers={"X-Forwarded-For": random_ip()},
+        )
         allowed = "|".join(re.escape(u) for u in (system.base_url, system.stack.s3_endpoint))
         self.context.route(re.compile(rf"^(?!({allowed})/).*"), lambda route: route.abort())
         self.page = self.context.new_page()
@@ -85,7 +92,7 @@ class Desk:
         """A later sign-in: password, then a code of the next time step (the enrolment's code is spent)."""
         self.sign_in_form(username, NEW_PASSWORD)
         if self.totp:
-            nxt = datetime.now(timezone.utc).timestamp() + 30
+            nxt = datetime.now(UTC).timestamp() + 30
             self.page.get_by_label(re.compile("^Mã 6 chữ số")).fill(pyotp.TOTP(self.totp).at(nxt))
             self.page.get_by_role("button", name="Đăng nhập").click()
         expect(self.page.get_by_role("button", name="Đăng xuất")).to_be_visible()
@@ -98,12 +105,20 @@ class Admin:
     """The administrators' API with a development token (accounts the browsers then sign in with)."""
 
     def __init__(self, system):
-        token = mint(f"web-admin-{uuid.uuid4().hex[:6]}", "administrator", system.stack.secrets["HT_JWT_SECRET"])
-        self.http = httpx.Client(base_url=system.base_url, timeout=30, headers={"Authorization": f"Bearer {token}"})
+        token = mint(
+            f"web-admin-{uuid.uuid4().hex[:6]}", "administrator", system.stack.secrets["HT_JWT_SECRET"]
+        )
+        self.http = httpx.Client(
+            base_url=system.base_url, timeout=30, headers={"Authorization": f"Bearer {token}"}
+        )
 
     def create(self, role: str, agency: str | None = None, name: str = "Nguyễn Thị Kiểm Thử") -> dict:
-        body = {"username": f"{role.split('_')[-1][:5]}.{uuid.uuid4().hex[:8]}", "display_name": name, "role": role,
-                "agency": agency}
+        body = {
+            "username": f"{role.split('_')[-1][:5]}.{uuid.uuid4().hex[:8]}",
+            "display_name": name,
+            "role": role,
+            "agency": agency,
+        }
         answer = self.http.post("/v1/admin/accounts", json=body)
         assert answer.status_code == 201, answer.text
         return answer.json()

@@ -1,5 +1,7 @@
 """What the citizen app needs from the API, through the running gateway: categories with their questions (the
-Open311 definitions), answers checked on submission, public ward lookups, and the app's pages with their headers."""
+Open311 definitions), answers checked on submission, public ward lookups, and the app's pages with their
+headers."""
+
 from __future__ import annotations
 
 import httpx
@@ -17,8 +19,11 @@ def http(system):
 
 
 def report(**overrides) -> dict:
-    body = {"category": "THU_TUC_HANH_CHINH", "description": "Chờ hai tuần chưa có kết quả",
-            "location": {"lat": 18.3419, "lon": 105.903}}
+    body = {
+        "category": "THU_TUC_HANH_CHINH",
+        "description": "Chờ hai tuần chưa có kết quả",
+        "location": {"lat": 18.3419, "lon": 105.903},
+    }
     return body | overrides
 
 
@@ -30,12 +35,15 @@ def test_categories_carry_their_questions_from_the_open311_definitions(http):
     fire = {q["code"]: q for q in categories["PCCC_CUU_NAN"]["questions"]}
     assert fire["emergency_notice"]["variable"] is False
     assert [v["key"] for v in fire["danger_to_life"]["values"]] == ["CO", "KHONG"]
-    assert all("priority" not in [q["code"] for q in c["questions"]] for c in categories.values())  # a field here
+    assert all(
+        "priority" not in [q["code"] for q in c["questions"]] for c in categories.values()
+    )  # a field here
     assert categories["MOI_TRUONG_RAC"]["group_vi"] == "Môi trường"
     # the same definition as Open311's service definition
     definition = http.get("/open311/v2/services/THU_TUC_HANH_CHINH.json").json()
-    assert {a["code"] for a in definition["attributes"]} - {"priority"} == \
-        {q["code"] for q in categories["THU_TUC_HANH_CHINH"]["questions"]}
+    assert {a["code"] for a in definition["attributes"]} - {"priority"} == {
+        q["code"] for q in categories["THU_TUC_HANH_CHINH"]["questions"]
+    }
 
 
 def test_submission_answers_are_checked_against_the_category_questions(http):
@@ -44,10 +52,16 @@ def test_submission_answers_are_checked_against_the_category_questions(http):
     assert [e["field"] for e in missing.json()["errors"]] == ["attributes.office"]
     bad = http.post("/v1/reports", json=report(category="THIEN_TAI", attributes={"danger_to_life": "MAYBE"}))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "attributes.danger_to_life"
-    number = http.post("/v1/reports", json=report(category="CAP_NUOC", attributes={"affected_households": "-3"}))
-    assert number.status_code == 422 and number.json()["errors"][0]["field"] == "attributes.affected_households"
-    ok = http.post("/v1/reports", json=report(attributes={"office": "Trung tâm phục vụ hành chính công",
-                                                          "fixmystreet_id": "kept"}))
+    number = http.post(
+        "/v1/reports", json=report(category="CAP_NUOC", attributes={"affected_households": "-3"})
+    )
+    assert (
+        number.status_code == 422 and number.json()["errors"][0]["field"] == "attributes.affected_households"
+    )
+    ok = http.post(
+        "/v1/reports",
+        json=report(attributes={"office": "Trung tâm phục vụ hành chính công", "fixmystreet_id": "kept"}),
+    )
     assert ok.status_code == 201, ok.text
 
 
@@ -92,4 +106,6 @@ def test_the_app_is_served_with_a_strict_policy_and_cache_rules(http):
     assert http.get("/nope.js").status_code == 404
     unknown = http.get("/v1/nope")
     assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
-    assert http.post("/v1/reports/similar", json={}).status_code == 422  # the API is untouched by the web files
+    assert (
+        http.post("/v1/reports/similar", json={}).status_code == 422
+    )  # the API is untouched by the web files

@@ -1,5 +1,6 @@
 """The citizen app in a real browser against the running system, at phone size (390×844): report, report
 offline, follow a case live to its result, rate and ask to reopen, English, accessibility."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,15 @@ AXE = Path(__file__).resolve().parents[2] / "web" / "node_modules" / "axe-core" 
 
 def public_report(client, staff_api, point: dict, description: str) -> dict:
     """An open, verified report of the journeys' category at a point (what "is this yours?" may show)."""
-    answer = client.post("/v1/reports", json={"category": CATEGORY, "description": description, "location": point,
-                                              "attributes": {"pole_number": "CS-1"}})
+    answer = client.post(
+        "/v1/reports",
+        json={
+            "category": CATEGORY,
+            "description": description,
+            "location": point,
+            "attributes": {"pole_number": "CS-1"},
+        },
+    )
     assert answer.status_code == 201, answer.text
     ref = answer.json()
     staff_api.post(f"/v1/operator/reports/{ref['id']}/accept", json={"note": "Đã xác minh"})
@@ -30,8 +38,9 @@ def public_report(client, staff_api, point: dict, description: str) -> dict:
 
 def reports_with(system, description: str) -> list:
     with system.stack.engine.connect() as conn:
-        return conn.execute(sa.text("SELECT id, code FROM intake.reports WHERE description = :d"),
-                            {"d": description}).all()
+        return conn.execute(
+            sa.text("SELECT id, code FROM intake.reports WHERE description = :d"), {"d": description}
+        ).all()
 
 
 def test_report_from_a_phone_with_location_question_photo_and_is_this_yours(phone, system, staff_api):
@@ -43,8 +52,14 @@ def test_report_from_a_phone_with_location_question_photo_and_is_this_yours(phon
     photo_spot = {"lat": point["lat"] + 0.0006, "lon": point["lon"]}  # ~65 m away: offered, with consent
 
     uploads = []
-    page.on("response", lambda r: uploads.append((r.status, r.url, r.request.headers.get("x-tracking-token"), r.text()))
-            if r.url.endswith("/media") and r.request.method == "POST" else None)
+    page.on(
+        "response",
+        lambda r: (
+            uploads.append((r.status, r.url, r.request.headers.get("x-tracking-token"), r.text()))
+            if r.url.endswith("/media") and r.request.method == "POST"
+            else None
+        ),
+    )
     compose(page, point, description, screens=p.screenshot, photo_gps=photo_spot)
     similar = page.get_by_role("region", name="Có phải phản ánh này?")
     expect(similar).to_be_visible()
@@ -55,8 +70,9 @@ def test_report_from_a_phone_with_location_question_photo_and_is_this_yours(phon
     page.get_by_role("button", name="Gửi phản ánh").click()
 
     expect(page.get_by_role("heading", name="Phản ánh của tôi")).to_be_visible()
-    rows = wait_for(lambda: reports_with(system, description), lambda r: len(r) == 1, timeout=60,
-                    what="the report stored")
+    rows = wait_for(
+        lambda: reports_with(system, description), lambda r: len(r) == 1, timeout=60, what="the report stored"
+    )
     code = rows[0].code
     card = page.get_by_role("link", name=re.compile(code))
     expect(card).to_be_visible(timeout=60000)  # sent in the background, photo included, then listed
@@ -66,8 +82,12 @@ def test_report_from_a_phone_with_location_question_photo_and_is_this_yours(phon
     case = staff_api.get(f"/v1/operator/reports/{rows[0].id}")
     assert case["attributes"] == {"pole_number": "CS-12"}
     assert abs(case["location"]["lat"] - photo_spot["lat"]) < 1e-5  # the photo's place, as the citizen agreed
-    media = wait_for(lambda: staff_api.get(f"/v1/reports/{rows[0].id}/media"), lambda m: len(m) == 1 and
-                     m[0]["state"] == "ready", timeout=60, what=f"the photo processed (uploads: {uploads})")
+    media = wait_for(
+        lambda: staff_api.get(f"/v1/reports/{rows[0].id}/media"),
+        lambda m: len(m) == 1 and m[0]["state"] == "ready",
+        timeout=60,
+        what=f"the photo processed (uploads: {uploads})",
+    )
     assert max(media[0]["width"], media[0]["height"]) <= 2048  # downscaled in the browser from 3000×2000
     assert media[0]["size"] < 1_000_000
     card.click()
@@ -105,13 +125,23 @@ def test_a_report_composed_without_signal_is_sent_once_when_the_signal_returns(p
 
     page.route(re.compile(r"/v1/reports$"), lose_first_answer)
     replays = []
-    page.on("response", lambda r: replays.append(r.headers.get("idempotent-replayed"))
-            if r.url.endswith("/v1/reports") and r.request.method == "POST" else None)
+    page.on(
+        "response",
+        lambda r: (
+            replays.append(r.headers.get("idempotent-replayed"))
+            if r.url.endswith("/v1/reports") and r.request.method == "POST"
+            else None
+        ),
+    )
     p.context.set_offline(False)
     # The route handler above runs only while this thread is inside Playwright: wait through the page.
-    rows = wait_for(lambda: reports_with(system, description), lambda r: len(r) == 1, timeout=60,
-                    what="the report stored once the signal is back",
-                    sleep=lambda seconds: page.wait_for_timeout(seconds * 1000))
+    rows = wait_for(
+        lambda: reports_with(system, description),
+        lambda r: len(r) == 1,
+        timeout=60,
+        what="the report stored once the signal is back",
+        sleep=lambda seconds: page.wait_for_timeout(seconds * 1000),
+    )
     expect(page.get_by_role("link", name=re.compile(rows[0].code))).to_be_visible(timeout=60000)
     expect(page.get_by_text("Chờ gửi", exact=True)).to_be_hidden()
     expect(page.get_by_text("Đang gửi…", exact=True)).to_be_hidden()
@@ -121,11 +151,20 @@ def test_a_report_composed_without_signal_is_sent_once_when_the_signal_returns(p
     assert "true" in replays
 
 
-def test_the_citizen_follows_the_case_live_to_its_result_rates_it_and_asks_to_reopen(phone, system, staff_api):
+def test_the_citizen_follows_the_case_live_to_its_result_rates_it_and_asks_to_reopen(
+    phone, system, staff_api
+):
     point = spot("18073")
-    answer = staff_api.http.post("/v1/reports", json={
-        "category": CATEGORY, "description": unique("Đèn cao áp đổ nghiêng"), "location": point,
-        "attributes": {"pole_number": "CS-7"}}, headers={"Idempotency-Key": unique("web-follow").replace(" ", "-")})
+    answer = staff_api.http.post(
+        "/v1/reports",
+        json={
+            "category": CATEGORY,
+            "description": unique("Đèn cao áp đổ nghiêng"),
+            "location": point,
+            "attributes": {"pole_number": "CS-7"},
+        },
+        headers={"Idempotency-Key": unique("web-follow").replace(" ", "-")},
+    )
     ref = answer.json()
     p = phone(geolocation=geolocation(point))
     page = p.page
@@ -137,17 +176,36 @@ def test_the_citizen_follows_the_case_live_to_its_result_rates_it_and_asks_to_re
     expect(page.get_by_text("Tin nhắn mới sẽ hiện ngay tại đây.")).to_be_visible(timeout=15000)
 
     staff_api.post(f"/v1/operator/reports/{ref['id']}/accept", json={"note": "Đã xác minh"})
-    case = wait_for(lambda: staff_api.get(f"/v1/operator/reports/{ref['id']}"),
-                    lambda c: c["status"] == "DA_CHUYEN_XU_LY", timeout=30, what="routed")
+    case = wait_for(
+        lambda: staff_api.get(f"/v1/operator/reports/{ref['id']}"),
+        lambda c: c["status"] == "DA_CHUYEN_XU_LY",
+        timeout=30,
+        what="routed",
+    )
     agency = case["agency_code"]
-    staff_api.post(f"/v1/agency/reports/{ref['id']}/accept", role="agency_officer", agency=agency, json={"note": "Đã nhận"})
-    after = staff_api.http.post(f"/v1/agency/reports/{ref['id']}/media", headers=staff_api.headers("agency_officer", agency),
-                                files={"file": ("sau.jpg", _small_jpeg(), "image/jpeg")}, data={"role": "result"})
+    staff_api.post(
+        f"/v1/agency/reports/{ref['id']}/accept",
+        role="agency_officer",
+        agency=agency,
+        json={"note": "Đã nhận"},
+    )
+    after = staff_api.http.post(
+        f"/v1/agency/reports/{ref['id']}/media",
+        headers=staff_api.headers("agency_officer", agency),
+        files={"file": ("sau.jpg", _small_jpeg(), "image/jpeg")},
+        data={"role": "result"},
+    )
     assert after.status_code == 201, after.text
-    staff_api.post(f"/v1/agency/reports/{ref['id']}/result", role="agency_officer", agency=agency,
-                   json={"note": "Đã dựng lại cột đèn và thay bóng", "media_ids": [after.json()["id"]]})
-    staff_api.post(f"/v1/operator/reports/{ref['id']}/publish",
-                   json={"note": "Đã dựng lại cột đèn và thay bóng; kiểm tra đạt"})
+    staff_api.post(
+        f"/v1/agency/reports/{ref['id']}/result",
+        role="agency_officer",
+        agency=agency,
+        json={"note": "Đã dựng lại cột đèn và thay bóng", "media_ids": [after.json()["id"]]},
+    )
+    staff_api.post(
+        f"/v1/operator/reports/{ref['id']}/publish",
+        json={"note": "Đã dựng lại cột đèn và thay bóng; kiểm tra đạt"},
+    )
 
     # Without reloading: the status, the result and the timeline update, the message arrives.
     expect(page.get_by_text("Đã có kết quả").first).to_be_visible(timeout=40000)
@@ -174,6 +232,7 @@ def test_the_citizen_follows_the_case_live_to_its_result_rates_it_and_asks_to_re
 
 def _small_jpeg() -> bytes:
     from .journeys import photo_bytes
+
     return photo_bytes(640, 480)
 
 
@@ -201,9 +260,13 @@ def test_english_switch(phone):
 
 
 LOADED = re.compile(r"Không có phản ánh nào|Đang hiện|\d+/\d+ phản ánh|phản ánh trong vùng đang xem")
-SCREENS = [("/", "Bản đồ phản ánh", LOADED), ("/#/list", "Danh sách phản ánh", LOADED),
-           ("/#/new", "Vấn đề ở đâu?", "Chưa chọn vị trí."), ("/#/mine", "Phản ánh của tôi", "Chưa có phản ánh nào"),
-           ("/#/stats", "Thống kê xử lý phản ánh", "Tỷ lệ người dân đánh giá")]
+SCREENS = [
+    ("/", "Bản đồ phản ánh", LOADED),
+    ("/#/list", "Danh sách phản ánh", LOADED),
+    ("/#/new", "Vấn đề ở đâu?", "Chưa chọn vị trí."),
+    ("/#/mine", "Phản ánh của tôi", "Chưa có phản ánh nào"),
+    ("/#/stats", "Thống kê xử lý phản ánh", "Tỷ lệ người dân đánh giá"),
+]
 
 
 @pytest.mark.parametrize("path,heading,loaded", SCREENS, ids=[s[0] for s in SCREENS])
@@ -215,8 +278,11 @@ def test_accessibility_scan_finds_nothing_serious(phone, path, heading, loaded):
     expect(page.get_by_text(loaded).first).to_be_visible(timeout=15000)  # the screen's data has arrived
     page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")  # through the debugger protocol: the CSP stays on
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-               if v["impact"] in ("serious", "critical")]
+    serious = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert serious == [], json.dumps(serious, ensure_ascii=False)
     if path == "/":
         p.screenshot("01-map")

@@ -1,6 +1,7 @@
-"""The agency side of the console (issue 11): the inbox as cards on a phone, inviting a co-handling agency (which
-then sees the case and may only post progress), and the officer seeing their own after-photo while the result
-awaits the operators' review. Debian's Chromium against every real process; HT_SCREENS=docs/screens."""
+"""The agency side of the console (issue 11): the inbox as cards on a phone, inviting a co-handling agency
+(which then sees the case and may only post progress), and the officer seeing their own after-photo while the
+result awaits the operators' review. Debian's Chromium against every real process; HT_SCREENS=docs/screens."""
+
 from __future__ import annotations
 
 import re
@@ -17,7 +18,8 @@ CO_AGENCY = "DIEN_LUC_HT"  # the power company, asked to cut the current
 
 
 def test_the_inbox_is_cards_on_a_phone_a_co_handler_is_invited_and_the_officer_sees_their_after_photo(
-        desk, admin, system, staff_api):
+    desk, admin, system, staff_api
+):
     ref = routed_case(system, staff_api)
     officer = desk(size=PHONE)
     officer.first_sign_in(admin.create("agency_officer", AGENCY))
@@ -53,9 +55,15 @@ def test_the_inbox_is_cards_on_a_phone_a_co_handler_is_invited_and_the_officer_s
     helper.page.get_by_role("tab", name=re.compile("^Đang xử lý")).click()
     expect(helper.page.get_by_role("link", name=ref["code"])).to_be_visible()
 
-    act(page, "Báo cáo kết quả", "Đã thay bóng đèn", files=[
-        {"name": "sau-xu-ly.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes(1200, 900)}])
-    expect(page.locator(".case-head").get_by_text("Đã xử lý, đang duyệt kết quả")).to_be_visible(timeout=20000)
+    act(
+        page,
+        "Báo cáo kết quả",
+        "Đã thay bóng đèn",
+        files=[{"name": "sau-xu-ly.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes(1200, 900)}],
+    )
+    expect(page.locator(".case-head").get_by_text("Đã xử lý, đang duyệt kết quả")).to_be_visible(
+        timeout=20000
+    )
     after = page.locator("li.photo", has_text="Ảnh sau xử lý").locator("img")
     expect(after).to_be_visible(timeout=30000)  # their own after-photo, while the result awaits review
     assert after.evaluate("img => img.complete && img.naturalWidth > 0"), "the after-photo does not load"

@@ -1,6 +1,7 @@
-"""The administrator edits the routing directory field by field (issue 11): a rule, a unit, the deadlines; wrong
-values are named next to their field, whether the browser or the API finds them. Debian's Chromium against every
-real process; HT_SCREENS=docs/screens saves the screenshots."""
+"""The administrator edits the routing directory field by field (issue 11): a rule, a unit, the deadlines;
+wrong values are named next to their field, whether the browser or the API finds them. Debian's Chromium
+against every real process; HT_SCREENS=docs/screens saves the screenshots."""
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,8 @@ pytestmark = pytest.mark.e2e
 
 
 def test_an_administrator_adds_a_rule_with_field_errors_next_to_the_fields_then_reads_units_and_deadlines(
-        desk, admin, system):
+    desk, admin, system
+):
     d = desk()
     d.first_sign_in(admin.create("administrator", name="Quản trị Danh mục"))
     page = d.page
@@ -48,9 +50,16 @@ def test_an_administrator_adds_a_rule_with_field_errors_next_to_the_fields_then_
     rule.get_by_role("button", name="Lưu (tạo phiên bản mới)").click()
     expect(page.get_by_text(re.compile(r"^Đã lưu: phiên bản \d+"))).to_be_visible()
     token = mint("web-admin-check", "administrator", system.stack.secrets["HT_JWT_SECRET"])
-    saved = httpx.get(f"{system.base_url}/v1/admin/routing/rules/{new_id}", timeout=30,
-                      headers={"Authorization": f"Bearer {token}"}).json()
-    assert saved["units"] == ["18073"] and saved["agency"] == "UBND_{unit_code}" and saved["category"] == "CHIEU_SANG"
+    saved = httpx.get(
+        f"{system.base_url}/v1/admin/routing/rules/{new_id}",
+        timeout=30,
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    assert (
+        saved["units"] == ["18073"]
+        and saved["agency"] == "UBND_{unit_code}"
+        and saved["category"] == "CHIEU_SANG"
+    )
     assert saved["co_handlers"] is None  # left empty: the category's co-handlers
 
     page.get_by_label("Loại", exact=True).select_option("units")

@@ -1,7 +1,8 @@
-"""The operations centre's trust work in the console (issue 11): urgent reports awaiting verification stand out
-above the queue and are verified or downgraded from the case; a hotline call is entered; the public wording of a
-report is edited and a photo hidden, each checked through the public API. Debian's Chromium against every real
-process; HT_SCREENS=docs/screens saves the screenshots."""
+"""The operations centre's trust work in the console (issue 11): urgent reports awaiting verification stand
+out above the queue and are verified or downgraded from the case; a hotline call is entered; the public
+wording of a report is edited and a photo hidden, each checked through the public API. Debian's Chromium
+against every real process; HT_SCREENS=docs/screens saves the screenshots."""
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,6 @@ pytestmark = pytest.mark.e2e
 WARD = "18073"
 
 
-
 def submit(system, **overrides) -> dict:
     answer = httpx.post(f"{system.base_url}/v1/reports", json=report_body(ward=WARD, **overrides), timeout=30)
     assert answer.status_code == 201, answer.text
@@ -34,7 +34,8 @@ def operator_desk(desk, admin) -> Desk:
 
 
 def test_urgent_reports_stand_above_the_queue_and_are_verified_or_downgraded_from_the_case(
-        desk, admin, system, staff_api):
+    desk, admin, system, staff_api
+):
     first, second = submit(system, priority="KHAN"), submit(system, priority="KHAN")
     for ref in (first, second):  # routed at once, not verified
         wait_for(lambda: staff_api.get(f"/v1/operator/reports/{ref['id']}"), lambda c: c["agency_code"], 30)
@@ -52,7 +53,8 @@ def test_urgent_reports_stand_above_the_queue_and_are_verified_or_downgraded_fro
     expect(page.get_by_role("heading", name="Khẩn — chưa xác minh")).to_be_visible()
     d.screenshot("14-urgent-case")
     page.get_by_role("form", name="Xác minh", exact=True).get_by_label(re.compile("^Ghi chú")).fill(
-        "Đã gọi lại người dân, đúng là nguy hiểm")
+        "Đã gọi lại người dân, đúng là nguy hiểm"
+    )
     page.get_by_role("button", name="Xác minh", exact=True).click()
     expect(page.get_by_role("heading", name="Khẩn — chưa xác minh")).to_have_count(0)
     case = staff_api.get(f"/v1/operator/reports/{first['id']}")
@@ -88,7 +90,9 @@ def test_an_operator_enters_a_hotline_call_with_the_fields_named_when_missing(de
     expect(form.get_by_label(re.compile("^Vĩ độ"))).to_have_attribute("aria-invalid", "true")
 
     form.get_by_label(re.compile("^Lĩnh vực")).select_option("CHIEU_SANG")
-    form.get_by_label(re.compile("^Nội dung phản ánh")).fill("Đèn đường hỏng cả dãy trước chợ, người gọi báo lúc 19 giờ")
+    form.get_by_label(re.compile("^Nội dung phản ánh")).fill(
+        "Đèn đường hỏng cả dãy trước chợ, người gọi báo lúc 19 giờ"
+    )
     form.get_by_label(re.compile("^Xã/phường")).select_option(WARD)
     expect(form.get_by_label(re.compile("^Vĩ độ"))).to_have_value(re.compile(r"^\d+\.\d+$"))
     form.get_by_label("Điện thoại").fill("0912 345 678")
@@ -105,7 +109,10 @@ def test_an_operator_enters_a_hotline_call_with_the_fields_named_when_missing(de
     case = staff_api.get(f"/v1/operator/reports/{case_id}")
     assert case["channel"] == "hotline" and case["category"] == "CHIEU_SANG"
     centre = CENTROID[WARD]  # the ward's middle, placed when the ward was picked
-    assert abs(case["location"]["lat"] - centre["lat"]) < 0.05 and abs(case["location"]["lon"] - centre["lon"]) < 0.05
+    assert (
+        abs(case["location"]["lat"] - centre["lat"]) < 0.05
+        and abs(case["location"]["lon"] - centre["lon"]) < 0.05
+    )
     caller = staff_api.get(f"/v1/operator/reports/{case_id}/reporter", params={"purpose": "kiểm thử"})
     assert caller["reporter"]["phone"].replace(" ", "").endswith("912345678")
     assert not d.csp_violations(), d.errors
@@ -113,9 +120,12 @@ def test_an_operator_enters_a_hotline_call_with_the_fields_named_when_missing(de
 
 def test_the_public_text_is_edited_and_a_photo_hidden_from_the_public(desk, admin, system, staff_api):
     ref = submit(system, description="Rác thải đổ trộm, gọi tôi 0912 345 678 nhé")
-    upload = httpx.post(f"{system.base_url}/v1/reports/{ref['id']}/media", timeout=60,
-                        files={"file": ("rac.jpg", photo_bytes(800, 600), "image/jpeg")},
-                        headers={"X-Tracking-Token": ref["tracking_token"]})
+    upload = httpx.post(
+        f"{system.base_url}/v1/reports/{ref['id']}/media",
+        timeout=60,
+        files={"file": ("rac.jpg", photo_bytes(800, 600), "image/jpeg")},
+        headers={"X-Tracking-Token": ref["tracking_token"]},
+    )
     assert upload.status_code in (201, 202), upload.text
     media_id = upload.json()["id"]
     staff_api.post(f"/v1/operator/reports/{ref['id']}/accept", json={"note": "Đã xác minh"})

@@ -1,6 +1,7 @@
-"""The staff console in Debian's Chromium against every real process: the operations centre, agencies, leaders and
-administrators at work (issue 11's journeys), the accessibility scan of the main screens, and screenshots
+"""The staff console in Debian's Chromium against every real process: the operations centre, agencies, leaders
+and administrators at work (issue 11's journeys), the accessibility scan of the main screens, and screenshots
 (HT_SCREENS=docs/screens)."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,6 @@ AXE = Path(__file__).resolve().parents[2] / "web" / "node_modules" / "axe-core" 
 WARD, AGENCY = "18073", "UBND_18073"
 
 
-
 def submit(system) -> dict:
     answer = httpx.post(f"{system.base_url}/v1/reports", json=report_body(ward=WARD), timeout=30)
     assert answer.status_code == 201, answer.text
@@ -43,7 +43,9 @@ def routed_case(system, staff_api) -> dict:
 
 def act(page, verb: str, note: str | None = None, files: list | None = None) -> None:
     """Open an action's form on the case page (when folded), fill it and send it."""
-    action = page.locator("details.action").filter(has=page.locator("summary", has_text=re.compile(f"^{verb}$")))
+    action = page.locator("details.action").filter(
+        has=page.locator("summary", has_text=re.compile(f"^{verb}$"))
+    )
     if action.get_attribute("open") is None:
         action.locator("summary").click()
     form = page.get_by_role("form", name=verb)
@@ -64,11 +66,15 @@ def test_an_operator_signs_in_with_totp_sees_a_new_report_arrive_live_and_accept
     counts = page.get_by_role("tab", name=re.compile("^Mới")).locator(".count")
     expect(counts).to_have_text(re.compile(r"^\d+$"))
     before = int(counts.inner_text())
-    ref = submit(system)  # nobody reloads: the live channel brings it (or, if a hint is lost, the 20 s re-read)
+    ref = submit(
+        system
+    )  # nobody reloads: the live channel brings it (or, if a hint is lost, the 20 s re-read)
     expect(counts).to_have_text(str(before + 1), timeout=45000)
     link = page.get_by_role("link", name=ref["code"])
     more = page.get_by_role("button", name=re.compile("^Xem thêm"))
-    if before >= 100:  # oldest due first: in a long queue (a whole suite's leftovers) the new case is further down
+    if (
+        before >= 100
+    ):  # oldest due first: in a long queue (a whole suite's leftovers) the new case is further down
         expect(page.get_by_text(re.compile(f"^Đang hiện 100/{before + 1} hồ sơ"))).to_be_visible()
         shown = page.get_by_text(re.compile("^Đang hiện")).all_inner_texts
         for _ in range(4):  # 100 more each time, up to 500
@@ -76,8 +82,13 @@ def test_an_operator_signs_in_with_totp_sees_a_new_report_arrive_live_and_accept
                 break
             before_click = shown()
             more.click()
-            platform_testing.wait_for(lambda: (link.is_visible(), shown()), lambda v: v[0] or v[1] != before_click,
-                                      20, "more cases shown", sleep=lambda s: page.wait_for_timeout(s * 1000))
+            platform_testing.wait_for(
+                lambda: (link.is_visible(), shown()),
+                lambda v: v[0] or v[1] != before_click,
+                20,
+                "more cases shown",
+                sleep=lambda s: page.wait_for_timeout(s * 1000),
+            )
     expect(link).to_be_visible()
     d.screenshot("03-operator-queue")
     link.click()
@@ -106,8 +117,9 @@ def test_identity_reveal_asks_for_a_purpose_and_shows_who_else_read_it(desk, adm
     d.screenshot("05-operator-identity")
 
 
-def test_an_agency_officer_on_a_phone_accepts_posts_an_after_photo_result_the_operator_publishes_and_the_leader_sees_it(
-        desk, admin, system, staff_api):
+def test_an_agency_officer_on_a_phone_accepts_posts_an_after_photo_result_the_operator_publishes_and_the_leader_sees_it(  # noqa: E501
+    desk, admin, system, staff_api
+):
     ref = routed_case(system, staff_api)
     leader = desk()
     leader.first_sign_in(admin.create("agency_leader", AGENCY))
@@ -124,9 +136,15 @@ def test_an_agency_officer_on_a_phone_accepts_posts_an_after_photo_result_the_op
     page.get_by_role("link", name=ref["code"]).click()
     act(page, "Nhận xử lý", "Đơn vị đã nhận, cử cán bộ xuống hiện trường")
     expect(page.locator(".case-head").get_by_text("Đang xử lý")).to_be_visible(timeout=15000)
-    act(page, "Báo cáo kết quả", "Đã vá ổ gà, thông xe", files=[
-        {"name": "sau-xu-ly.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes(1200, 900)}])
-    expect(page.locator(".case-head").get_by_text("Đã xử lý, đang duyệt kết quả")).to_be_visible(timeout=20000)
+    act(
+        page,
+        "Báo cáo kết quả",
+        "Đã vá ổ gà, thông xe",
+        files=[{"name": "sau-xu-ly.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes(1200, 900)}],
+    )
+    expect(page.locator(".case-head").get_by_text("Đã xử lý, đang duyệt kết quả")).to_be_visible(
+        timeout=20000
+    )
     officer.screenshot("07-agency-case-phone")
 
     operator = desk()
@@ -154,7 +172,10 @@ def test_an_administrator_creates_an_officer_who_signs_in_then_is_disabled_and_r
     secret = page.locator(".secret-box code.secret")
     expect(secret).to_be_visible()
     boss.screenshot("09-admin-accounts")
-    created = {"account": {"username": username, "role": "agency_officer"}, "one_time_password": secret.inner_text()}
+    created = {
+        "account": {"username": username, "role": "agency_officer"},
+        "one_time_password": secret.inner_text(),
+    }
 
     officer = desk()
     officer.first_sign_in(created)
@@ -180,7 +201,8 @@ def test_an_officer_of_another_agency_gets_the_not_found_page(desk, admin, syste
     expect(d.page.get_by_text(ref["code"])).to_have_count(0)
 
 
-HOLD_COUNTS = """() => {  // the queue's counts wait in the browser until released: a slow network, in the page's own fetch
+HOLD_COUNTS = """() => {
+  // the queue's counts wait in the browser until released: a slow network, in the page's own fetch
   const real = window.fetch, held = { asked: false, answered: false };
   const gate = new Promise((resolve) => { held.release = resolve; });
   window.fetch = (input, init) => (String(input?.url ?? input).includes('/v1/operator/queue/counts')
@@ -191,8 +213,8 @@ HOLD_COUNTS = """() => {  // the queue's counts wait in the browser until releas
 
 
 def test_a_screen_left_while_it_loads_never_comes_back_over_the_next_one(desk, admin, system):
-    """The queue's answers are held (a slow network) while the operator moves on to the dashboard; when they arrive
-    the queue finishes out of sight and the dashboard stays."""
+    """The queue's answers are held (a slow network) while the operator moves on to the dashboard; when they
+    arrive the queue finishes out of sight and the dashboard stays."""
     d = desk()
     d.first_sign_in(admin.create("operator"))
     page = d.page
@@ -229,14 +251,21 @@ def test_five_wrong_passwords_lock_the_account(desk, admin):
     expect(alert).to_contain_text("Tài khoản tạm khóa")  # the right password too, while locked
 
 
-MAIN_SCREENS = [("operator", "/staff/queue", "Hàng chờ tiếp nhận"), ("operator", "case", None),
-                ("agency_officer", "/staff/inbox", "Hộp việc của đơn vị"), ("agency_leader", "/staff/dashboard", None),
-                ("administrator", "/staff/admin/accounts", "Tài khoản cán bộ"),
-                ("administrator", "/staff/admin/dry-run", "Thử định tuyến"), (None, "/staff/", "Đăng nhập")]
+MAIN_SCREENS = [
+    ("operator", "/staff/queue", "Hàng chờ tiếp nhận"),
+    ("operator", "case", None),
+    ("agency_officer", "/staff/inbox", "Hộp việc của đơn vị"),
+    ("agency_leader", "/staff/dashboard", None),
+    ("administrator", "/staff/admin/accounts", "Tài khoản cán bộ"),
+    ("administrator", "/staff/admin/dry-run", "Thử định tuyến"),
+    (None, "/staff/", "Đăng nhập"),
+]
 
 
 @pytest.mark.parametrize("role,path,heading", MAIN_SCREENS, ids=[f"{r}:{p}" for r, p, _ in MAIN_SCREENS])
-def test_accessibility_scan_of_the_main_screens_finds_nothing_serious(desk, admin, system, staff_api, role, path, heading):
+def test_accessibility_scan_of_the_main_screens_finds_nothing_serious(
+    desk, admin, system, staff_api, role, path, heading
+):
     d = desk()
     page = d.page
     if role:
@@ -253,8 +282,11 @@ def test_accessibility_scan_of_the_main_screens_finds_nothing_serious(desk, admi
     page.wait_for_timeout(800)
     page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-               if v["impact"] in ("serious", "critical")]
+    serious = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert serious == [], json.dumps(serious, ensure_ascii=False)
     if role is None:
         d.screenshot("01-sign-in")

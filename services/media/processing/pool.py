@@ -43,6 +43,7 @@ from .sniff import Sniffed
 from .video import Probe, inspect_video, process_video
 
 DEFAULT_LIMITS = MediaLimits()
+WORKER_NICENESS = 10  # renders yield the CPU to the processes answering requests (nice(2): 0 is the default)
 _lock = threading.Lock()  # green under monkey-patching; guards lazy creation against races
 _executor: ProcessPoolExecutor | None = None
 _settings = {"max_workers": 2, "max_tasks_per_child": 50, "memory_limit_mb": 3072, "cpu_limit_s": 120}
@@ -69,8 +70,12 @@ def configure_pool(
 def _init_worker(memory_limit_mb: int | None) -> None:
     """Worker start-up: cap the address space, no core dumps, then load OpenCV's cascades so the first task is
     fast."""
+    import os
     import resource
 
+    # Renders are batch work: below the service's own process (its hub answers RPCs and heartbeats) and the
+    # other services on the node, which a transcode on every core (ffmpeg -threads 2) would otherwise starve.
+    os.nice(WORKER_NICENESS)  # inherited by the ffmpeg and ffprobe runs the worker starts
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a worker ended by its CPU budget leaves no core file
     if memory_limit_mb:
         limit = memory_limit_mb * 1024 * 1024

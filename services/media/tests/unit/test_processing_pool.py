@@ -1,5 +1,6 @@
 """The process pool: same results as in-process, typed errors cross it, and the hub keeps running."""
 
+import os
 import time
 
 import eventlet
@@ -147,3 +148,12 @@ def test_ffmpeg_and_ffprobe_run_under_their_own_address_space_cap(tmp_path):
     with pytest.raises(MediaError) as caught:
         process_video_in_pool(str(clip), MediaLimits(tool_memory_mb=150), out_dir=str(tmp_path / "out"))
     assert caught.value.code == "MEDIA_MALFORMED" and "ff" in caught.value.detail, caught.value.detail
+
+
+def test_renders_run_below_the_service_so_its_hub_keeps_the_cpu():
+    """Workers (and the ffmpeg runs they start) are niced: a transcode on every core yields to the processes
+    answering requests."""
+    from services.media.processing.pool import WORKER_NICENESS, run_in_pool
+
+    here = os.nice(0)
+    assert run_in_pool(os.nice, (0,), timeout=30) == here + WORKER_NICENESS

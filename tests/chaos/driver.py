@@ -129,9 +129,11 @@ class Driver:
     # ---- one HTTP call, retried as the apps do
 
     def call(
-        self, r: Driven, what: str, method: str, path: str, ok=(200, 201), **kw
+        self, r: Driven, what: str, method: str, path: str, ok=(200, 201), not_yet: str | None = None, **kw
     ) -> httpx.Response | None:
-        """Retry on no answer and on 5xx (and 429/503 refusals) with a capped backoff, until GIVE_UP_S."""
+        """Retry on no answer and on 5xx (and 429/503 refusals) with a capped backoff, until GIVE_UP_S; also
+        on a 404 whose problem code is `not_yet` (something still on its way, such as a photo whose render a
+        killed media process left to the retry clock; the gateway itself waits only a few seconds for it)."""
         start, delay = time.monotonic(), 0.3
         while True:
             sent = time.monotonic()
@@ -148,7 +150,7 @@ class Driver:
                     except ValueError:
                         pass
                 r.answers.append(Answer(what, sent, time.monotonic(), resp.status_code, state))
-                if resp.status_code < 500 and resp.status_code != 429:
+                if resp.status_code < 500 and resp.status_code != 429 and not _is(resp, not_yet):
                     return resp
             if time.monotonic() - start > GIVE_UP_S:
                 return resp
@@ -243,6 +245,7 @@ class Driver:
             "DA_XU_LY",
             json={"note": "Đã vá ổ gà", "media_ids": [up.json()["id"]]},
             headers=officer,
+            not_yet="MEDIA_NOT_FOUND",  # a render left pending by a kill is finished by media's retry clock
         ):
             return
         if not self.step(
@@ -360,3 +363,13 @@ class Driver:
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _is(resp: httpx.Response, code: str | None) -> bool:
+    """Whether `resp` is a 404 problem with this code."""
+    if code is None or resp.status_code != 404:
+        return False
+    try:
+        return resp.json().get("code") == code
+    except ValueError:
+        return False
